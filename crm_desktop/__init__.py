@@ -1,0 +1,3 @@
+"""crm-desktop: a local-first desktop CRM for small businesses."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,71 @@
+"""Composition root: paths -> engine -> unit-of-work factory -> services.
+
+The window, the command line, the tests and the benchmarks all start here, so they run
+the same code. Nothing is global: the context is passed to whoever needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from crm_desktop.config import DATABASE_URL_ENV, AppPaths, Preferences, check_local_folder
+from crm_desktop.persistence.database import Database, open_database
+from crm_desktop.persistence.engine import sqlite_url
+from crm_desktop.persistence.uow import UnitOfWorkFactory
+from crm_desktop.services.companies import CompanyService
+from crm_desktop.services.contacts import ContactService
+from crm_desktop.services.demo import DemoService
+from crm_desktop.services.maintenance import MaintenanceService
+from crm_desktop.services.search import SearchService
+from crm_desktop.services.timeline import TimelineService
+from crm_desktop.services.users import UserService
+
+
+@dataclass
+class AppContext:
+    paths: AppPaths
+    preferences: Preferences
+    database: Database
+    uow: UnitOfWorkFactory
+    contacts: ContactService
+    companies: CompanyService
+    users: UserService
+    search: SearchService
+    timeline: TimelineService
+    maintenance: MaintenanceService
+    demo: DemoService
+
+    @property
+    def database_label(self) -> str:
+        return str(self.database.path) if self.database.path else "server database"
+
+    def close(self) -> None:
+        self.database.engine.dispose()
+
+
+def open_app(data_dir: str | Path | None = None, database_url: str | None = None) -> AppContext:
+    """Open (creating and migrating as needed) the data of this device and wire services."""
+    paths = AppPaths.resolve(data_dir)
+    preferences = Preferences.load(paths.preferences)
+    url = database_url or os.environ.get(DATABASE_URL_ENV) or preferences.database_url
+    if not url:
+        check_local_folder(paths.data_dir)
+        url = sqlite_url(paths.database)
+    paths.ensure()
+    database = open_database(url, paths.backups, preferences.backups_to_keep)
+    uow = UnitOfWorkFactory(database.engine, database.device_id)
+    return AppContext(
+        paths=paths,
+        preferences=preferences,
+        database=database,
+        uow=uow,
+        contacts=ContactService(uow),
+        companies=CompanyService(uow),
+        users=UserService(uow),
+        search=SearchService(uow),
+        timeline=TimelineService(uow),
+        maintenance=MaintenanceService(database, paths.backups, preferences.backups_to_keep),
+        demo=DemoService(uow),
+    )

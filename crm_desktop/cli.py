@@ -1,0 +1,168 @@
+"""Command line: no sub-command opens the window; sub-commands per ARCHITECTURE.md.
+
+Bad input and expected failures print one line on stderr and exit non-zero, never a
+traceback. `--json` makes the output machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from crm_desktop import __version__
+from crm_desktop.domain.errors import CrmError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crm-desktop",
+        description="A local-first desktop CRM. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"crm-desktop {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        help="folder of this device's data (default: the "
+        "platform's user data folder, or $CRM_DESKTOP_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="use a PostgreSQL server instead of the local "
+        "file, e.g. postgresql+psycopg://user@host/crm",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="fill the database with realistic demo data")
+    demo.add_argument("--contacts", type=_positive, default=500)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="the day the data is generated around (default: today)",
+    )
+
+    search = sub.add_parser("search", help="print matching contacts, companies and deals")
+    search.add_argument("text")
+    search.add_argument("--limit", type=_positive, default=50)
+
+    backup = sub.add_parser("backup", help="write a backup (default: into the backups folder)")
+    backup.add_argument("file", nargs="?", type=Path)
+    restore = sub.add_parser("restore", help="replace the data with a backup")
+    restore.add_argument("file", type=Path)
+    sub.add_parser("doctor", help="check the database's integrity")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        from crm_desktop.gui.app import run_window
+
+        return run_window(args.data_dir, args.database_url)
+    handler: Callable[[Any, argparse.Namespace], int] = _COMMANDS[args.command]
+    try:
+        from crm_desktop.bootstrap import open_app
+
+        context = open_app(args.data_dir, args.database_url)
+        try:
+            return handler(context, args)
+        finally:
+            context.close()
+    except CrmError as exc:
+        print(f"crm-desktop: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("crm-desktop: interrupted", file=sys.stderr)
+        return 130
+
+
+def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def _demo(context: Any, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    summary = context.demo.generate(args.contacts, args.seed, args.today)
+    seconds = round(time.perf_counter() - started, 2)
+    payload = {**dataclasses.asdict(summary), "seconds": seconds}
+    _emit(
+        args,
+        payload,
+        f"Demo data: {summary.contacts} contacts, {summary.companies} companies, "
+        f"{summary.deals} deals, {summary.activities} activities, {summary.orders} orders, "
+        f"{summary.users} users in {seconds} s",
+    )
+    return EXIT_OK
+
+
+def _search(context: Any, args: argparse.Namespace) -> int:
+    hits = context.search.search(args.text, args.limit)
+    payload = [
+        {"type": h.entity, "id": h.id, "title": h.title, "subtitle": h.subtitle} for h in hits
+    ]
+    lines = [f"{h.entity:<8} {h.title:<32} {h.subtitle}" for h in hits]
+    _emit(args, payload, "\n".join(lines) if lines else "no matches")
+    return EXIT_OK
+
+
+def _backup(context: Any, args: argparse.Namespace) -> int:
+    path = context.maintenance.backup(args.file)
+    _emit(args, {"backup": str(path)}, f"Backup written to {path}")
+    return EXIT_OK
+
+
+def _restore(context: Any, args: argparse.Namespace) -> int:
+    result = context.maintenance.restore(args.file)
+    _emit(
+        args,
+        {
+            "restored": str(args.file),
+            "safety_backup": str(result.safety_backup),
+            "device_id": result.device_id,
+        },
+        f"Restored {args.file}. The data before the restore is kept in {result.safety_backup}",
+    )
+    return EXIT_OK
+
+
+def _doctor(context: Any, args: argparse.Namespace) -> int:
+    checks = context.maintenance.doctor()
+    payload = {
+        "database": context.database_label,
+        "checks": [dataclasses.asdict(c) for c in checks],
+        "ok": all(c.ok for c in checks),
+    }
+    lines = [f"Database: {context.database_label}"] + [
+        f"  {'ok  ' if c.ok else 'FAIL'} {c.name:<14} {c.detail}" for c in checks
+    ]
+    _emit(args, payload, "\n".join(lines))
+    return EXIT_OK if payload["ok"] else EXIT_ERROR
+
+
+_COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
+    "demo": _demo,
+    "search": _search,
+    "backup": _backup,
+    "restore": _restore,
+    "doctor": _doctor,
+}

@@ -1,0 +1,198 @@
+"""Where the data lives (AppPaths), the local preferences, and the location safety rule.
+
+The live database must sit on a local disk, never in a synced or network folder: SQLite
+over Dropbox or SMB corrupts (SYNC.md). `check_local_folder` refuses such places.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import platformdirs
+
+from crm_desktop.domain.errors import UnsafeLocationError
+
+APP_NAME = "crm-desktop"
+DATA_DIR_ENV = "CRM_DESKTOP_DATA_DIR"
+DATABASE_URL_ENV = "CRM_DESKTOP_DATABASE_URL"
+
+# Files or folders a sync client leaves in the folders it manages.
+_SYNC_MARKERS = (
+    ".dropbox",
+    ".dropbox.cache",
+    ".stfolder",  # Syncthing
+    ".stignore",
+    ".sync",  # Resilio
+    ".tmp.drivedownload",  # Google Drive
+    ".tmp.driveupload",
+    ".owncloudsync.log",
+    ".nextcloudsync.log",
+)
+# Folder names sync clients create for their root.
+_SYNC_NAMES = (
+    "dropbox",
+    "google drive",
+    "my drive",
+    "icloud drive",
+    "mobile documents",
+    "cloudstorage",
+    "nextcloud",
+    "owncloud",
+    "pcloud drive",
+    "mega",
+    "box sync",
+)
+_SYNC_PREFIXES = ("onedrive", "dropbox (", "googledrive")
+_NETWORK_FS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb",
+    "smb2",
+    "smb3",
+    "smbfs",
+    "afpfs",
+    "9p",
+    "ncpfs",
+    "davfs",
+    "fuse.sshfs",
+    "sshfs",
+    "fuse.rclone",
+    "fuse.gvfsd-fuse",
+    "ceph",
+    "glusterfs",
+    "fuse.glusterfs",
+    "lustre",
+    "afs",
+    "webdav",
+}
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """Every file the app writes on this device, all under one data folder."""
+
+    data_dir: Path
+
+    @classmethod
+    def resolve(cls, data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
+        chosen = data_dir or os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME)
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "crm.sqlite"
+
+    @property
+    def backups(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def logs(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def preferences(self) -> Path:
+        return self.data_dir / "preferences.json"
+
+    def ensure(self) -> None:
+        for folder in (self.data_dir, self.backups, self.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """Per-device preferences with typed defaults (business settings live in the database)."""
+
+    database_url: str = ""
+    default_country: str = "DE"
+    backups_to_keep: int = 10
+    theme: str = "system"
+
+    @classmethod
+    def load(cls, path: Path) -> Preferences:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        known = {f.name: f.type for f in fields(cls)}
+        values = {k: v for k, v in raw.items() if k in known} if isinstance(raw, dict) else {}
+        try:
+            return replace(cls(), **values)
+        except TypeError:
+            return cls()
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def synced_folder_reason(folder: Path) -> str | None:
+    """Why this folder is managed by a sync client or a network share, or None if local."""
+    folder = folder.expanduser().absolute()
+    text = str(folder)
+    if text.startswith(("\\\\", "//")):
+        return f"{text} is a network path"
+    for part in (folder, *folder.parents):
+        name = part.name.casefold()
+        if name in _SYNC_NAMES or name.startswith(_SYNC_PREFIXES):
+            return f"{text} is inside the synced folder {part}"
+        for marker in _SYNC_MARKERS:
+            try:
+                if (part / marker).exists():
+                    return f"{text} is inside a folder kept by a sync client ({part / marker})"
+            except OSError:
+                continue
+    fstype = _filesystem_type(folder)
+    if fstype and fstype.casefold() in _NETWORK_FS:
+        return f"{text} is on a network file system ({fstype})"
+    return None
+
+
+def check_local_folder(folder: Path) -> None:
+    """Raise UnsafeLocationError if the live database must not live in this folder."""
+    reason = synced_folder_reason(folder)
+    if reason:
+        raise UnsafeLocationError(
+            f"refusing to keep the live database here: {reason}. Keep the data folder on "
+            "a local disk and share through a team folder instead (crm-desktop sync)."
+        )
+
+
+def _filesystem_type(folder: Path) -> str | None:
+    if sys.platform.startswith("linux"):
+        return _linux_mount_type(folder)
+    if sys.platform == "win32":
+        return _windows_drive_type(folder)
+    return None
+
+
+def _linux_mount_type(folder: Path) -> str | None:
+    try:
+        lines = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    best, best_type = "", None
+    target = str(folder)
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount = parts[1].replace("\\040", " ")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) > len(best):
+            best, best_type = mount, parts[2]
+    return best_type
+
+
+def _windows_drive_type(folder: Path) -> str | None:  # pragma: no cover - Windows only
+    import ctypes
+
+    drive = folder.drive + "\\"
+    kind = ctypes.windll.kernel32.GetDriveTypeW(drive)  # type: ignore[attr-defined]
+    return "smb" if kind == 4 else None  # DRIVE_REMOTE

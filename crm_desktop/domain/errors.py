@@ -1,0 +1,30 @@
+"""The error types every layer raises; each carries a message a person can read.
+
+The faces (window, command line) catch `CrmError` and show `str(error)` as one line.
+"""
+
+from __future__ import annotations
+
+
+class CrmError(Exception):
+    """Base of every expected failure: bad input, missing record, unsafe location."""
+
+
+class NotFoundError(CrmError):
+    """A record asked for by id does not exist (or is in the Trash when that matters)."""
+
+
+class ValidationError(CrmError):
+    """Input that breaks a rule of the domain (empty name, bad e-mail, negative value)."""
+
+
+class UnsafeLocationError(CrmError):
+    """The live database would sit in a synced or network folder (see SYNC.md)."""
+
+
+class DatabaseError(CrmError):
+    """The database file is unreadable, corrupt, locked or from a newer version."""
+
+
+class BackupError(CrmError):
+    """A backup could not be written or a restore could not be done."""

@@ -1,0 +1,282 @@
+"""Records passed between layers: frozen dataclasses, no behaviour beyond small rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.errors import ValidationError
+
+T = TypeVar("T")
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValidationError(f"not a valid e-mail address: {value!r}")
+    return value
+
+
+# ---- contacts and companies -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailEntry:
+    email: str
+    label: str = "work"
+
+
+@dataclass(frozen=True)
+class PhoneEntry:
+    number: str
+    label: str = "work"
+
+
+@dataclass(frozen=True)
+class AddressEntry:
+    street: str = ""
+    city: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+    label: str = "work"
+
+    def one_line(self) -> str:
+        return ", ".join(p for p in (self.street, self.postcode, self.city, self.country) if p)
+
+
+@dataclass(frozen=True)
+class RoleEntry:
+    """A role a person holds at a company; the first one is the primary employer."""
+
+    company_id: str
+    title: str = ""
+    company_name: str = ""
+
+
+@dataclass(frozen=True)
+class ContactDraft:
+    """What a person edits: every field of a contact, for create and full update."""
+
+    first_name: str = ""
+    last_name: str = ""
+    emails: tuple[EmailEntry, ...] = ()
+    phones: tuple[PhoneEntry, ...] = ()
+    addresses: tuple[AddressEntry, ...] = ()
+    roles: tuple[RoleEntry, ...] = ()
+    birthday: dt.date | None = None
+    lead_source: str = ""
+    owner_id: str | None = None
+    notes: str = ""
+    tags: tuple[str, ...] = ()
+    custom: tuple[tuple[str, str], ...] = ()  # (field definition id, value)
+
+    def validated(self) -> ContactDraft:
+        if not (self.first_name.strip() or self.last_name.strip() or self.emails):
+            raise ValidationError("a contact needs a name or an e-mail address")
+        for entry in self.emails:
+            check_email(entry.email)
+        return self
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """A contact as the detail screen shows it."""
+
+    id: str
+    first_name: str
+    last_name: str
+    display_name: str
+    emails: tuple[EmailEntry, ...]
+    phones: tuple[PhoneEntry, ...]
+    addresses: tuple[AddressEntry, ...]
+    roles: tuple[RoleEntry, ...]
+    birthday: dt.date | None
+    lead_source: str
+    owner_id: str | None
+    owner_name: str
+    notes: str
+    tags: tuple[str, ...]
+    custom: tuple[tuple[str, str], ...]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None
+
+    def to_draft(self) -> ContactDraft:
+        return ContactDraft(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            emails=self.emails,
+            phones=self.phones,
+            addresses=self.addresses,
+            roles=tuple(RoleEntry(r.company_id, r.title) for r in self.roles),
+            birthday=self.birthday,
+            lead_source=self.lead_source,
+            owner_id=self.owner_id,
+            notes=self.notes,
+            tags=self.tags,
+            custom=self.custom,
+        )
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One line of the contacts list: small, flat, cheap to fetch by the page."""
+
+    id: str
+    display_name: str
+    email: str
+    phone: str
+    company_name: str
+    title: str
+    city: str
+    owner_name: str
+    tags: str
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CompanyDraft:
+    name: str = ""
+    domain: str = ""
+    industry: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    address: AddressEntry = field(default_factory=AddressEntry)
+    lead_source: str = ""
+    owner_id: str | None = None
+    notes: str = ""
+    tags: tuple[str, ...] = ()
+    custom: tuple[tuple[str, str], ...] = ()
+
+    def validated(self) -> CompanyDraft:
+        if not self.name.strip():
+            raise ValidationError("a company needs a name")
+        if self.email:
+            check_email(self.email)
+        return self
+
+
+@dataclass(frozen=True)
+class CompanyRecord:
+    id: str
+    name: str
+    domain: str
+    industry: str
+    phone: str
+    email: str
+    website: str
+    address: AddressEntry
+    lead_source: str
+    owner_id: str | None
+    owner_name: str
+    notes: str
+    tags: tuple[str, ...]
+    custom: tuple[tuple[str, str], ...]
+    people: tuple[tuple[str, str, str], ...]  # (contact id, display name, title)
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None
+
+    def to_draft(self) -> CompanyDraft:
+        return CompanyDraft(
+            name=self.name,
+            domain=self.domain,
+            industry=self.industry,
+            phone=self.phone,
+            email=self.email,
+            website=self.website,
+            address=self.address,
+            lead_source=self.lead_source,
+            owner_id=self.owner_id,
+            notes=self.notes,
+            tags=self.tags,
+            custom=self.custom,
+        )
+
+
+@dataclass(frozen=True)
+class CompanyRow:
+    id: str
+    name: str
+    industry: str
+    city: str
+    phone: str
+    people: int
+    owner_name: str
+    updated_at: dt.datetime
+
+
+# ---- lists, search, timelines -------------------------------------------------------------
+
+
+class Trash(StrEnum):
+    EXCLUDE = "exclude"
+    ONLY = "only"
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list screen asks for; sorting and filtering happen in SQL."""
+
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    tag: str | None = None
+    owner_id: str | None = None
+    company_id: str | None = None
+    trash: Trash = Trash.EXCLUDE
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: tuple[T, ...]
+    total: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entity: str  # "contact" | "company" | "deal"
+    id: str
+    title: str
+    subtitle: str
+
+
+class TimelineKind(StrEnum):
+    ACTIVITY = "activity"
+    DEAL = "deal"
+    ORDER = "order"
+    CONSENT = "consent"
+    CHANGE = "change"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: TimelineKind
+    title: str
+    detail: str = ""
+    ref_id: str = ""
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a write returns: the id of the record and what changed."""
+
+    id: str
+    changes: ChangeSet

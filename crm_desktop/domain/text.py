@@ -1,0 +1,69 @@
+"""Text folding for search and matching: case- and accent-insensitive-enough.
+
+SQLite's LIKE and FTS5 fold ASCII only, so we fold ourselves, the same way for the indexed
+text and for the query: "muller", "MÜLLER" and "Müller" all meet; German transliteration
+("Mueller") is indexed beside the folded form so it finds "Müller" too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Letters that do not decompose into base + combining mark.
+_SPECIAL = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ł": "l",
+        "ı": "i",
+        "ħ": "h",
+    }
+)
+# Combining diacritical marks (the blocks Latin, Greek and Cyrillic accents decompose to).
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case, strip accents and collapse spaces: the form that is indexed and matched."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    lowered = text.casefold().translate(_SPECIAL)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    stripped = _COMBINING.sub("", decomposed)
+    return " ".join(stripped.split())
+
+
+def search_text(*parts: str | None) -> str:
+    """The body stored in the search index for a record made of these parts."""
+    joined = " ".join(p for p in parts if p)
+    folded = fold(joined)
+    if joined.isascii():
+        return folded
+    german = fold(joined.casefold().translate(_GERMAN))
+    return folded if german == folded else f"{folded} {german}"
+
+
+def query_terms(query: str) -> list[str]:
+    """The folded words of a search query, longest first (the most selective)."""
+    words = fold(query).split(" ")
+    return sorted({w for w in words if w}, key=len, reverse=True)
+
+
+def display_name(first: str | None, last: str | None) -> str:
+    """How a person's name reads in lists: "First Last", never empty."""
+    name = " ".join(p for p in (first, last) if p)
+    return name or "(no name)"
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.split() if p]
+    return "".join(p[0] for p in parts[:2]).upper()

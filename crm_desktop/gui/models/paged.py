@@ -1,0 +1,128 @@
+"""A table model that holds the ordered ids of a query and fetches rows by the page.
+
+Sorting and filtering happen in SQL (the service); the model keeps ~40 bytes per row of
+ids and at most a few pages of row records, so 100,000 contacts scroll smoothly.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from crm_desktop.domain.records import ListQuery
+
+PAGE_SIZE = 200
+MAX_PAGES = 20
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # sort key understood by the service
+    header: str
+    value: Callable[[Any], str]
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft
+
+
+class PagedTableModel(QAbstractTableModel):
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        fetch_ids: Callable[[ListQuery], list[str]],
+        fetch_rows: Callable[[Sequence[str]], list[Any]],
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._fetch_ids = fetch_ids
+        self._fetch_rows = fetch_rows
+        self._query = ListQuery()
+        self._ids: list[str] = []
+        self._pages: OrderedDict[int, dict[str, Any]] = OrderedDict()
+
+    # ---- queries --------------------------------------------------------------------------
+
+    @property
+    def query(self) -> ListQuery:
+        return self._query
+
+    def set_query(self, query: ListQuery) -> None:
+        self.beginResetModel()
+        self._query = query
+        self._ids = self._fetch_ids(query)
+        self._pages.clear()
+        self.endResetModel()
+
+    def set_search(self, text: str) -> None:
+        self.set_query(replace(self._query, search=text))
+
+    def refresh(self) -> None:
+        self.set_query(self._query)
+
+    def id_at(self, row: int) -> str:
+        return self._ids[row]
+
+    # ---- Qt model interface ---------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self._columns)
+        ):
+            return self._columns[section].header
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        column = self._columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            record = self._record(index.row())
+            return column.value(record) if record is not None else ""
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(column.align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return self._ids[index.row()]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(self._columns):
+            self.set_query(
+                replace(
+                    self._query,
+                    sort=self._columns[column].key,
+                    descending=order == Qt.SortOrder.DescendingOrder,
+                )
+            )
+
+    # ---- page cache -----------------------------------------------------------------------
+
+    def _record(self, row: int) -> Any:
+        page_no = row // PAGE_SIZE
+        page = self._pages.get(page_no)
+        if page is None:
+            ids = self._ids[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
+            page = {r.id: r for r in self._fetch_rows(ids)}
+            self._pages[page_no] = page
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        return page.get(self._ids[row])

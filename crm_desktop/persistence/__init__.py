@@ -1,0 +1,1 @@
+"""The database wing: SQLAlchemy models, engine, migrations, repositories, unit of work."""

@@ -1,0 +1,1 @@
+"""Alembic migrations; run through `persistence.database.migrate`, never by hand."""

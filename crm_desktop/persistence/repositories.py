@@ -1,0 +1,476 @@
+"""Repositories: the queries of each aggregate. They hand ORM objects to services only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, String, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from crm_desktop.domain.records import ListQuery, Trash
+from crm_desktop.domain.text import fold
+from crm_desktop.persistence.models import (
+    Activity,
+    Change,
+    Company,
+    Consent,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+    ContactRole,
+    CustomValue,
+    Deal,
+    Entity,
+    Order,
+    Stage,
+    Tag,
+    Tagging,
+    User,
+)
+from crm_desktop.persistence.search import SearchIndex
+
+M = TypeVar("M", bound=Entity)
+
+
+class Repository(Generic[M]):
+    """Get, add and list one model; soft-deleted rows are hidden unless asked for."""
+
+    def __init__(self, session: Session, model: type[M]) -> None:
+        self.session = session
+        self.model = model
+
+    def get(self, row_id: str, include_deleted: bool = False) -> M | None:
+        obj = self.session.get(self.model, row_id)
+        if obj is None or (obj.deleted_at is not None and not include_deleted):
+            return None
+        return obj
+
+    def add(self, obj: M) -> M:
+        self.session.add(obj)
+        return obj
+
+    def all(self) -> list[M]:
+        return list(self.session.scalars(select(self.model).where(self.model.deleted_at.is_(None))))
+
+    def children(self, model: type[Entity], parent_field: str, parent_id: str) -> list[Any]:
+        column = getattr(model, parent_field)
+        order = getattr(model, "position", model.created_at)
+        return list(
+            self.session.scalars(
+                select(model).where(column == parent_id, model.deleted_at.is_(None)).order_by(order)
+            )
+        )
+
+
+def _trash_filter(model: type[Entity], trash: Trash) -> ColumnElement[bool]:
+    if trash is Trash.ONLY:
+        return model.deleted_at.is_not(None)
+    return model.deleted_at.is_(None)
+
+
+def _tag_filter(target: Any, tag: str) -> ColumnElement[bool]:
+    tagged = (
+        select(Tagging.target_id)
+        .join(Tag, Tag.id == Tagging.tag_id)
+        .where(func.lower(Tag.name) == tag.lower(), Tagging.deleted_at.is_(None))
+    )
+    condition: ColumnElement[bool] = target.in_(tagged)
+    return condition
+
+
+def _tags_column(target: Any) -> Any:
+    return (
+        select(func.group_concat(Tag.name, ", "))
+        .join(Tagging, Tagging.tag_id == Tag.id)
+        .where(Tagging.target_id == target, Tagging.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+class ContactRepository(Repository[Contact]):
+    SORTS = ("name", "email", "company", "city", "owner", "updated", "created", "phone", "title")
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, Contact)
+
+    def _filtered(self, query: ListQuery, *columns: Any) -> Select[Any]:
+        stmt = select(*columns).select_from(Contact).where(_trash_filter(Contact, query.trash))
+        if query.tag:
+            stmt = stmt.where(_tag_filter(Contact.id, query.tag))
+        if query.owner_id:
+            stmt = stmt.where(Contact.owner_id == query.owner_id)
+        if query.company_id:
+            stmt = stmt.where(
+                Contact.id.in_(
+                    select(ContactRole.contact_id).where(
+                        ContactRole.company_id == query.company_id, ContactRole.deleted_at.is_(None)
+                    )
+                )
+            )
+        if query.search.strip():
+            stmt = stmt.where(self._search_filter(query.search))
+        return stmt
+
+    def _search_filter(self, search: str) -> ColumnElement[bool]:
+        matching = (
+            SearchIndex(self.session).matching_ids("contacts", search)
+            if self.session.bind is not None and self.session.bind.dialect.name == "sqlite"
+            else None
+        )
+        if matching is not None:
+            return Contact.id.in_(matching.columns(row_id=String))
+        folded = fold(search)
+        return or_(
+            Contact.sort_name.like(f"{folded}%"),
+            Contact.sort_name.like(f"% {folded}%"),
+            func.lower(Contact.email).like(f"{folded}%"),
+        )
+
+    def _sorted(self, stmt: Select[Any], query: ListQuery) -> Select[Any]:
+        key = query.sort if query.sort in self.SORTS else "name"
+        column: Any
+        if key == "company":
+            company = aliased(Company)
+            stmt = stmt.outerjoin(company, company.id == Contact.company_id)
+            column = func.coalesce(company.name, "")
+        elif key == "owner":
+            owner = aliased(User)
+            stmt = stmt.outerjoin(owner, owner.id == Contact.owner_id)
+            column = func.coalesce(owner.name, "")
+        else:
+            column = {
+                "name": Contact.sort_name,
+                "email": Contact.email,
+                "city": Contact.city,
+                "updated": Contact.updated_at,
+                "created": Contact.created_at,
+                "phone": Contact.phone,
+                "title": Contact.title,
+            }[key]
+        if query.descending:
+            return stmt.order_by(column.desc(), Contact.id.desc())
+        return stmt.order_by(column, Contact.id)
+
+    def ids(self, query: ListQuery) -> list[str]:
+        """Every matching id in list order (the list screen keeps these, ~40 bytes each)."""
+        return list(self.session.scalars(self._sorted(self._filtered(query, Contact.id), query)))
+
+    def count(self, query: ListQuery) -> int:
+        return int(
+            self.session.execute(self._filtered(query, func.count()).order_by(None)).scalar_one()
+        )
+
+    def page_ids(self, query: ListQuery, offset: int, limit: int) -> list[str]:
+        stmt = self._sorted(self._filtered(query, Contact.id), query).offset(offset).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def rows(self, ids: Sequence[str]) -> list[Any]:
+        """Flat list rows for these ids (any order; the caller orders them)."""
+        if not ids:
+            return []
+        company, owner = aliased(Company), aliased(User)
+        stmt = (
+            select(
+                Contact.id,
+                Contact.first_name,
+                Contact.last_name,
+                Contact.email,
+                Contact.phone,
+                func.coalesce(company.name, ""),
+                Contact.title,
+                Contact.city,
+                func.coalesce(owner.name, ""),
+                _tags_column(Contact.id),
+                Contact.updated_at,
+            )
+            .outerjoin(company, company.id == Contact.company_id)
+            .outerjoin(owner, owner.id == Contact.owner_id)
+            .where(Contact.id.in_(list(ids)))
+        )
+        return list(self.session.execute(stmt))
+
+    def by_email(self, email: str) -> list[Contact]:
+        folded = email.strip().lower()
+        stmt = (
+            select(Contact)
+            .join(ContactEmail, ContactEmail.contact_id == Contact.id)
+            .where(
+                func.lower(ContactEmail.email) == folded,
+                ContactEmail.deleted_at.is_(None),
+                Contact.deleted_at.is_(None),
+            )
+        )
+        return list(self.session.scalars(stmt).unique())
+
+    def emails(self, contact_id: str) -> list[ContactEmail]:
+        return self.children(ContactEmail, "contact_id", contact_id)
+
+    def phones(self, contact_id: str) -> list[ContactPhone]:
+        return self.children(ContactPhone, "contact_id", contact_id)
+
+    def addresses(self, contact_id: str) -> list[ContactAddress]:
+        return self.children(ContactAddress, "contact_id", contact_id)
+
+    def roles(self, contact_id: str) -> list[tuple[ContactRole, str]]:
+        stmt = (
+            select(ContactRole, Company.name)
+            .join(Company, Company.id == ContactRole.company_id)
+            .where(ContactRole.contact_id == contact_id, ContactRole.deleted_at.is_(None))
+            .order_by(ContactRole.position)
+        )
+        return [(role, name) for role, name in self.session.execute(stmt)]
+
+    def custom_values(self, target_id: str) -> list[CustomValue]:
+        return self.children(CustomValue, "target_id", target_id)
+
+
+class CompanyRepository(Repository[Company]):
+    SORTS = ("name", "industry", "city", "phone", "people", "owner", "updated", "created")
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, Company)
+
+    @staticmethod
+    def _people_count() -> Any:
+        return (
+            select(func.count())
+            .select_from(ContactRole)
+            .where(ContactRole.company_id == Company.id, ContactRole.deleted_at.is_(None))
+            .scalar_subquery()
+        )
+
+    def _filtered(self, query: ListQuery, *columns: Any) -> Select[Any]:
+        stmt = select(*columns).select_from(Company).where(_trash_filter(Company, query.trash))
+        if query.tag:
+            stmt = stmt.where(_tag_filter(Company.id, query.tag))
+        if query.owner_id:
+            stmt = stmt.where(Company.owner_id == query.owner_id)
+        if query.search.strip():
+            index = SearchIndex(self.session)
+            matching = (
+                index.matching_ids("companies", query.search)
+                if self.session.bind is not None and self.session.bind.dialect.name == "sqlite"
+                else None
+            )
+            if matching is not None:
+                stmt = stmt.where(Company.id.in_(matching.columns(row_id=String)))
+            else:
+                stmt = stmt.where(func.lower(Company.name).like(f"%{query.search.lower()}%"))
+        return stmt
+
+    def _sorted(self, stmt: Select[Any], query: ListQuery) -> Select[Any]:
+        key = query.sort if query.sort in self.SORTS else "name"
+        column: Any
+        if key == "owner":
+            owner = aliased(User)
+            stmt = stmt.outerjoin(owner, owner.id == Company.owner_id)
+            column = func.coalesce(owner.name, "")
+        elif key == "people":
+            column = self._people_count()
+        else:
+            column = {
+                "name": func.lower(Company.name),
+                "industry": Company.industry,
+                "city": Company.city,
+                "phone": Company.phone,
+                "updated": Company.updated_at,
+                "created": Company.created_at,
+            }[key]
+        if query.descending:
+            return stmt.order_by(column.desc(), Company.id.desc())
+        return stmt.order_by(column, Company.id)
+
+    def ids(self, query: ListQuery) -> list[str]:
+        return list(self.session.scalars(self._sorted(self._filtered(query, Company.id), query)))
+
+    def count(self, query: ListQuery) -> int:
+        return int(
+            self.session.execute(self._filtered(query, func.count()).order_by(None)).scalar_one()
+        )
+
+    def page_ids(self, query: ListQuery, offset: int, limit: int) -> list[str]:
+        stmt = self._sorted(self._filtered(query, Company.id), query).offset(offset).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def rows(self, ids: Sequence[str]) -> list[Any]:
+        if not ids:
+            return []
+        owner = aliased(User)
+        stmt = (
+            select(
+                Company.id,
+                Company.name,
+                Company.industry,
+                Company.city,
+                Company.phone,
+                self._people_count(),
+                func.coalesce(owner.name, ""),
+                Company.updated_at,
+            )
+            .outerjoin(owner, owner.id == Company.owner_id)
+            .where(Company.id.in_(list(ids)))
+        )
+        return list(self.session.execute(stmt))
+
+    def people(self, company_id: str) -> list[tuple[str, str, str, str]]:
+        """(contact id, first name, last name, title) of the people holding a role here."""
+        stmt = (
+            select(Contact.id, Contact.first_name, Contact.last_name, ContactRole.title)
+            .join(ContactRole, ContactRole.contact_id == Contact.id)
+            .where(
+                ContactRole.company_id == company_id,
+                ContactRole.deleted_at.is_(None),
+                Contact.deleted_at.is_(None),
+            )
+            .order_by(Contact.sort_name)
+        )
+        return [tuple(r) for r in self.session.execute(stmt)]  # type: ignore[misc]
+
+    def by_name(self, name: str) -> Company | None:
+        return self.session.scalars(
+            select(Company).where(
+                func.lower(Company.name) == name.strip().lower(), Company.deleted_at.is_(None)
+            )
+        ).first()
+
+
+class UserRepository(Repository[User]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, User)
+
+    def names(self, ids: Iterable[str | None]) -> dict[str, str]:
+        wanted = {i for i in ids if i}
+        if not wanted:
+            return {}
+        return dict(
+            self.session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all()
+        )
+
+
+class TagRepository(Repository[Tag]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, Tag)
+
+    def names_for(self, target_id: str) -> list[str]:
+        stmt = (
+            select(Tag.name)
+            .join(Tagging, Tagging.tag_id == Tag.id)
+            .where(Tagging.target_id == target_id, Tagging.deleted_at.is_(None))
+            .order_by(Tag.name)
+        )
+        return list(self.session.scalars(stmt))
+
+    def by_name(self, name: str) -> Tag | None:
+        return self.session.scalars(
+            select(Tag).where(
+                func.lower(Tag.name) == name.strip().lower(), Tag.deleted_at.is_(None)
+            )
+        ).first()
+
+    def taggings(self, target_id: str) -> list[tuple[Tagging, str]]:
+        stmt = (
+            select(Tagging, Tag.name)
+            .join(Tag, Tag.id == Tagging.tag_id)
+            .where(Tagging.target_id == target_id, Tagging.deleted_at.is_(None))
+        )
+        return [(t, n) for t, n in self.session.execute(stmt)]
+
+    def counts(self) -> list[tuple[str, int]]:
+        stmt = (
+            select(Tag.name, func.count(Tagging.id))
+            .join(Tagging, Tagging.tag_id == Tag.id)
+            .where(Tagging.deleted_at.is_(None), Tag.deleted_at.is_(None))
+            .group_by(Tag.name)
+            .order_by(Tag.name)
+        )
+        return [(n, int(c)) for n, c in self.session.execute(stmt)]
+
+
+class DealRepository(Repository[Deal]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, Deal)
+
+    def stage(self, stage_id: str) -> Stage | None:
+        return self.session.get(Stage, stage_id)
+
+
+class ActivityRepository(Repository[Activity]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, Activity)
+
+
+class TimelineRepository:
+    """Everything that happened to a record, for its timeline (newest first)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def activities(self, target: str, target_id: str, limit: int) -> list[Activity]:
+        column = {
+            "contacts": Activity.contact_id,
+            "companies": Activity.company_id,
+            "deals": Activity.deal_id,
+        }[target]
+        when = func.coalesce(Activity.done_at, Activity.starts_at, Activity.created_at)
+        return list(
+            self.session.scalars(
+                select(Activity)
+                .where(column == target_id, Activity.deleted_at.is_(None))
+                .order_by(when.desc())
+                .limit(limit)
+            )
+        )
+
+    def deals(self, target: str, target_id: str, limit: int) -> list[tuple[Deal, str, str]]:
+        column = {"contacts": Deal.contact_id, "companies": Deal.company_id}[target]
+        stmt = (
+            select(Deal, Stage.name, Stage.kind)
+            .join(Stage, Stage.id == Deal.stage_id)
+            .where(column == target_id, Deal.deleted_at.is_(None))
+            .order_by(Deal.created_at.desc())
+            .limit(limit)
+        )
+        return [(d, n, k) for d, n, k in self.session.execute(stmt)]
+
+    def orders(self, target: str, target_id: str, limit: int) -> list[Order]:
+        column = {"contacts": Order.contact_id, "companies": Order.company_id}[target]
+        return list(
+            self.session.scalars(
+                select(Order)
+                .where(column == target_id, Order.deleted_at.is_(None))
+                .order_by(Order.ordered_on.desc())
+                .limit(limit)
+            )
+        )
+
+    def consents(self, contact_id: str, limit: int) -> list[Consent]:
+        return list(
+            self.session.scalars(
+                select(Consent)
+                .where(Consent.contact_id == contact_id)
+                .order_by(Consent.recorded_at.desc())
+                .limit(limit)
+            )
+        )
+
+    def changes(self, row_ids: Sequence[str], limit: int) -> list[Change]:
+        """Field changes of these rows (a record and its child rows), newest first."""
+        if not row_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(Change)
+                .where(Change.row_id.in_(list(row_ids)))
+                .order_by(Change.hlc.desc(), Change.seq.desc())
+                .limit(limit)
+            )
+        )
+
+    def child_ids(self, contact_id: str) -> list[str]:
+        ids: list[str] = [contact_id]
+        for model in (ContactEmail, ContactPhone, ContactAddress, ContactRole):
+            ids.extend(self.session.scalars(select(model.id).where(model.contact_id == contact_id)))
+        ids.extend(self.session.scalars(select(Tagging.id).where(Tagging.target_id == contact_id)))
+        return ids

@@ -1,0 +1,74 @@
+"""Helpers shared by the services: the factory protocol and child-list syncing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
+
+from crm_desktop.domain.errors import NotFoundError
+from crm_desktop.persistence.models import Entity, Tag, Tagging
+from crm_desktop.persistence.repositories import Repository
+from crm_desktop.persistence.uow import UnitOfWork
+
+M = TypeVar("M", bound=Entity)
+
+
+class UowFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+    def read(self) -> UnitOfWork: ...
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def require(repo: Repository[M], row_id: str, what: str, include_deleted: bool = False) -> M:
+    obj = repo.get(row_id, include_deleted=include_deleted)
+    if obj is None:
+        raise NotFoundError(f"no {what} with id {row_id}")
+    return obj
+
+
+def assign(obj: Entity, values: dict[str, Any]) -> None:
+    """Set only the attributes that differ, so unchanged fields leave no change rows."""
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+
+
+def sync_children(
+    uow: UnitOfWork,
+    model: type[Entity],
+    parent_field: str,
+    parent_id: str,
+    existing: Sequence[Entity],
+    wanted: Sequence[dict[str, Any]],
+) -> None:
+    """Make a parent's child rows equal `wanted`, reusing rows by position (an edited
+    e-mail keeps its id, so sync merges it field by field)."""
+    for position, wanted_values in enumerate(wanted):
+        values = {**wanted_values, "position": position}
+        if position < len(existing):
+            assign(existing[position], values)
+        else:
+            uow.session.add(model(**{parent_field: parent_id, **values}))
+    stamp = now()
+    for extra in existing[len(wanted) :]:
+        extra.deleted_at = stamp
+
+
+def sync_tags(uow: UnitOfWork, target_id: str, target_kind: str, names: Sequence[str]) -> None:
+    wanted = {n.strip().casefold(): n.strip() for n in names if n.strip()}
+    current = uow.tags.taggings(target_id)
+    for tagging, name in current:
+        if name.casefold() not in wanted:
+            tagging.deleted_at = now()
+    have = {name.casefold() for _, name in current}
+    for key, name in wanted.items():
+        if key in have:
+            continue
+        tag = uow.tags.by_name(name) or uow.tags.add(Tag(name=name))
+        uow.session.flush()
+        uow.session.add(Tagging(tag_id=tag.id, target_id=target_id, target_kind=target_kind))

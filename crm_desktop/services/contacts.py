@@ -1,0 +1,310 @@
+"""Contacts: create, edit, delete to Trash, restore, list by the page, bulk create."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.records import (
+    AddressEntry,
+    ContactDraft,
+    ContactRecord,
+    ContactRow,
+    EmailEntry,
+    ListQuery,
+    Page,
+    PhoneEntry,
+    RoleEntry,
+    Saved,
+)
+from crm_desktop.domain.text import display_name, fold
+from crm_desktop.persistence.models import (
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+    ContactRole,
+    CustomValue,
+    Entity,
+    Tag,
+    Tagging,
+    new_id,
+)
+from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services._common import UowFactory, assign, now, require, sync_children, sync_tags
+
+
+def _scalar_fields(draft: ContactDraft) -> dict[str, Any]:
+    """The contact's own columns, including the copies of each list's first entry."""
+    first_role = draft.roles[0] if draft.roles else None
+    return {
+        "first_name": draft.first_name.strip(),
+        "last_name": draft.last_name.strip(),
+        "sort_name": fold(f"{draft.last_name} {draft.first_name}"),
+        "email": draft.emails[0].email.strip() if draft.emails else "",
+        "phone": draft.phones[0].number.strip() if draft.phones else "",
+        "company_id": first_role.company_id if first_role else None,
+        "title": first_role.title if first_role else "",
+        "city": draft.addresses[0].city if draft.addresses else "",
+        "birthday": draft.birthday,
+        "lead_source": draft.lead_source,
+        "owner_id": draft.owner_id,
+        "notes": draft.notes,
+    }
+
+
+def _email_rows(draft: ContactDraft) -> list[dict[str, Any]]:
+    return [{"email": e.email.strip(), "label": e.label} for e in draft.emails]
+
+
+def _phone_rows(draft: ContactDraft) -> list[dict[str, Any]]:
+    return [{"number": p.number.strip(), "label": p.label} for p in draft.phones]
+
+
+def _address_rows(draft: ContactDraft) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": a.label,
+            "street": a.street,
+            "city": a.city,
+            "region": a.region,
+            "postcode": a.postcode,
+            "country": a.country,
+        }
+        for a in draft.addresses
+    ]
+
+
+def _role_rows(draft: ContactDraft) -> list[dict[str, Any]]:
+    return [{"company_id": r.company_id, "title": r.title} for r in draft.roles]
+
+
+class ContactService:
+    def __init__(self, uow_factory: UowFactory) -> None:
+        self._uow = uow_factory
+
+    # ---- writes ---------------------------------------------------------------------------
+
+    def create(self, draft: ContactDraft) -> Saved:
+        """Save a new contact with its lists, tags and custom values."""
+        draft = draft.validated()
+        with self._uow() as uow:
+            contact = uow.contacts.add(Contact(**_scalar_fields(draft)))
+            uow.session.flush()
+            self._write_children(uow, contact.id, draft)
+            changes = uow.commit()
+        return Saved(contact.id, changes)
+
+    def update(self, contact_id: str, draft: ContactDraft) -> Saved:
+        """Replace a contact's fields with the draft; only what differs is recorded."""
+        draft = draft.validated()
+        with self._uow() as uow:
+            contact = require(uow.contacts, contact_id, "contact")
+            assign(contact, _scalar_fields(draft))
+            self._write_children(uow, contact_id, draft)
+            changes = uow.commit()
+        return Saved(contact_id, changes)
+
+    def _write_children(self, uow: UnitOfWork, contact_id: str, draft: ContactDraft) -> None:
+        repo = uow.contacts
+        sync_children(
+            uow, ContactEmail, "contact_id", contact_id, repo.emails(contact_id), _email_rows(draft)
+        )
+        sync_children(
+            uow, ContactPhone, "contact_id", contact_id, repo.phones(contact_id), _phone_rows(draft)
+        )
+        sync_children(
+            uow,
+            ContactAddress,
+            "contact_id",
+            contact_id,
+            repo.addresses(contact_id),
+            _address_rows(draft),
+        )
+        sync_children(
+            uow,
+            ContactRole,
+            "contact_id",
+            contact_id,
+            [r for r, _ in repo.roles(contact_id)],
+            _role_rows(draft),
+        )
+        sync_tags(uow, contact_id, "contact", draft.tags)
+        values = {v.field_id: v for v in repo.custom_values(contact_id)}
+        for field_id, value in draft.custom:
+            if field_id in values:
+                assign(values[field_id], {"value": value})
+            elif value:
+                uow.session.add(CustomValue(field_id=field_id, target_id=contact_id, value=value))
+
+    def delete(self, ids: Iterable[str]) -> ChangeSet:
+        """Move contacts to the Trash (soft delete; restorable, and synced as a tombstone)."""
+        return self._set_deleted(ids, deleted=True)
+
+    def restore(self, ids: Iterable[str]) -> ChangeSet:
+        """Bring contacts back from the Trash."""
+        return self._set_deleted(ids, deleted=False)
+
+    def _set_deleted(self, ids: Iterable[str], deleted: bool) -> ChangeSet:
+        stamp = now() if deleted else None
+        with self._uow() as uow:
+            for contact_id in ids:
+                contact = require(uow.contacts, contact_id, "contact", include_deleted=True)
+                if (contact.deleted_at is None) == deleted:
+                    contact.deleted_at = stamp
+            return uow.commit()
+
+    def add_tag(self, ids: Iterable[str], tag: str) -> ChangeSet:
+        """Bulk action: tag every contact in the selection."""
+        with self._uow() as uow:
+            for contact_id in ids:
+                names = uow.tags.names_for(contact_id)
+                if tag.casefold() not in {n.casefold() for n in names}:
+                    sync_tags(uow, contact_id, "contact", [*names, tag])
+            return uow.commit()
+
+    def set_owner(self, ids: Iterable[str], owner_id: str | None) -> ChangeSet:
+        """Bulk action: give every contact in the selection to one owner."""
+        with self._uow() as uow:
+            for contact_id in ids:
+                assign(require(uow.contacts, contact_id, "contact"), {"owner_id": owner_id})
+            return uow.commit()
+
+    def create_many(self, drafts: Sequence[ContactDraft], batch: int = 20_000) -> ChangeSet:
+        """Fast path for many contacts (imports, demo data): the same rows and change
+        records as `create`, written with executemany in batches of one transaction each."""
+        changes = ChangeSet()
+        for start in range(0, len(drafts), batch):
+            with self._uow() as uow:
+                self.insert_drafts(uow, drafts[start : start + batch])
+                changes |= uow.commit()
+        return changes
+
+    @staticmethod
+    def insert_drafts(
+        uow: UnitOfWork,
+        drafts: Sequence[ContactDraft],
+        make_id: Callable[[], str] = new_id,
+        created_at: Sequence[dt.datetime] | None = None,
+    ) -> list[str]:
+        """Insert drafts in an open unit of work; returns the new ids. `make_id` and
+        `created_at` let demo data be deterministic and spread over time."""
+        contacts: list[dict[str, Any]] = []
+        children: dict[type[Entity], list[dict[str, Any]]] = {
+            ContactEmail: [],
+            ContactPhone: [],
+            ContactAddress: [],
+            ContactRole: [],
+        }
+        taggings: list[dict[str, Any]] = []
+        tag_ids: dict[str, str] = {}
+        for index, raw_draft in enumerate(drafts):
+            draft = raw_draft.validated()
+            contact_id = make_id()
+            stamp = {"created_at": created_at[index]} if created_at else {}
+            contacts.append({"id": contact_id, **stamp, **_scalar_fields(draft)})
+            for model, rows in (
+                (ContactEmail, _email_rows(draft)),
+                (ContactPhone, _phone_rows(draft)),
+                (ContactAddress, _address_rows(draft)),
+                (ContactRole, _role_rows(draft)),
+            ):
+                children[model].extend(
+                    {"id": make_id(), "contact_id": contact_id, "position": i, **stamp, **row}
+                    for i, row in enumerate(rows)
+                )
+            for name in draft.tags:
+                key = name.casefold()
+                if key not in tag_ids:
+                    existing = uow.tags.by_name(name)
+                    tag_ids[key] = existing.id if existing else ""
+                    if not existing:
+                        tag_ids[key] = make_id()
+                        uow.insert_rows(Tag, [{"id": tag_ids[key], "name": name}])
+                taggings.append(
+                    {
+                        "id": make_id(),
+                        "tag_id": tag_ids[key],
+                        **stamp,
+                        "target_id": contact_id,
+                        "target_kind": "contact",
+                    }
+                )
+        uow.insert_rows(Contact, contacts)
+        for child_model, rows in children.items():
+            uow.insert_rows(child_model, rows)
+        uow.insert_rows(Tagging, taggings)
+        return [c["id"] for c in contacts]
+
+    # ---- reads ----------------------------------------------------------------------------
+
+    def get(self, contact_id: str) -> ContactRecord:
+        """A contact with its lists, roles, tags and custom values (Trash included)."""
+        with self._uow.read() as uow:
+            c = require(uow.contacts, contact_id, "contact", include_deleted=True)
+            repo = uow.contacts
+            owner = uow.users.names([c.owner_id]).get(c.owner_id or "", "")
+            return ContactRecord(
+                id=c.id,
+                first_name=c.first_name,
+                last_name=c.last_name,
+                display_name=display_name(c.first_name, c.last_name),
+                emails=tuple(EmailEntry(e.email, e.label) for e in repo.emails(c.id)),
+                phones=tuple(PhoneEntry(p.number, p.label) for p in repo.phones(c.id)),
+                addresses=tuple(
+                    AddressEntry(a.street, a.city, a.region, a.postcode, a.country, a.label)
+                    for a in repo.addresses(c.id)
+                ),
+                roles=tuple(RoleEntry(r.company_id, r.title, name) for r, name in repo.roles(c.id)),
+                birthday=c.birthday,
+                lead_source=c.lead_source,
+                owner_id=c.owner_id,
+                owner_name=owner,
+                notes=c.notes,
+                tags=tuple(uow.tags.names_for(c.id)),
+                custom=tuple((v.field_id, v.value) for v in repo.custom_values(c.id)),
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+                deleted_at=c.deleted_at,
+            )
+
+    def ids(self, query: ListQuery) -> list[str]:
+        """Every id matching the query, in list order (sorted and filtered in SQL)."""
+        with self._uow.read() as uow:
+            return uow.contacts.ids(query)
+
+    def count(self, query: ListQuery) -> int:
+        with self._uow.read() as uow:
+            return uow.contacts.count(query)
+
+    def rows(self, ids: Sequence[str]) -> list[ContactRow]:
+        """List rows for these ids, in the same order."""
+        with self._uow.read() as uow:
+            found = {r[0]: r for r in uow.contacts.rows(ids)}
+        return [_row(found[i]) for i in ids if i in found]
+
+    def page(self, query: ListQuery, offset: int = 0, limit: int = 100) -> Page[ContactRow]:
+        """One page of the list and the total count."""
+        with self._uow.read() as uow:
+            total = uow.contacts.count(query)
+            page_ids = uow.contacts.page_ids(query, offset, limit)
+            found = {r[0]: r for r in uow.contacts.rows(page_ids)}
+        return Page(tuple(_row(found[i]) for i in page_ids), total, offset)
+
+
+def _row(r: Any) -> ContactRow:
+    cid, first, last, email, phone, company, title, city, owner, tags, updated = r
+    return ContactRow(
+        cid,
+        display_name(first, last),
+        email,
+        phone,
+        company,
+        title,
+        city,
+        owner,
+        tags or "",
+        updated,
+    )

@@ -1,0 +1,736 @@
+"""Realistic, deterministic demo data: the same seed and day give the same database.
+
+Companies in several countries, people with international names (Müller, Núñez, Łukasz,
+Yılmaz, Øvergaard...), deals spread over 18 months with won/lost history and stage moves,
+activities past and future, orders and consents. Written through the bulk path of the unit
+of work, so every row has its change records like any other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from crm_desktop.domain.records import (
+    AddressEntry,
+    ContactDraft,
+    EmailEntry,
+    PhoneEntry,
+    RoleEntry,
+)
+from crm_desktop.domain.text import fold
+from crm_desktop.persistence.models import (
+    Activity,
+    Company,
+    Consent,
+    Deal,
+    DealStageHistory,
+    Order,
+    Pipeline,
+    Reason,
+    Setting,
+    Stage,
+    User,
+    uuid7,
+)
+from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services._common import UowFactory
+from crm_desktop.services.contacts import ContactService
+
+# (first names, last names, country, cities, phone prefix, e-mail domain suffix)
+_PEOPLE = [
+    (
+        ["Anna", "Jürgen", "Lukas", "Sophie", "Björn", "Käthe", "Felix", "Lea"],
+        ["Müller", "Schmidt", "Weiß", "Groß", "Schäfer", "Köhler", "Becker", "Hoffmann"],
+        "Germany",
+        ["Berlin", "München", "Köln", "Hamburg", "Düsseldorf"],
+        "+49",
+        "de",
+    ),
+    (
+        ["Camille", "Léa", "Hélène", "Jérôme", "François", "Noé"],
+        ["Lefèvre", "Dubois", "Moreau", "Girard", "Fontaine", "Bénard"],
+        "France",
+        ["Paris", "Lyon", "Besançon", "Nîmes"],
+        "+33",
+        "fr",
+    ),
+    (
+        ["José", "Lucía", "Iñigo", "María", "Álvaro", "Sofía"],
+        ["Núñez", "García", "Peña", "Ibáñez", "Martínez", "Muñoz"],
+        "Spain",
+        ["Madrid", "Málaga", "Córdoba", "Bilbao"],
+        "+34",
+        "es",
+    ),
+    (
+        ["Łukasz", "Zofia", "Paweł", "Agnieszka", "Michał"],
+        ["Wójcik", "Kowalski", "Nowak", "Wiśniewska", "Zieliński"],
+        "Poland",
+        ["Kraków", "Łódź", "Gdańsk", "Warszawa"],
+        "+48",
+        "pl",
+    ),
+    (
+        ["Åsa", "Søren", "Ingrid", "Mikael", "Astrid"],
+        ["Øvergaard", "Lindqvist", "Johansson", "Sørensen", "Ångström"],
+        "Sweden",
+        ["Göteborg", "Malmö", "Uppsala", "Stockholm"],
+        "+46",
+        "se",
+    ),
+    (
+        ["Ayşe", "Emre", "Çağla", "Mehmet", "Zeynep"],
+        ["Yılmaz", "Çelik", "Şahin", "Öztürk", "Doğan"],
+        "Turkey",
+        ["İstanbul", "İzmir", "Ankara"],
+        "+90",
+        "com.tr",
+    ),
+    (
+        ["Emma", "Oliver", "Charlotte", "James", "Amelia", "Harry", "Siobhán"],
+        ["Smith", "O'Brien", "Taylor", "Clarke", "Walsh", "Evans", "MacLeod"],
+        "United Kingdom",
+        ["London", "Manchester", "Leeds", "Bristol"],
+        "+44",
+        "co.uk",
+    ),
+    (
+        ["Priya", "Arjun", "Ananya", "Rahul"],
+        ["Sharma", "Patel", "Iyer", "Gupta"],
+        "India",
+        ["Mumbai", "Bengaluru", "Pune"],
+        "+91",
+        "in",
+    ),
+    (
+        ["Yuki", "Haruto", "Sakura", "Kenji"],
+        ["Tanaka", "Sato", "Watanabe", "Kobayashi"],
+        "Japan",
+        ["Tokyo", "Osaka", "Kyoto"],
+        "+81",
+        "jp",
+    ),
+    (
+        ["Tomáš", "Jiří", "Kateřina", "Lucie"],
+        ["Dvořák", "Novák", "Černý", "Procházka"],
+        "Czechia",
+        ["Praha", "Brno", "Plzeň"],
+        "+420",
+        "cz",
+    ),
+]
+_WORDS = [
+    "Nord",
+    "Alpen",
+    "Blue",
+    "Cedar",
+    "Delta",
+    "Falcon",
+    "Granite",
+    "Harbor",
+    "Iris",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Maple",
+    "Nova",
+    "Orbit",
+    "Pioneer",
+    "Quartz",
+    "River",
+    "Summit",
+    "Terra",
+    "Union",
+    "Vertex",
+    "Willow",
+    "Zenith",
+    "Atlas",
+    "Birch",
+]
+_TRADES = [
+    "Logistics",
+    "Bakery",
+    "Consulting",
+    "Dental",
+    "Engineering",
+    "Foods",
+    "Garden",
+    "Hotels",
+    "Interiors",
+    "Joinery",
+    "Kitchens",
+    "Labs",
+    "Media",
+    "Optics",
+    "Print",
+    "Roofing",
+    "Solar",
+    "Textiles",
+    "Travel",
+    "Wines",
+]
+_SUFFIX = {
+    "Germany": "GmbH",
+    "France": "SARL",
+    "Spain": "S.L.",
+    "Poland": "Sp. z o.o.",
+    "Sweden": "AB",
+    "Turkey": "A.Ş.",
+    "United Kingdom": "Ltd",
+    "India": "Pvt Ltd",
+    "Japan": "K.K.",
+    "Czechia": "s.r.o.",
+}
+_INDUSTRY = {
+    "Logistics": "Transport",
+    "Bakery": "Food",
+    "Foods": "Food",
+    "Wines": "Food",
+    "Dental": "Health",
+    "Labs": "Health",
+    "Optics": "Health",
+    "Solar": "Energy",
+}
+_SOURCES = ["Website", "Referral", "Trade fair", "Cold call", "Newsletter", "LinkedIn", "Partner"]
+_TAGS = ["VIP", "Newsletter", "Reseller", "Trade fair 2026", "Key account", "Prospect"]
+_USERS = [
+    ("Maria Keller", "maria"),
+    ("Tom Becker", "tom"),
+    ("Sina Aydın", "sina"),
+    ("Jonas Weber", "jonas"),
+    ("Elena Rossi", "elena"),
+]
+_STAGES = [
+    ("Lead", 10, 14, "open"),
+    ("Qualified", 25, 14, "open"),
+    ("Proposal", 50, 21, "open"),
+    ("Negotiation", 75, 21, "open"),
+    ("Verbal yes", 90, 10, "open"),
+    ("Won", 100, 0, "won"),
+    ("Lost", 0, 0, "lost"),
+]
+_PARTNER_STAGES = [
+    ("Contacted", 20, 30, "open"),
+    ("Pilot", 60, 45, "open"),
+    ("Signed", 100, 0, "won"),
+    ("Dropped", 0, 0, "lost"),
+]
+_LOST = ["Price too high", "Chose a competitor", "No budget", "Bad timing", "No response"]
+_WON = ["Best price", "Relationship", "Product fit"]
+_DEAL_WORDS = [
+    "Website relaunch",
+    "Annual service",
+    "Fleet upgrade",
+    "Office fit-out",
+    "Training days",
+    "Maintenance contract",
+    "Pilot project",
+    "Licences",
+    "Spring campaign",
+    "New machines",
+    "Support plan",
+    "Catering contract",
+]
+_ACTIVITY = [
+    ("call", "Call about {t}"),
+    ("meeting", "Meeting: {t}"),
+    ("email", "Sent offer for {t}"),
+    ("task", "Prepare quote: {t}"),
+    ("note", "Note on {t}"),
+]
+_OUTCOMES = [
+    "Interested, send details",
+    "Left a voicemail",
+    "Agreed next steps",
+    "Asked for a discount",
+    "Decision next month",
+]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    users: int
+    companies: int
+    contacts: int
+    deals: int
+    activities: int
+    orders: int
+
+
+class DemoService:
+    def __init__(self, uow_factory: UowFactory) -> None:
+        self._uow = uow_factory
+
+    def generate(
+        self, contacts: int = 500, seed: int = 1, today: dt.date | None = None
+    ) -> DemoSummary:
+        """Fill the database with demo data; the same seed and day give the same data."""
+        return _Generator(self._uow, contacts, seed, today or dt.date.today()).run()
+
+
+class _Generator:
+    def __init__(self, uow: UowFactory, contacts: int, seed: int, today: dt.date) -> None:
+        self.uow = uow
+        self.n = max(contacts, 1)
+        self.rng = random.Random(seed)
+        self.today = today
+        self.now = dt.datetime.combine(today, dt.time(17, 0), tzinfo=dt.UTC)
+        self.start = self.now - dt.timedelta(days=548)
+        self.id_base = int(self.start.timestamp() * 1000)
+        self.counter = 0
+
+    def id(self) -> str:
+        # Time-ordered like the app's own ids, from the seeded generator: deterministic.
+        self.counter += 1
+        return uuid7(self.id_base + self.counter, self.rng.getrandbits(80))
+
+    def moment(self, after: dt.datetime, before: dt.datetime) -> dt.datetime:
+        span = max(int((before - after).total_seconds()), 1)
+        moment = after + dt.timedelta(seconds=self.rng.randrange(span))
+        # Business hours, so the calendar looks like a working week.
+        return moment.replace(
+            hour=self.rng.randint(8, 17),
+            minute=self.rng.choice((0, 15, 30, 45)),
+            second=0,
+            microsecond=0,
+        )
+
+    def run(self) -> DemoSummary:
+        with self.uow() as uow:
+            users = self.users(uow)
+            stages, reasons = self.pipelines(uow)
+            companies = self.companies(uow, users)
+            uow.commit()
+        people = self.people(companies, users)
+        with self.uow() as uow:
+            deal_count, activities, orders = self.deals(uow, people, users, stages, reasons)
+            activities += self.contact_activities(uow, people, users)
+            orders += self.orders(uow, people)
+            self.consents(uow, people)
+            uow.commit()
+        return DemoSummary(len(users), len(companies), len(people), deal_count, activities, orders)
+
+    def users(self, uow: UnitOfWork) -> list[str]:
+        rows = [
+            {
+                "id": self.id(),
+                "name": name,
+                "email": f"{login}@example-business.com",
+                "created_at": self.start,
+            }
+            for name, login in _USERS
+        ]
+        uow.insert_rows(User, rows)
+        uow.insert_rows(
+            Setting,
+            [
+                {"id": "business_name", "value": '"Lindenhof Trading"'},
+                {"id": "currency", "value": '"EUR"'},
+            ],
+        )
+        return [str(r["id"]) for r in rows]
+
+    def pipelines(
+        self, uow: UnitOfWork
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[str]]]:
+        stages: dict[str, list[dict[str, Any]]] = {}
+        for position, (name, spec) in enumerate(
+            (("Sales", _STAGES), ("Partnerships", _PARTNER_STAGES))
+        ):
+            pipeline_id = self.id()
+            uow.insert_rows(
+                Pipeline,
+                [{"id": pipeline_id, "name": name, "position": position, "created_at": self.start}],
+            )
+            rows = [
+                {
+                    "id": self.id(),
+                    "pipeline_id": pipeline_id,
+                    "name": s,
+                    "position": i,
+                    "probability": p,
+                    "rotting_days": r,
+                    "kind": k,
+                    "created_at": self.start,
+                }
+                for i, (s, p, r, k) in enumerate(spec)
+            ]
+            uow.insert_rows(Stage, rows)
+            stages[pipeline_id] = rows
+        reasons = {"lost": [], "won": []}  # type: dict[str, list[str]]
+        rows = []
+        for kind, labels in (("lost", _LOST), ("won", _WON)):
+            for i, label in enumerate(labels):
+                reason_id = self.id()
+                reasons[kind].append(reason_id)
+                rows.append(
+                    {
+                        "id": reason_id,
+                        "kind": kind,
+                        "label": label,
+                        "position": i,
+                        "created_at": self.start,
+                    }
+                )
+        uow.insert_rows(Reason, rows)
+        return stages, reasons
+
+    def companies(self, uow: UnitOfWork, users: list[str]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for _ in range(max(3, self.n // 8)):
+            _, _, country, cities, prefix, tld = self.rng.choice(_PEOPLE)
+            trade = self.rng.choice(_TRADES)
+            name = f"{self.rng.choice(_WORDS)} {trade} {_SUFFIX[country]}"
+            while name in seen:
+                name = (
+                    f"{self.rng.choice(_WORDS)}{self.rng.choice(_WORDS).lower()} {trade} "
+                    f"{_SUFFIX[country]}"
+                )
+                if name in seen:
+                    name = f"{name} {len(seen)}"
+            seen.add(name)
+            slug = fold(name.split(" ")[0]).replace(" ", "") + fold(trade)
+            rows.append(
+                {
+                    "id": self.id(),
+                    "name": name,
+                    "domain": f"{slug}.{tld}",
+                    "industry": _INDUSTRY.get(trade, "Services"),
+                    "phone": f"{prefix} {self.rng.randint(20, 99)} "
+                    f"{self.rng.randint(100000, 9999999)}",
+                    "website": f"https://www.{slug}.{tld}",
+                    "city": self.rng.choice(cities),
+                    "country": country,
+                    "owner_id": self.rng.choice(users),
+                    "lead_source": self.rng.choice(_SOURCES),
+                    "created_at": self.moment(self.start, self.now),
+                    "tld": tld,
+                    "prefix": prefix,
+                }
+            )
+        uow.insert_rows(
+            Company, [{k: v for k, v in r.items() if k not in ("tld", "prefix")} for r in rows]
+        )
+        return rows
+
+    def people(self, companies: list[dict[str, Any]], users: list[str]) -> list[dict[str, Any]]:
+        drafts: list[ContactDraft] = []
+        created: list[dt.datetime] = []
+        people: list[dict[str, Any]] = []
+        for _ in range(self.n):
+            firsts, lasts, country, cities, prefix, tld = self.rng.choice(_PEOPLE)
+            first, last = self.rng.choice(firsts), self.rng.choice(lasts)
+            company = self.rng.choice(companies) if self.rng.random() < 0.85 else None
+            domain = company["domain"] if company else f"mail.{tld}"
+            local = fold(f"{first}.{last}").replace(" ", "").replace("'", "")
+            emails = [EmailEntry(f"{local}{self.rng.randint(1, 999)}@{domain}")]
+            if self.rng.random() < 0.2:
+                emails.append(EmailEntry(f"{local}@private-mail.{tld}", "home"))
+            phones = [
+                PhoneEntry(
+                    f"{prefix} {self.rng.randint(150, 179)} {self.rng.randint(1000000, 9999999)}",
+                    "mobile",
+                )
+            ]
+            city = company["city"] if company else self.rng.choice(cities)
+            addresses = (
+                (
+                    AddressEntry(
+                        f"{self.rng.choice(_WORDS)}str. {self.rng.randint(1, 120)}",
+                        city,
+                        "",
+                        f"{self.rng.randint(10000, 99999)}",
+                        country,
+                    ),
+                )
+                if self.rng.random() < 0.7
+                else ()
+            )
+            roles = (
+                (
+                    RoleEntry(
+                        company["id"],
+                        self.rng.choice(
+                            [
+                                "Owner",
+                                "Managing Director",
+                                "Head of Purchasing",
+                                "Office Manager",
+                                "Sales Lead",
+                                "Buyer",
+                                "CFO",
+                                "Operations",
+                            ]
+                        ),
+                    ),
+                )
+                if company
+                else ()
+            )
+            tags = tuple(self.rng.sample(_TAGS, self.rng.choice((0, 0, 1, 1, 2))))
+            owner = self.rng.choice(users)
+            drafts.append(
+                ContactDraft(
+                    first_name=first,
+                    last_name=last,
+                    emails=tuple(emails),
+                    phones=tuple(phones),
+                    addresses=addresses,
+                    roles=roles,
+                    lead_source=self.rng.choice(_SOURCES),
+                    owner_id=owner,
+                    tags=tags,
+                    birthday=dt.date(
+                        self.rng.randint(1955, 2000),
+                        self.rng.randint(1, 12),
+                        self.rng.randint(1, 28),
+                    )
+                    if self.rng.random() < 0.3
+                    else None,
+                )
+            )
+            created.append(self.moment(self.start, self.now))
+            people.append(
+                {
+                    "company_id": company["id"] if company else None,
+                    "owner": owner,
+                    "created": created[-1],
+                }
+            )
+        batch = 20_000
+        for begin in range(0, len(drafts), batch):
+            with self.uow() as uow:
+                ids = ContactService.insert_drafts(
+                    uow, drafts[begin : begin + batch], self.id, created[begin : begin + batch]
+                )
+                uow.commit()
+            for offset, contact_id in enumerate(ids):
+                people[begin + offset]["id"] = contact_id
+        return people
+
+    def deals(
+        self,
+        uow: UnitOfWork,
+        people: list[dict[str, Any]],
+        users: list[str],
+        stages: dict[str, list[dict[str, Any]]],
+        reasons: dict[str, list[str]],
+    ) -> tuple[int, int, int]:
+        deals: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
+        activities: list[dict[str, Any]] = []
+        orders: list[dict[str, Any]] = []
+        pipelines = list(stages)
+        for _ in range(max(1, self.n // 5)):
+            pipeline_id = pipelines[0] if self.rng.random() < 0.9 else pipelines[1]
+            stage_list = stages[pipeline_id]
+            open_stages = [s for s in stage_list if s["kind"] == "open"]
+            won = next(s for s in stage_list if s["kind"] == "won")
+            lost = next(s for s in stage_list if s["kind"] == "lost")
+            person = self.rng.choice(people)
+            created = self.moment(max(self.start, person["created"]), self.now)
+            age = (self.now - created).days
+            roll = self.rng.random()
+            if age > 60 and roll < 0.38:
+                final, reached = won, len(open_stages)
+            elif age > 45 and roll < 0.80:
+                final, reached = lost, self.rng.randint(1, len(open_stages))
+            else:
+                reached = self.rng.randint(1, len(open_stages))
+                final = open_stages[reached - 1]
+            path = open_stages[:reached] + ([final] if final["kind"] != "open" else [])
+            # Stage moves spread between creation and now (or the close).
+            span_end = min(self.now, created + dt.timedelta(days=self.rng.randint(20, 160)))
+            moves = sorted(self.moment(created, span_end) for _ in path[1:])
+            times = [created, *moves]
+            deal_id = self.id()
+            owner = person["owner"] if self.rng.random() < 0.8 else self.rng.choice(users)
+            value = (
+                self.rng.choice((5, 8, 12, 15, 20, 25, 40, 60, 90, 150)) * 100_00
+                + self.rng.randint(0, 99) * 100
+            )
+            closed = final["kind"] != "open"
+            close_date = (
+                times[-1] if closed else self.now + dt.timedelta(days=self.rng.randint(-20, 120))
+            ).date()
+            deals.append(
+                {
+                    "id": deal_id,
+                    "title": f"{self.rng.choice(_DEAL_WORDS)}",
+                    "pipeline_id": pipeline_id,
+                    "stage_id": final["id"],
+                    "position": len(deals),
+                    "value_cents": value,
+                    "expected_close": close_date if (closed or self.rng.random() < 0.85) else None,
+                    "owner_id": owner,
+                    "contact_id": person["id"],
+                    "company_id": person["company_id"],
+                    "lead_source": self.rng.choice(_SOURCES),
+                    "status": final["kind"],
+                    "created_at": created,
+                    "stage_entered_at": times[-1],
+                    "reason_id": self.rng.choice(reasons[final["kind"]]) if closed else None,
+                    "closed_at": times[-1] if closed else None,
+                }
+            )
+            previous = None
+            for stage, at in zip(path, times, strict=True):
+                history.append(
+                    {
+                        "id": self.id(),
+                        "deal_id": deal_id,
+                        "from_stage_id": previous,
+                        "to_stage_id": stage["id"],
+                        "moved_at": at,
+                        "user_id": owner,
+                        "created_at": at,
+                    }
+                )
+                previous = stage["id"]
+            for at in times:
+                kind, subject = self.rng.choice(_ACTIVITY)
+                activities.append(
+                    self.activity(
+                        kind,
+                        subject.format(t=deals[-1]["title"]),
+                        at,
+                        owner,
+                        person,
+                        deal_id,
+                        done=True,
+                    )
+                )
+            if not closed:
+                kind, subject = self.rng.choice(_ACTIVITY[:4])
+                due = self.moment(self.now - dt.timedelta(days=5), self.now + dt.timedelta(days=30))
+                activities.append(
+                    self.activity(
+                        kind,
+                        subject.format(t=deals[-1]["title"]),
+                        due,
+                        owner,
+                        person,
+                        deal_id,
+                        done=due < self.now and self.rng.random() < 0.5,
+                    )
+                )
+            if final["kind"] == "won":
+                orders.append(
+                    {
+                        "id": self.id(),
+                        "number": f"SO-{len(orders) + 10001}",
+                        "ordered_on": times[-1].date(),
+                        "amount_cents": value,
+                        "description": deals[-1]["title"],
+                        "contact_id": person["id"],
+                        "company_id": person["company_id"],
+                        "created_at": times[-1],
+                    }
+                )
+        uow.insert_rows(Deal, deals)
+        uow.insert_rows(DealStageHistory, history)
+        uow.insert_rows(Activity, activities)
+        uow.insert_rows(Order, orders)
+        return len(deals), len(activities), len(orders)
+
+    def activity(
+        self,
+        kind: str,
+        subject: str,
+        at: dt.datetime,
+        owner: str,
+        person: dict[str, Any],
+        deal_id: str | None,
+        done: bool,
+    ) -> dict[str, Any]:
+        minutes = {"meeting": 60, "call": 15}.get(kind, 30)
+        return {
+            "id": self.id(),
+            "kind": kind,
+            "subject": subject,
+            "starts_at": at,
+            "ends_at": at + dt.timedelta(minutes=minutes),
+            "done": done,
+            "done_at": at if done else None,
+            "outcome": self.rng.choice(_OUTCOMES) if done and kind in ("call", "meeting") else "",
+            "owner_id": owner,
+            "contact_id": person["id"],
+            "company_id": person["company_id"],
+            "deal_id": deal_id,
+            "created_at": min(at, self.now),
+            "reminder_minutes": 15 if not done else None,
+        }
+
+    def contact_activities(
+        self, uow: UnitOfWork, people: list[dict[str, Any]], users: list[str]
+    ) -> int:
+        rows = []
+        for person in self.rng.sample(people, k=len(people) // 4):
+            kind, subject = self.rng.choice(_ACTIVITY)
+            future = self.rng.random() < 0.3
+            at = (
+                self.moment(self.now, self.now + dt.timedelta(days=45))
+                if future
+                else self.moment(max(person["created"], self.start), self.now)
+            )
+            rows.append(
+                self.activity(
+                    kind,
+                    subject.format(t="follow-up"),
+                    at,
+                    person["owner"],
+                    person,
+                    None,
+                    done=not future,
+                )
+            )
+        del users
+        uow.insert_rows(Activity, rows)
+        return len(rows)
+
+    def orders(self, uow: UnitOfWork, people: list[dict[str, Any]]) -> int:
+        rows = []
+        for person in self.rng.sample(people, k=len(people) // 6):
+            for _ in range(self.rng.randint(1, 4)):
+                at = self.moment(max(person["created"], self.start), self.now)
+                rows.append(
+                    {
+                        "id": self.id(),
+                        "number": f"WEB-{self.rng.randint(100000, 999999)}",
+                        "ordered_on": at.date(),
+                        "amount_cents": self.rng.randint(20, 900) * 100 + 99,
+                        "description": self.rng.choice(
+                            ["Online shop", "Spare parts", "Consumables", "Gift vouchers"]
+                        ),
+                        "contact_id": person["id"],
+                        "company_id": person["company_id"],
+                        "created_at": at,
+                    }
+                )
+        uow.insert_rows(Order, rows)
+        return len(rows)
+
+    def consents(self, uow: UnitOfWork, people: list[dict[str, Any]]) -> None:
+        rows = []
+        for person in self.rng.sample(people, k=len(people) // 3):
+            at = self.moment(max(person["created"], self.start), self.now)
+            withdrawn = self.rng.random() < 0.1
+            rows.append(
+                {
+                    "id": self.id(),
+                    "contact_id": person["id"],
+                    "purpose": self.rng.choice(["newsletter", "marketing_email", "phone"]),
+                    "lawful_basis": "consent",
+                    "status": "withdrawn" if withdrawn else "granted",
+                    "source": self.rng.choice(["Web form", "Trade fair", "Phone call"]),
+                    "evidence": "Double opt-in confirmation",
+                    "recorded_at": at,
+                    "withdrawn_at": at + dt.timedelta(days=30) if withdrawn else None,
+                    "created_at": at,
+                }
+            )
+        uow.insert_rows(Consent, rows)
