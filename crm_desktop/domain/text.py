@@ -48,8 +48,14 @@ def search_text(*parts: str | None) -> str:
     folded = fold(joined)
     if joined.isascii():
         return folded
-    german = fold(joined.casefold().translate(_GERMAN))
-    return folded if german == folded else f"{folded} {german}"
+    extra = [
+        g
+        for w in joined.split()
+        if not w.isascii()
+        for g in (fold(w.casefold().translate(_GERMAN)),)
+        if g != fold(w)
+    ]
+    return f"{folded} {' '.join(extra)}" if extra else folded
 
 
 def query_terms(query: str) -> list[str]:

@@ -28,9 +28,14 @@ _INSERT_SQL = (
 )
 
 
+def iso_utc(value: dt.datetime) -> str:
+    """The wire form of a time: ISO 8601 in UTC with microseconds and a Z."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 def _json_default(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return iso_utc(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"cannot record a value of type {type(value).__name__}")
@@ -53,7 +58,13 @@ class ChangeBuffer:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def add_insert(self, entity: str, row: Mapping[str, Any], hlc: str | None = None) -> None:
+    def add_insert(
+        self,
+        entity: str,
+        row: Mapping[str, Any],
+        hlc: str | None = None,
+        stored_times: Iterable[str] = (),
+    ) -> None:
         """A new row: one change whose field is `*` and whose value is the object of every
         field that carries a value (a field left out is empty or null). Same meaning as a
         change per field at one stamp, at a tenth of the rows for a bulk import."""
@@ -61,6 +72,10 @@ class ChangeBuffer:
         values = {
             k: v for k, v in row.items() if k not in UNTRACKED_FIELDS and v is not None and v != ""
         }
+        for key in stored_times:  # "YYYY-MM-DD HH:MM:SS.ffffff" as stored -> wire form
+            text = values.get(key)
+            if text is not None:
+                values[key] = f"{text[:10]}T{text[11:]}Z"
         self._rows.append(
             (hlc or self._clock.now(), entity, row_id, INSERT_FIELD, encode_value(values), None)
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-import uuid
 from typing import Any
 
 from sqlalchemy import (
@@ -48,7 +47,8 @@ def uuid7(millis: int, random_bits: int) -> str:
     value = (millis & 0xFFFF_FFFF_FFFF) << 80
     value |= 0x7 << 76 | ((random_bits >> 62) & 0xFFF) << 64
     value |= 0b10 << 62 | (random_bits & 0x3FFF_FFFF_FFFF_FFFF)
-    return str(uuid.UUID(int=value))
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def utcnow() -> dt.datetime:

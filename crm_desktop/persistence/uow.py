@@ -10,24 +10,22 @@ Leaving the block without `commit()` rolls everything back, change rows included
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, event, insert, select
+from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.hlc import HybridLogicalClock
+from crm_desktop.persistence.bulk import plan_for
 from crm_desktop.persistence.changes import ChangeBuffer, last_stamp
 from crm_desktop.persistence.engine import CACHE_SIZE, WRITE_OPTION, is_sqlite
 from crm_desktop.persistence.models import (
     ContactRole,
     Deal,
     Entity,
-    UtcDateTime,
-    column_default,
     utcnow,
 )
 from crm_desktop.persistence.repositories import (
@@ -55,15 +53,6 @@ _SEARCH_OWNER = {
 
 M = TypeVar("M", bound=Entity)
 _BULK_CACHE = -262_144  # KiB: 256 MiB while a bulk insert runs
-
-
-def _utc_text(value: dt.datetime | None) -> str | None:
-    """What `UtcDateTime` stores in SQLite, without Core's per-value overhead."""
-    if value is None:
-        return None
-    if value.tzinfo is not dt.UTC:
-        value = value.astimezone(dt.UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class ReadOnlyError(RuntimeError):
@@ -142,54 +131,37 @@ class UnitOfWork:
             self._reindex.setdefault(owner[0], set()).add(row[owner[1]])
 
     def insert_rows(self, model: type[Entity], rows: Iterable[dict[str, Any]]) -> int:
-        """Bulk insert through Core (fast path for demo data and imports), captured like
-        any other insert. Missing columns get their defaults."""
+        """Bulk insert (fast path for demo data and imports), captured like any other
+        insert. Missing columns get their defaults."""
         if not self._write:
             raise ReadOnlyError("a read-only unit of work tried to write")
-        table = cast(Table, model.__table__)
-        defaults = [c for c in table.columns if c.default is not None]
+        sqlite = is_sqlite(self._engine)
+        plan = plan_for(model, self._engine.dialect)
+        entity = plan.table.name
+        searchable = entity in _SEARCH_OWNER
+        # On SQLite, times become their stored text once, for the row and its change.
+        times = plan.times if sqlite else ()
         now = utcnow()
         stamp = self._clock.now()  # one stamp for the batch: rows differ, so no field ties
         complete: list[dict[str, Any]] = []
         for row in rows:
-            for column in defaults:
-                if column.key not in row:
-                    row[column.key] = column_default(column)
-            row["updated_at"] = row.get("created_at") or now
-            self._buffer.add_insert(table.name, row, stamp)
-            self._note_search(table.name, row)
-            complete.append(row)
-        if complete:
-            if is_sqlite(self._engine) and not self._bulk:
+            full = plan.complete(row, now, sqlite)
+            self._buffer.add_insert(entity, full, stamp, times)
+            if searchable:
+                self._note_search(entity, full)
+            complete.append(full)
+        if not complete:
+            return 0
+        if sqlite:
+            if not self._bulk:
                 # Bulk writes touch indexes all over a large file: give this connection
                 # a bigger page cache for the rest of the unit of work.
                 self._bulk = True
                 self.session.connection().exec_driver_sql(f"PRAGMA cache_size={_BULK_CACHE}")
-            if is_sqlite(self._engine):
-                self._executemany(table, complete)
-            else:
-                self.session.execute(insert(table), complete)
+            self.session.connection().exec_driver_sql(plan.sql, plan.parameters(complete))
+        else:
+            self.session.execute(insert(plan.table), complete)
         return len(complete)
-
-    def _executemany(self, table: Any, rows: list[dict[str, Any]]) -> None:
-        # Core's per-row parameter handling costs more than SQLite's insert itself; apply
-        # the columns' own bind processors and hand tuples to the driver.
-        dialect = self._engine.dialect
-        columns = list(table.columns)
-        processors = [
-            _utc_text
-            if isinstance(c.type, UtcDateTime)
-            else c.type.dialect_impl(dialect).bind_processor(dialect)
-            for c in columns
-        ]
-        keys = [c.key for c in columns]
-        pairs = list(zip(keys, processors, strict=True))
-        params = [tuple(p(row.get(k)) if p else row.get(k) for k, p in pairs) for row in rows]
-        names = ", ".join(f'"{c.name}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        self.session.connection().exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", params
-        )
 
     def commit(self) -> ChangeSet:
         """Flush, capture, index and commit; returns what changed."""

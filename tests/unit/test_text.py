@@ -23,9 +23,10 @@ def test_fold_ignores_case_and_accents_in_every_script(raw: str, folded: str) ->
 
 
 def test_search_text_adds_the_german_transliteration() -> None:
-    body = search_text("Jürgen", "Müller")
-    assert "jurgen muller" in body
-    assert "juergen mueller" in body
+    body = search_text("Jürgen", "Müller", "Köln")
+    assert body.startswith("jurgen muller koln")
+    assert {"juergen", "mueller", "koeln"} <= set(body.split())
+    assert search_text("Anna", "Smith") == "anna smith"
 
 
 def test_query_terms_are_folded_longest_first() -> None:
