@@ -15,14 +15,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
-from crm_desktop.domain.text import query_terms, search_text
+from crm_desktop.domain.text import display_name, query_terms, search_text
 
 # The tables themselves are made by the first migration.
 _CHUNK = 500
+Doc = tuple[str, str, bool, str]  # (id, title, live, body)
 _NON_DIGIT = re.compile(r"\D+")
 
 _CONTACT_BODIES = """
-SELECT c.id, c.first_name, c.last_name, c.title, c.city, c.notes,
+SELECT c.id, c.deleted_at IS NULL, c.first_name, c.last_name, c.title, c.city, c.notes,
   (SELECT group_concat(e.email, ' ') FROM contact_emails e
      WHERE e.contact_id = c.id AND e.deleted_at IS NULL),
   (SELECT group_concat(p.number, ' ') FROM contact_phones p
@@ -32,11 +33,11 @@ SELECT c.id, c.first_name, c.last_name, c.title, c.city, c.notes,
 FROM contacts c WHERE c.id IN ({ids})
 """
 _COMPANY_BODIES = """
-SELECT id, name, domain, industry, email, phone, city, country, notes
+SELECT id, deleted_at IS NULL, name, domain, industry, email, phone, city, country, notes
 FROM companies WHERE id IN ({ids})
 """
 _DEAL_BODIES = """
-SELECT d.id, d.title, co.name, d.lead_source FROM deals d
+SELECT d.id, d.deleted_at IS NULL, d.title, co.name, d.lead_source FROM deals d
 LEFT JOIN companies co ON co.id = d.company_id WHERE d.id IN ({ids})
 """
 
@@ -90,68 +91,59 @@ class SearchIndex:
     def _rows(self, sql: str, ids: Sequence[str]) -> Any:
         return self._session.execute(text(sql.format(ids=_placeholders(len(ids)))), _params(ids))
 
-    def _contact_bodies(self, ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+    # Each builder yields (id, title, live, body) for the index.
+
+    def _contact_bodies(self, ids: Sequence[str]) -> Iterator[Doc]:
         for row in self._rows(_CONTACT_BODIES, ids):
-            cid, first, last, title, city, notes, emails, phones, companies = row
-            yield (
-                cid,
-                search_text(
-                    first,
-                    last,
-                    title,
-                    city,
-                    emails,
-                    phones,
-                    _phone_digits(phones),
-                    companies,
-                    notes,
-                ),
+            cid, live, first, last, title, city, notes, emails, phones, companies = row
+            body = search_text(
+                first, last, title, city, emails, phones, _phone_digits(phones), companies, notes
             )
+            yield cid, display_name(first, last), bool(live), body
 
-    def _company_bodies(self, ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+    def _company_bodies(self, ids: Sequence[str]) -> Iterator[Doc]:
         for row in self._rows(_COMPANY_BODIES, ids):
-            yield row[0], search_text(*row[1:6], _phone_digits(row[5]), *row[6:])
+            cid, live, name, *rest = row
+            yield cid, name, bool(live), search_text(name, *rest, _phone_digits(rest[3]))
 
-    def _deal_bodies(self, ids: Sequence[str]) -> Iterator[tuple[str, str]]:
+    def _deal_bodies(self, ids: Sequence[str]) -> Iterator[Doc]:
         for row in self._rows(_DEAL_BODIES, ids):
-            yield row[0], search_text(*row[1:])
+            did, live, title, *rest = row
+            yield did, title, bool(live), search_text(title, *rest)
 
-    def _replace(self, entity: str, bodies: list[tuple[str, str]]) -> None:
-        if not bodies:
+    def _replace(self, entity: str, docs: list[Doc]) -> None:
+        if not docs:
             return
-        session = self._session
-        ids = [row_id for row_id, _ in bodies]
+        conn = self._session.connection()
+        ids = [doc[0] for doc in docs]
+        marks = ", ".join("?" for _ in ids)
         existing: dict[str, int] = dict(
-            session.execute(
-                text(
-                    f"SELECT row_id, docid FROM search_doc WHERE row_id IN "
-                    f"({_placeholders(len(ids))})"
-                ),
-                _params(ids),
+            conn.exec_driver_sql(
+                f"SELECT row_id, docid FROM search_doc WHERE row_id IN ({marks})", tuple(ids)
             ).all()
         )
         if existing:
-            session.execute(
-                text("DELETE FROM search_fts WHERE rowid = :d"),
-                [{"d": d} for d in existing.values()],
+            conn.exec_driver_sql(
+                "DELETE FROM search_fts WHERE rowid = ?", [(d,) for d in existing.values()]
             )
-        next_doc = (
-            session.execute(text("SELECT coalesce(max(docid), 0) FROM search_doc")).scalar_one() + 1
-        )
-        fresh: list[dict[str, Any]] = []
-        rows: list[dict[str, Any]] = []
-        for row_id, body in bodies:
+        next_doc = conn.exec_driver_sql(
+            "SELECT coalesce(max(docid), 0) + 1 FROM search_doc"
+        ).scalar_one()
+        fresh: list[tuple[str, int]] = []
+        rows: list[tuple[Any, ...]] = []
+        for row_id, title, live, body in docs:
             docid = existing.get(row_id)
             if docid is None:
                 docid, next_doc = next_doc, next_doc + 1
-                fresh.append({"r": row_id, "d": docid})
-            rows.append({"d": docid, "e": entity, "r": row_id, "b": body})
-        session.execute(
-            text("INSERT INTO search_fts(rowid, entity, row_id, body) VALUES (:d, :e, :r, :b)"),
+                fresh.append((row_id, docid))
+            rows.append((docid, entity, row_id, title, int(live), body))
+        conn.exec_driver_sql(
+            "INSERT INTO search_fts(rowid, entity, row_id, title, live, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
         if fresh:
-            session.execute(text("INSERT INTO search_doc(row_id, docid) VALUES (:r, :d)"), fresh)
+            conn.exec_driver_sql("INSERT INTO search_doc(row_id, docid) VALUES (?, ?)", fresh)
 
     def matching_ids(self, entity: str, query: str) -> TextClause | None:
         """A subquery of the ids of `entity` whose text matches, or None when the query
@@ -166,17 +158,18 @@ class SearchIndex:
             params[f"s{i}"] = f"%{term}%"
         return text(sql).bindparams(**params)
 
-    def search(self, query: str, limit: int) -> list[tuple[str, str]]:
-        """(entity, id) of records whose text matches every word, at most `limit`."""
+    def search(self, query: str, limit: int) -> list[tuple[str, str, str]]:
+        """(entity, id, title) of live records whose text matches every word, at most
+        `limit` of them."""
         expression, short_terms = match_expression(query)
         if expression is None:
             return []
-        sql = "SELECT entity, row_id FROM search_fts WHERE search_fts MATCH :q"
+        sql = "SELECT entity, row_id, title FROM search_fts WHERE search_fts MATCH :q AND live = 1"
         params: dict[str, Any] = {"q": expression, "n": limit}
         for i, term in enumerate(short_terms):
             sql += f" AND body LIKE :s{i}"
             params[f"s{i}"] = f"%{term}%"
-        return [(e, r) for e, r in self._session.execute(text(sql + " LIMIT :n"), params)]
+        return [(e, r, t) for e, r, t in self._session.execute(text(sql + " LIMIT :n"), params)]
 
     def rebuild(self) -> None:
         """Drop and rebuild the whole index from the records (used by `doctor --repair`)."""

@@ -20,31 +20,29 @@ class SearchService:
         the query (case- and accent-insensitive); names starting with it come first."""
         if not query.strip():
             return []
+        folded = fold(query)
+        order = {"contacts": 0, "companies": 1, "deals": 2}
+
+        def rank(found: tuple[str, str, str]) -> tuple[bool, bool, int, str]:
+            title = fold(found[2])
+            return (not title.startswith(folded), folded not in title, order[found[0]], title)
+
         with self._uow.read() as uow:
             if uow.search is None:
                 return []
-            found = uow.search.search(query, _CANDIDATES)
+            best = sorted(uow.search.search(query, _CANDIDATES), key=rank)[:limit]
             by_entity: dict[str, list[str]] = {}
-            for entity, row_id in found:
+            for entity, row_id, _title in best:
                 by_entity.setdefault(entity, []).append(row_id)
-            hits = [
-                SearchHit(
-                    _KIND[entity],
-                    row[0],
-                    " ".join(row[1].split()),
-                    " · ".join(p for p in row[2:] if p),
-                )
+            described = {
+                row[0]: row
                 for entity, ids in by_entity.items()
                 for row in describe(uow.session, entity, ids)
-            ]
-        folded = fold(query)
-        order = {"contact": 0, "company": 1, "deal": 2}
-        hits.sort(
-            key=lambda h: (
-                not fold(h.title).startswith(folded),
-                folded not in fold(h.title),
-                order[h.entity],
-                fold(h.title),
+            }
+        return [
+            SearchHit(
+                _KIND[entity], row_id, " ".join(row[1].split()), " · ".join(p for p in row[2:] if p)
             )
-        )
-        return hits[:limit]
+            for entity, row_id, _title in best
+            if (row := described.get(row_id)) is not None
+        ]

@@ -531,7 +531,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING "
-            "fts5(entity UNINDEXED, row_id UNINDEXED, body, tokenize='trigram')"
+            "fts5(entity UNINDEXED, row_id UNINDEXED, title UNINDEXED, live UNINDEXED, body, "
+            "tokenize='trigram')"
         )
         op.execute("CREATE TABLE search_doc (row_id VARCHAR(36) PRIMARY KEY, docid INTEGER NOT NULL)")
 
