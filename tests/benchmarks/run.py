@@ -200,7 +200,7 @@ def bench_insert(root: Path, count: int) -> list[tuple[str, str, str]]:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def bench_search(root: Path, count: int) -> tuple[list[tuple[str, str, str]], float]:
@@ -216,7 +216,7 @@ def bench_search(root: Path, count: int) -> tuple[list[tuple[str, str, str]], fl
         samples = []
         for _ in range(5):
             for q in QUERIES:
-                samples.append(timed(lambda q=q: fn(q)) * 1000)
+                samples.append(timed(lambda q=q, fn=fn: fn(q)) * 1000)
         rows.append(
             (
                 f"{name}: median / p95",
