@@ -14,11 +14,18 @@ from crm_desktop.config import DATABASE_URL_ENV, AppPaths, Preferences, check_lo
 from crm_desktop.persistence.database import Database, open_database
 from crm_desktop.persistence.engine import sqlite_url
 from crm_desktop.persistence.uow import UnitOfWorkFactory
+from crm_desktop.services.activities import ActivityService
 from crm_desktop.services.companies import CompanyService
 from crm_desktop.services.contacts import ContactService
+from crm_desktop.services.custom_fields import CustomFieldService
+from crm_desktop.services.deals import DealService
 from crm_desktop.services.demo import DemoService
+from crm_desktop.services.duplicates import DuplicateService
 from crm_desktop.services.maintenance import MaintenanceService
+from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.search import SearchService
+from crm_desktop.services.settings import SettingsService
+from crm_desktop.services.tags import TagService
 from crm_desktop.services.timeline import TimelineService
 from crm_desktop.services.users import UserService
 
@@ -36,6 +43,13 @@ class AppContext:
     timeline: TimelineService
     maintenance: MaintenanceService
     demo: DemoService
+    activities: ActivityService
+    deals: DealService
+    duplicates: DuplicateService
+    settings: SettingsService
+    phones: PhoneService
+    custom_fields: CustomFieldService
+    tags: TagService
 
     @property
     def database_label(self) -> str:
@@ -68,4 +82,11 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         timeline=TimelineService(uow),
         maintenance=MaintenanceService(database, paths.backups, preferences.backups_to_keep),
         demo=DemoService(uow),
+        activities=ActivityService(uow),
+        deals=DealService(uow),
+        duplicates=DuplicateService(uow, preferences.default_country),
+        settings=SettingsService(uow),
+        phones=PhoneService(preferences.default_country),
+        custom_fields=CustomFieldService(uow),
+        tags=TagService(uow),
     )

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="replace the data with a backup")
     restore.add_argument("file", type=Path)
     sub.add_parser("doctor", help="check the database's integrity")
+    shots = sub.add_parser("screenshot", help="render each main view to PNG and exit")
+    shots.add_argument("outdir", type=Path)
     return parser
 
 
@@ -159,10 +161,19 @@ def _doctor(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK if payload["ok"] else EXIT_ERROR
 
 
+def _screenshot(context: Any, args: argparse.Namespace) -> int:
+    from crm_desktop.gui.app import screenshots
+
+    paths = screenshots(context, args.outdir)
+    _emit(args, [str(p) for p in paths], "\n".join(str(p) for p in paths))
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "demo": _demo,
     "search": _search,
     "backup": _backup,
     "restore": _restore,
     "doctor": _doctor,
+    "screenshot": _screenshot,
 }

@@ -115,7 +115,7 @@ class ContactRecord:
             emails=self.emails,
             phones=self.phones,
             addresses=self.addresses,
-            roles=tuple(RoleEntry(r.company_id, r.title) for r in self.roles),
+            roles=self.roles,
             birthday=self.birthday,
             lead_source=self.lead_source,
             owner_id=self.owner_id,
@@ -265,6 +265,14 @@ class TimelineEntry:
     title: str
     detail: str = ""
     ref_id: str = ""
+
+
+@dataclass(frozen=True)
+class CustomFieldRecord:
+    id: str
+    target_kind: str
+    name: str
+    field_type: str
 
 
 @dataclass(frozen=True)

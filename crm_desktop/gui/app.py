@@ -1,93 +1,154 @@
-"""QApplication and the main window shell."""
+"""QApplication set-up (theme, icon, desktop file name), first run, and the screenshots."""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QListWidget,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QStackedWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory, QWizard
 
 from crm_desktop.domain.errors import CrmError
-from crm_desktop.domain.records import ListQuery
-from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
-from crm_desktop.gui.views.lists import ListView
-
-SECTIONS = ("Contacts", "Companies", "Pipeline", "Calendar", "Reports", "Settings")
+from crm_desktop.gui import icons
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, context: Any) -> None:
-        super().__init__()
-        self.context = context
-        self.setWindowTitle("crm-desktop")
-        self.resize(QSize(1280, 800))
-        self.contacts_model = ContactTableModel(context.contacts, self)
-        self.companies_model = CompanyTableModel(context.companies, self)
-        self.sidebar = QListWidget(self)
-        self.sidebar.setAccessibleName("Sections")
-        self.sidebar.addItems(SECTIONS)
-        self.sidebar.setFixedWidth(180)
-        self.stack = QStackedWidget(self)
-        self.contacts_view = ListView(self.contacts_model, "contacts", self)
-        self.companies_view = ListView(self.companies_model, "companies", self)
-        self.stack.addWidget(self.contacts_view)
-        self.stack.addWidget(self.companies_view)
-        for name in SECTIONS[2:]:
-            label = QLabel(f"{name} arrives in a coming release.", self)
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.stack.addWidget(label)
-        splitter = QSplitter(self)
-        splitter.addWidget(self.sidebar)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self._menus()
-        self.contacts_model.set_query(ListQuery())
-        self.companies_model.set_query(ListQuery())
-        self.sidebar.setCurrentRow(0)
-        self.statusBar().showMessage(
-            f"{context.database_label} · {self.contacts_model.rowCount():,} contacts"
-        )
+def make_application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv)
+    app.setApplicationName("crm-desktop")
+    app.setOrganizationName("crm-desktop")
+    QGuiApplication.setDesktopFileName("crm-desktop")
+    app.setWindowIcon(icons.app_icon())
+    app.setStyle(QStyleFactory.create("Fusion"))
+    apply_theme(app)
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+    return app
 
-    def _menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        find = QAction("&Find", self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(self.contacts_view.search.setFocus)
-        self.addAction(find)
+
+def apply_theme(app: QApplication) -> None:
+    """Follow the system's light or dark scheme with a calm palette."""
+    dark = app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    palette = QPalette()
+    if dark:
+        colors = {
+            QPalette.ColorRole.Window: "#1f2329",
+            QPalette.ColorRole.Base: "#16191d",
+            QPalette.ColorRole.AlternateBase: "#1c2025",
+            QPalette.ColorRole.Text: "#e6e8eb",
+            QPalette.ColorRole.WindowText: "#e6e8eb",
+            QPalette.ColorRole.Button: "#2a2f36",
+            QPalette.ColorRole.ButtonText: "#e6e8eb",
+            QPalette.ColorRole.Highlight: "#3d6fd9",
+            QPalette.ColorRole.HighlightedText: "#ffffff",
+            QPalette.ColorRole.PlaceholderText: "#8a929c",
+            QPalette.ColorRole.Link: "#8fb3ff",
+        }
+    else:
+        colors = {
+            QPalette.ColorRole.Window: "#f4f5f7",
+            QPalette.ColorRole.Base: "#ffffff",
+            QPalette.ColorRole.AlternateBase: "#f7f8fa",
+            QPalette.ColorRole.Text: "#1d232b",
+            QPalette.ColorRole.WindowText: "#1d232b",
+            QPalette.ColorRole.Button: "#eceef2",
+            QPalette.ColorRole.ButtonText: "#1d232b",
+            QPalette.ColorRole.Highlight: "#2f63d4",
+            QPalette.ColorRole.HighlightedText: "#ffffff",
+            QPalette.ColorRole.PlaceholderText: "#7b8490",
+            QPalette.ColorRole.Link: "#2456c4",
+        }
+    for role, color in colors.items():
+        palette.setColor(role, QColor(color))
+    app.setPalette(palette)
+    app.setStyleSheet("QListWidget#sections { border: none; }QStatusBar QLabel { padding: 0 6px; }")
+
+
+def first_run(context: Any, parent: Any = None) -> bool:
+    """Ask for the business name, currency and the user's name; optionally demo data.
+    Returns False if the user cancelled."""
+    from crm_desktop.gui.dialogs.first_run import FirstRunWizard
+
+    wizard = FirstRunWizard(parent)
+    if wizard.exec() != QWizard.DialogCode.Accepted:
+        return False
+    if wizard.demo.isChecked():
+        context.demo.generate(contacts=500)
+    context.settings.set("business_name", wizard.business.text().strip())
+    context.settings.set("currency", wizard.currency.currentText())
+    context.users.create(wizard.your_name.text().strip())
+    return True
 
 
 def run_window(data_dir: str | None, database_url: str | None) -> int:
     """Open the main window; returns the process exit code."""
     from crm_desktop.bootstrap import open_app
+    from crm_desktop.gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("crm-desktop")
-    QGuiApplication.setDesktopFileName("crm-desktop")
+    app = make_application()
     try:
         context = open_app(data_dir, database_url)
     except CrmError as exc:
         QMessageBox.critical(None, "crm-desktop", str(exc))
         print(f"crm-desktop: {exc}", file=sys.stderr)
         return 1
-    window = MainWindow(context)
-    window.show()
     try:
+        if context.settings.is_first_run() and not first_run(context):
+            return 0
+        window = MainWindow(context)
+        window.show()
         return int(app.exec())
     finally:
         context.close()
+
+
+def screenshots(context: Any, outdir: Path) -> list[Path]:
+    """Render each main view (with the current data) to PNG files in `outdir`."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from crm_desktop.gui.main_window import MainWindow
+    from crm_desktop.gui.tasks import SyncRunner
+
+    app = make_application()
+    outdir.mkdir(parents=True, exist_ok=True)
+    window = MainWindow(context, SyncRunner())
+    window.resize(1360, 820)
+    window.show()
+    written: list[Path] = []
+
+    def shot(name: str, widget: Any = None) -> None:
+        for _ in range(3):
+            app.processEvents()
+        path = outdir / f"{name}.png"
+        (widget or window).grab().save(str(path))
+        written.append(path)
+
+    for index, name in enumerate(
+        ("contacts", "companies", "pipeline", "calendar", "reports", "settings")
+    ):
+        window.sidebar.setCurrentRow(index)
+        view = window.current_view()
+        if view is not None and view.model.rowCount():
+            view.table.selectRow(0)
+        shot(f"{index + 1}-{name}")
+    window.sidebar.setCurrentRow(0)
+    contact_id = window.contact_detail.record_id
+    if contact_id:
+        from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
+
+        editor = ContactEditorDialog(
+            context, context.contacts.get(contact_id).to_draft(), contact_id, window
+        )
+        editor.show()
+        shot("7-contact-editor", editor)
+        editor.close()
+    palette = window.open_palette()
+    palette.input.setText(context.contacts.get(contact_id).last_name if contact_id else "a")
+    palette.refresh()
+    shot("8-command-palette", palette)
+    palette.close()
+    window.save_layout = lambda: None  # type: ignore[method-assign]
+    window.close()
+    return written

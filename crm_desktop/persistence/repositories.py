@@ -24,6 +24,7 @@ from crm_desktop.persistence.models import (
     Deal,
     Entity,
     Order,
+    Pipeline,
     Stage,
     Tag,
     Tagging,
@@ -204,6 +205,36 @@ class ContactRepository(Repository[Contact]):
         )
         return list(self.session.scalars(stmt).unique())
 
+    def phone_candidates(self, digits_suffix: str, limit: int = 50) -> list[tuple[str, str]]:
+        """(contact id, number) of live phones whose digits end with `digits_suffix`."""
+        digits: Any = ContactPhone.number
+        for ch in (" ", "-", "/", "(", ")", ".", "+"):
+            digits = func.replace(digits, ch, "")
+        stmt = (
+            select(ContactPhone.contact_id, ContactPhone.number)
+            .join(Contact, Contact.id == ContactPhone.contact_id)
+            .where(
+                digits.like(f"%{digits_suffix}"),
+                ContactPhone.deleted_at.is_(None),
+                Contact.deleted_at.is_(None),
+            )
+            .limit(limit)
+        )
+        return [(cid, number) for cid, number in self.session.execute(stmt)]
+
+    def by_sort_prefix(self, prefix: str, limit: int = 200) -> list[Contact]:
+        """Live contacts whose folded "last first" name starts with `prefix` (index range)."""
+        stmt = (
+            select(Contact)
+            .where(
+                Contact.sort_name >= prefix,
+                Contact.sort_name < prefix + "\uffff",
+                Contact.deleted_at.is_(None),
+            )
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
     def emails(self, contact_id: str) -> list[ContactEmail]:
         return self.children(ContactEmail, "contact_id", contact_id)
 
@@ -328,6 +359,14 @@ class CompanyRepository(Repository[Company]):
         )
         return [tuple(r) for r in self.session.execute(stmt)]  # type: ignore[misc]
 
+    def names(self) -> list[tuple[str, str]]:
+        stmt = (
+            select(Company.id, Company.name)
+            .where(Company.deleted_at.is_(None))
+            .order_by(func.lower(Company.name))
+        )
+        return [(cid, name) for cid, name in self.session.execute(stmt)]
+
     def by_name(self, name: str) -> Company | None:
         return self.session.scalars(
             select(Company).where(
@@ -394,6 +433,17 @@ class DealRepository(Repository[Deal]):
 
     def stage(self, stage_id: str) -> Stage | None:
         return self.session.get(Stage, stage_id)
+
+    def first_open_stage(self) -> Stage | None:
+        """The first open stage of the first pipeline (where new deals start)."""
+        stmt = (
+            select(Stage)
+            .join(Pipeline, Pipeline.id == Stage.pipeline_id)
+            .where(Stage.kind == "open", Stage.deleted_at.is_(None), Pipeline.deleted_at.is_(None))
+            .order_by(Pipeline.position, Stage.position)
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()
 
 
 class ActivityRepository(Repository[Activity]):

@@ -119,6 +119,11 @@ class CompanyService:
                 deleted_at=c.deleted_at,
             )
 
+    def names(self) -> list[tuple[str, str]]:
+        """(id, name) of every live company, by name (for pickers and completers)."""
+        with self._uow.read() as uow:
+            return uow.companies.names()
+
     def find_by_name(self, name: str) -> str | None:
         """The id of the live company with this name (case-insensitive), if any."""
         with self._uow.read() as uow:

@@ -121,7 +121,7 @@ class TimelineService:
 
     @staticmethod
     def _field_changes(uow: UnitOfWork, changes: list[Change]) -> list[TimelineEntry]:
-        del uow
+        tag_names = {t.id: t.name for t in uow.tags.all()}
         entries: list[TimelineEntry] = []
         for (hlc, entity, row_id), group in groupby(
             changes, key=lambda c: (c.hlc, c.entity, c.row_id)
@@ -129,11 +129,16 @@ class TimelineService:
             rows = list(group)
             fields = {c.field: c for c in rows}
             child = _CHILD_NAMES.get(entity)
+            at = _hlc_time(hlc)
             if INSERT_FIELD in fields:
+                values = json.loads(fields[INSERT_FIELD].value or "{}")
+                if values.get("created_at"):  # imported or demo rows keep their own time
+                    at = dt.datetime.fromisoformat(values["created_at"].replace("Z", "+00:00"))
                 if child is None:
                     title, detail = "Created", ""
+                elif entity == "taggings":
+                    title, detail = "Tagged", tag_names.get(values.get("tag_id", ""), "")
                 else:
-                    values = json.loads(fields[INSERT_FIELD].value or "{}")
                     title = f"Added {child}"
                     detail = ", ".join(
                         str(v)
@@ -162,7 +167,5 @@ class TimelineService:
                     for c in rows
                     if c.field not in _HIDDEN and not c.field.endswith("_id")
                 )
-            entries.append(
-                TimelineEntry(_hlc_time(hlc), TimelineKind.CHANGE, title, detail, row_id)
-            )
+            entries.append(TimelineEntry(at, TimelineKind.CHANGE, title, detail, row_id))
         return entries

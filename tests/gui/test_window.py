@@ -1,16 +1,29 @@
-"""The window opens on real data; the list model passes Qt's model tester."""
+"""The window on real data: models pass Qt's model tester; search, editing, undo, Trash,
+duplicate warnings and the palette are driven through the widgets."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QDialog, QInputDialog, QLabel
 
 from crm_desktop.bootstrap import AppContext
-from crm_desktop.domain.records import ListQuery
-from crm_desktop.gui.app import MainWindow
+from crm_desktop.domain.records import ContactDraft, EmailEntry, ListQuery, PhoneEntry, Trash
+from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
+from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
+from crm_desktop.gui.tasks import SyncRunner
+
+
+@pytest.fixture
+def window(demo_app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
+    win = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(win)
+    yield win
+    win.undo_stack.clear()
 
 
 def test_contact_model_passes_the_model_tester(demo_app: AppContext, qtmodeltester: Any) -> None:
@@ -31,32 +44,212 @@ def test_sorting_by_a_header_sorts_in_sql(demo_app: AppContext) -> None:
     model.set_query(ListQuery())
     model.sort(0, Qt.SortOrder.DescendingOrder)
     assert model.query.sort == "name" and model.query.descending
-    first = model.data(model.index(0, 0))
     expected = demo_app.contacts.rows(
         demo_app.contacts.ids(ListQuery(sort="name", descending=True))[:1]
     )[0].display_name
-    assert first == expected
+    assert model.data(model.index(0, 0)) == expected
 
 
-def test_window_search_as_you_type(demo_app: AppContext, qtbot: Any) -> None:
-    window = MainWindow(demo_app)
-    qtbot.addWidget(window)
+def test_search_as_you_type(window: MainWindow, demo_app: AppContext, qtbot: Any) -> None:
     view = window.contacts_view
-    # QTest types ASCII keys only (a non-ASCII key click aborts offscreen); the search
-    # folds accents, so typing "muller" must find every Müller.
+    # QTest types ASCII keys only; the search folds accents, so "muller" finds every Müller.
     qtbot.keyClicks(view.search, "muller")
     qtbot.waitUntil(lambda: window.contacts_model.query.search == "muller", timeout=3000)
     model = window.contacts_model
     expected = demo_app.contacts.count(ListQuery(search="müller"))
     assert 0 < model.rowCount() == expected < 300
     names = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
-    assert names and all("Müller" in n for n in names)
+    assert all("Müller" in n for n in names)
 
 
-def test_sections_switch_views(demo_app: AppContext, qtbot: Any) -> None:
-    window = MainWindow(demo_app)
-    qtbot.addWidget(window)
+def test_selecting_a_contact_shows_details_and_timeline(window: MainWindow) -> None:
+    window.contacts_view.table.selectRow(0)
+    detail = window.contact_detail
+    assert detail.record_id == window.contacts_model.id_at(0)
+    assert detail.title.text() == window.contacts_model.data(window.contacts_model.index(0, 0))
+    assert detail.timeline.count() > 0
+
+
+def test_edit_through_the_editor_then_undo_and_redo(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact_id = window.contacts_model.id_at(0)
+    original = demo_app.contacts.get(contact_id).last_name
+
+    def fake_exec(dialog: ContactEditorDialog) -> int:
+        dialog.ui.lastName.setText("Zimmermann")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ContactEditorDialog, "exec", fake_exec)
+    window.on_contact_action("edit", contact_id)
+    assert demo_app.contacts.get(contact_id).last_name == "Zimmermann"
+    assert "Zimmermann" in window.contact_detail.title.text()
+    window.undo_action.trigger()
+    assert demo_app.contacts.get(contact_id).last_name == original
+    window.redo_action.trigger()
+    assert demo_app.contacts.get(contact_id).last_name == "Zimmermann"
+
+
+def test_new_contact_then_undo_moves_it_to_trash(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fake_exec(dialog: ContactEditorDialog) -> int:
+        dialog.ui.firstName.setText("Nadia")
+        dialog.ui.lastName.setText("Quellmalz")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ContactEditorDialog, "exec", fake_exec)
+    window.new_contact_action.trigger()
+    assert demo_app.contacts.count(ListQuery(search="quellmalz")) == 1
+    assert window.contact_detail.title.text() == "Nadia Quellmalz"
+    window.undo_stack.undo()
+    assert demo_app.contacts.count(ListQuery(search="quellmalz")) == 0
+    assert demo_app.contacts.count(ListQuery(search="quellmalz", trash=Trash.ONLY)) == 1
+
+
+def test_delete_to_trash_restore_and_undo(window: MainWindow, demo_app: AppContext) -> None:
+    view = window.contacts_view
+    view.table.selectRow(0)
+    contact_id = view.selected_ids()[0]
+    window.delete_action.trigger()
+    assert demo_app.contacts.count(ListQuery()) == 299
+    assert contact_id not in [
+        window.contacts_model.id_at(r) for r in range(window.contacts_model.rowCount())
+    ]
+    view.trash_button.setChecked(True)
+    assert window.contacts_model.rowCount() == 1
+    view.table.selectRow(0)
+    window.restore_action.trigger()
+    assert demo_app.contacts.count(ListQuery()) == 300
+    window.undo_stack.undo()  # undo the restore: back in the Trash
+    assert demo_app.contacts.count(ListQuery()) == 299
+
+
+def test_duplicate_warning_while_typing_links_to_the_existing_record(
+    window: MainWindow, demo_app: AppContext, qtbot: Any
+) -> None:
+    existing = demo_app.contacts.create(
+        ContactDraft(
+            first_name="Wilhelmina",
+            last_name="Oosterhuis",
+            emails=(EmailEntry("w.oosterhuis@example.nl"),),
+            phones=(PhoneEntry("+31 20 555 0101"),),
+        )
+    )
+    dialog = ContactEditorDialog(demo_app, None, None, window)
+    qtbot.addWidget(dialog)
+    opened: list[str] = []
+    dialog.open_requested.connect(opened.append)
+    dialog.ui.addEmails.click()
+    dialog.ui.emailsTable.item(0, 1).setText("W.Oosterhuis@EXAMPLE.nl")
+    qtbot.waitUntil(lambda: not dialog.ui.duplicateWarning.isHidden(), timeout=3000)
+    warning = dialog.ui.duplicateWarning.text()
+    assert "Wilhelmina Oosterhuis" in warning and "same e-mail" in warning
+    dialog.ui.duplicateWarning.linkActivated.emit(existing.id)
+    assert opened == [existing.id]
+
+
+def test_duplicate_warning_for_the_same_phone_in_another_format(
+    demo_app: AppContext, qtbot: Any
+) -> None:
+    demo_app.contacts.create(
+        ContactDraft(
+            first_name="Piet", last_name="Jansen", phones=(PhoneEntry("+49 30 1234 5678"),)
+        )
+    )
+    dialog = ContactEditorDialog(demo_app)
+    qtbot.addWidget(dialog)
+    dialog.ui.addPhones.click()
+    dialog.ui.phonesTable.item(0, 1).setText("030 12345678")
+    dialog.check_duplicates()
+    assert "same phone +493012345678" in dialog.ui.duplicateWarning.text()
+
+
+def test_editor_refuses_bad_input_with_a_readable_message(demo_app: AppContext, qtbot: Any) -> None:
+    dialog = ContactEditorDialog(demo_app)
+    qtbot.addWidget(dialog)
+    dialog.ui.firstName.setText("Bad")
+    dialog.ui.addEmails.click()
+    dialog.ui.emailsTable.item(0, 1).setText("not-an-address")
+    dialog.ui.birthday.setText("31.02.1990")
+    dialog.ui.buttons.accepted.emit()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    message = dialog.ui.errorLabel.text()
+    assert "not a valid e-mail address" in message and "is not a date" in message
+
+
+def test_quick_actions_write_the_timeline_and_undo(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact_id = window.contacts_model.id_at(0)
+    monkeypatch.setattr(
+        QInputDialog, "getMultiLineText", lambda *a, **k: ("Agreed a demo next week", True)
+    )
+    window.on_contact_action("log_call", contact_id)
+    titles = [e.title for e in demo_app.timeline.timeline("contacts", contact_id)]
+    assert titles[0] == "Call (done): Call"
+    window.undo_stack.undo()
+    titles = [e.title for e in demo_app.timeline.timeline("contacts", contact_id)]
+    assert "Call (done): Call" not in titles[:1]
+
+
+def test_bulk_tag_and_undo(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = window.contacts_view
+    view.table.selectAll()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Spring 2027", True))
+    window.tag_action.trigger()
+    assert demo_app.contacts.count(ListQuery(tag="Spring 2027")) == 300
+    window.undo_stack.undo()
+    assert demo_app.contacts.count(ListQuery(tag="Spring 2027")) == 0
+
+
+def test_command_palette_finds_records_and_actions(window: MainWindow, qtbot: Any) -> None:
+    palette = window.open_palette()
+    qtbot.addWidget(palette)
+    palette.input.setText("muller")
+    palette.refresh()
+    texts = [palette.results.item(i).text() for i in range(palette.results.count())]
+    assert any("Müller" in t for t in texts)
+    palette.input.setText("new comp")
+    palette.refresh()
+    assert palette.results.item(0).text() == "New company"
+
+
+def test_sections_switch_views_and_are_keyboard_reachable(window: MainWindow) -> None:
     window.sidebar.setCurrentRow(1)
     assert window.stack.currentWidget() is window.companies_view
     window.sidebar.setCurrentRow(2)
     assert isinstance(window.stack.currentWidget(), QLabel)
+    shortcuts = {a.shortcut().toString() for a in window.actions()}
+    assert {"Ctrl+K", "Ctrl+1", "Ctrl+2", "Ctrl+Z"} <= shortcuts | {
+        window.undo_action.shortcut().toString()
+    }
+
+
+def test_every_input_has_an_accessible_name(
+    window: MainWindow, demo_app: AppContext, qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QTableWidget
+
+    dialog = ContactEditorDialog(demo_app, None, None, window)
+    qtbot.addWidget(dialog)
+    for root in (window, dialog):
+        for kind in (QLineEdit, QComboBox, QPlainTextEdit, QTableWidget):
+            for widget in root.findChildren(kind):
+                if isinstance(widget.parent(), QComboBox | QTableWidget):
+                    continue  # internal editors of a combo box or a table cell
+                assert widget.accessibleName(), f"{kind.__name__} {widget.objectName()}"
+
+
+def test_layout_is_remembered(demo_app: AppContext, qtbot: Any) -> None:
+    first = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(first)
+    first.contacts_view.table.setColumnHidden(3, True)
+    first.sidebar.setCurrentRow(1)
+    first.save_layout()
+    second = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(second)
+    assert second.contacts_view.table.isColumnHidden(3)
+    assert second.sidebar.currentRow() == 1

@@ -1,0 +1,1 @@
+"""Editors and wizards; forms come from ui/*.ui."""

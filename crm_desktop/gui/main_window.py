@@ -1,0 +1,689 @@
+"""The main window: sidebar, views, menus, status bar, undo, palette. Signals are wired
+here, in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QToolButton,
+    QWidget,
+)
+
+from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.records import ListQuery
+from crm_desktop.gui import icons
+from crm_desktop.gui.commands import SaveRecordCommand, ServiceCommand, trash_command
+from crm_desktop.gui.dialogs.company_editor import CompanyEditorDialog
+from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
+from crm_desktop.gui.events import EventHub
+from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
+from crm_desktop.gui.tasks import TaskRunner
+from crm_desktop.gui.views.detail import DetailPanel, esc
+from crm_desktop.gui.views.lists import ListView
+from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog
+
+SECTIONS = (
+    ("Contacts", "contacts"),
+    ("Companies", "companies"),
+    ("Pipeline", "pipeline"),
+    ("Calendar", "calendar"),
+    ("Reports", "reports"),
+    ("Settings", "settings"),
+)
+CONTACT_ACTIONS = [
+    ("edit", "Edit", "edit"),
+    ("log_call", "Log call", "call"),
+    ("add_note", "Add note", "note"),
+    ("follow_up", "Follow-up", "followup"),
+    ("new_deal", "New deal", "deal"),
+]
+COMPANY_ACTIONS = [("edit", "Edit", "edit"), ("new_person", "Add person", "contacts")]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: Any, runner: TaskRunner | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.hub = EventHub(self)
+        self.undo_stack = QUndoStack(self)
+        self.runner = runner or TaskRunner(self)
+        self.settings = QSettings(
+            str(context.paths.data_dir / "window.ini"), QSettings.Format.IniFormat
+        )
+        business = context.settings.get("business_name") or "crm-desktop"
+        self.setWindowTitle(f"{business} — crm-desktop")
+        self.setWindowIcon(icons.app_icon())
+        self.resize(QSize(1280, 800))
+
+        self.contacts_model = ContactTableModel(context.contacts, self)
+        self.companies_model = CompanyTableModel(context.companies, self)
+        self.contact_detail = DetailPanel(CONTACT_ACTIONS, self)
+        self.company_detail = DetailPanel(COMPANY_ACTIONS, self)
+        self.contacts_view = ListView(
+            self.contacts_model,
+            "contacts",
+            self.contact_detail,
+            "contact",
+            "name, company, e-mail, phone, notes",
+            self,
+        )
+        self.companies_view = ListView(
+            self.companies_model,
+            "companies",
+            self.company_detail,
+            "company",
+            "name, city, domain, phone, notes",
+            self,
+        )
+        self.sidebar = QListWidget(self)
+        self.sidebar.setAccessibleName("Sections")
+        self.sidebar.setObjectName("sections")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFixedWidth(170)
+        self.sidebar.setSpacing(2)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.contacts_view)
+        self.stack.addWidget(self.companies_view)
+        for title, icon in SECTIONS:
+            self.sidebar.addItem(QListWidgetItem(icons.get(icon), title))
+        for title, _icon in SECTIONS[2:]:
+            label = QLabel(f"<h2>{title}</h2><p>{title} arrives in a coming release.</p>", self)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.stack.addWidget(label)
+        central = QWidget(self)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._status_bar()
+        self._actions()
+        self._wire()
+        self.reload()
+        self.sidebar.setCurrentRow(0)
+        self._restore_layout()
+
+    # ---- construction ---------------------------------------------------------------------
+
+    def _status_bar(self) -> None:
+        bar = self.statusBar()
+        self.db_label = QLabel(self)
+        self.sync_label = QLabel("Not shared with a team", self)
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(180)
+        self.progress.setAccessibleName("Background task progress")
+        self.cancel_button = QToolButton(self)
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setAccessibleName("Cancel background task")
+        self.progress.hide()
+        self.cancel_button.hide()
+        bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.sync_label)
+        self._task: Any = None
+
+    def _action(self, text: str, slot: Any, shortcut: Any = None, icon: str = "") -> QAction:
+        action = QAction(icons.get(icon) if icon else icons.get("palette"), text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.new_contact_action = self._action(
+            "New &contact", self.new_contact, QKeySequence.StandardKey.New, "add"
+        )
+        self.new_company_action = self._action(
+            "New c&ompany", self.new_company, "Ctrl+Shift+N", "companies"
+        )
+        self.backup_action = self._action("&Back up now", self.backup_now, None, "restore")
+        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        for action in (
+            self.new_contact_action,
+            self.new_company_action,
+            None,
+            self.backup_action,
+            None,
+            quit_action,
+        ):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        edit_menu = menu.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setIcon(icons.get("undo"))
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.setIcon(icons.get("redo"))
+        self.delete_action = self._action(
+            "Move to &Trash", self.delete_selected, QKeySequence.StandardKey.Delete, "trash"
+        )
+        self.restore_action = self._action(
+            "Res&tore from Trash", self.restore_selected, None, "restore"
+        )
+        self.tag_action = self._action("&Tag selected…", self.tag_selected, "Ctrl+T")
+        self.owner_action = self._action("Set &owner of selected…", self.owner_selected)
+        self.find_action = self._action(
+            "&Find", self.focus_search, QKeySequence.StandardKey.Find, "search"
+        )
+        for action in (
+            self.undo_action,
+            self.redo_action,
+            None,
+            self.delete_action,
+            self.restore_action,
+            self.tag_action,
+            self.owner_action,
+            None,
+            self.find_action,
+        ):
+            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
+        view_menu = menu.addMenu("&View")
+        self.palette_action = self._action(
+            "&Go to… (command palette)", self.open_palette, "Ctrl+K", "palette"
+        )
+        view_menu.addAction(self.palette_action)
+        view_menu.addSeparator()
+        for index, (title, icon) in enumerate(SECTIONS):
+            view_menu.addAction(
+                self._action(
+                    title,
+                    lambda _c=False, i=index: self.sidebar.setCurrentRow(i),
+                    f"Ctrl+{index + 1}",
+                    icon,
+                )
+            )
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&About crm-desktop", self.about))
+
+    def _wire(self) -> None:
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.hub.data_changed.connect(self.on_data_changed)
+        self.hub.status.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.contacts_view.selection_changed.connect(self.show_contact_selection)
+        self.companies_view.selection_changed.connect(self.show_company_selection)
+        self.contacts_view.new_requested.connect(self.new_contact)
+        self.companies_view.new_requested.connect(self.new_company)
+        self.contact_detail.action_requested.connect(self.on_contact_action)
+        self.company_detail.action_requested.connect(self.on_company_action)
+        self.runner.started.connect(self._task_started)
+        self.runner.progressed.connect(self._task_progress)
+        self.runner.finished.connect(self._task_finished)
+        self.cancel_button.clicked.connect(lambda: self._task and self._task.cancel())
+
+    # ---- data -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.contacts_view.apply_filters()
+        self.companies_view.apply_filters()
+        owners = [(u.id, u.name) for u in self.context.users.list()]
+        tags = self.context.tags.names()
+        self.contacts_view.set_filter_choices(tags, owners)
+        self.companies_view.set_filter_choices(tags, owners)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        total = self.context.contacts.count(ListQuery())
+        self.db_label.setText(f"{self.context.database_label}  ·  {total:,} contacts")
+
+    def on_data_changed(self, changes: ChangeSet) -> None:
+        if changes.touches(
+            "contacts",
+            "contact_emails",
+            "contact_phones",
+            "contact_roles",
+            "taggings",
+            "companies",
+            "activities",
+            "deals",
+        ):
+            self.contacts_view.apply_filters()
+            self.companies_view.apply_filters()
+            self._update_status()
+        self.show_contact_selection(
+            self.contacts_view.selected_ids(), keep=self.contact_detail.record_id
+        )
+        self.show_company_selection(
+            self.companies_view.selected_ids(), keep=self.company_detail.record_id
+        )
+
+    def current_view(self) -> ListView | None:
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, ListView) else None
+
+    # ---- details --------------------------------------------------------------------------
+
+    def show_contact_selection(self, ids: list[str], keep: str | None = None) -> None:
+        contact_id = ids[0] if len(ids) == 1 else keep
+        if not contact_id:
+            self.contact_detail.clear()
+            return
+        self.show_contact(contact_id)
+
+    def show_contact(self, contact_id: str) -> None:
+        try:
+            c = self.context.contacts.get(contact_id)
+        except CrmError:
+            self.contact_detail.clear()
+            return
+        role = c.roles[0] if c.roles else None
+        subtitle = " at ".join(
+            p for p in ((role.title if role else ""), (role.company_name if role else "")) if p
+        )
+        facts = [
+            (
+                "E-mail",
+                "<br>".join(
+                    f"<a href='mailto:{esc(e.email)}'>{esc(e.email)}</a> "
+                    f"<span style='color:gray'>{esc(e.label)}</span>"
+                    for e in c.emails
+                ),
+            ),
+            (
+                "Phone",
+                "<br>".join(
+                    f"{esc(p.number)} <span style='color:gray'>{esc(p.label)}</span>"
+                    for p in c.phones
+                ),
+            ),
+            ("Address", "<br>".join(esc(a.one_line()) for a in c.addresses)),
+            (
+                "Also at",
+                "<br>".join(esc(f"{r.title} at {r.company_name}".strip()) for r in c.roles[1:]),
+            ),
+            ("Owner", esc(c.owner_name)),
+            ("Lead source", esc(c.lead_source)),
+            ("Birthday", esc(c.birthday.isoformat() if c.birthday else "")),
+            ("Tags", esc(", ".join(c.tags))),
+            ("Notes", esc(c.notes)),
+        ]
+        timeline = self.context.timeline.timeline("contacts", c.id, limit=100)
+        self.contact_detail.show_record(
+            c.id, c.display_name, subtitle, facts, timeline, deleted=c.deleted_at is not None
+        )
+        self.contact_detail.set_actions_enabled(c.deleted_at is None)
+
+    def show_company_selection(self, ids: list[str], keep: str | None = None) -> None:
+        company_id = ids[0] if len(ids) == 1 else keep
+        if not company_id:
+            self.company_detail.clear()
+            return
+        try:
+            c = self.context.companies.get(company_id)
+        except CrmError:
+            self.company_detail.clear()
+            return
+        people = "<br>".join(
+            f"{esc(name)} <span style='color:gray'>{esc(title)}</span>"
+            for _id, name, title in c.people[:30]
+        )
+        facts = [
+            ("Industry", esc(c.industry)),
+            ("Phone", esc(c.phone)),
+            ("E-mail", esc(c.email)),
+            ("Website", f"<a href='{esc(c.website)}'>{esc(c.website)}</a>" if c.website else ""),
+            ("Address", esc(c.address.one_line())),
+            ("Owner", esc(c.owner_name)),
+            ("People", people),
+            ("Tags", esc(", ".join(c.tags))),
+            ("Notes", esc(c.notes)),
+        ]
+        timeline = self.context.timeline.timeline("companies", c.id, limit=100)
+        subtitle = f"{len(c.people)} people" if c.people else ""
+        self.company_detail.show_record(
+            c.id, c.name, subtitle, facts, timeline, deleted=c.deleted_at is not None
+        )
+        self.company_detail.set_actions_enabled(c.deleted_at is None)
+
+    # ---- editing ----------------------------------------------------------------------------
+
+    def _edit_contact(self, contact_id: str | None) -> None:
+        before = self.context.contacts.get(contact_id).to_draft() if contact_id else None
+        dialog = ContactEditorDialog(self.context, before, contact_id, self)
+        dialog.open_requested.connect(self.open_contact)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            command = SaveRecordCommand(
+                "contact", self.context.contacts, self.hub, dialog.draft(), contact_id, before
+            )
+            self.run_command(command)
+            if command.record_id:
+                self.open_contact(command.record_id)
+
+    def new_contact(self) -> None:
+        self._edit_contact(None)
+
+    def _edit_company(self, company_id: str | None) -> None:
+        before = self.context.companies.get(company_id).to_draft() if company_id else None
+        dialog = CompanyEditorDialog(self.context, before, company_id, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.run_command(
+                SaveRecordCommand(
+                    "company", self.context.companies, self.hub, dialog.draft(), company_id, before
+                )
+            )
+
+    def new_company(self) -> None:
+        self._edit_company(None)
+
+    def run_command(self, command: Any) -> bool:
+        """Push an undoable command; a refused edit shows one line, nothing half-done."""
+        try:
+            self.undo_stack.push(command)
+        except CrmError as exc:
+            QMessageBox.warning(self, "crm-desktop", str(exc))
+            return False
+        return True
+
+    def _list_and_service(self) -> tuple[ListView, Any, str] | None:
+        view = self.current_view()
+        if view is self.contacts_view:
+            return view, self.context.contacts, "contact"
+        if view is self.companies_view:
+            return view, self.context.companies, "company"
+        return None
+
+    def delete_selected(self) -> None:
+        found = self._list_and_service()
+        if found and found[0].selected_ids():
+            view, service, noun = found
+            self.run_command(trash_command(noun, service, self.hub, view.selected_ids()))
+
+    def restore_selected(self) -> None:
+        found = self._list_and_service()
+        if found and found[0].selected_ids():
+            view, service, noun = found
+            self.run_command(
+                trash_command(noun, service, self.hub, view.selected_ids(), restore=True)
+            )
+
+    def tag_selected(self) -> None:
+        ids = self.contacts_view.selected_ids() if self.current_view() is self.contacts_view else []
+        if not ids:
+            return
+        tag, ok = QInputDialog.getText(self, "Tag contacts", f"Tag for {len(ids)} contacts:")
+        if not ok or not tag.strip():
+            return
+        contacts = self.context.contacts
+        before = {i: contacts.get(i).to_draft() for i in ids}
+
+        def undo() -> ChangeSet:
+            changes = ChangeSet()
+            for cid, draft in before.items():
+                changes |= contacts.update(cid, draft).changes
+            return changes
+
+        self.run_command(
+            ServiceCommand(
+                f"Tag {len(ids)} contacts",
+                self.hub,
+                lambda: contacts.add_tag(ids, tag.strip()),
+                undo,
+            )
+        )
+
+    def owner_selected(self) -> None:
+        ids = self.contacts_view.selected_ids() if self.current_view() is self.contacts_view else []
+        users = self.context.users.list()
+        if not ids or not users:
+            return
+        name, ok = QInputDialog.getItem(
+            self, "Set owner", f"Owner of {len(ids)} contacts:", [u.name for u in users], 0, False
+        )
+        if not ok:
+            return
+        owner_id = next(u.id for u in users if u.name == name)
+        contacts = self.context.contacts
+        previous = {i: contacts.get(i).owner_id for i in ids}
+
+        def undo() -> ChangeSet:
+            changes = ChangeSet()
+            for old in set(previous.values()):
+                changes |= contacts.set_owner([i for i, o in previous.items() if o == old], old)
+            return changes
+
+        self.run_command(
+            ServiceCommand(
+                f"Set owner of {len(ids)} contacts",
+                self.hub,
+                lambda: contacts.set_owner(ids, owner_id),
+                undo,
+            )
+        )
+
+    # ---- quick actions ------------------------------------------------------------------
+
+    def on_contact_action(self, action: str, contact_id: str) -> None:
+        if action == "edit":
+            self._edit_contact(contact_id)
+            return
+        activities, deals = self.context.activities, self.context.deals
+        if action in ("log_call", "add_note"):
+            label = "What was said?" if action == "log_call" else "Note:"
+            text, ok = QInputDialog.getMultiLineText(
+                self, "Log a call" if action == "log_call" else "Add a note", label
+            )
+            if not ok or not text.strip():
+                return
+            kind = "call" if action == "log_call" else "note"
+            subject = text.strip().splitlines()[0][:80]
+            self._create_undoable(
+                f"Log {kind}",
+                lambda: activities.log(
+                    contact_id,
+                    kind,
+                    subject if kind == "note" else "Call",
+                    outcome=text.strip(),
+                    notes=text.strip() if kind == "note" else "",
+                ),
+                activities,
+            )
+        elif action == "follow_up":
+            subject, ok = QInputDialog.getText(
+                self, "Schedule a follow-up", "What to do:", text="Follow up"
+            )
+            if not ok or not subject.strip():
+                return
+            days, ok = QInputDialog.getInt(
+                self, "Schedule a follow-up", "In how many days?", 3, 0, 365
+            )
+            if not ok:
+                return
+            when = dt.datetime.combine(
+                dt.date.today() + dt.timedelta(days=days), dt.time(10, 0)
+            ).astimezone(dt.UTC)
+            self._create_undoable(
+                "Schedule follow-up",
+                lambda: activities.schedule(contact_id, "task", subject.strip(), when),
+                activities,
+            )
+        elif action == "new_deal":
+            title, ok = QInputDialog.getText(self, "New deal", "Deal title:")
+            if not ok or not title.strip():
+                return
+            value, ok = QInputDialog.getDouble(self, "New deal", "Value:", 0, 0, 1e12, 2)
+            if not ok:
+                return
+            currency = self.context.settings.get("currency") or "EUR"
+            self._create_undoable(
+                "New deal",
+                lambda: deals.create_for_contact(
+                    contact_id, title.strip(), round(value * 100), currency
+                ),
+                deals,
+            )
+
+    def _create_undoable(self, text: str, create: Any, service: Any) -> None:
+        created: list[str] = []
+
+        def do() -> ChangeSet:
+            if created:
+                return service.restore(created)  # type: ignore[no-any-return]
+            saved = create()
+            created.append(saved.id)
+            return saved.changes  # type: ignore[no-any-return]
+
+        self.run_command(ServiceCommand(text, self.hub, do, lambda: service.delete(created)))
+
+    def on_company_action(self, action: str, company_id: str) -> None:
+        if action == "edit":
+            self._edit_company(company_id)
+        elif action == "new_person":
+            from crm_desktop.domain.records import ContactDraft, RoleEntry
+
+            name = self.context.companies.get(company_id).name
+            draft = ContactDraft(roles=(RoleEntry(company_id, "", name),))
+            dialog = ContactEditorDialog(self.context, draft, None, self)
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                self.run_command(
+                    SaveRecordCommand("contact", self.context.contacts, self.hub, dialog.draft())
+                )
+
+    # ---- navigation ---------------------------------------------------------------------
+
+    def open_contact(self, contact_id: str) -> None:
+        self.sidebar.setCurrentRow(0)
+        self._select(self.contacts_view, contact_id)
+        self.show_contact(contact_id)
+
+    def open_company(self, company_id: str) -> None:
+        self.sidebar.setCurrentRow(1)
+        self._select(self.companies_view, company_id)
+        self.show_company_selection([company_id])
+
+    @staticmethod
+    def _select(view: ListView, record_id: str) -> None:
+        model = view.model
+        for row in range(model.rowCount()):
+            if model.id_at(row) == record_id:
+                view.table.selectRow(row)
+                view.table.scrollTo(model.index(row, 0))
+                return
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        if kind == "contact":
+            self.open_contact(record_id)
+        elif kind == "company":
+            self.open_company(record_id)
+        else:
+            self.hub.status.emit("Deals open on the pipeline board (coming soon).")
+
+    def palette_actions(self) -> list[tuple[str, Any]]:
+        actions: list[tuple[str, Any]] = [
+            ("New contact", self.new_contact),
+            ("New company", self.new_company),
+            ("Back up now", self.backup_now),
+            ("Undo", self.undo_stack.undo),
+            ("Redo", self.undo_stack.redo),
+            ("Show Trash", self.show_trash),
+        ]
+        actions += [
+            (f"Go to {title}", lambda i=i: self.sidebar.setCurrentRow(i))
+            for i, (title, _icon) in enumerate(SECTIONS)
+        ]
+        return actions
+
+    def open_palette(self) -> CommandPaletteDialog:
+        dialog = CommandPaletteDialog(
+            lambda text: self.context.search.search(text, 30),
+            self.palette_actions(),
+            self.open_record,
+            self,
+        )
+        dialog.open()
+        return dialog
+
+    def show_trash(self) -> None:
+        view = self.current_view() or self.contacts_view
+        self.sidebar.setCurrentIndex(
+            self.sidebar.model().index(0 if view is self.contacts_view else 1, 0)
+        )
+        view.trash_button.setChecked(True)
+
+    def focus_search(self) -> None:
+        view = self.current_view()
+        if view:
+            view.search.setFocus()
+            view.search.selectAll()
+
+    def backup_now(self) -> None:
+        self.runner.submit(
+            "Backing up",
+            lambda _p: self.context.maintenance.backup(),
+            lambda path: self.hub.status.emit(f"Backup written to {path}"),
+            self._backup_failed,
+        )
+
+    def _backup_failed(self, error: str) -> None:
+        QMessageBox.warning(self, "Backup", error)
+
+    def about(self) -> None:
+        from crm_desktop import __version__
+
+        QMessageBox.about(
+            self,
+            "About crm-desktop",
+            f"<b>crm-desktop {__version__}</b><p>A local-first CRM. Your data "
+            f"lives in {esc(self.context.database_label)}.</p>",
+        )
+
+    # ---- background tasks ----------------------------------------------------------------
+
+    def _task_started(self, progress: Any) -> None:
+        self._task = progress
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(progress.label)
+        self.progress.show()
+        self.cancel_button.show()
+        self.statusBar().showMessage(f"{progress.label}…")
+
+    def _task_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _task_finished(self) -> None:
+        self._task = None
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    # ---- layout memory ----------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.contacts_view.restore_layout(self.settings, "contacts")
+        self.companies_view.restore_layout(self.settings, "companies")
+        section = self.settings.value("window/section")
+        if section is not None:
+            self.sidebar.setCurrentRow(int(section))
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/section", self.sidebar.currentRow())
+        self.contacts_view.save_layout(self.settings, "contacts")
+        self.companies_view.save_layout(self.settings, "companies")
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.runner.wait(10_000)
+        super().closeEvent(event)

@@ -1,0 +1,36 @@
+"""Business settings shared by the team (business name, currency, your name)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crm_desktop.persistence.models import Setting
+from crm_desktop.services._common import UowFactory, assign
+
+DEFAULTS: dict[str, Any] = {"business_name": "", "currency": "EUR"}
+
+
+class SettingsService:
+    def __init__(self, uow_factory: UowFactory) -> None:
+        self._uow = uow_factory
+
+    def get(self, key: str) -> Any:
+        with self._uow.read() as uow:
+            row = uow.repository(Setting).get(key)
+            return json.loads(row.value) if row else DEFAULTS.get(key)
+
+    def set(self, key: str, value: Any) -> None:
+        with self._uow() as uow:
+            repo = uow.repository(Setting)
+            row = repo.get(key, include_deleted=True)
+            text = json.dumps(value, ensure_ascii=False)
+            if row is None:
+                repo.add(Setting(id=key, value=text))
+            else:
+                assign(row, {"value": text, "deleted_at": None})
+            uow.commit()
+
+    def is_first_run(self) -> bool:
+        """True until the first-run wizard (or demo data) has named the business."""
+        return not self.get("business_name")
