@@ -135,6 +135,7 @@ class Contact(Entity):
     their lists so the 100k-row list sorts and pages in SQL without joins."""
 
     __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_list", "sort_name", "id", "deleted_at"),)
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
     sort_name: Mapped[str] = mapped_column(String(400), default="", index=True)

@@ -156,7 +156,9 @@ class ContactRepository(Repository[Contact]):
 
     def ids(self, query: ListQuery) -> list[str]:
         """Every matching id in list order (the list screen keeps these, ~40 bytes each)."""
-        return list(self.session.scalars(self._sorted(self._filtered(query, Contact.id), query)))
+        # Core, not the ORM: 100,000 plain strings need no identity map.
+        stmt = self._sorted(self._filtered(query, Contact.id), query)
+        return list(self.session.connection().execute(stmt).scalars())
 
     def count(self, query: ListQuery) -> int:
         return int(
@@ -314,7 +316,8 @@ class CompanyRepository(Repository[Company]):
         return stmt.order_by(column, Company.id)
 
     def ids(self, query: ListQuery) -> list[str]:
-        return list(self.session.scalars(self._sorted(self._filtered(query, Company.id), query)))
+        stmt = self._sorted(self._filtered(query, Company.id), query)
+        return list(self.session.connection().execute(stmt).scalars())
 
     def count(self, query: ListQuery) -> int:
         return int(

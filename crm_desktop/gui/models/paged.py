@@ -42,6 +42,7 @@ class PagedTableModel(QAbstractTableModel):
         self._fetch_ids = fetch_ids
         self._fetch_rows = fetch_rows
         self._query = ListQuery()
+        self._loaded = False
         self._ids: list[str] = []
         self._pages: OrderedDict[int, dict[str, Any]] = OrderedDict()
 
@@ -54,6 +55,7 @@ class PagedTableModel(QAbstractTableModel):
     def set_query(self, query: ListQuery) -> None:
         self.beginResetModel()
         self._query = query
+        self._loaded = True
         self._ids = self._fetch_ids(query)
         self._pages.clear()
         self.endResetModel()
@@ -104,13 +106,15 @@ class PagedTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(self._columns):
-            self.set_query(
-                replace(
-                    self._query,
-                    sort=self._columns[column].key,
-                    descending=order == Qt.SortOrder.DescendingOrder,
-                )
+            query = replace(
+                self._query,
+                sort=self._columns[column].key,
+                descending=order == Qt.SortOrder.DescendingOrder,
             )
+            if not self._loaded:  # the view set its sort indicator before the first load
+                self._query = query
+            elif query != self._query:
+                self.set_query(query)
 
     # ---- page cache -----------------------------------------------------------------------
 

@@ -1,0 +1,97 @@
+"""Window benchmarks on a large database (run after `crm-desktop demo`):
+
+    uv run python -m tests.benchmarks.window --data-dir D [--runs 5]
+
+- cold start: a new process each run, from interpreter start to the main window shown
+  with its first page of contacts painted; median of the runs (bar: < 1.5 s at 100k),
+  beside the baseline of a process that only imports PySide6 and shows an empty window;
+- idle memory: resident set size of that process after the window is shown (bar: 200 MB);
+- search keystroke: typing one more letter into the contacts search, from the query to the
+  repainted first page, median and p95 (bar: < 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+PROBE = r"""
+import os, sys, time, json
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+started = time.perf_counter()
+from PySide6.QtWidgets import QApplication, QMainWindow
+mode, data_dir = sys.argv[1], sys.argv[2]
+if mode == "baseline":
+    app = QApplication([])
+    window = QMainWindow(); window.resize(1280, 800); window.show(); app.processEvents()
+    opened = time.perf_counter() - started
+    result = {"open": opened}
+else:
+    from crm_desktop.bootstrap import open_app
+    from crm_desktop.gui.app import make_application
+    from crm_desktop.gui.main_window import MainWindow
+    app = make_application()
+    context = open_app(data_dir)
+    window = MainWindow(context)
+    window.show(); window.contacts_view.table.repaint(); app.processEvents()
+    opened = time.perf_counter() - started
+    view, samples = window.contacts_view, []
+    for word in ("mu", "mul", "mull", "mulle", "muller", "an", "ann", "anna", "sch", "schm",
+                 "schmi", "schmid", "schmidt", "ko", "koh", "kohl", "kohle", "kohler"):
+        t = time.perf_counter()
+        view.search.setText(word); view.apply_filters(); view.table.repaint(); app.processEvents()
+        samples.append((time.perf_counter() - t) * 1000)
+    result = {"open": opened, "keys": samples}
+with open("/proc/self/status") as status:
+    rss = next(int(l.split()[1]) for l in status if l.startswith("VmRSS"))
+result["rss_mb"] = rss / 1024
+print(json.dumps(result))
+"""
+
+
+def run(mode: str, data_dir: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, mode, data_dir],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    base = [run("baseline", args.data_dir) for _ in range(args.runs)]
+    ours = [run("window", args.data_dir) for _ in range(args.runs)]
+    keys = sorted(k for r in ours for k in r["keys"])
+    rows = [
+        (
+            "cold start to window, median",
+            f"{statistics.median(r['open'] for r in ours):.2f} s",
+            f"empty Qt window: {statistics.median(r['open'] for r in base):.2f} s",
+        ),
+        (
+            "idle memory (RSS)",
+            f"{statistics.median(r['rss_mb'] for r in ours):.0f} MB",
+            f"empty Qt window: {statistics.median(r['rss_mb'] for r in base):.0f} MB",
+        ),
+        (
+            "search keystroke, median / p95",
+            f"{statistics.median(keys):.0f} / {keys[int(0.95 * (len(keys) - 1))]:.0f} ms",
+            "bar 50 ms",
+        ),
+    ]
+    for name, figure, detail in rows:
+        print(f"{name:<32} {figure:>14}   {detail}")
+
+
+if __name__ == "__main__":
+    main()
