@@ -10,7 +10,7 @@ tuples made by `itemgetter`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -28,7 +28,7 @@ def utc_text(value: dt.datetime | str | None) -> str | None:
     return _utc_text(value)
 
 
-@lru_cache(maxsize=8192)  # a record and its child rows share their creation time
+@lru_cache(maxsize=65536)  # a record and its child rows share their creation time
 def _utc_text(value: dt.datetime) -> str:
     if value.tzinfo is not dt.UTC:
         if value.tzinfo is None:
@@ -49,15 +49,29 @@ class TablePlan:
 
     def complete(self, row: dict[str, Any], now: dt.datetime, text_times: bool) -> dict[str, Any]:
         """The row with every column filled the way an ORM insert would fill it."""
-        full = {**self.base, **row}
-        for key, make in self.calls:
-            if key not in row:
-                full[key] = make(None)
-        full["updated_at"] = full.get("created_at") or now
-        if text_times:
-            for key in self.times:
-                full[key] = utc_text(full[key])
-        return full
+        return self.complete_many((row,), now, text_times)[0]
+
+    def complete_many(
+        self, rows: Iterable[dict[str, Any]], now: dt.datetime, text_times: bool
+    ) -> list[dict[str, Any]]:
+        """`complete` for many rows, in one pass."""
+        base, calls = self.base, self.calls
+        times = tuple(k for k in self.times if k != "updated_at") if text_times else ()
+        fallback: Any = _utc_text(now) if text_times else now
+        done: list[dict[str, Any]] = []
+        append = done.append
+        for row in rows:
+            full = {**base, **row}
+            for key, make in calls:
+                if key not in row:
+                    full[key] = make(None)
+            for key in times:
+                value = full[key]
+                if value is not None and not isinstance(value, str):
+                    full[key] = _utc_text(value)
+            full["updated_at"] = full.get("created_at") or fallback
+            append(full)
+        return done
 
     def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """Driver parameters for completed rows (times already text)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, inspect, select
@@ -22,10 +22,6 @@ from crm_desktop.persistence.models import Change, Entity, column_default
 UNTRACKED_FIELDS = frozenset({"id", "updated_at"})
 # The `field` of a change that creates a row; its value is a JSON object of the fields.
 INSERT_FIELD = "*"
-_INSERT_SQL = (
-    "INSERT INTO change (device_id, seq, hlc, entity, row_id, field, value, base_hlc)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 
 def iso_utc(value: dt.datetime) -> str:
@@ -41,9 +37,26 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"cannot record a value of type {type(value).__name__}")
 
 
-def encode_value(value: Any) -> str:
-    """JSON text for a column value; dates and times as ISO 8601 (UTC with Z)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+def _make_encoder() -> Callable[[Any], str]:
+    # One encoder for every value: `json.dumps` with options builds a new one per call,
+    # which costs as much as the encoding itself for the small objects recorded here.
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    escape = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or escape is None:  # no C accelerator: the same text, more slowly
+        return encoder.encode
+    c_encode = make(None, _json_default, escape, None, ":", ",", False, False, True)
+
+    def encode(value: Any) -> str:
+        if isinstance(value, str):
+            return escape(value)  # type: ignore[no-any-return]
+        return "".join(c_encode(value, 0))
+
+    return encode
+
+
+encode_value: Callable[[Any], str] = _make_encoder()
+encode_value.__doc__ = "JSON text for a column value; dates and times as ISO 8601 (UTC with Z)."
 
 
 class ChangeBuffer:
@@ -51,9 +64,10 @@ class ChangeBuffer:
 
     def __init__(self, clock: HybridLogicalClock) -> None:
         self._clock = clock
-        # (hlc, entity, row_id, field, value, base_hlc); numbered when written.
-        self._rows: list[tuple[str, str, str, str, str, str | None]] = []
-        self.touched: set[tuple[str, str]] = set()
+        # (number, hlc, entity, row_id, field, value, base_hlc): `number` counts from 1 in
+        # this unit of work; the seq is that number after the device's last seq.
+        self._rows: list[tuple[int, str, str, str, str, str, str | None]] = []
+        self.touched: dict[str, set[str]] = {}  # entity -> ids of the rows changed
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -68,18 +82,35 @@ class ChangeBuffer:
         """A new row: one change whose field is `*` and whose value is the object of every
         field that carries a value (a field left out is empty or null). Same meaning as a
         change per field at one stamp, at a tenth of the rows for a bulk import."""
-        row_id = row["id"]
-        values = {
-            k: v for k, v in row.items() if k not in UNTRACKED_FIELDS and v is not None and v != ""
-        }
-        for key in stored_times:  # "YYYY-MM-DD HH:MM:SS.ffffff" as stored -> wire form
-            text = values.get(key)
-            if text is not None:
-                values[key] = f"{text[:10]}T{text[11:]}Z"
-        self._rows.append(
-            (hlc or self._clock.now(), entity, row_id, INSERT_FIELD, encode_value(values), None)
-        )
-        self.touched.add((entity, row_id))
+        self.add_inserts(entity, (row,), hlc or self._clock.now(), tuple(stored_times))
+
+    def add_inserts(
+        self,
+        entity: str,
+        rows: Sequence[Mapping[str, Any]],
+        hlc: str,
+        stored_times: Sequence[str] = (),
+    ) -> None:
+        """`add_insert` for many rows at one stamp (the bulk path)."""
+        untracked = UNTRACKED_FIELDS
+        times = tuple(k for k in stored_times if k not in untracked)
+        encode = encode_value
+        buffered = self._rows
+        append = buffered.append
+        number = len(buffered)
+        ids = self.touched.setdefault(entity, set())
+        for row in rows:
+            values = {
+                k: v for k, v in row.items() if v is not None and v != "" and k not in untracked
+            }
+            for key in times:  # "YYYY-MM-DD HH:MM:SS.ffffff" as stored -> wire form
+                text = values.get(key)
+                if text is not None:
+                    values[key] = f"{text[:10]}T{text[11:]}Z"
+            number += 1
+            row_id = row["id"]
+            append((number, hlc, entity, row_id, INSERT_FIELD, encode(values), None))
+            ids.add(row_id)
 
     def add_update(
         self, entity: str, row_id: str, fields: Mapping[str, Any], base: Mapping[str, str]
@@ -88,9 +119,17 @@ class ChangeBuffer:
         for field, value in fields.items():
             if field not in UNTRACKED_FIELDS:
                 self._rows.append(
-                    (hlc, entity, row_id, field, encode_value(value), base.get(field))
+                    (
+                        len(self._rows) + 1,
+                        hlc,
+                        entity,
+                        row_id,
+                        field,
+                        encode_value(value),
+                        base.get(field),
+                    )
                 )
-        self.touched.add((entity, row_id))
+        self.touched.setdefault(entity, set()).add(row_id)
 
     def capture_flush(self, session: Session) -> None:
         """Record what the ORM is about to write (called from `before_flush`)."""
@@ -140,16 +179,28 @@ class ChangeBuffer:
         last = session.execute(
             select(func.coalesce(func.max(Change.seq), 0)).where(Change.device_id == device_id)
         ).scalar_one()
-        numbered = [
-            (device_id, last + offset, *row) for offset, row in enumerate(self._rows, start=1)
-        ]
         connection = session.connection()
         if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql(_INSERT_SQL, numbered)
+            # The device and the seq base are the same for every row: SQLite adds them, so
+            # the buffered tuples go to the driver as they are (no second copy of them).
+            device = "'" + str(device_id).replace("'", "''") + "'"
+            connection.exec_driver_sql(
+                "INSERT INTO change (device_id, seq, hlc, entity, row_id, field, value, "
+                f"base_hlc) VALUES ({device}, ? + {int(last)}, ?, ?, ?, ?, ?, ?)",
+                self._rows,
+            )
         else:
-            keys = ("device_id", "seq", "hlc", "entity", "row_id", "field", "value", "base_hlc")
+            keys = ("seq", "hlc", "entity", "row_id", "field", "value", "base_hlc")
             connection.execute(
-                insert(Change), [dict(zip(keys, row, strict=True)) for row in numbered]
+                insert(Change),
+                [
+                    {
+                        **dict(zip(keys, row, strict=True)),
+                        "device_id": device_id,
+                        "seq": last + row[0],
+                    }
+                    for row in self._rows
+                ],
             )
         self._rows = []
 

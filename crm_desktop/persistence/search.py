@@ -8,7 +8,7 @@ search is case- and accent-insensitive for every script, and substring-matching.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -61,6 +61,35 @@ def _phone_digits(numbers: str | None) -> str:
     return " ".join(_NON_DIGIT.sub("", n) for n in numbers.split(" ") if n)
 
 
+def contact_doc(
+    cid: str,
+    live: Any,
+    first: str | None,
+    last: str | None,
+    title: str | None,
+    city: str | None,
+    notes: str | None,
+    emails: str | None,
+    phones: str | None,
+    companies: str | None,
+) -> Doc:
+    """A contact's document; `emails`, `phones` and `companies` are the live entries of
+    each list joined by spaces (None for none)."""
+    body = search_text(
+        first, last, title, city, emails, phones, _phone_digits(phones), companies, notes
+    )
+    return cid, display_name(first, last), bool(live), body
+
+
+def company_doc(cid: str, live: Any, name: Any, *rest: str | None) -> Doc:
+    """A company's document; `rest`: domain, industry, email, phone, city, country, notes."""
+    return cid, name, bool(live), search_text(name, *rest, _phone_digits(rest[3]))
+
+
+def deal_doc(did: str, live: Any, title: Any, company: str | None, lead_source: str | None) -> Doc:
+    return did, title, bool(live), search_text(title, company, lead_source)
+
+
 def match_expression(query: str) -> tuple[str | None, list[str]]:
     """An FTS5 MATCH string for the words of 3+ characters, and the shorter words left over
     (trigrams need 3 characters; short words are checked with LIKE)."""
@@ -72,21 +101,167 @@ def match_expression(query: str) -> tuple[str | None, list[str]]:
     return " ".join('"' + t.replace('"', '""') + '"' for t in long_terms), short_terms
 
 
+# The lists whose live entries are part of a contact's document: entity -> its value.
+_CONTACT_LISTS = {
+    "contact_emails": "email",
+    "contact_phones": "number",
+    "contact_roles": "company_id",
+}
+_RECORD_FIELDS = {
+    "contacts": ("first_name", "last_name", "title", "city", "notes"),
+    "companies": ("name", "domain", "industry", "email", "phone", "city", "country", "notes"),
+    "deals": ("title", "lead_source"),
+}
+
+
+class FreshRows:
+    """Rows inserted in bulk in one transaction (`UnitOfWork.insert_rows`), from which the
+    documents of the new contacts, companies and deals are made without reading them back.
+
+    Only records that nothing else touched qualify: a record marked `stale` (changed
+    through the ORM, or given a list entry while it was not fresh) is read back instead.
+    Company names, which other records show, are always read from the tables."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, dict[str, Mapping[str, Any]]] = {e: {} for e in _RECORD_FIELDS}
+        # list entity -> contact id -> its rows, in insertion (rowid) order
+        self._lists: dict[str, dict[str, list[Mapping[str, Any]]]] = {e: {} for e in _CONTACT_LISTS}
+        self._stale: set[str] = set()
+
+    def add(self, entity: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        records = self._records.get(entity)
+        if records is not None:
+            for row in rows:
+                records[row["id"]] = row
+            return
+        lists = self._lists.get(entity)
+        if lists is None:
+            return
+        contacts = self._records["contacts"]
+        for row in rows:
+            contact_id = row["contact_id"]
+            if contact_id in contacts:
+                lists.setdefault(contact_id, []).append(row)
+            else:
+                self._stale.add(contact_id)
+
+    def mark_stale(self, row_id: str) -> None:
+        self._stale.add(row_id)
+
+    def is_fresh(self, entity: str, row_id: str) -> bool:
+        return row_id in self._records[entity] and row_id not in self._stale
+
+    def docs(self, session: Session, entity: str, ids: Iterable[str]) -> dict[str, Doc]:
+        """Documents of the fresh records among `ids`; the others are left out."""
+        records = self._records.get(entity)
+        if not records:
+            return {}
+        stale = self._stale
+        fields = _RECORD_FIELDS[entity]
+        rows = [
+            row
+            for i in ids
+            if i not in stale
+            and (row := records.get(i)) is not None
+            # Text the way SQLite returns it; anything else is read back.
+            and all(isinstance(row[f], str | None) for f in fields)
+        ]
+        if entity == "companies":
+            return {
+                row["id"]: company_doc(
+                    row["id"], row["deleted_at"] is None, *(row[f] for f in fields)
+                )
+                for row in rows
+            }
+        if entity == "deals":
+            names = _company_names(session, {r["company_id"] for r in rows if r["company_id"]})
+            return {
+                row["id"]: deal_doc(
+                    row["id"],
+                    row["deleted_at"] is None,
+                    row["title"],
+                    names.get(row["company_id"]),
+                    row["lead_source"],
+                )
+                for row in rows
+            }
+        return self._contact_docs(session, rows)
+
+    def _contact_docs(self, session: Session, rows: list[Mapping[str, Any]]) -> dict[str, Doc]:
+        lists = {
+            entity: {
+                row["id"]: [
+                    e[column]
+                    for e in self._lists[entity].get(row["id"], ())
+                    if e["deleted_at"] is None and e[column] is not None
+                ]
+                for row in rows
+            }
+            for entity, column in _CONTACT_LISTS.items()
+        }
+        names = _company_names(session, {c for ids in lists["contact_roles"].values() for c in ids})
+        docs: dict[str, Doc] = {}
+        for row in rows:
+            cid = row["id"]
+            emails = lists["contact_emails"][cid]
+            phones = lists["contact_phones"][cid]
+            companies = [names[c] for c in lists["contact_roles"][cid] if c in names]
+            if not all(isinstance(v, str) for v in (*emails, *phones, *companies)):
+                continue  # read back instead
+            docs[cid] = contact_doc(
+                cid,
+                row["deleted_at"] is None,
+                row["first_name"],
+                row["last_name"],
+                row["title"],
+                row["city"],
+                row["notes"],
+                " ".join(emails) if emails else None,
+                " ".join(phones) if phones else None,
+                " ".join(companies) if companies else None,
+            )
+        return docs
+
+
+def _company_names(session: Session, ids: set[str]) -> dict[str, str]:
+    conn = session.connection()
+    names: dict[str, str] = {}
+    ordered = sorted(ids)
+    for chunk in _chunks(ordered):
+        marks = ", ".join("?" for _ in chunk)
+        names.update(
+            conn.exec_driver_sql(
+                f"SELECT id, name FROM companies WHERE id IN ({marks})", tuple(chunk)
+            ).all()
+        )
+    return names
+
+
 class SearchIndex:
     """Keeps `search_fts` in step with contacts, companies and deals."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._next_doc: int | None = None  # the next free docid, once looked up
 
-    def reindex(self, entity: str, ids: Iterable[str]) -> None:
+    def reindex(
+        self, entity: str, ids: Iterable[str], fresh: Mapping[str, Doc] | None = None
+    ) -> None:
+        """Rebuild the documents of these records. `fresh` holds documents already made
+        for records inserted in this transaction (new: no document to replace); the
+        others are read back from the tables."""
         wanted = sorted(set(ids))
+        fresh = fresh or {}
         builder = {
             "contacts": self._contact_bodies,
             "companies": self._company_bodies,
             "deals": self._deal_bodies,
         }[entity]
         for chunk in _chunks(wanted):
-            self._replace(entity, list(builder(chunk)))
+            stored = [i for i in chunk if i not in fresh]
+            read = {doc[0]: doc for doc in builder(stored)} if stored else {}
+            docs = [fresh.get(i) or read.get(i) for i in chunk]
+            self._replace(entity, [d for d in docs if d is not None], fresh)
 
     def _rows(self, sql: str, ids: Sequence[str]) -> Any:
         return self._session.execute(text(sql.format(ids=_placeholders(len(ids)))), _params(ids))
@@ -95,40 +270,41 @@ class SearchIndex:
 
     def _contact_bodies(self, ids: Sequence[str]) -> Iterator[Doc]:
         for row in self._rows(_CONTACT_BODIES, ids):
-            cid, live, first, last, title, city, notes, emails, phones, companies = row
-            body = search_text(
-                first, last, title, city, emails, phones, _phone_digits(phones), companies, notes
-            )
-            yield cid, display_name(first, last), bool(live), body
+            yield contact_doc(*row)
 
     def _company_bodies(self, ids: Sequence[str]) -> Iterator[Doc]:
         for row in self._rows(_COMPANY_BODIES, ids):
-            cid, live, name, *rest = row
-            yield cid, name, bool(live), search_text(name, *rest, _phone_digits(rest[3]))
+            yield company_doc(*row)
 
     def _deal_bodies(self, ids: Sequence[str]) -> Iterator[Doc]:
         for row in self._rows(_DEAL_BODIES, ids):
-            did, live, title, *rest = row
-            yield did, title, bool(live), search_text(title, *rest)
+            yield deal_doc(*row)
 
-    def _replace(self, entity: str, docs: list[Doc]) -> None:
+    def _replace(self, entity: str, docs: list[Doc], new: Container[str] = ()) -> None:
+        """Write documents; those whose id is in `new` are known to have none yet."""
         if not docs:
             return
         conn = self._session.connection()
-        ids = [doc[0] for doc in docs]
-        marks = ", ".join("?" for _ in ids)
-        existing: dict[str, int] = dict(
-            conn.exec_driver_sql(
-                f"SELECT row_id, docid FROM search_doc WHERE row_id IN ({marks})", tuple(ids)
-            ).all()
-        )
+        ids = [doc[0] for doc in docs if doc[0] not in new]
+        existing: dict[str, int] = {}
+        if ids:
+            marks = ", ".join("?" for _ in ids)
+            existing = dict(
+                conn.exec_driver_sql(
+                    f"SELECT row_id, docid FROM search_doc WHERE row_id IN ({marks})", tuple(ids)
+                ).all()
+            )
         if existing:
             conn.exec_driver_sql(
                 "DELETE FROM search_fts WHERE rowid = ?", [(d,) for d in existing.values()]
             )
-        next_doc = conn.exec_driver_sql(
-            "SELECT coalesce(max(docid), 0) + 1 FROM search_doc"
-        ).scalar_one()
+        if self._next_doc is None:
+            # search_doc has no index on docid: look the maximum up once per transaction
+            # (this writer holds the write lock, so nobody else takes docids meanwhile).
+            self._next_doc = conn.exec_driver_sql(
+                "SELECT coalesce(max(docid), 0) + 1 FROM search_doc"
+            ).scalar_one()
+        next_doc: int = self._next_doc
         fresh: list[tuple[str, int]] = []
         rows: list[tuple[Any, ...]] = []
         for row_id, title, live, body in docs:
@@ -137,6 +313,7 @@ class SearchIndex:
                 docid, next_doc = next_doc, next_doc + 1
                 fresh.append((row_id, docid))
             rows.append((docid, entity, row_id, title, int(live), body))
+        self._next_doc = next_doc
         conn.exec_driver_sql(
             "INSERT INTO search_fts(rowid, entity, row_id, title, live, body) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -176,6 +353,7 @@ class SearchIndex:
         session = self._session
         session.execute(text("DELETE FROM search_fts"))
         session.execute(text("DELETE FROM search_doc"))
+        self._next_doc = None
         for entity in ("contacts", "companies", "deals"):
             ids = list(session.execute(text(f"SELECT id FROM {entity}")).scalars())
             self.reindex(entity, ids)

@@ -11,7 +11,7 @@ Leaving the block without `commit()` rolls everything back, change rows included
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, insert, select
@@ -38,7 +38,7 @@ from crm_desktop.persistence.repositories import (
     TimelineRepository,
     UserRepository,
 )
-from crm_desktop.persistence.search import SearchIndex
+from crm_desktop.persistence.search import FreshRows, SearchIndex
 
 # Which searchable record a changed row belongs to: entity -> (searchable entity, id field).
 _SEARCH_OWNER = {
@@ -89,6 +89,7 @@ class UnitOfWork:
         self.activities = ActivityRepository(self.session)
         self.timeline = TimelineRepository(self.session)
         self.search = SearchIndex(self.session) if is_sqlite(self._engine) else None
+        self._fresh = FreshRows() if self.search is not None else None
         return self
 
     def __exit__(
@@ -120,15 +121,21 @@ class UnitOfWork:
         self._buffer.capture_flush(session)
         for obj in (*session.new, *session.dirty):
             if isinstance(obj, Entity):
-                self._note_search(
+                owner = self._note_search(
                     obj.__tablename__,
                     {"id": obj.id, "contact_id": getattr(obj, "contact_id", None)},
                 )
+                if owner and self._fresh is not None:
+                    self._fresh.mark_stale(owner)  # changed since its bulk insert
 
-    def _note_search(self, entity: str, row: Mapping[str, Any]) -> None:
+    def _note_search(self, entity: str, row: Mapping[str, Any]) -> str | None:
+        """Note that the searchable record a row belongs to needs its document rebuilt;
+        returns that record's id (None if the row belongs to none)."""
         owner = _SEARCH_OWNER.get(entity)
         if owner and row.get(owner[1]):
             self._reindex.setdefault(owner[0], set()).add(row[owner[1]])
+            return str(row[owner[1]])
+        return None
 
     def insert_rows(self, model: type[Entity], rows: Iterable[dict[str, Any]]) -> int:
         """Bulk insert (fast path for demo data and imports), captured like any other
@@ -138,20 +145,18 @@ class UnitOfWork:
         sqlite = is_sqlite(self._engine)
         plan = plan_for(model, self._engine.dialect)
         entity = plan.table.name
-        searchable = entity in _SEARCH_OWNER
         # On SQLite, times become their stored text once, for the row and its change.
-        times = plan.times if sqlite else ()
-        now = utcnow()
-        stamp = self._clock.now()  # one stamp for the batch: rows differ, so no field ties
-        complete: list[dict[str, Any]] = []
-        for row in rows:
-            full = plan.complete(row, now, sqlite)
-            self._buffer.add_insert(entity, full, stamp, times)
-            if searchable:
-                self._note_search(entity, full)
-            complete.append(full)
+        complete = plan.complete_many(rows, utcnow(), sqlite)
         if not complete:
             return 0
+        # One stamp for the batch: rows differ, so no field ties.
+        self._buffer.add_inserts(entity, complete, self._clock.now(), plan.times if sqlite else ())
+        owner = _SEARCH_OWNER.get(entity)
+        if owner is not None:
+            target, key = owner
+            self._reindex.setdefault(target, set()).update(row[key] for row in complete if row[key])
+            if self._fresh is not None:
+                self._fresh.add(entity, complete)
         if sqlite:
             if not self._bulk:
                 # Bulk writes touch indexes all over a large file: give this connection
@@ -169,15 +174,24 @@ class UnitOfWork:
         if self.search is not None and self._reindex:
             self._expand_company_renames()
             for entity, ids in self._reindex.items():
-                self.search.reindex(entity, ids)
+                fresh = self._fresh.docs(self.session, entity, ids) if self._fresh else {}
+                self.search.reindex(entity, ids, fresh)
         self._buffer.write(self.session, self._device_id)
         self.session.commit()
         self._committed = True
-        self.changes = ChangeSet.from_pairs(self._buffer.touched)
+        self._fresh = None
+        self.changes = ChangeSet(
+            MappingProxyType({k: frozenset(v) for k, v in self._buffer.touched.items() if v})
+        )
         return self.changes
 
     def _expand_company_renames(self) -> None:
         companies = self._reindex.get("companies")
+        fresh = self._fresh
+        if fresh is not None and companies:
+            # A company inserted in this transaction has no older contacts or deals; the
+            # new ones are noted already.
+            companies = {c for c in companies if not fresh.is_fresh("companies", c)}
         if not companies:
             return
         people = self.session.scalars(
