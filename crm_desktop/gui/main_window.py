@@ -256,8 +256,9 @@ class MainWindow(QMainWindow):
             "activities",
             "deals",
         ):
-            self.contacts_view.apply_filters()
-            self.companies_view.apply_filters()
+            for view in (self.contacts_view, self.companies_view):
+                view.model.invalidate()
+                view.apply_filters()
             self._update_status()
         self.show_contact_selection(
             self.contacts_view.selected_ids(), keep=self.contact_detail.record_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm_desktop.domain.records import ListQuery, Trash
@@ -63,6 +63,18 @@ class Repository(Generic[M]):
                 select(model).where(column == parent_id, model.deleted_at.is_(None)).order_by(order)
             )
         )
+
+
+def _fetch_ids(session: Session, stmt: Select[Any]) -> list[str]:
+    """The first column of every row, straight from the driver: a list screen asks for
+    100,000 ids at a time and needs neither the ORM nor Row objects for them."""
+    connection = session.connection()
+    compiled = stmt.compile(dialect=connection.dialect)
+    if connection.dialect.name != "sqlite" or compiled.positiontup is None:
+        return list(connection.execute(stmt).scalars())
+    params = tuple(compiled.params[name] for name in compiled.positiontup)
+    cursor = connection.connection.driver_connection.execute(str(compiled), params)  # type: ignore[union-attr]
+    return [row[0] for row in cursor]
 
 
 def _trash_filter(model: type[Entity], trash: Trash) -> ColumnElement[bool]:
@@ -123,6 +135,10 @@ class ContactRepository(Repository[Contact]):
         if matching is not None:
             return Contact.id.in_(matching.columns(row_id=String))
         folded = fold(search)
+        if len(folded) < 3:
+            # One or two letters jump to last names starting with them, like a phone book
+            # (a range of the list index: instant at 100,000 contacts).
+            return and_(Contact.sort_name >= folded, Contact.sort_name < folded + "\uffff")
         return or_(
             Contact.sort_name.like(f"{folded}%"),
             Contact.sort_name.like(f"% {folded}%"),
@@ -156,9 +172,7 @@ class ContactRepository(Repository[Contact]):
 
     def ids(self, query: ListQuery) -> list[str]:
         """Every matching id in list order (the list screen keeps these, ~40 bytes each)."""
-        # Core, not the ORM: 100,000 plain strings need no identity map.
-        stmt = self._sorted(self._filtered(query, Contact.id), query)
-        return list(self.session.connection().execute(stmt).scalars())
+        return _fetch_ids(self.session, self._sorted(self._filtered(query, Contact.id), query))
 
     def count(self, query: ListQuery) -> int:
         return int(
@@ -316,8 +330,7 @@ class CompanyRepository(Repository[Company]):
         return stmt.order_by(column, Company.id)
 
     def ids(self, query: ListQuery) -> list[str]:
-        stmt = self._sorted(self._filtered(query, Company.id), query)
-        return list(self.session.connection().execute(stmt).scalars())
+        return _fetch_ids(self.session, self._sorted(self._filtered(query, Company.id), query))
 
     def count(self, query: ListQuery) -> int:
         return int(

@@ -183,3 +183,11 @@ def test_create_many_records_the_same_rows_as_create(app: AppContext) -> None:
     assert sum(1 for c in rows if c[3] == "contacts") == 50
     assert [c[1] for c in rows] == list(range(1, len(rows) + 1))
     assert sum(1 for c in rows if c[3] == "contact_emails") == 100
+
+
+def test_one_or_two_letters_jump_to_last_names(app: AppContext) -> None:
+    müller = app.contacts.create(ContactDraft(first_name="Anna", last_name="Müller")).id
+    app.contacts.create(ContactDraft(first_name="Mustafa", last_name="Yılmaz"))
+    app.contacts.create(ContactDraft(first_name="Lena", last_name="Amundsen"))
+    assert app.contacts.ids(ListQuery(search="MÜ")) == [müller]
+    assert app.contacts.ids(ListQuery(search="m")) == [müller]

@@ -17,6 +17,7 @@ from crm_desktop.domain.records import ListQuery
 
 PAGE_SIZE = 200
 MAX_PAGES = 20
+MAX_RECENT = 4
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -44,6 +45,8 @@ class PagedTableModel(QAbstractTableModel):
         self._query = ListQuery()
         self._loaded = False
         self._ids: list[str] = []
+        # Recent queries' ids: clearing the search box shows the full list at once.
+        self._recent: OrderedDict[ListQuery, list[str]] = OrderedDict()
         self._pages: OrderedDict[int, dict[str, Any]] = OrderedDict()
 
     # ---- queries --------------------------------------------------------------------------
@@ -56,7 +59,11 @@ class PagedTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._query = query
         self._loaded = True
-        self._ids = self._fetch_ids(query)
+        ids = self._recent.pop(query, None)
+        self._ids = ids if ids is not None else self._fetch_ids(query)
+        self._recent[query] = self._ids
+        while len(self._recent) > MAX_RECENT:
+            self._recent.popitem(last=False)
         self._pages.clear()
         self.endResetModel()
 
@@ -64,7 +71,13 @@ class PagedTableModel(QAbstractTableModel):
         self.set_query(replace(self._query, search=text))
 
     def refresh(self) -> None:
+        """Forget what was fetched (the data changed) and load the current query again."""
+        self._recent.clear()
         self.set_query(self._query)
+
+    def invalidate(self) -> None:
+        """The data changed: the next query is fetched anew."""
+        self._recent.clear()
 
     def id_at(self, row: int) -> str:
         return self._ids[row]
