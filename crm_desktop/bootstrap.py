@@ -16,6 +16,7 @@ from crm_desktop.persistence.engine import sqlite_url
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.services.activities import ActivityService
 from crm_desktop.services.companies import CompanyService
+from crm_desktop.services.consents import ConsentService
 from crm_desktop.services.contacts import ContactService
 from crm_desktop.services.custom_fields import CustomFieldService
 from crm_desktop.services.deals import DealService
@@ -50,6 +51,7 @@ class AppContext:
     phones: PhoneService
     custom_fields: CustomFieldService
     tags: TagService
+    consents: ConsentService
 
     @property
     def database_label(self) -> str:
@@ -89,4 +91,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         phones=PhoneService(preferences.default_country),
         custom_fields=CustomFieldService(uow),
         tags=TagService(uow),
+        consents=ConsentService(uow),
     )

@@ -52,7 +52,11 @@ CONTACT_ACTIONS = [
     ("follow_up", "Follow-up", "followup"),
     ("new_deal", "New deal", "deal"),
 ]
-COMPANY_ACTIONS = [("edit", "Edit", "edit"), ("new_person", "Add person", "contacts")]
+COMPANY_ACTIONS = [
+    ("edit", "Edit", "edit"),
+    ("new_person", "Add person", "add"),
+    ("show_people", "Show people", "contacts"),
+]
 
 
 class MainWindow(QMainWindow):
@@ -315,6 +319,16 @@ class MainWindow(QMainWindow):
             ("Lead source", esc(c.lead_source)),
             ("Birthday", esc(c.birthday.isoformat() if c.birthday else "")),
             ("Tags", esc(", ".join(c.tags))),
+            (
+                "Consent",
+                "<br>".join(
+                    f"{esc(s.purpose.replace('_', ' '))}: "
+                    f"<b>{'✓ granted' if s.status == 'granted' else '✗ withdrawn'}</b> "
+                    f"<span style='color:gray'>{esc(s.lawful_basis)} · {esc(s.source)} · "
+                    f"{s.since.astimezone():%Y-%m-%d}</span>"
+                    for s in self.context.consents.current(c.id)
+                ),
+            ),
             ("Notes", esc(c.notes)),
         ]
         timeline = self.context.timeline.timeline("contacts", c.id, limit=100)
@@ -547,6 +561,10 @@ class MainWindow(QMainWindow):
     def on_company_action(self, action: str, company_id: str) -> None:
         if action == "edit":
             self._edit_company(company_id)
+        elif action == "show_people":
+            name = self.context.companies.get(company_id).name
+            self.sidebar.setCurrentRow(0)
+            self.contacts_view.set_company_filter(company_id, name)
         elif action == "new_person":
             from crm_desktop.domain.records import ContactDraft, RoleEntry
 

@@ -253,3 +253,29 @@ def test_layout_is_remembered(demo_app: AppContext, qtbot: Any) -> None:
     qtbot.addWidget(second)
     assert second.contacts_view.table.isColumnHidden(3)
     assert second.sidebar.currentRow() == 1
+
+
+def test_company_people_filter_and_consent_in_detail(
+    window: MainWindow, demo_app: AppContext
+) -> None:
+    window.sidebar.setCurrentRow(1)
+    window.companies_view.table.selectRow(0)
+    company_id = window.company_detail.record_id
+    assert company_id
+    people = {p[0] for p in demo_app.companies.get(company_id).people}
+    window.on_company_action("show_people", company_id)
+    model = window.contacts_model
+    shown = {model.id_at(r) for r in range(model.rowCount())}
+    assert shown == people
+    assert not window.contacts_view.company_chip.isHidden()
+    window.contacts_view.company_chip.click()
+    assert window.contacts_model.rowCount() == 300
+
+    import sqlite3
+
+    with sqlite3.connect(demo_app.paths.database) as conn:
+        contact_id, purpose = conn.execute(
+            "SELECT contact_id, purpose FROM consents LIMIT 1"
+        ).fetchone()
+    window.open_contact(contact_id)
+    assert purpose.replace("_", " ") in window.contact_detail.facts.text()

@@ -55,6 +55,12 @@ class ListView(QWidget):
         self.tag_filter.setAccessibleName("Filter by tag")
         self.owner_filter = QComboBox(self)
         self.owner_filter.setAccessibleName("Filter by owner")
+        self.company_chip = QToolButton(self)
+        self.company_chip.setAccessibleName("Remove the company filter")
+        self.company_chip.setToolTip("Show everyone again")
+        self.company_chip.clicked.connect(lambda: self.set_company_filter(None, ""))
+        self.company_chip.hide()
+        self._company_id: str | None = None
         self.trash_button = QToolButton(self)
         self.trash_button.setText("Trash")
         self.trash_button.setIcon(icons.get("trash"))
@@ -74,6 +80,7 @@ class ListView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         for widget in (
+            self.company_chip,
             self.tag_filter,
             self.owner_filter,
             self.trash_button,
@@ -140,11 +147,19 @@ class ListView(QWidget):
             self.model.query,
             search=self.search.text(),
             tag=self.tag_filter.currentData(),
+            company_id=self._company_id,
             owner_id=self.owner_filter.currentData(),
             trash=Trash.ONLY if self.trash_button.isChecked() else Trash.EXCLUDE,
         )
         self.model.set_query(query)
         self._selection()
+
+    def set_company_filter(self, company_id: str | None, name: str) -> None:
+        """Show only the people of one company (from its detail panel); the chip clears it."""
+        self._company_id = company_id
+        self.company_chip.setText(f"Company: {name}  ✕")
+        self.company_chip.setVisible(company_id is not None)
+        self.apply_filters()
 
     def _build_column_menu(self) -> None:
         menu = QMenu(self)
