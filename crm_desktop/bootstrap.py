@@ -24,6 +24,7 @@ from crm_desktop.services.demo import DemoService
 from crm_desktop.services.duplicates import DuplicateService
 from crm_desktop.services.maintenance import MaintenanceService
 from crm_desktop.services.phones import PhoneService
+from crm_desktop.services.pipeline import PipelineService
 from crm_desktop.services.search import SearchService
 from crm_desktop.services.settings import SettingsService
 from crm_desktop.services.tags import TagService
@@ -52,6 +53,7 @@ class AppContext:
     custom_fields: CustomFieldService
     tags: TagService
     consents: ConsentService
+    pipeline: PipelineService
 
     @property
     def database_label(self) -> str:
@@ -92,4 +94,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         custom_fields=CustomFieldService(uow),
         tags=TagService(uow),
         consents=ConsentService(uow),
+        pipeline=PipelineService(uow),
     )

@@ -450,6 +450,58 @@ class DealRepository(Repository[Deal]):
     def stage(self, stage_id: str) -> Stage | None:
         return self.session.get(Stage, stage_id)
 
+    def board_rows(
+        self, pipeline_id: str, owner_id: str | None, close_before: Any, include_closed: bool
+    ) -> list[Any]:
+        """(deal, company name, contact first, contact last, owner name) of live deals."""
+        company, contact, owner = aliased(Company), aliased(Contact), aliased(User)
+        stmt = (
+            select(
+                Deal,
+                func.coalesce(company.name, ""),
+                func.coalesce(contact.first_name, ""),
+                func.coalesce(contact.last_name, ""),
+                func.coalesce(owner.name, ""),
+            )
+            .outerjoin(company, company.id == Deal.company_id)
+            .outerjoin(contact, contact.id == Deal.contact_id)
+            .outerjoin(owner, owner.id == Deal.owner_id)
+            .where(Deal.pipeline_id == pipeline_id, Deal.deleted_at.is_(None))
+            .order_by(Deal.stage_id, Deal.position, Deal.created_at)
+        )
+        if owner_id:
+            stmt = stmt.where(Deal.owner_id == owner_id)
+        if close_before is not None:
+            stmt = stmt.where(Deal.expected_close <= close_before)
+        if not include_closed:
+            stmt = stmt.where(Deal.status == "open")
+        return list(self.session.execute(stmt))
+
+    def stages(self, pipeline_id: str) -> list[Stage]:
+        return list(
+            self.session.scalars(
+                select(Stage)
+                .where(Stage.pipeline_id == pipeline_id, Stage.deleted_at.is_(None))
+                .order_by(Stage.position)
+            )
+        )
+
+    def pipelines(self) -> list[Pipeline]:
+        return list(
+            self.session.scalars(
+                select(Pipeline).where(Pipeline.deleted_at.is_(None)).order_by(Pipeline.position)
+            )
+        )
+
+    def in_stage(self, stage_id: str) -> list[Deal]:
+        return list(
+            self.session.scalars(
+                select(Deal)
+                .where(Deal.stage_id == stage_id, Deal.deleted_at.is_(None))
+                .order_by(Deal.position, Deal.created_at)
+            )
+        )
+
     def first_open_stage(self) -> Stage | None:
         """The first open stage of the first pipeline (where new deals start)."""
         stmt = (

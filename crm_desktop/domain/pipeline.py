@@ -1,0 +1,127 @@
+"""Pipeline rules: probability, weighted value, rotting, won/lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from crm_desktop.domain.errors import ValidationError
+
+
+class StageKind(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+def effective_probability(override: int | None, stage_probability: int, kind: str) -> int:
+    """A won deal is 100 %, a lost one 0 %; an open deal uses its own override if set,
+    else its stage's default."""
+    if kind == StageKind.WON:
+        return 100
+    if kind == StageKind.LOST:
+        return 0
+    value = stage_probability if override is None else override
+    if not 0 <= value <= 100:
+        raise ValidationError(f"probability must be between 0 and 100, not {value}")
+    return value
+
+
+def weighted_cents(value_cents: int, probability: int) -> int:
+    """Value times probability, rounded half up to the cent."""
+    return (value_cents * probability + 50) // 100
+
+
+def days_in_stage(entered: dt.datetime, now: dt.datetime) -> int:
+    return max(0, (now - entered).days)
+
+
+def is_rotting(entered: dt.datetime, rotting_days: int, kind: str, now: dt.datetime) -> bool:
+    """An open deal rots when it sat in its stage longer than the stage allows."""
+    return (
+        kind == StageKind.OPEN and rotting_days > 0 and days_in_stage(entered, now) > rotting_days
+    )
+
+
+def format_money(cents: int, currency: str) -> str:
+    """1234567 EUR -> "12,345.67 EUR"; whole amounts drop the cents."""
+    whole, rest = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    text = f"{whole:,}" if rest == 0 else f"{whole:,}.{rest:02d}"
+    return f"{sign}{text} {currency}"
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    id: str
+    pipeline_id: str
+    name: str
+    position: int
+    probability: int
+    rotting_days: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class PipelineRecord:
+    id: str
+    name: str
+    stages: tuple[StageRecord, ...]
+
+
+@dataclass(frozen=True)
+class ReasonRecord:
+    id: str
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DealCard:
+    """A card on the board."""
+
+    id: str
+    title: str
+    company_name: str
+    contact_name: str
+    value_cents: int
+    currency: str
+    probability: int
+    expected_close: dt.date | None
+    owner_name: str
+    owner_initials: str
+    days_in_stage: int
+    rotting: bool
+    stage_id: str
+    position: int
+
+    @property
+    def weighted_cents(self) -> int:
+        return weighted_cents(self.value_cents, self.probability)
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    stage: StageRecord
+    cards: tuple[DealCard, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.cards)
+
+    @property
+    def total_cents(self) -> int:
+        return sum(c.value_cents for c in self.cards)
+
+    @property
+    def weighted_cents(self) -> int:
+        return sum(c.weighted_cents for c in self.cards)
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    owner_id: str | None = None
+    text: str = ""
+    close_before: dt.date | None = None
+    include_closed: bool = True

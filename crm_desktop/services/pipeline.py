@@ -1,0 +1,319 @@
+"""Pipelines, their stages, the won/lost reasons, the board and moving deals on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.errors import NotFoundError, ValidationError
+from crm_desktop.domain.pipeline import (
+    BoardColumn,
+    BoardFilter,
+    DealCard,
+    PipelineRecord,
+    ReasonRecord,
+    StageKind,
+    StageRecord,
+    days_in_stage,
+    effective_probability,
+    is_rotting,
+)
+from crm_desktop.domain.records import Saved
+from crm_desktop.domain.text import display_name, fold, initials
+from crm_desktop.persistence.models import Deal, DealStageHistory, Pipeline, Reason, Stage
+from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services._common import UowFactory, assign, now, require
+
+
+def _stage_record(s: Stage) -> StageRecord:
+    return StageRecord(
+        s.id, s.pipeline_id, s.name, s.position, s.probability, s.rotting_days, s.kind
+    )
+
+
+class PipelineService:
+    def __init__(self, uow_factory: UowFactory) -> None:
+        self._uow = uow_factory
+
+    # ---- pipelines and stages --------------------------------------------------------------
+
+    def pipelines(self) -> list[PipelineRecord]:
+        """Every pipeline with its stages in order."""
+        with self._uow.read() as uow:
+            return [
+                PipelineRecord(
+                    p.id, p.name, tuple(_stage_record(s) for s in uow.deals.stages(p.id))
+                )
+                for p in uow.deals.pipelines()
+            ]
+
+    def create_pipeline(self, name: str, stages: Sequence[tuple[str, int, int, str]] = ()) -> Saved:
+        """A new pipeline with (name, probability, rotting days, kind) stages; by default
+        the usual Lead .. Won / Lost."""
+        if not name.strip():
+            raise ValidationError("a pipeline needs a name")
+        spec = stages or (
+            ("Lead", 10, 14, "open"),
+            ("Qualified", 30, 14, "open"),
+            ("Proposal", 60, 21, "open"),
+            ("Won", 100, 0, "won"),
+            ("Lost", 0, 0, "lost"),
+        )
+        with self._uow() as uow:
+            position = len(uow.deals.pipelines())
+            pipeline = uow.repository(Pipeline).add(Pipeline(name=name.strip(), position=position))
+            uow.session.flush()
+            for index, (stage, probability, rotting, kind) in enumerate(spec):
+                self._check_stage(stage, probability, rotting, kind)
+                uow.session.add(
+                    Stage(
+                        pipeline_id=pipeline.id,
+                        name=stage,
+                        position=index,
+                        probability=probability,
+                        rotting_days=rotting,
+                        kind=kind,
+                    )
+                )
+            return Saved(pipeline.id, uow.commit())
+
+    @staticmethod
+    def _check_stage(name: str, probability: int, rotting: int, kind: str) -> None:
+        if not name.strip():
+            raise ValidationError("a stage needs a name")
+        if not 0 <= probability <= 100:
+            raise ValidationError(f"probability must be 0..100, not {probability}")
+        if rotting < 0:
+            raise ValidationError("rotting days cannot be negative")
+        if kind not in StageKind.__members__.values():
+            raise ValidationError(f"a stage is open, won or lost, not {kind!r}")
+
+    def add_stage(
+        self,
+        pipeline_id: str,
+        name: str,
+        probability: int,
+        rotting_days: int = 0,
+        kind: str = "open",
+        position: int | None = None,
+    ) -> Saved:
+        """Insert a stage (at the end of the open stages by default)."""
+        self._check_stage(name, probability, rotting_days, kind)
+        with self._uow() as uow:
+            require(uow.repository(Pipeline), pipeline_id, "pipeline")
+            stages = uow.deals.stages(pipeline_id)
+            if position is None:
+                position = (
+                    sum(1 for s in stages if s.kind == "open") if kind == "open" else len(stages)
+                )
+            stage = Stage(
+                pipeline_id=pipeline_id,
+                name=name.strip(),
+                probability=probability,
+                rotting_days=rotting_days,
+                kind=kind,
+            )
+            uow.session.add(stage)
+            ordered = list(stages)
+            ordered.insert(max(0, min(position, len(ordered))), stage)
+            for index, s in enumerate(ordered):
+                assign(s, {"position": index})
+            uow.session.flush()
+            return Saved(stage.id, uow.commit())
+
+    def update_stage(
+        self, stage_id: str, name: str, probability: int, rotting_days: int
+    ) -> ChangeSet:
+        """Rename a stage or change its default probability and rotting limit."""
+        with self._uow() as uow:
+            stage = require(uow.repository(Stage), stage_id, "stage")
+            self._check_stage(name, probability, rotting_days, stage.kind)
+            assign(
+                stage,
+                {"name": name.strip(), "probability": probability, "rotting_days": rotting_days},
+            )
+            return uow.commit()
+
+    def reorder_stages(self, pipeline_id: str, stage_ids: Sequence[str]) -> ChangeSet:
+        """Put the stages of a pipeline in this order (every stage, once)."""
+        with self._uow() as uow:
+            stages = {s.id: s for s in uow.deals.stages(pipeline_id)}
+            if sorted(stages) != sorted(stage_ids):
+                raise ValidationError("reordering must list every stage of the pipeline once")
+            for index, stage_id in enumerate(stage_ids):
+                assign(stages[stage_id], {"position": index})
+            return uow.commit()
+
+    def remove_stage(self, stage_id: str, move_deals_to: str) -> ChangeSet:
+        """Remove a stage; its deals move to another stage of the same pipeline (recorded
+        in their stage history)."""
+        with self._uow() as uow:
+            stage = require(uow.repository(Stage), stage_id, "stage")
+            target = require(uow.repository(Stage), move_deals_to, "stage")
+            if target.pipeline_id != stage.pipeline_id or target.id == stage.id:
+                raise ValidationError("move the deals to another stage of the same pipeline")
+            stamp = now()
+            for deal in uow.deals.in_stage(stage_id):
+                _move(uow, deal, target, stamp)
+            stage.deleted_at = stamp
+            for index, s in enumerate(
+                x for x in uow.deals.stages(stage.pipeline_id) if x.id != stage_id
+            ):
+                assign(s, {"position": index})
+            return uow.commit()
+
+    # ---- reasons ---------------------------------------------------------------------------
+
+    def reasons(self, kind: str) -> list[ReasonRecord]:
+        """The configurable won or lost reasons, in order."""
+        with self._uow.read() as uow:
+            rows = [r for r in uow.repository(Reason).all() if r.kind == kind]
+            return [
+                ReasonRecord(r.id, r.kind, r.label) for r in sorted(rows, key=lambda r: r.position)
+            ]
+
+    def add_reason(self, kind: str, label: str) -> Saved:
+        if kind not in ("won", "lost") or not label.strip():
+            raise ValidationError("a reason is won or lost and needs a label")
+        position = len(self.reasons(kind))
+        with self._uow() as uow:
+            reason = uow.repository(Reason).add(
+                Reason(kind=kind, label=label.strip(), position=position)
+            )
+            uow.session.flush()
+            return Saved(reason.id, uow.commit())
+
+    # ---- the board --------------------------------------------------------------------------
+
+    def board(
+        self,
+        pipeline_id: str,
+        filters: BoardFilter | None = None,
+        today: dt.datetime | None = None,
+    ) -> list[BoardColumn]:
+        """One column per stage with its cards in order; totals are the cards shown."""
+        moment = today or now()
+        filters = filters or BoardFilter()
+        text = fold(filters.text)
+        with self._uow.read() as uow:
+            stages = uow.deals.stages(pipeline_id)
+            if not stages:
+                raise NotFoundError(f"no pipeline with id {pipeline_id}")
+            by_stage: dict[str, list[DealCard]] = {s.id: [] for s in stages}
+            kinds = {s.id: s for s in stages}
+            rows = uow.deals.board_rows(
+                pipeline_id, filters.owner_id, filters.close_before, filters.include_closed
+            )
+            for deal, company, first, last, owner in rows:
+                stage = kinds.get(deal.stage_id)
+                if stage is None:
+                    continue
+                contact = display_name(first, last) if (first or last) else ""
+                if text and text not in fold(f"{deal.title} {company} {contact} {owner}"):
+                    continue
+                by_stage[stage.id].append(
+                    DealCard(
+                        id=deal.id,
+                        title=deal.title,
+                        company_name=company,
+                        contact_name=contact,
+                        value_cents=deal.value_cents,
+                        currency=deal.currency,
+                        probability=effective_probability(
+                            deal.probability, stage.probability, stage.kind
+                        ),
+                        expected_close=deal.expected_close,
+                        owner_name=owner,
+                        owner_initials=initials(owner),
+                        days_in_stage=days_in_stage(deal.stage_entered_at, moment),
+                        rotting=is_rotting(
+                            deal.stage_entered_at, stage.rotting_days, stage.kind, moment
+                        ),
+                        stage_id=stage.id,
+                        position=deal.position,
+                    )
+                )
+            return [BoardColumn(_stage_record(s), tuple(by_stage[s.id])) for s in stages]
+
+    def move(
+        self,
+        deal_id: str,
+        stage_id: str,
+        index: int | None = None,
+        reason_id: str | None = None,
+        note: str = "",
+    ) -> ChangeSet:
+        """Move a deal to a stage (and to a place in its column). Won and lost stages need a
+        reason; every change of stage is recorded in the stage history."""
+        with self._uow() as uow:
+            deal = require(uow.deals, deal_id, "deal")
+            target = require(uow.repository(Stage), stage_id, "stage")
+            if target.pipeline_id != deal.pipeline_id:
+                raise ValidationError("a deal moves within its pipeline")
+            if target.kind in ("won", "lost"):
+                reasons = {r.id for r in self.reasons(target.kind)}
+                if reason_id not in reasons:
+                    raise ValidationError(
+                        f"marking a deal {target.kind} needs a {target.kind} reason from the list"
+                    )
+            stamp = now()
+            if deal.stage_id != target.id:
+                _move(uow, deal, target, stamp)
+                assign(
+                    deal,
+                    {
+                        "reason_id": reason_id if target.kind != "open" else None,
+                        "close_note": note if target.kind != "open" else "",
+                    },
+                )
+            column = [d for d in uow.deals.in_stage(target.id) if d.id != deal.id]
+            place = len(column) if index is None else max(0, min(index, len(column)))
+            column.insert(place, deal)
+            for position, d in enumerate(column):
+                assign(d, {"position": position})
+            return uow.commit()
+
+    def reopen(self, deal_id: str, stage_id: str | None = None) -> ChangeSet:
+        """Bring a lost (or won) deal back to an open stage (its last open one by default)."""
+        with self._uow() as uow:
+            deal = require(uow.deals, deal_id, "deal")
+            stages = uow.deals.stages(deal.pipeline_id)
+            open_stages = [s for s in stages if s.kind == "open"]
+            target = next((s for s in open_stages if s.id == stage_id), None)
+            if target is None:
+                history = (
+                    uow.session.query(DealStageHistory)
+                    .filter(DealStageHistory.deal_id == deal_id)
+                    .order_by(DealStageHistory.moved_at.desc())
+                    .all()
+                )
+                open_ids = {s.id for s in open_stages}
+                last = next((h.to_stage_id for h in history if h.to_stage_id in open_ids), None)
+                target = next((s for s in open_stages if s.id == last), open_stages[0])
+            _move(uow, deal, target, now())
+            assign(deal, {"reason_id": None, "close_note": ""})
+            return uow.commit()
+
+
+def _move(uow: UnitOfWork, deal: Deal, target: Stage, stamp: dt.datetime) -> None:
+    """Change a deal's stage: history, status, closing time and the time it entered."""
+    uow.session.add(
+        DealStageHistory(
+            deal_id=deal.id,
+            from_stage_id=deal.stage_id,
+            to_stage_id=target.id,
+            moved_at=stamp,
+            user_id=deal.owner_id,
+        )
+    )
+    closed = target.kind in ("won", "lost")
+    assign(
+        deal,
+        {
+            "stage_id": target.id,
+            "status": target.kind,
+            "stage_entered_at": stamp,
+            "closed_at": stamp if closed else None,
+        },
+    )

@@ -1,0 +1,150 @@
+"""Pipelines, stages, the board and moving deals: rules checked on a real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_desktop.bootstrap import AppContext
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.pipeline import (
+    BoardFilter,
+    effective_probability,
+    format_money,
+    is_rotting,
+    weighted_cents,
+)
+from crm_desktop.domain.records import ContactDraft
+
+
+@pytest.fixture
+def sales(app: AppContext) -> tuple[AppContext, str, dict[str, str], str]:
+    pipeline_id = app.pipeline.create_pipeline("Sales").id
+    stages = {s.name: s.id for s in app.pipeline.pipelines()[0].stages}
+    app.pipeline.add_reason("lost", "Too expensive")
+    app.pipeline.add_reason("won", "Best fit")
+    contact = app.contacts.create(ContactDraft(first_name="Ada", last_name="Lovelace")).id
+    return app, pipeline_id, stages, contact
+
+
+def test_probability_and_weighted_value_rules() -> None:
+    assert effective_probability(None, 30, "open") == 30
+    assert effective_probability(55, 30, "open") == 55
+    assert effective_probability(55, 30, "won") == 100
+    assert effective_probability(55, 30, "lost") == 0
+    with pytest.raises(ValidationError):
+        effective_probability(120, 30, "open")
+    assert weighted_cents(1_000_00, 25) == 250_00
+    assert weighted_cents(333, 50) == 167  # half a cent rounds up
+    assert format_money(1_234_567_89, "EUR") == "1,234,567.89 EUR"
+    assert format_money(500_00, "USD") == "500 USD"
+
+
+def test_rotting() -> None:
+    now = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
+    assert is_rotting(now - dt.timedelta(days=15), 14, "open", now)
+    assert not is_rotting(now - dt.timedelta(days=14), 14, "open", now)
+    assert not is_rotting(now - dt.timedelta(days=99), 0, "open", now)
+    assert not is_rotting(now - dt.timedelta(days=99), 14, "won", now)
+
+
+def test_board_totals_equal_the_cards_shown(sales: tuple) -> None:
+    app, pipeline_id, _stages, contact = sales
+    values = [1_000_00, 2_500_00, 400_00]
+    for i, value in enumerate(values):
+        app.deals.create_for_contact(contact, f"Deal {i}", value)
+    columns = app.pipeline.board(pipeline_id)
+    lead = next(c for c in columns if c.stage.name == "Lead")
+    assert lead.count == 3
+    assert lead.total_cents == sum(values)
+    assert lead.weighted_cents == sum(weighted_cents(v, 10) for v in values)
+    for column in columns:
+        assert column.weighted_cents == sum(
+            c.value_cents * c.probability // 100
+            if c.value_cents * c.probability % 100 < 50
+            else c.value_cents * c.probability // 100 + 1
+            for c in column.cards
+        )
+
+
+def test_moves_record_history_and_won_lost_need_a_reason(sales: tuple) -> None:
+    app, pipeline_id, stages, contact = sales
+    deal = app.deals.create_for_contact(contact, "Analytical engine", 9_000_00).id
+    app.pipeline.move(deal, stages["Proposal"])
+    with pytest.raises(ValidationError, match="lost reason"):
+        app.pipeline.move(deal, stages["Lost"])
+    lost_reason = app.pipeline.reasons("lost")[0].id
+    app.pipeline.move(deal, stages["Lost"], reason_id=lost_reason, note="Chose the abacus")
+    columns = {c.stage.name: c for c in app.pipeline.board(pipeline_id)}
+    card = columns["Lost"].cards[0]
+    assert card.probability == 0 and columns["Lost"].weighted_cents == 0
+    app.pipeline.reopen(deal)
+    columns = {c.stage.name: c for c in app.pipeline.board(pipeline_id)}
+    assert [c.id for c in columns["Proposal"].cards] == [deal]  # back where it was
+    titles = [e.title for e in app.timeline.timeline("contacts", contact)]
+    assert any("Analytical engine" in t for t in titles)
+    import sqlite3
+
+    with sqlite3.connect(app.paths.database) as conn:
+        moves = conn.execute(
+            "SELECT s1.name, s2.name FROM deal_stage_history h LEFT JOIN stages s1 "
+            "ON s1.id = h.from_stage_id JOIN stages s2 ON s2.id = h.to_stage_id "
+            "WHERE h.deal_id = ? ORDER BY h.moved_at, h.rowid",
+            (deal,),
+        ).fetchall()
+    assert moves == [
+        (None, "Lead"),
+        ("Lead", "Proposal"),
+        ("Proposal", "Lost"),
+        ("Lost", "Proposal"),
+    ]
+
+
+def test_reorder_within_a_column(sales: tuple) -> None:
+    app, pipeline_id, stages, contact = sales
+    ids = [app.deals.create_for_contact(contact, f"D{i}", 100_00).id for i in range(3)]
+    app.pipeline.move(ids[2], stages["Lead"], index=0)
+    lead = next(c for c in app.pipeline.board(pipeline_id) if c.stage.name == "Lead")
+    assert [c.id for c in lead.cards] == [ids[2], ids[0], ids[1]]
+
+
+def test_pipeline_edits_and_removing_a_stage_moves_its_deals(sales: tuple) -> None:
+    app, pipeline_id, stages, contact = sales
+    deal = app.deals.create_for_contact(contact, "Moving", 100_00).id
+    new_stage = app.pipeline.add_stage(pipeline_id, "Demo", 45, 7).id
+    names = [s.name for s in app.pipeline.pipelines()[0].stages]
+    assert names == ["Lead", "Qualified", "Proposal", "Demo", "Won", "Lost"]
+    app.pipeline.update_stage(new_stage, "Live demo", 50, 10)
+    order = [
+        stages["Qualified"],
+        stages["Lead"],
+        stages["Proposal"],
+        new_stage,
+        stages["Won"],
+        stages["Lost"],
+    ]
+    app.pipeline.reorder_stages(pipeline_id, order)
+    assert [s.id for s in app.pipeline.pipelines()[0].stages] == order
+    app.pipeline.remove_stage(stages["Lead"], move_deals_to=new_stage)
+    columns = {c.stage.name: c for c in app.pipeline.board(pipeline_id)}
+    assert "Lead" not in columns
+    assert [c.id for c in columns["Live demo"].cards] == [deal]
+    assert columns["Live demo"].cards[0].probability == 50
+
+
+def test_board_filters(sales: tuple) -> None:
+    app, pipeline_id, _stages, contact = sales
+    app.deals.create_for_contact(
+        contact, "Website relaunch", 100_00, expected_close=dt.date(2026, 12, 1)
+    )
+    app.deals.create_for_contact(
+        contact, "Support plan", 100_00, expected_close=dt.date(2027, 3, 1)
+    )
+
+    def shown(f: BoardFilter) -> list[str]:
+        return [c.title for col in app.pipeline.board(pipeline_id, f) for c in col.cards]
+
+    assert shown(BoardFilter(text="website")) == ["Website relaunch"]
+    assert shown(BoardFilter(close_before=dt.date(2027, 1, 1))) == ["Website relaunch"]
+    assert sorted(shown(BoardFilter(text="lovelace"))) == ["Support plan", "Website relaunch"]
