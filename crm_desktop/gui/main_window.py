@@ -35,6 +35,7 @@ from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.tasks import TaskRunner
 from crm_desktop.gui.views.detail import DetailPanel, esc
 from crm_desktop.gui.views.lists import ListView
+from crm_desktop.gui.views.pipeline import PipelineView
 from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog
 
 SECTIONS = (
@@ -105,7 +106,9 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.companies_view)
         for title, icon in SECTIONS:
             self.sidebar.addItem(QListWidgetItem(icons.get(icon), title))
-        for title, _icon in SECTIONS[2:]:
+        self.pipeline_view = PipelineView(context, self)
+        self.stack.addWidget(self.pipeline_view)
+        for title, _icon in SECTIONS[3:]:
             label = QLabel(f"<h2>{title}</h2><p>{title} arrives in a coming release.</p>", self)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.stack.addWidget(label)
@@ -228,6 +231,7 @@ class MainWindow(QMainWindow):
         self.contacts_view.new_requested.connect(self.new_contact)
         self.companies_view.new_requested.connect(self.new_company)
         self.contact_detail.action_requested.connect(self.on_contact_action)
+        self.pipeline_view.move_requested.connect(self.move_deal)
         self.company_detail.action_requested.connect(self.on_company_action)
         self.runner.started.connect(self._task_started)
         self.runner.progressed.connect(self._task_progress)
@@ -243,6 +247,8 @@ class MainWindow(QMainWindow):
         tags = self.context.tags.names()
         self.contacts_view.set_filter_choices(tags, owners)
         self.companies_view.set_filter_choices(tags, owners)
+        self.pipeline_view.fill_choices()
+        self.pipeline_view.reload()
         self._update_status()
 
     def _update_status(self) -> None:
@@ -264,6 +270,8 @@ class MainWindow(QMainWindow):
                 view.model.invalidate()
                 view.apply_filters()
             self._update_status()
+        if changes.touches("deals", "stages", "pipelines", "contacts", "companies"):
+            self.pipeline_view.reload()
         self.show_contact_selection(
             self.contacts_view.selected_ids(), keep=self.contact_detail.record_id
         )
@@ -481,6 +489,47 @@ class MainWindow(QMainWindow):
                 self.hub,
                 lambda: contacts.set_owner(ids, owner_id),
                 undo,
+            )
+        )
+
+    # ---- the pipeline board ----------------------------------------------------------------
+
+    def move_deal(self, deal_id: str, stage_id: str, index: int) -> None:
+        """A card was dropped: ask for a reason on won/lost, then move it (undoable)."""
+        pipeline = self.context.pipeline
+        columns = self.pipeline_view.columns
+        target = next(c.stage for c in columns if c.stage.id == stage_id)
+        source = next(c for c in columns if any(card.id == deal_id for card in c.cards_data()))
+        old_index = [card.id for card in source.cards_data()].index(deal_id)
+        old_stage, old_reason = source.stage.id, pipeline.reason_of(deal_id)
+        reason_id, note = None, ""
+        if target.kind in ("won", "lost") and target.id != old_stage:
+            reasons = pipeline.reasons(target.kind)
+            if not reasons:
+                QMessageBox.warning(
+                    self, "Pipeline", f"Add a {target.kind} reason in Settings first."
+                )
+                return
+            label, ok = QInputDialog.getItem(
+                self,
+                f"Deal {target.kind}",
+                f"Why was the deal {target.kind}?",
+                [r.label for r in reasons],
+                0,
+                False,
+            )
+            if not ok:
+                return
+            reason_id = next(r.id for r in reasons if r.label == label)
+            note, ok = QInputDialog.getText(self, f"Deal {target.kind}", "Note (optional):")
+            if not ok:
+                return
+        self.run_command(
+            ServiceCommand(
+                f"Move deal to {target.name}",
+                self.hub,
+                lambda: pipeline.move(deal_id, stage_id, index, reason_id, note),
+                lambda: pipeline.move(deal_id, old_stage, old_index, old_reason),
             )
         )
 

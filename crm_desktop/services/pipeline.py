@@ -274,6 +274,11 @@ class PipelineService:
                 assign(d, {"position": position})
             return uow.commit()
 
+    def reason_of(self, deal_id: str) -> str | None:
+        """The won/lost reason a deal carries (None while it is open)."""
+        with self._uow.read() as uow:
+            return require(uow.deals, deal_id, "deal").reason_id
+
     def reopen(self, deal_id: str, stage_id: str | None = None) -> ChangeSet:
         """Bring a lost (or won) deal back to an open stage (its last open one by default)."""
         with self._uow() as uow:

@@ -1,0 +1,323 @@
+"""The pipeline board: one column per stage, deal cards dragged between them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import (
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QDropEvent, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_desktop.domain.pipeline import BoardColumn, BoardFilter, DealCard, format_money
+
+CARD_ROLE = Qt.ItemDataRole.UserRole + 1
+DEAL_MIME = "application/x-crm-desktop-deal"
+CARD_HEIGHT = 104
+
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints a deal card: title, company, value, close date, owner, days in stage."""
+
+    def sizeHint(
+        self,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QSize:
+        return QSize(option.rect.width(), CARD_HEIGHT)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        card: DealCard | None = index.data(CARD_ROLE)
+        if card is None:
+            return
+        palette = option.palette
+        rect = option.rect.adjusted(4, 3, -4, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(
+            QPen(
+                palette.highlight().color() if selected else palette.mid().color(),
+                1.5 if selected else 1,
+            )
+        )
+        painter.setBrush(palette.base())
+        painter.drawRoundedRect(rect, 6, 6)
+        if card.rotting:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#d64545"))
+            painter.drawRoundedRect(QRect(rect.left(), rect.top(), 4, rect.height()), 2, 2)
+        inner = rect.adjusted(10, 6, -8, -6)
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(palette.text().color())
+        metrics = painter.fontMetrics()
+        painter.drawText(
+            QRect(inner.left(), inner.top(), inner.width() - 34, 18),
+            Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(card.title, Qt.TextElideMode.ElideRight, inner.width() - 34),
+        )
+        painter.setFont(option.font)
+        metrics = painter.fontMetrics()
+        muted = palette.placeholderText().color()
+        who = " · ".join(p for p in (card.company_name, card.contact_name) if p)
+        painter.setPen(muted)
+        painter.drawText(
+            QRect(inner.left(), inner.top() + 20, inner.width(), 18),
+            Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(who, Qt.TextElideMode.ElideRight, inner.width()),
+        )
+        painter.setPen(palette.text().color())
+        painter.setFont(bold)
+        line3 = QRect(inner.left(), inner.top() + 40, inner.width(), 18)
+        painter.drawText(
+            line3, Qt.AlignmentFlag.AlignLeft, format_money(card.value_cents, card.currency)
+        )
+        painter.setFont(option.font)
+        painter.setPen(muted)
+        close = card.expected_close.strftime("%d %b %Y") if card.expected_close else "no date"
+        painter.drawText(line3, Qt.AlignmentFlag.AlignRight, close)
+        days = f"{card.days_in_stage} day{'s' if card.days_in_stage != 1 else ''} in stage"
+        if card.rotting:
+            days = f"⚠ {days}: rotting"
+        painter.setPen(QColor("#d64545") if card.rotting else muted)
+        painter.drawText(
+            QRect(inner.left(), inner.top() + 60, inner.width(), 18),
+            Qt.AlignmentFlag.AlignLeft,
+            days,
+        )
+        # Owner initials in a small round badge, top right.
+        badge = QRect(inner.right() - 24, inner.top() - 1, 24, 24)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#dbe5fb"))
+        painter.drawEllipse(badge)
+        painter.setPen(QColor("#2f4f9e"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, card.owner_initials or "–")
+        painter.restore()
+
+
+class CardList(QListWidget):
+    """A column's cards. Drops are announced, not performed: the board reloads from the
+    service, so what is shown is always what was saved."""
+
+    card_dropped = Signal(str, str, int)  # deal id, stage id, index
+
+    def __init__(self, stage_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stage_id = stage_id
+        self.setItemDelegate(CardDelegate(self))
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setUniformItemSizes(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setSpacing(0)
+
+    def mimeTypes(self) -> list[str]:
+        return [DEAL_MIME]
+
+    def mimeData(self, items: Any) -> QMimeData:
+        data = QMimeData()
+        if items:
+            data.setData(DEAL_MIME, str(items[0].data(Qt.ItemDataRole.UserRole)).encode())
+        return data
+
+    def dragEnterEvent(self, event: Any) -> None:
+        if event.mimeData().hasFormat(DEAL_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if event.mimeData().hasFormat(DEAL_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not event.mimeData().hasFormat(DEAL_MIME):
+            event.ignore()
+            return
+        deal_id = bytes(event.mimeData().data(DEAL_MIME).data()).decode()
+        target = self.itemAt(event.position().toPoint())
+        index = self.row(target) if target is not None else self.count()
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        self.card_dropped.emit(deal_id, self.stage_id, index)
+
+    def set_cards(self, cards: tuple[DealCard, ...]) -> None:
+        self.clear()
+        for card in cards:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, card.id)
+            item.setData(CARD_ROLE, card)
+            item.setToolTip(
+                f"{card.title}\n{card.company_name}\n"
+                f"{format_money(card.value_cents, card.currency)} at "
+                f"{card.probability} %\nOwner: {card.owner_name}"
+            )
+            item.setData(
+                Qt.ItemDataRole.AccessibleTextRole,
+                f"{card.title}, {format_money(card.value_cents, card.currency)}",
+            )
+            self.addItem(item)
+
+
+class KanbanColumn(QFrame):
+    def __init__(self, column: BoardColumn, currency: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kanbanColumn")
+        self.setFixedWidth(250)
+        self.stage = column.stage
+        self.header = QLabel(self)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.cards = CardList(column.stage.id, self)
+        self.cards.setAccessibleName(f"Deals in {column.stage.name}")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 8, 6, 6)
+        layout.addWidget(self.header)
+        layout.addWidget(self.cards, 1)
+        self.show_column(column, currency)
+
+    def cards_data(self) -> tuple[DealCard, ...]:
+        return self._data.cards
+
+    def show_column(self, column: BoardColumn, currency: str) -> None:
+        self._data = column
+        kind = {"won": " ✓", "lost": " ✗"}.get(column.stage.kind, "")
+        self.header.setText(
+            f"<b>{column.stage.name}{kind}</b> <span style='color:gray'>"
+            f"{column.stage.probability} %</span><br>"
+            f"{column.count} deals · {format_money(column.total_cents, currency)}<br>"
+            f"<span style='color:gray'>weighted "
+            f"{format_money(column.weighted_cents, currency)}</span>"
+        )
+        self.cards.set_cards(column.cards)
+
+
+class PipelineView(QWidget):
+    """Board for one pipeline with owner, close-date and text filters."""
+
+    move_requested = Signal(str, str, int)  # deal id, stage id, index
+
+    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.pipeline_choice = QComboBox(self)
+        self.pipeline_choice.setAccessibleName("Pipeline")
+        self.owner_filter = QComboBox(self)
+        self.owner_filter.setAccessibleName("Filter deals by owner")
+        self.text_filter = QLineEdit(self)
+        self.text_filter.setPlaceholderText("Filter deals by title, company, contact…")
+        self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.setAccessibleName("Filter deals")
+        self.close_filter = QComboBox(self)
+        self.close_filter.setAccessibleName("Filter by expected close")
+        for label, days in (
+            ("Any close date", None),
+            ("Closing in 30 days", 30),
+            ("Closing in 90 days", 90),
+        ):
+            self.close_filter.addItem(label, days)
+        self.open_only = QCheckBox("Open deals only", self)
+        self.open_only.setAccessibleName("Show open deals only")
+        bar = QHBoxLayout()
+        for widget in (self.pipeline_choice, self.owner_filter, self.close_filter):
+            bar.addWidget(widget)
+        bar.addWidget(self.text_filter, 1)
+        bar.addWidget(self.open_only)
+        self.columns_host = QWidget(self)
+        self.columns_layout = QHBoxLayout(self.columns_host)
+        self.columns_layout.setContentsMargins(0, 0, 0, 0)
+        self.columns_layout.setSpacing(8)
+        self.columns_layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.columns_host)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 6)
+        layout.addLayout(bar)
+        layout.addWidget(scroll, 1)
+        self.columns: list[KanbanColumn] = []
+        self.pipeline_choice.activated.connect(lambda _i: self.reload())
+        self.owner_filter.activated.connect(lambda _i: self.reload())
+        self.close_filter.activated.connect(lambda _i: self.reload())
+        self.open_only.toggled.connect(lambda _on: self.reload())
+        self.text_filter.textChanged.connect(lambda _t: self.reload())
+        self.fill_choices()
+
+    def fill_choices(self) -> None:
+        current = self.pipeline_choice.currentData()
+        self.pipeline_choice.clear()
+        for pipeline in self.context.pipeline.pipelines():
+            self.pipeline_choice.addItem(pipeline.name, pipeline.id)
+        self.pipeline_choice.setCurrentIndex(max(self.pipeline_choice.findData(current), 0))
+        self.owner_filter.clear()
+        self.owner_filter.addItem("All owners", None)
+        for user in self.context.users.list():
+            self.owner_filter.addItem(user.name, user.id)
+
+    def filters(self) -> BoardFilter:
+        days = self.close_filter.currentData()
+        return BoardFilter(
+            owner_id=self.owner_filter.currentData(),
+            text=self.text_filter.text(),
+            close_before=dt.date.today() + dt.timedelta(days=days) if days else None,
+            include_closed=not self.open_only.isChecked(),
+        )
+
+    def reload(self) -> None:
+        pipeline_id = self.pipeline_choice.currentData()
+        if pipeline_id is None:
+            return
+        board = self.context.pipeline.board(pipeline_id, self.filters())
+        currency = self.context.settings.get("currency") or "EUR"
+        if [c.stage.id for c in self.columns] != [c.stage.id for c in board]:
+            for column in self.columns:
+                column.setParent(None)
+                column.deleteLater()
+            self.columns = []
+            for index, data in enumerate(board):
+                column = KanbanColumn(data, currency, self.columns_host)
+                column.cards.card_dropped.connect(self.move_requested)
+                self.columns_layout.insertWidget(index, column)
+                self.columns.append(column)
+        else:
+            for column, data in zip(self.columns, board, strict=True):
+                column.show_column(data, currency)
+
+    def column(self, stage_name: str) -> KanbanColumn:
+        return next(c for c in self.columns if c.stage.name == stage_name)

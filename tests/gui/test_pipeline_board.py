@@ -1,0 +1,108 @@
+"""The board driven through its widgets: drop a card on another column, won/lost asks for
+a reason, undo puts it back; column totals match the cards shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QInputDialog
+
+from crm_desktop.bootstrap import AppContext
+from crm_desktop.domain.pipeline import weighted_cents
+from crm_desktop.gui.main_window import MainWindow
+from crm_desktop.gui.tasks import SyncRunner
+from crm_desktop.gui.views.pipeline import DEAL_MIME, CardList
+
+
+@pytest.fixture
+def board(demo_app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
+    win = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    win.sidebar.setCurrentRow(2)
+    yield win
+    win.undo_stack.clear()
+
+
+def drop(target: CardList, deal_id: str, row: int | None = None) -> None:
+    """Deliver a drop to a column's list the way a drag from another column does."""
+    data = QMimeData()
+    data.setData(DEAL_MIME, deal_id.encode())
+    if row is None or row >= target.count():
+        point = QPointF(10, target.viewport().height() - 2)
+    else:
+        point = QPointF(target.visualItemRect(target.item(row)).center())
+    event = QDropEvent(
+        point,
+        Qt.DropAction.MoveAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    target.dropEvent(event)
+
+
+def card_ids(win: MainWindow, stage: str) -> list[str]:
+    return [c.id for c in win.pipeline_view.column(stage).cards_data()]
+
+
+def test_column_totals_equal_the_cards_shown(board: MainWindow) -> None:
+    for column in board.pipeline_view.columns:
+        cards = column.cards_data()
+        assert column.cards.count() == len(cards)
+        assert column._data.weighted_cents == sum(
+            weighted_cents(c.value_cents, c.probability) for c in cards
+        )
+        assert f"{len(cards)} deals" in column.header.text()
+
+
+def test_drag_a_card_to_the_next_stage_and_undo(board: MainWindow) -> None:
+    deal = card_ids(board, "Lead")[0]
+    before = len(card_ids(board, "Qualified"))
+    drop(board.pipeline_view.column("Qualified").cards, deal, row=0)
+    assert card_ids(board, "Qualified")[0] == deal
+    assert len(card_ids(board, "Qualified")) == before + 1
+    assert deal not in card_ids(board, "Lead")
+    board.undo_action.trigger()
+    assert deal in card_ids(board, "Lead")
+    assert deal not in card_ids(board, "Qualified")
+
+
+def test_dropping_on_lost_asks_for_a_reason(
+    board: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deal = card_ids(board, "Negotiation")[0]
+    asked: list[str] = []
+
+    def get_item(_parent: Any, title: str, _label: str, items: list[str], *_a: Any) -> Any:
+        asked.append(title)
+        return items[1], True
+
+    monkeypatch.setattr(QInputDialog, "getItem", get_item)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Budget frozen", True))
+    drop(board.pipeline_view.column("Lost").cards, deal)
+    assert asked == ["Deal lost"]
+    assert deal in card_ids(board, "Lost")
+    card = next(c for c in board.pipeline_view.column("Lost").cards_data() if c.id == deal)
+    assert card.probability == 0
+
+
+def test_cancelling_the_reason_leaves_the_deal(
+    board: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deal = card_ids(board, "Proposal")[0]
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("", False))
+    drop(board.pipeline_view.column("Won").cards, deal)
+    assert deal in card_ids(board, "Proposal")
+
+
+def test_text_filter_narrows_the_board(board: MainWindow, qtbot: Any) -> None:
+    board.pipeline_view.text_filter.setText("zzz-no-such-deal")
+    assert all(not c.cards_data() for c in board.pipeline_view.columns)
+    board.pipeline_view.text_filter.clear()
+    assert any(c.cards_data() for c in board.pipeline_view.columns)
