@@ -453,11 +453,21 @@ class DealRepository(Repository[Deal]):
     def board_rows(
         self, pipeline_id: str, owner_id: str | None, close_before: Any, include_closed: bool
     ) -> list[Any]:
-        """(deal, company name, contact first, contact last, owner name) of live deals."""
+        """Plain rows (no ORM objects: a board has thousands) of live deals: id, title,
+        stage id, position, value, currency, probability, expected close, stage entered,
+        company name, contact first and last name, owner name."""
         company, contact, owner = aliased(Company), aliased(Contact), aliased(User)
         stmt = (
             select(
-                Deal,
+                Deal.id,
+                Deal.title,
+                Deal.stage_id,
+                Deal.position,
+                Deal.value_cents,
+                Deal.currency,
+                Deal.probability,
+                Deal.expected_close,
+                Deal.stage_entered_at,
                 func.coalesce(company.name, ""),
                 func.coalesce(contact.first_name, ""),
                 func.coalesce(contact.last_name, ""),

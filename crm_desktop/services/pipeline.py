@@ -205,33 +205,45 @@ class PipelineService:
             rows = uow.deals.board_rows(
                 pipeline_id, filters.owner_id, filters.close_before, filters.include_closed
             )
-            for deal, company, first, last, owner in rows:
-                stage = kinds.get(deal.stage_id)
+            for (
+                deal_id,
+                title,
+                stage_id,
+                position,
+                value,
+                currency,
+                probability,
+                closes,
+                entered,
+                company,
+                first,
+                last,
+                owner,
+            ) in rows:
+                stage = kinds.get(stage_id)
                 if stage is None:
                     continue
                 contact = display_name(first, last) if (first or last) else ""
-                if text and text not in fold(f"{deal.title} {company} {contact} {owner}"):
+                if text and text not in fold(f"{title} {company} {contact} {owner}"):
                     continue
                 by_stage[stage.id].append(
                     DealCard(
-                        id=deal.id,
-                        title=deal.title,
+                        id=deal_id,
+                        title=title,
                         company_name=company,
                         contact_name=contact,
-                        value_cents=deal.value_cents,
-                        currency=deal.currency,
+                        value_cents=value,
+                        currency=currency,
                         probability=effective_probability(
-                            deal.probability, stage.probability, stage.kind
+                            probability, stage.probability, stage.kind
                         ),
-                        expected_close=deal.expected_close,
+                        expected_close=closes,
                         owner_name=owner,
                         owner_initials=initials(owner),
-                        days_in_stage=days_in_stage(deal.stage_entered_at, moment),
-                        rotting=is_rotting(
-                            deal.stage_entered_at, stage.rotting_days, stage.kind, moment
-                        ),
+                        days_in_stage=days_in_stage(entered, moment),
+                        rotting=is_rotting(entered, stage.rotting_days, stage.kind, moment),
                         stage_id=stage.id,
-                        position=deal.position,
+                        position=position,
                     )
                 )
             return [BoardColumn(_stage_record(s), tuple(by_stage[s.id])) for s in stages]
