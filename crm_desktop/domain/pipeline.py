@@ -125,3 +125,100 @@ class BoardFilter:
     text: str = ""
     close_before: dt.date | None = None
     include_closed: bool = True
+
+
+@dataclass(frozen=True)
+class DealLine:
+    description: str
+    quantity: int = 1
+    unit_price_cents: int = 0
+    discount_pct: int = 0
+    product_id: str | None = None
+
+    @property
+    def total_cents(self) -> int:
+        """Quantity x price less the discount, rounded half up to the cent."""
+        gross = self.quantity * self.unit_price_cents
+        return (gross * (100 - self.discount_pct) + 50) // 100
+
+
+@dataclass(frozen=True)
+class DealDraft:
+    title: str
+    pipeline_id: str
+    stage_id: str
+    value_cents: int = 0
+    currency: str = "EUR"
+    probability: int | None = None  # None: the stage's default
+    expected_close: dt.date | None = None
+    owner_id: str | None = None
+    contact_id: str | None = None
+    company_id: str | None = None
+    lead_source: str = ""
+    campaign_id: str | None = None
+    lines: tuple[DealLine, ...] = ()
+    value_from_lines: bool = False
+
+    def validated(self) -> DealDraft:
+        if not self.title.strip():
+            raise ValidationError("a deal needs a title")
+        if self.value_cents < 0:
+            raise ValidationError("a deal's value cannot be negative")
+        if self.probability is not None and not 0 <= self.probability <= 100:
+            raise ValidationError(f"probability must be between 0 and 100, not {self.probability}")
+        for line in self.lines:
+            if line.quantity <= 0 or line.unit_price_cents < 0 or not 0 <= line.discount_pct <= 100:
+                raise ValidationError(
+                    f"line {line.description!r}: quantity must be positive, "
+                    "price not negative, discount 0..100 %"
+                )
+        return self
+
+    @property
+    def effective_value_cents(self) -> int:
+        if self.value_from_lines and self.lines:
+            return sum(line.total_cents for line in self.lines)
+        return self.value_cents
+
+
+@dataclass(frozen=True)
+class StageMove:
+    moved_at: dt.datetime
+    from_stage: str
+    to_stage: str
+
+
+@dataclass(frozen=True)
+class DealRecord:
+    id: str
+    draft: DealDraft
+    stage_name: str
+    stage_kind: str
+    status: str
+    reason: str
+    close_note: str
+    closed_at: dt.datetime | None
+    contact_name: str
+    company_name: str
+    owner_name: str
+    history: tuple[StageMove, ...]
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class DealRow:
+    id: str
+    title: str
+    stage_name: str
+    status: str
+    value_cents: int
+    currency: str
+    probability: int
+    expected_close: dt.date | None
+    owner_name: str
+    company_name: str
+    contact_name: str
+
+    @property
+    def weighted_cents(self) -> int:
+        return weighted_cents(self.value_cents, self.probability)

@@ -148,3 +148,44 @@ def test_board_filters(sales: tuple) -> None:
     assert shown(BoardFilter(text="website")) == ["Website relaunch"]
     assert shown(BoardFilter(close_before=dt.date(2027, 1, 1))) == ["Website relaunch"]
     assert sorted(shown(BoardFilter(text="lovelace"))) == ["Support plan", "Website relaunch"]
+
+
+def test_deal_editor_service_lines_history_and_list(sales: tuple) -> None:
+    from crm_desktop.domain.pipeline import DealDraft, DealLine
+    from crm_desktop.domain.records import ListQuery
+
+    app, pipeline_id, stages, contact = sales
+    owner = app.users.create("Maria Keller").id
+    draft = DealDraft(
+        title="Fleet upgrade",
+        pipeline_id=pipeline_id,
+        stage_id=stages["Qualified"],
+        currency="EUR",
+        probability=40,
+        expected_close=dt.date(2027, 1, 31),
+        owner_id=owner,
+        contact_id=contact,
+        lines=(DealLine("Van", 2, 30_000_00, 10), DealLine("Service plan", 1, 1_999_99)),
+        value_from_lines=True,
+    )
+    deal = app.deals.create(draft).id
+    record = app.deals.get(deal)
+    assert record.draft.value_cents == 2 * 30_000_00 * 90 // 100 + 1_999_99
+    assert record.draft.value_from_lines
+    assert [(m.from_stage, m.to_stage) for m in record.history] == [("", "Qualified")]
+    assert record.contact_name == "Ada Lovelace" and record.owner_name == "Maria Keller"
+    app.deals.update(deal, DealDraft(**{**record.draft.__dict__, "lines": record.draft.lines[:1]}))
+    assert app.deals.get(deal).draft.value_cents == 54_000_00
+    other = app.deals.create_for_contact(contact, "Another", 10_00).id
+    by_value = app.deals.ids(ListQuery(sort="value", descending=True))
+    assert by_value == [deal, other]
+    rows = app.deals.rows(by_value)
+    assert rows[0].probability == 40 and rows[0].weighted_cents == 54_000_00 * 40 // 100
+    assert rows[1].probability == 10  # the Lead stage's default
+    assert app.deals.ids(ListQuery(search="fleet")) == [deal]
+    app.deals.set_owner([other], owner)
+    assert app.deals.ids(ListQuery(owner_id=owner, sort="title")) == [other, deal]
+    with pytest.raises(ValidationError, match="discount"):
+        DealDraft(
+            "Bad", pipeline_id, stages["Lead"], lines=(DealLine("x", 1, 100, 120),)
+        ).validated()
