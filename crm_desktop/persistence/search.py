@@ -124,8 +124,8 @@ class FreshRows:
 
     def __init__(self) -> None:
         self._records: dict[str, dict[str, Mapping[str, Any]]] = {e: {} for e in _RECORD_FIELDS}
-        # list entity -> contact id -> its rows, in insertion (rowid) order
-        self._lists: dict[str, dict[str, list[Mapping[str, Any]]]] = {e: {} for e in _CONTACT_LISTS}
+        # list entity -> contact id -> the values of its live entries, in rowid order
+        self._lists: dict[str, dict[str, list[str]]] = {e: {} for e in _CONTACT_LISTS}
         self._stale: set[str] = set()
 
     def add(self, entity: str, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -137,13 +137,16 @@ class FreshRows:
         lists = self._lists.get(entity)
         if lists is None:
             return
+        column = _CONTACT_LISTS[entity]
         contacts = self._records["contacts"]
+        stale = self._stale
         for row in rows:
             contact_id = row["contact_id"]
-            if contact_id in contacts:
-                lists.setdefault(contact_id, []).append(row)
-            else:
-                self._stale.add(contact_id)
+            value = row[column]
+            if contact_id not in contacts or not isinstance(value, str | None):
+                stale.add(contact_id)  # read back instead
+            elif value is not None and row["deleted_at"] is None:
+                lists.setdefault(contact_id, []).append(value)
 
     def mark_stale(self, row_id: str) -> None:
         self._stale.add(row_id)
@@ -188,25 +191,16 @@ class FreshRows:
         return self._contact_docs(session, rows)
 
     def _contact_docs(self, session: Session, rows: list[Mapping[str, Any]]) -> dict[str, Doc]:
-        lists = {
-            entity: {
-                row["id"]: [
-                    e[column]
-                    for e in self._lists[entity].get(row["id"], ())
-                    if e["deleted_at"] is None and e[column] is not None
-                ]
-                for row in rows
-            }
-            for entity, column in _CONTACT_LISTS.items()
-        }
-        names = _company_names(session, {c for ids in lists["contact_roles"].values() for c in ids})
+        emails, phones, roles = (self._lists[e] for e in _CONTACT_LISTS)
+        names = _company_names(session, {c for ids in roles.values() for c in ids})
         docs: dict[str, Doc] = {}
         for row in rows:
             cid = row["id"]
-            emails = lists["contact_emails"][cid]
-            phones = lists["contact_phones"][cid]
-            companies = [names[c] for c in lists["contact_roles"][cid] if c in names]
-            if not all(isinstance(v, str) for v in (*emails, *phones, *companies)):
+            its_emails = emails.get(cid)
+            its_phones = phones.get(cid)
+            its_roles = roles.get(cid)
+            companies = [names[c] for c in its_roles if c in names] if its_roles else None
+            if companies and not all(isinstance(n, str) for n in companies):
                 continue  # read back instead
             docs[cid] = contact_doc(
                 cid,
@@ -216,8 +210,8 @@ class FreshRows:
                 row["title"],
                 row["city"],
                 row["notes"],
-                " ".join(emails) if emails else None,
-                " ".join(phones) if phones else None,
+                " ".join(its_emails) if its_emails else None,
+                " ".join(its_phones) if its_phones else None,
                 " ".join(companies) if companies else None,
             )
         return docs

@@ -20,6 +20,7 @@ from crm_desktop.domain.records import (
     Saved,
 )
 from crm_desktop.domain.text import display_name, fold
+from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import (
     Contact,
     ContactAddress,
@@ -27,7 +28,6 @@ from crm_desktop.persistence.models import (
     ContactPhone,
     ContactRole,
     CustomValue,
-    Entity,
     Tag,
     Tagging,
     new_id,
@@ -176,10 +176,11 @@ class ContactService:
         """Fast path for many contacts (imports, demo data): the same rows and change
         records as `create`, written with executemany in batches of one transaction each."""
         changes = ChangeSet()
-        for start in range(0, len(drafts), batch):
-            with self._uow() as uow:
-                self.insert_drafts(uow, drafts[start : start + batch])
-                changes |= uow.commit()
+        with collector_paused():
+            for start in range(0, len(drafts), batch):
+                with self._uow() as uow:
+                    self.insert_drafts(uow, drafts[start : start + batch])
+                    changes |= uow.commit()
         return changes
 
     @staticmethod
@@ -192,28 +193,55 @@ class ContactService:
         """Insert drafts in an open unit of work; returns the new ids. `make_id` and
         `created_at` let demo data be deterministic and spread over time."""
         contacts: list[dict[str, Any]] = []
-        children: dict[type[Entity], list[dict[str, Any]]] = {
-            ContactEmail: [],
-            ContactPhone: [],
-            ContactAddress: [],
-            ContactRole: [],
-        }
+        emails: list[dict[str, Any]] = []
+        phones: list[dict[str, Any]] = []
+        addresses: list[dict[str, Any]] = []
+        roles: list[dict[str, Any]] = []
         taggings: list[dict[str, Any]] = []
         tag_ids: dict[str, str] = {}
         for index, raw_draft in enumerate(drafts):
             draft = raw_draft.validated()
             contact_id = make_id()
+            # The rows `create` writes (`_scalar_fields` and the `_*_rows` helpers), built
+            # in one go; ids are taken in the same order as ever (demo data stays the same).
             stamp = {"created_at": created_at[index]} if created_at else {}
             contacts.append({"id": contact_id, **stamp, **_scalar_fields(draft)})
-            for model, rows in (
-                (ContactEmail, _email_rows(draft)),
-                (ContactPhone, _phone_rows(draft)),
-                (ContactAddress, _address_rows(draft)),
-                (ContactRole, _role_rows(draft)),
-            ):
-                children[model].extend(
+            for i, e in enumerate(draft.emails):
+                emails.append(
+                    {
+                        "id": make_id(),
+                        "contact_id": contact_id,
+                        "position": i,
+                        **stamp,
+                        "email": e.email.strip(),
+                        "label": e.label,
+                    }
+                )
+            for i, p in enumerate(draft.phones):
+                phones.append(
+                    {
+                        "id": make_id(),
+                        "contact_id": contact_id,
+                        "position": i,
+                        **stamp,
+                        "number": p.number.strip(),
+                        "label": p.label,
+                    }
+                )
+            for i, row in enumerate(_address_rows(draft)):
+                addresses.append(
                     {"id": make_id(), "contact_id": contact_id, "position": i, **stamp, **row}
-                    for i, row in enumerate(rows)
+                )
+            for i, r in enumerate(draft.roles):
+                roles.append(
+                    {
+                        "id": make_id(),
+                        "contact_id": contact_id,
+                        "position": i,
+                        **stamp,
+                        "company_id": r.company_id,
+                        "title": r.title,
+                    }
                 )
             for name in draft.tags:
                 key = name.casefold()
@@ -233,8 +261,10 @@ class ContactService:
                     }
                 )
         uow.insert_rows(Contact, contacts)
-        for child_model, rows in children.items():
-            uow.insert_rows(child_model, rows)
+        uow.insert_rows(ContactEmail, emails)
+        uow.insert_rows(ContactPhone, phones)
+        uow.insert_rows(ContactAddress, addresses)
+        uow.insert_rows(ContactRole, roles)
         uow.insert_rows(Tagging, taggings)
         return [c["id"] for c in contacts]
 

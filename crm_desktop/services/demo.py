@@ -21,6 +21,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
 )
 from crm_desktop.domain.text import fold
+from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import (
     Activity,
     Company,
@@ -268,7 +269,8 @@ class DemoService:
         self, contacts: int = 500, seed: int = 1, today: dt.date | None = None
     ) -> DemoSummary:
         """Fill the database with demo data; the same seed and day give the same data."""
-        return _Generator(self._uow, contacts, seed, today or dt.date.today()).run()
+        with collector_paused():
+            return _Generator(self._uow, contacts, seed, today or dt.date.today()).run()
 
 
 class _Generator:
