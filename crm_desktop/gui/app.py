@@ -144,6 +144,20 @@ def screenshots(context: Any, outdir: Path) -> list[Path]:
         editor.show()
         shot("7-contact-editor", editor)
         editor.close()
+    window.sidebar.setCurrentRow(2)
+    cards = [c for column in window.pipeline_view.columns for c in column.cards_data()]
+    if cards:
+        from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
+
+        record = context.deals.get(cards[0].id)
+        deal_editor = DealEditorDialog(context, record.draft, cards[0].id, window)
+        deal_editor.show()
+        shot("9-deal-editor", deal_editor)
+        deal_editor.close()
+    window.pipeline_view.list_button.click()
+    shot("10-deals-list")
+    window.pipeline_view.board_button.click()
+    window.sidebar.setCurrentRow(0)
     palette = window.open_palette()
     palette.input.setText(context.contacts.get(contact_id).last_name if contact_id else "a")
     palette.refresh()

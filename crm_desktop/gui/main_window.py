@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.pipeline import DealDraft
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui import icons
 from crm_desktop.gui.commands import SaveRecordCommand, ServiceCommand, trash_command
 from crm_desktop.gui.dialogs.company_editor import CompanyEditorDialog
 from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
+from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
 from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.tasks import TaskRunner
@@ -232,6 +234,8 @@ class MainWindow(QMainWindow):
         self.companies_view.new_requested.connect(self.new_company)
         self.contact_detail.action_requested.connect(self.on_contact_action)
         self.pipeline_view.move_requested.connect(self.move_deal)
+        self.pipeline_view.open_requested.connect(self.edit_deal)
+        self.pipeline_view.new_requested.connect(self.new_deal)
         self.company_detail.action_requested.connect(self.on_company_action)
         self.runner.started.connect(self._task_started)
         self.runner.progressed.connect(self._task_progress)
@@ -424,7 +428,15 @@ class MainWindow(QMainWindow):
             return view, self.context.companies, "company"
         return None
 
+    def _selected_deals(self) -> list[str]:
+        if self.stack.currentWidget() is self.pipeline_view and self.pipeline_view.showing_list():
+            return self.pipeline_view.selected_deal_ids()
+        return []
+
     def delete_selected(self) -> None:
+        if deals := self._selected_deals():
+            self.run_command(trash_command("deal", self.context.deals, self.hub, deals))
+            return
         found = self._list_and_service()
         if found and found[0].selected_ids():
             view, service, noun = found
@@ -464,35 +476,80 @@ class MainWindow(QMainWindow):
         )
 
     def owner_selected(self) -> None:
-        ids = self.contacts_view.selected_ids() if self.current_view() is self.contacts_view else []
+        deals = self._selected_deals()
+        ids = deals or (
+            self.contacts_view.selected_ids() if self.current_view() is self.contacts_view else []
+        )
+        noun, service = (
+            ("deals", self.context.deals) if deals else ("contacts", self.context.contacts)
+        )
         users = self.context.users.list()
         if not ids or not users:
             return
         name, ok = QInputDialog.getItem(
-            self, "Set owner", f"Owner of {len(ids)} contacts:", [u.name for u in users], 0, False
+            self, "Set owner", f"Owner of {len(ids)} {noun}:", [u.name for u in users], 0, False
         )
         if not ok:
             return
         owner_id = next(u.id for u in users if u.name == name)
-        contacts = self.context.contacts
-        previous = {i: contacts.get(i).owner_id for i in ids}
+        if deals:
+            previous = {i: service.get(i).draft.owner_id for i in ids}
+        else:
+            previous = {i: service.get(i).owner_id for i in ids}
 
         def undo() -> ChangeSet:
             changes = ChangeSet()
             for old in set(previous.values()):
-                changes |= contacts.set_owner([i for i, o in previous.items() if o == old], old)
+                changes |= service.set_owner([i for i, o in previous.items() if o == old], old)
             return changes
 
         self.run_command(
             ServiceCommand(
-                f"Set owner of {len(ids)} contacts",
+                f"Set owner of {len(ids)} {noun}",
                 self.hub,
-                lambda: contacts.set_owner(ids, owner_id),
+                lambda: service.set_owner(ids, owner_id),
                 undo,
             )
         )
 
     # ---- the pipeline board ----------------------------------------------------------------
+
+    def edit_deal(self, deal_id: str) -> None:
+        record = self.context.deals.get(deal_id)
+        dialog = DealEditorDialog(self.context, record.draft, deal_id, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.run_command(
+                SaveRecordCommand(
+                    "deal", self.context.deals, self.hub, dialog.draft(), deal_id, record.draft
+                )
+            )
+
+    def new_deal(self, pipeline_id: str | None = None, contact_id: str | None = None) -> None:
+        pipelines = self.context.pipeline.pipelines()
+        pipeline = next((p for p in pipelines if p.id == pipeline_id), None) or (
+            pipelines[0] if pipelines else None
+        )
+        if pipeline is None:
+            QMessageBox.information(self, "Pipeline", "Add a pipeline in Settings first.")
+            return
+        stage = next(s for s in pipeline.stages if s.kind == "open")
+        company_id = None
+        if contact_id:
+            roles = self.context.contacts.get(contact_id).roles
+            company_id = roles[0].company_id if roles else None
+        draft = DealDraft(
+            title="",
+            pipeline_id=pipeline.id,
+            stage_id=stage.id,
+            currency=self.context.settings.get("currency") or "EUR",
+            contact_id=contact_id,
+            company_id=company_id,
+        )
+        dialog = DealEditorDialog(self.context, draft, None, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.run_command(
+                SaveRecordCommand("deal", self.context.deals, self.hub, dialog.draft())
+            )
 
     def move_deal(self, deal_id: str, stage_id: str, index: int) -> None:
         """A card was dropped: ask for a reason on won/lost, then move it (undoable)."""
@@ -539,7 +596,7 @@ class MainWindow(QMainWindow):
         if action == "edit":
             self._edit_contact(contact_id)
             return
-        activities, deals = self.context.activities, self.context.deals
+        activities = self.context.activities
         if action in ("log_call", "add_note"):
             label = "What was said?" if action == "log_call" else "Note:"
             text, ok = QInputDialog.getMultiLineText(
@@ -580,20 +637,7 @@ class MainWindow(QMainWindow):
                 activities,
             )
         elif action == "new_deal":
-            title, ok = QInputDialog.getText(self, "New deal", "Deal title:")
-            if not ok or not title.strip():
-                return
-            value, ok = QInputDialog.getDouble(self, "New deal", "Value:", 0, 0, 1e12, 2)
-            if not ok:
-                return
-            currency = self.context.settings.get("currency") or "EUR"
-            self._create_undoable(
-                "New deal",
-                lambda: deals.create_for_contact(
-                    contact_id, title.strip(), round(value * 100), currency
-                ),
-                deals,
-            )
+            self.new_deal(None, contact_id)
 
     def _create_undoable(self, text: str, create: Any, service: Any) -> None:
         created: list[str] = []
@@ -652,7 +696,8 @@ class MainWindow(QMainWindow):
         elif kind == "company":
             self.open_company(record_id)
         else:
-            self.hub.status.emit("Deals open on the pipeline board (coming soon).")
+            self.sidebar.setCurrentRow(2)
+            self.edit_deal(record_id)
 
     def palette_actions(self) -> list[tuple[str, Any]]:
         actions: list[tuple[str, Any]] = [

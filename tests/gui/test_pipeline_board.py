@@ -106,3 +106,56 @@ def test_text_filter_narrows_the_board(board: MainWindow, qtbot: Any) -> None:
     assert all(not c.cards_data() for c in board.pipeline_view.columns)
     board.pipeline_view.text_filter.clear()
     assert any(c.cards_data() for c in board.pipeline_view.columns)
+
+
+def test_deal_editor_lines_compute_the_value_and_save_undoably(
+    board: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
+
+    seen: list[int] = []
+
+    def fake_exec(dialog: DealEditorDialog) -> int:
+        dialog.ui.title.setText("Solar roof")
+        dialog.ui.addLine.click()
+        table = dialog.ui.linesTable
+        table.item(0, 0).setText("Panels")
+        table.item(0, 1).setText("10")
+        table.item(0, 2).setText("450.00")
+        table.item(0, 3).setText("10")
+        dialog.ui.valueFromLines.setChecked(True)
+        seen.append(round(dialog.ui.value.value() * 100))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(DealEditorDialog, "exec", fake_exec)
+    board.pipeline_view.new_button.click()
+    assert seen == [405_000]
+    assert any(
+        c.title == "Solar roof" and c.value_cents == 405_000
+        for c in board.pipeline_view.column("Lead").cards_data()
+    )
+    board.undo_stack.undo()
+    assert not any(c.title == "Solar roof" for c in board.pipeline_view.column("Lead").cards_data())
+
+
+def test_deals_list_view_sorts_in_sql_and_bulk_owner(
+    board: MainWindow, demo_app: AppContext, qtmodeltester: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = board.pipeline_view
+    view.list_button.click()
+    assert view.showing_list()
+    model = view.list_model
+    qtmodeltester.check(model)
+    assert model.rowCount() == 60
+    model.sort(2, Qt.SortOrder.DescendingOrder)
+    values = [model._record(r).value_cents for r in range(model.rowCount())]
+    assert values == sorted(values, reverse=True)
+    view.table.selectRow(0)
+    view.table.selectRow(0)
+    deal = view.selected_deal_ids()[0]
+    users = demo_app.users.list()
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (users[-1].name, True))
+    board.owner_action.trigger()
+    assert demo_app.deals.get(deal).draft.owner_id == users[-1].id

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from crm_desktop.domain.pipeline import format_money
 from crm_desktop.gui.models.paged import Column, PagedTableModel
 
 CONTACT_COLUMNS = (
@@ -26,6 +27,39 @@ COMPANY_COLUMNS = (
     Column("people", "People", lambda r: str(r.people), Qt.AlignmentFlag.AlignRight),
     Column("owner", "Owner", lambda r: r.owner_name),
 )
+
+
+DEAL_COLUMNS = (
+    Column("title", "Deal", lambda r: r.title),
+    Column("stage", "Stage", lambda r: r.stage_name),
+    Column(
+        "value",
+        "Value",
+        lambda r: format_money(r.value_cents, r.currency),
+        Qt.AlignmentFlag.AlignRight,
+    ),
+    Column("value", "Probability", lambda r: f"{r.probability} %", Qt.AlignmentFlag.AlignRight),
+    Column(
+        "value",
+        "Weighted",
+        lambda r: format_money(r.weighted_cents, r.currency),
+        Qt.AlignmentFlag.AlignRight,
+    ),
+    Column(
+        "close",
+        "Expected close",
+        lambda r: r.expected_close.isoformat() if r.expected_close else "—",
+    ),
+    Column("owner", "Owner", lambda r: r.owner_name),
+    Column("company", "Company", lambda r: r.company_name),
+    Column("title", "Contact", lambda r: r.contact_name),
+    Column("status", "Status", lambda r: r.status),
+)
+
+
+class DealTableModel(PagedTableModel):
+    def __init__(self, service: Any, parent: Any = None) -> None:
+        super().__init__(DEAL_COLUMNS, service.ids, service.rows, parent)
 
 
 class ContactTableModel(PagedTableModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -26,14 +27,19 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QScrollArea,
+    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from crm_desktop.domain.pipeline import BoardColumn, BoardFilter, DealCard, format_money
+from crm_desktop.gui import icons
+from crm_desktop.gui.models.contacts import DealTableModel
 
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1
 DEAL_MIME = "application/x-crm-desktop-deal"
@@ -231,6 +237,8 @@ class PipelineView(QWidget):
     """Board for one pipeline with owner, close-date and text filters."""
 
     move_requested = Signal(str, str, int)  # deal id, stage id, index
+    open_requested = Signal(str)  # deal id
+    new_requested = Signal(str)  # pipeline id
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -258,6 +266,42 @@ class PipelineView(QWidget):
             bar.addWidget(widget)
         bar.addWidget(self.text_filter, 1)
         bar.addWidget(self.open_only)
+        self.board_button = QToolButton(self)
+        self.board_button.setText("Board")
+        self.list_button = QToolButton(self)
+        self.list_button.setText("List")
+        for button in (self.board_button, self.list_button):
+            button.setCheckable(True)
+            button.setAutoExclusive(True)
+            button.setAccessibleName(f"Show deals as a {button.text().lower()}")
+            bar.addWidget(button)
+        self.board_button.setChecked(True)
+        self.new_button = QToolButton(self)
+        self.new_button.setText("New deal")
+        self.new_button.setIcon(icons.get("add"))
+        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.new_button.setAccessibleName("New deal")
+        self.new_button.clicked.connect(
+            lambda: self.new_requested.emit(self.pipeline_choice.currentData())
+        )
+        bar.addWidget(self.new_button)
+        self.list_model = DealTableModel(context.deals, self)
+        self.table = QTableView(self)
+        self.table.setModel(self.list_model)
+        self.table.setAccessibleName("Deals list")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(5, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setDefaultSectionSize(130)
+        self.table.doubleClicked.connect(
+            lambda index: self.open_requested.emit(self.list_model.id_at(index.row()))
+        )
         self.columns_host = QWidget(self)
         self.columns_layout = QHBoxLayout(self.columns_host)
         self.columns_layout.setContentsMargins(0, 0, 0, 0)
@@ -270,7 +314,11 @@ class PipelineView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 6)
         layout.addLayout(bar)
-        layout.addWidget(scroll, 1)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(scroll)
+        self.pages.addWidget(self.table)
+        layout.addWidget(self.pages, 1)
+        self.board_button.toggled.connect(lambda on: self._show(0 if on else 1))
         self.columns: list[KanbanColumn] = []
         self.pipeline_choice.activated.connect(lambda _i: self.reload())
         self.owner_filter.activated.connect(lambda _i: self.reload())
@@ -299,7 +347,28 @@ class PipelineView(QWidget):
             include_closed=not self.open_only.isChecked(),
         )
 
+    def _show(self, page: int) -> None:
+        self.pages.setCurrentIndex(page)
+        self.reload()
+
+    def showing_list(self) -> bool:
+        return self.pages.currentIndex() == 1
+
+    def selected_deal_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.list_model.id_at(r) for r in rows]
+
     def reload(self) -> None:
+        if self.showing_list():
+            self.list_model.invalidate()
+            self.list_model.set_query(
+                replace(
+                    self.list_model.query,
+                    search=self.text_filter.text(),
+                    owner_id=self.owner_filter.currentData(),
+                )
+            )
+            return
         pipeline_id = self.pipeline_choice.currentData()
         if pipeline_id is None:
             return
@@ -313,6 +382,9 @@ class PipelineView(QWidget):
             for index, data in enumerate(board):
                 column = KanbanColumn(data, currency, self.columns_host)
                 column.cards.card_dropped.connect(self.move_requested)
+                column.cards.itemDoubleClicked.connect(
+                    lambda item: self.open_requested.emit(item.data(Qt.ItemDataRole.UserRole))
+                )
                 self.columns_layout.insertWidget(index, column)
                 self.columns.append(column)
         else:
