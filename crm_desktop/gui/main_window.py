@@ -38,6 +38,7 @@ from crm_desktop.gui.tasks import TaskRunner
 from crm_desktop.gui.views.detail import DetailPanel, esc
 from crm_desktop.gui.views.lists import ListView
 from crm_desktop.gui.views.pipeline import PipelineView
+from crm_desktop.gui.views.settings import SettingsView
 from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog
 
 SECTIONS = (
@@ -110,10 +111,12 @@ class MainWindow(QMainWindow):
             self.sidebar.addItem(QListWidgetItem(icons.get(icon), title))
         self.pipeline_view = PipelineView(context, self)
         self.stack.addWidget(self.pipeline_view)
-        for title, _icon in SECTIONS[3:]:
+        self.settings_view = SettingsView(context, self)
+        for title, _icon in SECTIONS[3:5]:
             label = QLabel(f"<h2>{title}</h2><p>{title} arrives in a coming release.</p>", self)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.stack.addWidget(label)
+        self.stack.addWidget(self.settings_view)
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -236,6 +239,7 @@ class MainWindow(QMainWindow):
         self.pipeline_view.move_requested.connect(self.move_deal)
         self.pipeline_view.open_requested.connect(self.edit_deal)
         self.pipeline_view.new_requested.connect(self.new_deal)
+        self.settings_view.changed.connect(self.hub.changed)
         self.company_detail.action_requested.connect(self.on_company_action)
         self.runner.started.connect(self._task_started)
         self.runner.progressed.connect(self._task_progress)
@@ -274,7 +278,8 @@ class MainWindow(QMainWindow):
                 view.model.invalidate()
                 view.apply_filters()
             self._update_status()
-        if changes.touches("deals", "stages", "pipelines", "contacts", "companies"):
+        if changes.touches("deals", "stages", "pipelines", "contacts", "companies", "reasons"):
+            self.pipeline_view.fill_choices()
             self.pipeline_view.reload()
         self.show_contact_selection(
             self.contacts_view.selected_ids(), keep=self.contact_detail.record_id

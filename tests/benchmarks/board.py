@@ -34,11 +34,21 @@ def main() -> None:
         stage_ids = [s.id for s in context.pipeline.pipelines()[0].stages]
         contact = context.contacts.create(ContactDraft(first_name="Board", last_name="Test")).id
         with context.uow() as uow:
-            uow.insert_rows(Deal, [
-                {"id": new_id(), "title": f"Deal {i}", "pipeline_id": pipeline_id,
-                 "stage_id": stage_ids[i % 8], "position": i // 8,
-                 "value_cents": 1_000_00 + i, "contact_id": contact}
-                for i in range(5000)])
+            uow.insert_rows(
+                Deal,
+                [
+                    {
+                        "id": new_id(),
+                        "title": f"Deal {i}",
+                        "pipeline_id": pipeline_id,
+                        "stage_id": stage_ids[i % 8],
+                        "position": i // 8,
+                        "value_cents": 1_000_00 + i,
+                        "contact_id": contact,
+                    }
+                    for i in range(5000)
+                ],
+            )
             uow.commit()
         view = PipelineView(context)
         view.resize(1600, 900)
@@ -55,15 +65,20 @@ def main() -> None:
         raw = []
         for _ in range(7):
             started = time.perf_counter()
-            conn.execute("SELECT d.*, c.first_name, c.last_name FROM deals d LEFT JOIN contacts "
-                         "c ON c.id = d.contact_id WHERE d.pipeline_id = ? ORDER BY stage_id, "
-                         "position", (pipeline_id,)).fetchall()
+            conn.execute(
+                "SELECT d.*, c.first_name, c.last_name FROM deals d LEFT JOIN contacts "
+                "c ON c.id = d.contact_id WHERE d.pipeline_id = ? ORDER BY stage_id, "
+                "position",
+                (pipeline_id,),
+            ).fetchall()
             raw.append((time.perf_counter() - started) * 1000)
         conn.close()
         cards = sum(c.cards.count() for c in view.columns)
-        print(f"board reload, {cards} cards in {len(view.columns)} columns: "
-              f"median {statistics.median(samples):.0f} ms (max {max(samples):.0f} ms); "
-              f"raw SELECT baseline {statistics.median(raw):.0f} ms; bar 300 ms")
+        print(
+            f"board reload, {cards} cards in {len(view.columns)} columns: "
+            f"median {statistics.median(samples):.0f} ms (max {max(samples):.0f} ms); "
+            f"raw SELECT baseline {statistics.median(raw):.0f} ms; bar 300 ms"
+        )
         context.close()
 
 

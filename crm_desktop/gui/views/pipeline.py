@@ -222,6 +222,7 @@ class KanbanColumn(QFrame):
 
     def show_column(self, column: BoardColumn, currency: str) -> None:
         self._data = column
+        self.stage = column.stage
         kind = {"won": " ✓", "lost": " ✗"}.get(column.stage.kind, "")
         self.header.setText(
             f"<b>{column.stage.name}{kind}</b> <span style='color:gray'>"

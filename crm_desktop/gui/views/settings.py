@@ -1,0 +1,231 @@
+"""Settings: the business, pipelines and their stages, and the won/lost reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.errors import CrmError
+from crm_desktop.gui.dialogs.first_run import CURRENCIES
+
+
+def _button(text: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text)
+    return button
+
+
+class SettingsView(QWidget):
+    changed = Signal(object)  # ChangeSet
+
+    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        # The business
+        business = QGroupBox("Business", self)
+        self.business_name = QLineEdit(business)
+        self.business_name.setAccessibleName("Business name")
+        self.currency = QComboBox(business)
+        self.currency.setAccessibleName("Currency")
+        self.currency.addItems(list(CURRENCIES))
+        save_business = _button("Save")
+        form = QFormLayout(business)
+        form.addRow("Business &name", self.business_name)
+        form.addRow("&Currency", self.currency)
+        form.addRow("", save_business)
+        save_business.clicked.connect(self.save_business)
+        # Pipelines and stages
+        stages_box = QGroupBox("Pipelines and stages", self)
+        self.pipeline = QComboBox(stages_box)
+        self.pipeline.setAccessibleName("Pipeline to edit")
+        new_pipeline = _button("New pipeline…")
+        self.stages = QTableWidget(0, 4, stages_box)
+        self.stages.setAccessibleName("Stages")
+        self.stages.setHorizontalHeaderLabels(["Stage", "Probability %", "Rotting days", "Kind"])
+        self.stages.horizontalHeader().setStretchLastSection(True)
+        self.stages.verticalHeader().setVisible(False)
+        self.stages.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        add_stage, save_stages = _button("Add stage…"), _button("Save changes")
+        up, down, remove = _button("Move up"), _button("Move down"), _button("Remove stage…")
+        top = QHBoxLayout()
+        top.addWidget(self.pipeline, 1)
+        top.addWidget(new_pipeline)
+        buttons = QHBoxLayout()
+        for b in (add_stage, up, down, remove, save_stages):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        box = QVBoxLayout(stages_box)
+        box.addLayout(top)
+        box.addWidget(self.stages)
+        box.addLayout(buttons)
+        new_pipeline.clicked.connect(self.new_pipeline)
+        add_stage.clicked.connect(self.add_stage)
+        save_stages.clicked.connect(self.save_stages)
+        up.clicked.connect(lambda: self.move_stage(-1))
+        down.clicked.connect(lambda: self.move_stage(1))
+        remove.clicked.connect(self.remove_stage)
+        self.pipeline.activated.connect(lambda _i: self.show_stages())
+        # Reasons
+        reasons_box = QGroupBox("Won and lost reasons", self)
+        self.won, self.lost = QListWidget(reasons_box), QListWidget(reasons_box)
+        self.won.setAccessibleName("Won reasons")
+        self.lost.setAccessibleName("Lost reasons")
+        add_won, add_lost = _button("Add won reason…"), _button("Add lost reason…")
+        add_won.clicked.connect(lambda: self.add_reason("won"))
+        add_lost.clicked.connect(lambda: self.add_reason("lost"))
+        grid = QHBoxLayout(reasons_box)
+        for lst, button in ((self.won, add_won), (self.lost, add_lost)):
+            column = QVBoxLayout()
+            column.addWidget(lst)
+            column.addWidget(button)
+            grid.addLayout(column)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(business)
+        layout.addWidget(stages_box, 2)
+        layout.addWidget(reasons_box, 1)
+        self.reload()
+
+    # ---- loading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.business_name.setText(self.context.settings.get("business_name") or "")
+        self.currency.setCurrentText(self.context.settings.get("currency") or "EUR")
+        current = self.pipeline.currentData()
+        self.pipeline.clear()
+        for p in self.context.pipeline.pipelines():
+            self.pipeline.addItem(p.name, p.id)
+        self.pipeline.setCurrentIndex(max(self.pipeline.findData(current), 0))
+        self.show_stages()
+        for kind, widget in (("won", self.won), ("lost", self.lost)):
+            widget.clear()
+            widget.addItems([r.label for r in self.context.pipeline.reasons(kind)])
+
+    def _stages(self) -> list[Any]:
+        pipelines = {p.id: p for p in self.context.pipeline.pipelines()}
+        chosen = pipelines.get(self.pipeline.currentData())
+        return list(chosen.stages) if chosen else []
+
+    def show_stages(self) -> None:
+        stages = self._stages()
+        self.stages.setRowCount(0)
+        for stage in stages:
+            row = self.stages.rowCount()
+            self.stages.insertRow(row)
+            name = QTableWidgetItem(stage.name)
+            name.setData(Qt.ItemDataRole.UserRole, stage.id)
+            self.stages.setItem(row, 0, name)
+            self.stages.setItem(row, 1, QTableWidgetItem(str(stage.probability)))
+            self.stages.setItem(row, 2, QTableWidgetItem(str(stage.rotting_days)))
+            kind = QTableWidgetItem(stage.kind)
+            kind.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.stages.setItem(row, 3, kind)
+
+    # ---- actions ----------------------------------------------------------------------------
+
+    def _run(self, action: Any) -> None:
+        """Run one change; a refused one shows its one-line reason and changes nothing."""
+        try:
+            changes: ChangeSet = action()
+        except CrmError as exc:
+            QMessageBox.warning(self, "Settings", str(exc))
+            return
+        self.reload()
+        self.changed.emit(changes)
+
+    def _cell(self, row: int, column: int) -> str:
+        item = self.stages.item(row, column)
+        return item.text().strip() if item is not None else ""
+
+    def save_business(self) -> None:
+        def save() -> ChangeSet:
+            self.context.settings.set("business_name", self.business_name.text().strip())
+            self.context.settings.set("currency", self.currency.currentText())
+            return ChangeSet.of("settings", ["business_name", "currency"])
+
+        self._run(save)
+
+    def new_pipeline(self) -> None:
+        name, ok = QInputDialog.getText(self, "New pipeline", "Name:")
+        if ok and name.strip():
+            self._run(lambda: self.context.pipeline.create_pipeline(name).changes)
+
+    def add_stage(self) -> None:
+        name, ok = QInputDialog.getText(self, "Add stage", "Stage name:")
+        if ok and name.strip():
+            self._run(
+                lambda: (
+                    self.context.pipeline.add_stage(
+                        self.pipeline.currentData(), name, 50, 14
+                    ).changes
+                )
+            )
+
+    def save_stages(self) -> None:
+        def save() -> ChangeSet:
+            changes = ChangeSet()
+            for row in range(self.stages.rowCount()):
+                first = self.stages.item(row, 0)
+                stage_id = first.data(Qt.ItemDataRole.UserRole) if first else None
+                try:
+                    probability = int(self._cell(row, 1))
+                    rotting = int(self._cell(row, 2))
+                except ValueError as exc:
+                    raise CrmError(
+                        f"row {row + 1}: probability and rotting days are whole numbers"
+                    ) from exc
+                changes |= self.context.pipeline.update_stage(
+                    stage_id, self._cell(row, 0), probability, rotting
+                )
+            return changes
+
+        self._run(save)
+
+    def move_stage(self, step: int) -> None:
+        row = self.stages.currentRow()
+        ids = [s.id for s in self._stages()]
+        if not 0 <= row < len(ids) or not 0 <= row + step < len(ids):
+            return
+        ids[row], ids[row + step] = ids[row + step], ids[row]
+        self._run(lambda: self.context.pipeline.reorder_stages(self.pipeline.currentData(), ids))
+        self.stages.selectRow(row + step)
+
+    def remove_stage(self) -> None:
+        row = self.stages.currentRow()
+        stages = self._stages()
+        if not 0 <= row < len(stages):
+            return
+        others = [s for s in stages if s.id != stages[row].id]
+        label, ok = QInputDialog.getItem(
+            self,
+            "Remove stage",
+            f"Move the deals of {stages[row].name} to:",
+            [s.name for s in others],
+            0,
+            False,
+        )
+        if ok:
+            target = next(s.id for s in others if s.name == label)
+            self._run(lambda: self.context.pipeline.remove_stage(stages[row].id, target))
+
+    def add_reason(self, kind: str) -> None:
+        label, ok = QInputDialog.getText(self, f"Add {kind} reason", "Reason:")
+        if ok and label.strip():
+            self._run(lambda: self.context.pipeline.add_reason(kind, label).changes)

@@ -1,0 +1,74 @@
+"""Settings: stages edited, reordered and removed through the widgets reach the board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from crm_desktop.bootstrap import AppContext
+from crm_desktop.gui.main_window import MainWindow
+from crm_desktop.gui.tasks import SyncRunner
+
+
+@pytest.fixture
+def window(demo_app: AppContext, qtbot: Any) -> MainWindow:
+    win = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(win)
+    win.sidebar.setCurrentRow(5)
+    return win
+
+
+def stage_names(win: MainWindow) -> list[str]:
+    return [c.stage.name for c in win.pipeline_view.columns]
+
+
+def test_rename_and_probability_reach_the_board(window: MainWindow) -> None:
+    view = window.settings_view
+    view.stages.item(0, 0).setText("New lead")
+    view.stages.item(0, 1).setText("15")
+    view.save_stages()
+    assert stage_names(window)[0] == "New lead"
+    assert window.pipeline_view.columns[0].stage.probability == 15
+
+
+def test_bad_numbers_are_refused_with_one_line(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
+    window.settings_view.stages.item(0, 1).setText("lots")
+    window.settings_view.save_stages()
+    assert shown and "whole numbers" in shown[0]
+    assert window.pipeline_view.columns[0].stage.probability == 10
+
+
+def test_reorder_add_and_remove_stages(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = window.settings_view
+    view.stages.selectRow(0)
+    view.move_stage(1)
+    assert stage_names(window)[:2] == ["Qualified", "Lead"]
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Demo booked", True))
+    view.add_stage()
+    assert "Demo booked" in stage_names(window)
+    lead_deals = len(window.pipeline_view.column("Lead").cards_data())
+    qualified = len(window.pipeline_view.column("Qualified").cards_data())
+    view.stages.selectRow(stage_names(window).index("Lead"))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Qualified", True))
+    view.remove_stage()
+    assert "Lead" not in stage_names(window)
+    assert len(window.pipeline_view.column("Qualified").cards_data()) == qualified + lead_deals
+
+
+def test_reasons_and_business(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Went silent", True))
+    window.settings_view.add_reason("lost")
+    assert "Went silent" in [r.label for r in demo_app.pipeline.reasons("lost")]
+    window.settings_view.business_name.setText("Nordlicht GmbH")
+    window.settings_view.save_business()
+    assert demo_app.settings.get("business_name") == "Nordlicht GmbH"
