@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         )
         self.tag_action = self._action("&Tag selected…", self.tag_selected, "Ctrl+T")
         self.owner_action = self._action("Set &owner of selected…", self.owner_selected)
+        self.stage_action = self._action("Move selected deals to &stage…", self.stage_selected)
         self.find_action = self._action(
             "&Find", self.focus_search, QKeySequence.StandardKey.Find, "search"
         )
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
             self.restore_action,
             self.tag_action,
             self.owner_action,
+            self.stage_action,
             None,
             self.find_action,
         ):
@@ -515,6 +517,51 @@ class MainWindow(QMainWindow):
                 lambda: service.set_owner(ids, owner_id),
                 undo,
             )
+        )
+
+    def stage_selected(self) -> None:
+        """Bulk edit: move the selected deals of the list to one stage (undoable)."""
+        deals = self._selected_deals()
+        if not deals:
+            return
+        pipeline = self.context.pipeline
+        records = {d: self.context.deals.get(d) for d in deals}
+        pipeline_id = next(iter(records.values())).draft.pipeline_id
+        if any(r.draft.pipeline_id != pipeline_id for r in records.values()):
+            QMessageBox.information(self, "Deals", "Select deals of one pipeline.")
+            return
+        stages = next(p for p in pipeline.pipelines() if p.id == pipeline_id).stages
+        name, ok = QInputDialog.getItem(
+            self, "Move deals", f"Stage for {len(deals)} deals:", [s.name for s in stages], 0, False
+        )
+        if not ok:
+            return
+        target = next(s for s in stages if s.name == name)
+        reason_id = None
+        if target.kind in ("won", "lost"):
+            reasons = pipeline.reasons(target.kind)
+            label, ok = QInputDialog.getItem(
+                self, f"Deals {target.kind}", "Reason:", [r.label for r in reasons], 0, False
+            )
+            if not ok or not reasons:
+                return
+            reason_id = next(r.id for r in reasons if r.label == label)
+        before = {d: (r.draft.stage_id, pipeline.reason_of(d)) for d, r in records.items()}
+
+        def do() -> ChangeSet:
+            changes = ChangeSet()
+            for deal_id in deals:
+                changes |= pipeline.move(deal_id, target.id, None, reason_id)
+            return changes
+
+        def undo() -> ChangeSet:
+            changes = ChangeSet()
+            for deal_id, (stage_id, reason) in before.items():
+                changes |= pipeline.move(deal_id, stage_id, None, reason)
+            return changes
+
+        self.run_command(
+            ServiceCommand(f"Move {len(deals)} deals to {target.name}", self.hub, do, undo)
         )
 
     # ---- the pipeline board ----------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.pipeline import weighted_cents
@@ -159,3 +159,31 @@ def test_deals_list_view_sorts_in_sql_and_bulk_owner(
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (users[-1].name, True))
     board.owner_action.trigger()
     assert demo_app.deals.get(deal).draft.owner_id == users[-1].id
+
+
+def test_bulk_move_selected_deals_to_a_stage_and_undo(
+    board: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = board.pipeline_view
+    view.list_button.click()
+    model = view.list_model
+    sales = board.pipeline_view.pipeline_choice.currentData()
+    rows = [
+        r
+        for r in range(model.rowCount())
+        if demo_app.deals.get(model.id_at(r)).draft.pipeline_id == sales
+    ][:2]
+    selection = view.table.selectionModel()
+    for row in rows:
+        selection.select(
+            model.index(row, 0), selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        )
+    chosen = view.selected_deal_ids()
+    assert len(chosen) == 2
+    before = {d: demo_app.deals.get(d).draft.stage_id for d in chosen}
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Negotiation", True))
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: pytest.fail(str(a)))
+    board.stage_action.trigger()
+    assert {demo_app.deals.get(d).stage_name for d in chosen} == {"Negotiation"}
+    board.undo_stack.undo()
+    assert {d: demo_app.deals.get(d).draft.stage_id for d in chosen} == before

@@ -77,7 +77,15 @@ class DealEditorDialog(QDialog):
                 if record.status != "open"
                 else ""
             )
-            ui.historyLabel.setText(f"<b>Stage history</b><br>{moves}{closed}")
+            activity = "<br>".join(
+                f"{e.at.astimezone():%Y-%m-%d}: {e.title}"
+                for e in context.timeline.timeline("deals", deal_id, limit=30)
+                if e.kind.value == "activity"
+            )[:2000]
+            ui.historyLabel.setText(
+                f"<b>Stage history</b><br>{moves}{closed}"
+                + (f"<br><b>Activities</b><br>{activity}" if activity else "")
+            )
         ui.buttons.accepted.connect(self._accept)
         ui.buttons.rejected.connect(self.reject)
 
