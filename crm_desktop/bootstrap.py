@@ -26,6 +26,7 @@ from crm_desktop.services.maintenance import MaintenanceService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
 from crm_desktop.services.search import SearchService
+from crm_desktop.services.segments import SegmentService
 from crm_desktop.services.settings import SettingsService
 from crm_desktop.services.tags import TagService
 from crm_desktop.services.timeline import TimelineService
@@ -54,6 +55,7 @@ class AppContext:
     tags: TagService
     consents: ConsentService
     pipeline: PipelineService
+    segments: SegmentService
 
     @property
     def database_label(self) -> str:
@@ -95,4 +97,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         tags=TagService(uow),
         consents=ConsentService(uow),
         pipeline=PipelineService(uow),
+        segments=SegmentService(uow),
     )

@@ -195,6 +195,9 @@ class MainWindow(QMainWindow):
         self.tag_action = self._action("&Tag selected…", self.tag_selected, "Ctrl+T")
         self.owner_action = self._action("Set &owner of selected…", self.owner_selected)
         self.stage_action = self._action("Move selected deals to &stage…", self.stage_selected)
+        self.segment_action = self._action(
+            "Save contacts filter as se&gment…", self.save_segment, "Ctrl+Shift+S"
+        )
         self.find_action = self._action(
             "&Find", self.focus_search, QKeySequence.StandardKey.Find, "search"
         )
@@ -207,6 +210,7 @@ class MainWindow(QMainWindow):
             self.tag_action,
             self.owner_action,
             self.stage_action,
+            self.segment_action,
             None,
             self.find_action,
         ):
@@ -242,6 +246,8 @@ class MainWindow(QMainWindow):
         self.pipeline_view.open_requested.connect(self.edit_deal)
         self.pipeline_view.new_requested.connect(self.new_deal)
         self.settings_view.changed.connect(self.hub.changed)
+        self.contacts_view.segment_filter.show()
+        self.contacts_view.segment_filter.activated.connect(lambda _i: self.apply_segment())
         self.company_detail.action_requested.connect(self.on_company_action)
         self.runner.started.connect(self._task_started)
         self.runner.progressed.connect(self._task_progress)
@@ -259,6 +265,7 @@ class MainWindow(QMainWindow):
         self.companies_view.set_filter_choices(tags, owners)
         self.pipeline_view.fill_choices()
         self.pipeline_view.reload()
+        self._fill_segments()
         self._update_status()
 
     def _update_status(self) -> None:
@@ -518,6 +525,35 @@ class MainWindow(QMainWindow):
                 undo,
             )
         )
+
+    def _fill_segments(self) -> None:
+        combo = self.contacts_view.segment_filter
+        current = combo.currentData()
+        combo.clear()
+        combo.addItem("All contacts", None)
+        for segment in self.context.segments.list():
+            combo.addItem(segment.name, segment.id)
+        combo.setCurrentIndex(max(combo.findData(current), 0))
+
+    def apply_segment(self) -> None:
+        segment_id = self.contacts_view.segment_filter.currentData()
+        query = self.context.segments.query(segment_id) if segment_id else ListQuery()
+        self.contacts_view.apply_saved(query)
+
+    def save_segment(self) -> None:
+        query = self.contacts_view.model.query
+        name, ok = QInputDialog.getText(self, "Save segment", "Name of this segment:")
+        if not ok or not name.strip():
+            return
+        try:
+            saved = self.context.segments.save(name, query)
+        except CrmError as exc:
+            QMessageBox.warning(self, "Segments", str(exc))
+            return
+        self._fill_segments()
+        combo = self.contacts_view.segment_filter
+        combo.setCurrentIndex(combo.findData(saved.id))
+        self.hub.status.emit(f"Segment {name.strip()} saved")
 
     def stage_selected(self) -> None:
         """Bulk edit: move the selected deals of the list to one stage (undoable)."""

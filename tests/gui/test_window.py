@@ -281,3 +281,22 @@ def test_company_people_filter_and_consent_in_detail(
         ).fetchone()
     window.open_contact(contact_id)
     assert purpose.replace("_", " ") in window.contact_detail.facts.text()
+
+
+def test_save_and_use_a_segment(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = window.contacts_view
+    view.search.setText("muller")
+    view.apply_filters()
+    expected = window.contacts_model.rowCount()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("The Müllers", True))
+    window.segment_action.trigger()
+    assert [s.name for s in demo_app.segments.list()] == ["The Müllers"]
+    view.search.clear()
+    view.apply_filters()
+    assert window.contacts_model.rowCount() == 300
+    view.segment_filter.setCurrentIndex(view.segment_filter.findText("The Müllers"))
+    window.apply_segment()
+    assert window.contacts_model.rowCount() == expected < 300
+    assert view.search.text() == "muller"

@@ -51,6 +51,10 @@ class ListView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icons.get("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAccessibleName(f"Search {noun}")
+        self.segment_filter = QComboBox(self)
+        self.segment_filter.setAccessibleName("Segment")
+        self.segment_filter.addItem("All", None)
+        self.segment_filter.hide()  # shown by screens that have segments
         self.tag_filter = QComboBox(self)
         self.tag_filter.setAccessibleName("Filter by tag")
         self.owner_filter = QComboBox(self)
@@ -80,6 +84,7 @@ class ListView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         for widget in (
+            self.segment_filter,
             self.company_chip,
             self.tag_filter,
             self.owner_filter,
@@ -153,6 +158,17 @@ class ListView(QWidget):
         )
         self.model.set_query(query)
         self._selection()
+
+    def apply_saved(self, query: Any) -> None:
+        """Show a saved segment: its search and filters become the list's."""
+        self.search.blockSignals(True)
+        self.search.setText(query.search)
+        self.search.blockSignals(False)
+        self.tag_filter.setCurrentIndex(max(self.tag_filter.findData(query.tag), 0))
+        self.owner_filter.setCurrentIndex(max(self.owner_filter.findData(query.owner_id), 0))
+        self._company_id = query.company_id
+        self.company_chip.setVisible(False)
+        self.apply_filters()
 
     def set_company_filter(self, company_id: str | None, name: str) -> None:
         """Show only the people of one company (from its detail panel); the chip clears it."""
