@@ -16,12 +16,21 @@ from crm_desktop.gui.tasks import SyncRunner
 def window(demo_app: AppContext, qtbot: Any) -> MainWindow:
     win = MainWindow(demo_app, SyncRunner())
     qtbot.addWidget(win)
+    win.show()
     win.sidebar.setCurrentRow(5)
     return win
 
 
+def board(win: MainWindow) -> dict[str, Any]:
+    """What the board shows when it is opened (it is built only when visible)."""
+    win.sidebar.setCurrentRow(2)
+    columns = {c.stage.name: c for c in win.pipeline_view.columns}
+    win.sidebar.setCurrentRow(5)
+    return columns
+
+
 def stage_names(win: MainWindow) -> list[str]:
-    return [c.stage.name for c in win.pipeline_view.columns]
+    return list(board(win))
 
 
 def test_rename_and_probability_reach_the_board(window: MainWindow) -> None:
@@ -30,7 +39,7 @@ def test_rename_and_probability_reach_the_board(window: MainWindow) -> None:
     view.stages.item(0, 1).setText("15")
     view.save_stages()
     assert stage_names(window)[0] == "New lead"
-    assert window.pipeline_view.columns[0].stage.probability == 15
+    assert board(window)["New lead"].stage.probability == 15
 
 
 def test_bad_numbers_are_refused_with_one_line(
@@ -41,7 +50,7 @@ def test_bad_numbers_are_refused_with_one_line(
     window.settings_view.stages.item(0, 1).setText("lots")
     window.settings_view.save_stages()
     assert shown and "whole numbers" in shown[0]
-    assert window.pipeline_view.columns[0].stage.probability == 10
+    assert board(window)["Lead"].stage.probability == 10
 
 
 def test_reorder_add_and_remove_stages(
@@ -54,13 +63,13 @@ def test_reorder_add_and_remove_stages(
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Demo booked", True))
     view.add_stage()
     assert "Demo booked" in stage_names(window)
-    lead_deals = len(window.pipeline_view.column("Lead").cards_data())
-    qualified = len(window.pipeline_view.column("Qualified").cards_data())
+    lead_deals = len(board(window)["Lead"].cards_data())
+    qualified = len(board(window)["Qualified"].cards_data())
     view.stages.selectRow(stage_names(window).index("Lead"))
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Qualified", True))
     view.remove_stage()
     assert "Lead" not in stage_names(window)
-    assert len(window.pipeline_view.column("Qualified").cards_data()) == qualified + lead_deals
+    assert len(board(window)["Qualified"].cards_data()) == qualified + lead_deals
 
 
 def test_reasons_and_business(

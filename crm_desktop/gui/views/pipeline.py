@@ -321,6 +321,7 @@ class PipelineView(QWidget):
         layout.addWidget(self.pages, 1)
         self.board_button.toggled.connect(lambda on: self._show(0 if on else 1))
         self.columns: list[KanbanColumn] = []
+        self._stale = True
         self.pipeline_choice.activated.connect(lambda _i: self.reload())
         self.owner_filter.activated.connect(lambda _i: self.reload())
         self.close_filter.activated.connect(lambda _i: self.reload())
@@ -359,7 +360,18 @@ class PipelineView(QWidget):
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.list_model.id_at(r) for r in rows]
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
     def reload(self) -> None:
+        """Show the current data; while the board is hidden, only remember to (a board of
+        20,000 deals is not built at start-up for nobody)."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         if self.showing_list():
             self.list_model.invalidate()
             self.list_model.set_query(
