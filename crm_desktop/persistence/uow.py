@@ -10,6 +10,8 @@ Leaving the block without `commit()` rolls everything back, change rows included
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
@@ -21,7 +23,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.hlc import HybridLogicalClock
 from crm_desktop.persistence.bulk import plan_for
 from crm_desktop.persistence.changes import ChangeBuffer, last_stamp
-from crm_desktop.persistence.engine import CACHE_SIZE, WRITE_OPTION, is_sqlite
+from crm_desktop.persistence.engine import BUSY_TIMEOUT_MS, CACHE_SIZE, WRITE_OPTION, is_sqlite
 from crm_desktop.persistence.models import (
     ContactRole,
     Deal,
@@ -59,9 +61,63 @@ class ReadOnlyError(RuntimeError):
     pass
 
 
+class Checkpointer:
+    """WAL checkpoints of bulk units of work, run by a background thread on a connection of
+    its own, so the next batch is built while the last one's pages are copied into the
+    database file (mostly waiting for the disk). Committed data is in the WAL either way;
+    a checkpoint that fails is done by the next commit's automatic one."""
+
+    def __init__(self, database: str | None) -> None:
+        self._database = database  # None: not a SQLite file; nothing to do
+        self._thread: threading.Thread | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._database is not None
+
+    def start(self) -> None:
+        """Checkpoint in the background (after the previous one has finished)."""
+        if self._database is None:
+            return
+        if self._thread is not None:
+            self._thread.join()
+        self._thread = threading.Thread(
+            target=self._checkpoint, args=(self._database,), name="wal-checkpoint"
+        )
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Wait for the checkpoint running in the background, if any."""
+        if self._thread is not None and self._database is not None:
+            self._thread.join()
+            self._thread = None
+            # Everything is in the database file now: give the WAL file's space back
+            # (it grows while a background checkpoint keeps the writer from rewinding it).
+            # Never waits: if anyone is reading or writing, the WAL stays as it is.
+            self._checkpoint(self._database, "TRUNCATE", timeout=0)
+
+    @staticmethod
+    def _checkpoint(
+        database: str, mode: str = "PASSIVE", timeout: float = BUSY_TIMEOUT_MS / 1000
+    ) -> None:
+        try:
+            conn = sqlite3.connect(database, timeout=timeout)
+            try:
+                conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            pass
+
+
 class UnitOfWork:
     def __init__(
-        self, engine: Engine, device_id: str, clock: HybridLogicalClock, write: bool
+        self,
+        engine: Engine,
+        device_id: str,
+        clock: HybridLogicalClock,
+        write: bool,
+        checkpointer: Checkpointer | None = None,
     ) -> None:
         self._engine = engine
         self._device_id = device_id
@@ -69,6 +125,8 @@ class UnitOfWork:
         self._write = write
         self._committed = False
         self._bulk = False
+        self._checkpointer = checkpointer or Checkpointer(None)
+        self._autocheckpoint: int | None = None  # the setting to restore, when deferred
         self.changes = ChangeSet()
 
     # ---- context --------------------------------------------------------------------------
@@ -100,14 +158,33 @@ class UnitOfWork:
     ) -> None:
         if not self._committed:
             self.session.rollback()
-        if self._bulk:
-            self.session.connection().exec_driver_sql(f"PRAGMA cache_size={CACHE_SIZE}")
-            self.session.commit()
+        if self._bulk or self._autocheckpoint is not None:
+            conn = self.session.connection()
+            conn.exec_driver_sql(f"PRAGMA cache_size={CACHE_SIZE}")
+            if self._autocheckpoint is not None:
+                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={self._autocheckpoint}")
+            self.session.commit()  # nothing written: no automatic checkpoint here
         self.session.close()
+        if self._autocheckpoint is not None and self._committed:
+            self._checkpointer.start()
 
     @property
     def device_id(self) -> str:
         return self._device_id
+
+    def checkpoint_in_background(self) -> None:
+        """For bulk work in batches: this unit of work's WAL checkpoint runs in the
+        background after it commits, while the caller builds its next batch. Call
+        `wait_for_checkpoints` when the work is done (before timing it, too)."""
+        if not self._write or not self._checkpointer.enabled or self._autocheckpoint is not None:
+            return
+        conn = self.session.connection()
+        self._autocheckpoint = int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+
+    def wait_for_checkpoints(self) -> None:
+        """Wait for the background checkpoints of this database's bulk units of work."""
+        self._checkpointer.wait()
 
     def repository(self, model: type[M]) -> Repository[M]:
         """A plain repository for a model without a specific one."""
@@ -211,9 +288,15 @@ class UnitOfWorkFactory:
         with Session(engine) as session:
             last = last_stamp(session, device_id)
         self.clock = HybridLogicalClock(device_id, last)
+        database = engine.url.database if is_sqlite(engine) else None
+        self.checkpointer = Checkpointer(database if database and database != ":memory:" else None)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.device_id, self.clock, write=True)
+        return UnitOfWork(
+            self.engine, self.device_id, self.clock, write=True, checkpointer=self.checkpointer
+        )
 
     def read(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.device_id, self.clock, write=False)
+        return UnitOfWork(
+            self.engine, self.device_id, self.clock, write=False, checkpointer=self.checkpointer
+        )

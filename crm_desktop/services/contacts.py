@@ -179,8 +179,11 @@ class ContactService:
         with collector_paused():
             for start in range(0, len(drafts), batch):
                 with self._uow() as uow:
+                    uow.checkpoint_in_background()  # while the next batch is built
                     self.insert_drafts(uow, drafts[start : start + batch])
                     changes |= uow.commit()
+            with self._uow.read() as uow:
+                uow.wait_for_checkpoints()  # the last batch is in the database file
         return changes
 
     @staticmethod

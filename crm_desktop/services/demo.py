@@ -301,18 +301,22 @@ class _Generator:
         )
 
     def run(self) -> DemoSummary:
+        # Each batch's WAL checkpoint runs in the background while the next is built.
         with self.uow() as uow:
+            uow.checkpoint_in_background()
             users = self.users(uow)
             stages, reasons = self.pipelines(uow)
             companies = self.companies(uow, users)
             uow.commit()
         people = self.people(companies, users)
         with self.uow() as uow:
+            uow.checkpoint_in_background()
             deal_count, activities, orders = self.deals(uow, people, users, stages, reasons)
             activities += self.contact_activities(uow, people, users)
             orders += self.orders(uow, people)
             self.consents(uow, people)
             uow.commit()
+        uow.wait_for_checkpoints()  # done means in the database file, as before
         return DemoSummary(len(users), len(companies), len(people), deal_count, activities, orders)
 
     def users(self, uow: UnitOfWork) -> list[str]:
@@ -506,6 +510,7 @@ class _Generator:
         batch = 20_000
         for begin in range(0, len(drafts), batch):
             with self.uow() as uow:
+                uow.checkpoint_in_background()
                 ids = ContactService.insert_drafts(
                     uow, drafts[begin : begin + batch], self.id, created[begin : begin + batch]
                 )

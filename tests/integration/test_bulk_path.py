@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 from crm_desktop.bootstrap import AppContext
-from crm_desktop.domain.records import ContactDraft, EmailEntry, PhoneEntry, RoleEntry
+from crm_desktop.domain.records import ContactDraft, EmailEntry, ListQuery, PhoneEntry, RoleEntry
 from crm_desktop.persistence.changes import encode_value
 from crm_desktop.persistence.models import (
     Company,
@@ -155,3 +156,30 @@ def test_search_index_uses_one_docid_counter(app: AppContext) -> None:
         docids = [d for (d,) in conn.execute("SELECT docid FROM search_doc ORDER BY docid")]
         rowids = [r for (r,) in conn.execute("SELECT rowid FROM search_fts ORDER BY rowid")]
     assert docids == rowids == list(range(1, 61))
+
+
+def autocheckpoint(app: AppContext) -> int:
+    with app.uow.read() as uow:
+        return int(uow.session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
+
+
+def test_bulk_batches_are_checkpointed_by_the_time_create_many_returns(app: AppContext) -> None:
+    before = autocheckpoint(app)
+    app.contacts.create_many(
+        [ContactDraft(first_name=f"P{i}", last_name="X") for i in range(60)], batch=20
+    )
+    assert not [t for t in threading.enumerate() if t.name == "wal-checkpoint"]
+    with sqlite3.connect(app.paths.database) as conn:
+        _busy, log, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert log == done  # every frame is in the database file already
+    assert autocheckpoint(app) == before  # the connection's setting is back
+
+
+def test_a_rolled_back_bulk_unit_of_work_starts_no_checkpoint(app: AppContext) -> None:
+    before = autocheckpoint(app)
+    with app.uow() as uow:
+        uow.checkpoint_in_background()
+        ContactService.insert_drafts(uow, [ContactDraft(first_name="Gone")])
+    assert not [t for t in threading.enumerate() if t.name == "wal-checkpoint"]
+    assert autocheckpoint(app) == before
+    assert app.contacts.count(ListQuery()) == 0
