@@ -184,6 +184,19 @@ class PipelineService:
             uow.session.flush()
             return Saved(reason.id, uow.commit())
 
+    def rename_reason(self, reason_id: str, label: str) -> ChangeSet:
+        if not label.strip():
+            raise ValidationError("a reason needs a label")
+        with self._uow() as uow:
+            assign(require(uow.repository(Reason), reason_id, "reason"), {"label": label.strip()})
+            return uow.commit()
+
+    def remove_reason(self, reason_id: str) -> ChangeSet:
+        """Take a reason off the list; deals that carry it keep it in their history."""
+        with self._uow() as uow:
+            assign(require(uow.repository(Reason), reason_id, "reason"), {"deleted_at": now()})
+            return uow.commit()
+
     # ---- the board --------------------------------------------------------------------------
 
     def board(

@@ -81,3 +81,17 @@ def test_reasons_and_business(
     window.settings_view.business_name.setText("Nordlicht GmbH")
     window.settings_view.save_business()
     assert demo_app.settings.get("business_name") == "Nordlicht GmbH"
+
+
+def test_rename_and_remove_a_reason(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = window.settings_view
+    first = demo_app.pipeline.reasons("lost")[0]
+    view.lost.setCurrentRow(0)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Price (too high)", True))
+    view.rename_reason("lost")
+    assert demo_app.pipeline.reasons("lost")[0].label == "Price (too high)"
+    view.lost.setCurrentRow(0)
+    view.remove_reason("lost")
+    assert first.id not in [r.id for r in demo_app.pipeline.reasons("lost")]

@@ -38,7 +38,10 @@ class DealEditorDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.ui.root)
-        self.setWindowTitle("Edit deal" if deal_id else "New deal")
+        title = "Edit deal" if deal_id else "New deal"
+        if draft.contact_id:
+            title += f" for {context.contacts.get(draft.contact_id).display_name}"
+        self.setWindowTitle(title)
         self.resize(self.ui.root.size())
         self._pipeline_id = draft.pipeline_id
         self._contact_id = draft.contact_id

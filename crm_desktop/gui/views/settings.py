@@ -87,14 +87,22 @@ class SettingsView(QWidget):
         self.won, self.lost = QListWidget(reasons_box), QListWidget(reasons_box)
         self.won.setAccessibleName("Won reasons")
         self.lost.setAccessibleName("Lost reasons")
-        add_won, add_lost = _button("Add won reason…"), _button("Add lost reason…")
-        add_won.clicked.connect(lambda: self.add_reason("won"))
-        add_lost.clicked.connect(lambda: self.add_reason("lost"))
         grid = QHBoxLayout(reasons_box)
-        for lst, button in ((self.won, add_won), (self.lost, add_lost)):
+        for kind, lst in (("won", self.won), ("lost", self.lost)):
+            add, rename, remove_reason = (
+                _button(f"Add {kind} reason…"),
+                _button(f"Rename {kind} reason…"),
+                _button(f"Remove {kind} reason"),
+            )
+            add.clicked.connect(lambda _c=False, k=kind: self.add_reason(k))
+            rename.clicked.connect(lambda _c=False, k=kind: self.rename_reason(k))
+            remove_reason.clicked.connect(lambda _c=False, k=kind: self.remove_reason(k))
+            row = QHBoxLayout()
+            for b in (add, rename, remove_reason):
+                row.addWidget(b)
             column = QVBoxLayout()
             column.addWidget(lst)
-            column.addWidget(button)
+            column.addLayout(row)
             grid.addLayout(column)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -224,6 +232,27 @@ class SettingsView(QWidget):
         if ok:
             target = next(s.id for s in others if s.name == label)
             self._run(lambda: self.context.pipeline.remove_stage(stages[row].id, target))
+
+    def _chosen_reason(self, kind: str) -> Any:
+        widget = self.won if kind == "won" else self.lost
+        row = widget.currentRow()
+        reasons = self.context.pipeline.reasons(kind)
+        return reasons[row] if 0 <= row < len(reasons) else None
+
+    def rename_reason(self, kind: str) -> None:
+        reason = self._chosen_reason(kind)
+        if reason is None:
+            return
+        label, ok = QInputDialog.getText(
+            self, f"Rename {kind} reason", "Reason:", text=reason.label
+        )
+        if ok and label.strip():
+            self._run(lambda: self.context.pipeline.rename_reason(reason.id, label))
+
+    def remove_reason(self, kind: str) -> None:
+        reason = self._chosen_reason(kind)
+        if reason is not None:
+            self._run(lambda: self.context.pipeline.remove_reason(reason.id))
 
     def add_reason(self, kind: str) -> None:
         label, ok = QInputDialog.getText(self, f"Add {kind} reason", "Reason:")
