@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
+from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import NotFoundError
 from crm_desktop.persistence.models import Entity, Tag, Tagging
 from crm_desktop.persistence.repositories import Repository
@@ -72,3 +73,22 @@ def sync_tags(uow: UnitOfWork, target_id: str, target_kind: str, names: Sequence
         tag = uow.tags.by_name(name) or uow.tags.add(Tag(name=name))
         uow.session.flush()
         uow.session.add(Tagging(tag_id=tag.id, target_id=target_id, target_kind=target_kind))
+
+
+def set_deleted(
+    uow_factory: UowFactory,
+    repository: Callable[[UnitOfWork], Repository[Any]],
+    what: str,
+    ids: Iterable[str],
+    deleted: bool,
+) -> ChangeSet:
+    """Move records to the Trash (a soft delete, synced as a tombstone) or back; records
+    already in the wanted state are left alone, so they leave no change rows."""
+    stamp = now() if deleted else None
+    with uow_factory() as uow:
+        repo = repository(uow)
+        for row_id in ids:
+            obj = require(repo, row_id, what, include_deleted=True)
+            if (obj.deleted_at is None) == deleted:
+                obj.deleted_at = stamp
+        return uow.commit()

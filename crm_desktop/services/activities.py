@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.records import Saved
 from crm_desktop.persistence.models import Activity
-from crm_desktop.services._common import UowFactory, assign, now, require
+from crm_desktop.services._common import UowFactory, now, require, set_deleted
 
 KINDS = ("call", "meeting", "task", "email", "note")
 
@@ -27,19 +28,13 @@ class ActivityService:
 
     def delete(self, ids: list[str]) -> ChangeSet:
         """Move activities to the Trash (undo of a quick action)."""
-        return self._set_deleted(ids, now())
+        return self._set_deleted(ids, deleted=True)
 
     def restore(self, ids: list[str]) -> ChangeSet:
-        return self._set_deleted(ids, None)
+        return self._set_deleted(ids, deleted=False)
 
-    def _set_deleted(self, ids: list[str], stamp: dt.datetime | None) -> ChangeSet:
-        with self._uow() as uow:
-            for activity_id in ids:
-                assign(
-                    require(uow.activities, activity_id, "activity", include_deleted=True),
-                    {"deleted_at": stamp},
-                )
-            return uow.commit()
+    def _set_deleted(self, ids: Iterable[str], deleted: bool) -> ChangeSet:
+        return set_deleted(self._uow, lambda uow: uow.activities, "activity", ids, deleted)
 
     def schedule(
         self, contact_id: str, kind: str, subject: str, when: dt.datetime, notes: str = ""

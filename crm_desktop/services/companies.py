@@ -17,7 +17,7 @@ from crm_desktop.domain.records import (
 )
 from crm_desktop.domain.text import display_name
 from crm_desktop.persistence.models import Company, CustomValue
-from crm_desktop.services._common import UowFactory, assign, now, require, sync_tags
+from crm_desktop.services._common import UowFactory, assign, require, set_deleted, sync_tags
 
 
 def _fields(draft: CompanyDraft) -> dict[str, Any]:
@@ -75,20 +75,14 @@ class CompanyService:
 
     def delete(self, ids: Iterable[str]) -> ChangeSet:
         """Move companies to the Trash."""
-        return self._set_deleted(ids, True)
+        return self._set_deleted(ids, deleted=True)
 
     def restore(self, ids: Iterable[str]) -> ChangeSet:
         """Bring companies back from the Trash."""
-        return self._set_deleted(ids, False)
+        return self._set_deleted(ids, deleted=False)
 
     def _set_deleted(self, ids: Iterable[str], deleted: bool) -> ChangeSet:
-        stamp = now() if deleted else None
-        with self._uow() as uow:
-            for company_id in ids:
-                company = require(uow.companies, company_id, "company", include_deleted=True)
-                if (company.deleted_at is None) == deleted:
-                    company.deleted_at = stamp
-            return uow.commit()
+        return set_deleted(self._uow, lambda uow: uow.companies, "company", ids, deleted)
 
     def get(self, company_id: str) -> CompanyRecord:
         with self._uow.read() as uow:

@@ -33,7 +33,14 @@ from crm_desktop.persistence.models import (
     new_id,
 )
 from crm_desktop.persistence.uow import UnitOfWork
-from crm_desktop.services._common import UowFactory, assign, now, require, sync_children, sync_tags
+from crm_desktop.services._common import (
+    UowFactory,
+    assign,
+    require,
+    set_deleted,
+    sync_children,
+    sync_tags,
+)
 
 
 def _scalar_fields(draft: ContactDraft) -> dict[str, Any]:
@@ -148,13 +155,7 @@ class ContactService:
         return self._set_deleted(ids, deleted=False)
 
     def _set_deleted(self, ids: Iterable[str], deleted: bool) -> ChangeSet:
-        stamp = now() if deleted else None
-        with self._uow() as uow:
-            for contact_id in ids:
-                contact = require(uow.contacts, contact_id, "contact", include_deleted=True)
-                if (contact.deleted_at is None) == deleted:
-                    contact.deleted_at = stamp
-            return uow.commit()
+        return set_deleted(self._uow, lambda uow: uow.contacts, "contact", ids, deleted)
 
     def add_tag(self, ids: Iterable[str], tag: str) -> ChangeSet:
         """Bulk action: tag every contact in the selection."""

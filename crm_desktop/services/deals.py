@@ -25,6 +25,7 @@ from crm_desktop.services._common import (
     assign,
     now,
     require,
+    set_deleted,
     sync_children,
 )
 
@@ -209,18 +210,13 @@ class DealService:
 
     def delete(self, ids: list[str]) -> ChangeSet:
         """Move deals to the Trash."""
-        return self._set_deleted(ids, now())
+        return self._set_deleted(ids, deleted=True)
 
     def restore(self, ids: list[str]) -> ChangeSet:
-        return self._set_deleted(ids, None)
+        return self._set_deleted(ids, deleted=False)
 
-    def _set_deleted(self, ids: list[str], stamp: dt.datetime | None) -> ChangeSet:
-        with self._uow() as uow:
-            for deal_id in ids:
-                assign(
-                    require(uow.deals, deal_id, "deal", include_deleted=True), {"deleted_at": stamp}
-                )
-            return uow.commit()
+    def _set_deleted(self, ids: Iterable[str], deleted: bool) -> ChangeSet:
+        return set_deleted(self._uow, lambda uow: uow.deals, "deal", ids, deleted)
 
     def create_for_contact(
         self,
@@ -231,39 +227,21 @@ class DealService:
         expected_close: dt.date | None = None,
     ) -> Saved:
         """Open a deal for a contact (and their company) in the first open stage."""
-        if not title.strip():
-            raise ValidationError("a deal needs a title")
-        if value_cents < 0:
-            raise ValidationError("a deal's value cannot be negative")
-        with self._uow() as uow:
+        with self._uow.read() as uow:
             contact = require(uow.contacts, contact_id, "contact")
             stage = uow.deals.first_open_stage()
             if stage is None:
                 raise ValidationError("there is no pipeline yet: add one in Settings")
-            stamp = now()
-            deal = uow.deals.add(
-                Deal(
-                    title=title.strip(),
-                    pipeline_id=stage.pipeline_id,
-                    stage_id=stage.id,
-                    value_cents=value_cents,
-                    currency=currency,
-                    expected_close=expected_close,
-                    owner_id=contact.owner_id,
-                    contact_id=contact.id,
-                    company_id=contact.company_id,
-                    lead_source=contact.lead_source,
-                    stage_entered_at=stamp,
-                )
+            draft = DealDraft(
+                title=title,
+                pipeline_id=stage.pipeline_id,
+                stage_id=stage.id,
+                value_cents=value_cents,
+                currency=currency,
+                expected_close=expected_close,
+                owner_id=contact.owner_id,
+                contact_id=contact.id,
+                company_id=contact.company_id,
+                lead_source=contact.lead_source,
             )
-            uow.session.flush()
-            uow.session.add(
-                DealStageHistory(
-                    deal_id=deal.id,
-                    from_stage_id=None,
-                    to_stage_id=stage.id,
-                    moved_at=stamp,
-                    user_id=contact.owner_id,
-                )
-            )
-            return Saved(deal.id, uow.commit())
+        return self.create(draft)
