@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
-from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import AddressEntry, CompanyDraft
-from crm_desktop.gui import forms
+from crm_desktop.gui.dialogs.base import FormDialog
 
 
-class CompanyEditorDialog(QDialog):
+class CompanyEditorDialog(FormDialog):
     def __init__(
         self,
         context: Any,
@@ -19,21 +18,13 @@ class CompanyEditorDialog(QDialog):
         company_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(
+            "company_editor", "Edit company" if company_id else "New company", context, parent
+        )
         self.company_id = company_id
-        self.ui = forms.load("company_editor", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.root)
-        self.setWindowTitle("Edit company" if company_id else "New company")
-        self.resize(self.ui.root.size())
-        self.ui.owner.addItem("(nobody)", None)
-        for user in context.users.list():
-            self.ui.owner.addItem(user.name, user.id)
+        self.fill_owners(self.ui.owner)
         self._load(draft or CompanyDraft())
-        self.ui.buttons.accepted.connect(self._accept)
-        self.ui.buttons.rejected.connect(self.reject)
+        self.connect_buttons()
 
     def _load(self, d: CompanyDraft) -> None:
         ui = self.ui
@@ -80,12 +71,3 @@ class CompanyEditorDialog(QDialog):
             tags=tuple(t.strip() for t in ui.tags.text().split(",") if t.strip()),
             custom=self._kept.custom,
         ).validated()
-
-    def _accept(self) -> None:
-        try:
-            self.draft()
-        except CrmError as exc:
-            self.ui.errorLabel.setText(f"<b>Cannot save:</b> {exc}")
-            self.ui.errorLabel.setVisible(True)
-            return
-        self.accept()

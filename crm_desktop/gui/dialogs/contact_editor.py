@@ -9,12 +9,9 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCompleter,
-    QDialog,
-    QDialogButtonBox,
     QLineEdit,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -27,7 +24,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
     check_email,
 )
-from crm_desktop.gui import forms
+from crm_desktop.gui.dialogs.base import FormDialog
 
 LEAD_SOURCES = (
     "",
@@ -55,7 +52,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
             table.setItem(row, column, QTableWidgetItem(value))
 
 
-class ContactEditorDialog(QDialog):
+class ContactEditorDialog(FormDialog):
     """Edit a draft; `draft()` returns what to save. Emits `open_requested(id)` when the
     user follows the link to a likely duplicate."""
 
@@ -68,21 +65,15 @@ class ContactEditorDialog(QDialog):
         contact_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(
+            "contact_editor", "Edit contact" if contact_id else "New contact", context, parent
+        )
         self.contact_id = contact_id
-        self.ui = forms.load("contact_editor", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.root)
-        self.setWindowTitle("Edit contact" if contact_id else "New contact")
-        self.resize(self.ui.root.size())
         self._company_ids: dict[str, str] = {}
         self._custom: dict[str, Any] = {}
         self._prepare_inputs()
         self._load(draft or ContactDraft())
-        self.ui.buttons.accepted.connect(self._accept)
-        self.ui.buttons.rejected.connect(self.reject)
+        self.connect_buttons()
         self.ui.duplicateWarning.linkActivated.connect(self._open_duplicate)
         self._check_timer = QTimer(self, singleShot=True, interval=300)
         self._check_timer.timeout.connect(self.check_duplicates)
@@ -95,9 +86,7 @@ class ContactEditorDialog(QDialog):
 
     def _prepare_inputs(self) -> None:
         ui = self.ui
-        ui.owner.addItem("(nobody)", None)
-        for user in self.context.users.list():
-            ui.owner.addItem(user.name, user.id)
+        self.fill_owners(ui.owner)
         ui.leadSource.addItems(list(LEAD_SOURCES))
         names = self.context.companies.names()
         self._company_ids = {name.casefold(): cid for cid, name in names}
@@ -264,15 +253,3 @@ class ContactEditorDialog(QDialog):
     def _open_duplicate(self, contact_id: str) -> None:
         self.open_requested.emit(contact_id)
         self.reject()
-
-    def _accept(self) -> None:
-        try:
-            self.draft()
-        except CrmError as exc:
-            self.ui.errorLabel.setText(f"<b>Cannot save:</b> {exc}")
-            self.ui.errorLabel.setVisible(True)
-            return
-        self.accept()
-
-    def save_button(self) -> Any:
-        return self.ui.buttons.button(QDialogButtonBox.StandardButton.Save)

@@ -7,11 +7,11 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCompleter, QDialog, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCompleter, QTableWidgetItem, QWidget
 
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.pipeline import DealDraft, DealLine, format_money
-from crm_desktop.gui import forms
+from crm_desktop.gui.dialogs.base import FormDialog
 from crm_desktop.gui.dialogs.contact_editor import LEAD_SOURCES
 from crm_desktop.gui.dialogs.first_run import CURRENCIES
 
@@ -23,7 +23,7 @@ def _number(text: str, what: str, kind: type = float) -> Any:
         raise CrmError(f"{what} {text!r} is not a number") from exc
 
 
-class DealEditorDialog(QDialog):
+class DealEditorDialog(FormDialog):
     def __init__(
         self,
         context: Any,
@@ -31,18 +31,11 @@ class DealEditorDialog(QDialog):
         deal_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.context = context
-        self.deal_id = deal_id
-        self.ui = forms.load("deal_editor", self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.root)
         title = "Edit deal" if deal_id else "New deal"
         if draft.contact_id:
             title += f" for {context.contacts.get(draft.contact_id).display_name}"
-        self.setWindowTitle(title)
-        self.resize(self.ui.root.size())
+        super().__init__("deal_editor", title, context, parent)
+        self.deal_id = deal_id
         self._pipeline_id = draft.pipeline_id
         self._contact_id = draft.contact_id
         self._campaign_id = draft.campaign_id
@@ -52,9 +45,7 @@ class DealEditorDialog(QDialog):
             ui.stage.addItem(f"{stage.name} ({stage.probability} %)", stage.id)
         ui.stage.setEnabled(deal_id is None)  # moves go through the board (history, reasons)
         ui.currency.addItems(list(CURRENCIES))
-        ui.owner.addItem("(nobody)", None)
-        for user in context.users.list():
-            ui.owner.addItem(user.name, user.id)
+        self.fill_owners(ui.owner)
         ui.leadSource.addItems(list(LEAD_SOURCES))
         names = context.companies.names()
         self._company_ids = {name.casefold(): cid for cid, name in names}
@@ -89,8 +80,7 @@ class DealEditorDialog(QDialog):
                 f"<b>Stage history</b><br>{moves}{closed}"
                 + (f"<br><b>Activities</b><br>{activity}" if activity else "")
             )
-        ui.buttons.accepted.connect(self._accept)
-        ui.buttons.rejected.connect(self.reject)
+        self.connect_buttons()
 
     def _load(self, d: DealDraft) -> None:
         ui = self.ui
@@ -202,12 +192,3 @@ class DealEditorDialog(QDialog):
             lines=self.lines(),
             value_from_lines=ui.valueFromLines.isChecked(),
         ).validated()
-
-    def _accept(self) -> None:
-        try:
-            self.draft()
-        except CrmError as exc:
-            self.ui.errorLabel.setText(f"<b>Cannot save:</b> {exc}")
-            self.ui.errorLabel.setVisible(True)
-            return
-        self.accept()
