@@ -18,6 +18,9 @@ from crm_desktop.domain.records import ListQuery
 PAGE_SIZE = 200
 MAX_PAGES = 20
 MAX_RECENT = 4
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_USER = Qt.ItemDataRole.UserRole
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -40,6 +43,9 @@ class PagedTableModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._columns = list(columns)
+        self._aligns = [int(c.align | Qt.AlignmentFlag.AlignVCenter) for c in self._columns]
+        self._roles = frozenset({_DISPLAY, _ALIGN, _USER})
+        self._current_page = -1
         self._fetch_ids = fetch_ids
         self._fetch_rows = fetch_rows
         self._query = ListQuery()
@@ -61,6 +67,7 @@ class PagedTableModel(QAbstractTableModel):
         self._loaded = True
         ids = self._recent.pop(query, None)
         self._ids = ids if ids is not None else self._fetch_ids(query)
+        self._current_page = -1
         self._recent[query] = self._ids
         while len(self._recent) > MAX_RECENT:
             self._recent.popitem(last=False)
@@ -105,17 +112,19 @@ class PagedTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+        # Qt asks each visible cell for a dozen roles on every paint: answer the ones we
+        # do not provide first, and cheaply.
+        if role not in self._roles or not index.isValid():
             return None
-        column = self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            record = self._record(index.row())
-            return column.value(record) if record is not None else ""
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.UserRole:
-            return self._ids[index.row()]
-        return None
+        row = index.row()
+        if not 0 <= row < len(self._ids):
+            return None
+        if role == _DISPLAY:
+            record = self._record(row)
+            return self._columns[index.column()].value(record) if record is not None else ""
+        if role == _ALIGN:
+            return self._aligns[index.column()]
+        return self._ids[row]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(self._columns):
@@ -134,6 +143,9 @@ class PagedTableModel(QAbstractTableModel):
     def _record(self, row: int) -> Any:
         page_no = row // PAGE_SIZE
         page = self._pages.get(page_no)
+        if page is not None and page_no == self._current_page:
+            return page.get(self._ids[row])
+        self._current_page = page_no
         if page is None:
             ids = self._ids[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
             page = {r.id: r for r in self._fetch_rows(ids)}
