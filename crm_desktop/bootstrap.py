@@ -15,6 +15,7 @@ from crm_desktop.persistence.database import Database, open_database
 from crm_desktop.persistence.engine import sqlite_url
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.services.activities import ActivityService
+from crm_desktop.services.calendar import CalendarService
 from crm_desktop.services.companies import CompanyService
 from crm_desktop.services.consents import ConsentService
 from crm_desktop.services.contacts import ContactService
@@ -56,6 +57,7 @@ class AppContext:
     consents: ConsentService
     pipeline: PipelineService
     segments: SegmentService
+    calendar: CalendarService
 
     @property
     def database_label(self) -> str:
@@ -98,4 +100,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         consents=ConsentService(uow),
         pipeline=PipelineService(uow),
         segments=SegmentService(uow),
+        calendar=CalendarService(uow),
     )

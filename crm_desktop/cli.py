@@ -19,7 +19,7 @@ from typing import Any
 from crm_desktop import __version__
 from crm_desktop.domain.errors import CrmError
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="replace the data with a backup")
     restore.add_argument("file", type=Path)
     sub.add_parser("doctor", help="check the database's integrity")
+    for verb in ("import", "export"):
+        parser_ = sub.add_parser(verb, help=f"{verb} data (calendar: iCalendar .ics)")
+        what = parser_.add_subparsers(dest="what", metavar="WHAT", required=True)
+        calendar = what.add_parser("calendar", help=f"{verb} activities as iCalendar")
+        calendar.add_argument("file", type=Path)
     shots = sub.add_parser("screenshot", help="render each main view to PNG and exit")
     shots.add_argument("outdir", type=Path)
     return parser
@@ -161,6 +166,34 @@ def _doctor(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK if payload["ok"] else EXIT_ERROR
 
 
+def _import(context: Any, args: argparse.Namespace) -> int:
+    summary = context.calendar.import_ics(args.file)
+    payload = {
+        "created": summary.created,
+        "updated": summary.updated,
+        "problems": list(summary.problems),
+    }
+    _emit(
+        args,
+        payload,
+        f"Imported {args.file}: {summary.created} created, "
+        f"{summary.updated} updated, {len(summary.problems)} not imported",
+    )
+    for problem in summary.problems:
+        print(f"crm-desktop: {problem}", file=sys.stderr)
+    return EXIT_PARTIAL if summary.problems else EXIT_OK
+
+
+def _export(context: Any, args: argparse.Namespace) -> int:
+    count = context.calendar.export_ics(args.file)
+    _emit(
+        args,
+        {"exported": count, "file": str(args.file)},
+        f"Exported {count} activities to {args.file}",
+    )
+    return EXIT_OK
+
+
 def _screenshot(context: Any, args: argparse.Namespace) -> int:
     from crm_desktop.gui.app import screenshots
 
@@ -176,4 +209,6 @@ _COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "restore": _restore,
     "doctor": _doctor,
     "screenshot": _screenshot,
+    "import": _import,
+    "export": _export,
 }

@@ -628,6 +628,27 @@ class ActivityRepository(Repository[Activity]):
     def __init__(self, session: Session) -> None:
         super().__init__(session, Activity)
 
+    def in_range(
+        self, start: Any, end: Any, owner_id: str | None = None, kinds: Sequence[str] | None = None
+    ) -> list[Activity]:
+        """Live activities that may have an occurrence in [start, end): single ones starting
+        inside it, recurring ones that began before its end."""
+        stmt = select(Activity).where(
+            Activity.deleted_at.is_(None),
+            Activity.starts_at < end,
+            or_(Activity.starts_at >= start, Activity.rrule != ""),
+        )
+        if owner_id:
+            stmt = stmt.where(Activity.owner_id == owner_id)
+        if kinds:
+            stmt = stmt.where(Activity.kind.in_(list(kinds)))
+        return list(self.session.scalars(stmt))
+
+    def by_ical_uid(self, uid: str) -> Activity | None:
+        return self.session.scalars(
+            select(Activity).where(Activity.ical_uid == uid, Activity.deleted_at.is_(None))
+        ).first()
+
 
 class TimelineRepository:
     """Everything that happened to a record, for its timeline (newest first)."""

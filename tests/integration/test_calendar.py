@@ -1,0 +1,117 @@
+"""Calendar services and iCalendar files shaped like real exports, read back by two
+parsers (icalendar and vobject)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import vobject
+
+from crm_desktop.bootstrap import AppContext
+from crm_desktop.cli import main
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.records import ContactDraft, EmailEntry
+
+DATA = Path(__file__).parent / "data"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_recurring_activity_occurrences_skip_and_today(app: AppContext) -> None:
+    start = dt.datetime(2026, 3, 2, 10, 0, tzinfo=BERLIN)
+    activity = app.calendar.schedule(
+        "meeting", "Team sync", start, 30, "Europe/Berlin", "FREQ=WEEKLY;BYDAY=MO"
+    ).id
+    march = app.calendar.occurrences(utc(2026, 3, 1), utc(2026, 4, 1))
+    assert [o.start.astimezone(BERLIN).day for o in march] == [2, 9, 16, 23, 30]
+    assert all(o.start.astimezone(BERLIN).hour == 10 for o in march)
+    app.calendar.skip(activity, march[2].start)
+    assert len(app.calendar.occurrences(utc(2026, 3, 1), utc(2026, 4, 1))) == 4
+    today, overdue = app.calendar.today_and_overdue(utc(2026, 3, 9, 7), "Europe/Berlin")
+    assert [o.subject for o in today] == ["Team sync"]
+    assert overdue == []
+    app.calendar.schedule("task", "Send offer", utc(2026, 3, 5, 9))
+    _, overdue = app.calendar.today_and_overdue(utc(2026, 3, 9, 7), "Europe/Berlin")
+    assert [o.subject for o in overdue] == ["Send offer"]
+    with pytest.raises(ValidationError, match="not a recurrence rule"):
+        app.calendar.schedule("call", "Bad", start, rrule="FREQ=NEVER")
+
+
+def test_import_real_world_shaped_file(app: AppContext) -> None:
+    anna = app.contacts.create(
+        ContactDraft(
+            first_name="Anna",
+            last_name="Müller",
+            emails=(EmailEntry("Anna.Mueller@lindenhof.example"),),
+        )
+    ).id
+    summary = app.calendar.import_ics(DATA / "google_calendar.ics")
+    assert (summary.created, summary.updated) == (4, 0)
+    assert len(summary.problems) == 1
+    assert "Event without a start" in summary.problems[0]
+    assert "DTSTART" in summary.problems[0]
+    april = app.calendar.occurrences(utc(2026, 3, 1), utc(2026, 4, 7))
+    weekly = [o for o in april if o.subject.startswith("Weekly pipeline review")]
+    # 16, 23 March and 6 April; 30 March is an EXDATE
+    assert [o.start.astimezone(BERLIN).date().isoformat() for o in weekly] == [
+        "2026-03-16",
+        "2026-03-23",
+        "2026-04-06",
+    ]
+    assert {o.start.astimezone(BERLIN).hour for o in weekly} == {10}
+    assert "folds over two lines" in weekly[0].subject
+    fair = next(o for o in april if o.subject.startswith("Trade fair"))
+    assert fair.all_day
+    timeline = [e.title for e in app.timeline.timeline("contacts", anna)]
+    assert any("Weekly pipeline review" in t for t in timeline)
+    again = app.calendar.import_ics(DATA / "google_calendar.ics")
+    assert (again.created, again.updated) == (0, 4)  # same UIDs update, never duplicate
+
+
+def test_export_is_read_alike_by_two_parsers(app: AppContext, tmp_path: Path) -> None:
+    app.calendar.import_ics(DATA / "google_calendar.ics")
+    app.calendar.schedule("call", "Call Ayşe", utc(2026, 4, 8, 13), 15)
+    target = tmp_path / "out.ics"
+    assert app.calendar.export_ics(target) == 5
+    data = target.read_bytes()
+    parsed = icalendar.Calendar.from_ical(data)
+    first = {str(e["UID"]): (str(e["SUMMARY"]), e["DTSTART"].dt) for e in parsed.walk("VEVENT")}
+    second = {
+        e.uid.value: (e.summary.value, e.dtstart.value)
+        for e in vobject.readOne(data.decode()).vevent_list
+    }
+    assert first.keys() == second.keys()
+    for uid, (summary, start) in first.items():
+        assert second[uid][0] == summary
+        assert second[uid][1] == start
+    weekly = next(e for e in parsed.walk("VEVENT") if "Weekly" in str(e["SUMMARY"]))
+    assert weekly["DTSTART"].params.get("TZID") == "Europe/Berlin"
+    assert "BYDAY=MO" in weekly["RRULE"].to_ical().decode()
+    assert b"BEGIN:VTIMEZONE" in data
+
+
+def test_cli_import_export_and_partial_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = str(tmp_path / "d")
+    code = main(["--data-dir", data_dir, "import", "calendar", str(DATA / "google_calendar.ics")])
+    out, err = capsys.readouterr()
+    assert code == 3  # partly imported
+    assert "4 created" in out and "Event without a start" in err
+    assert main(["--data-dir", data_dir, "export", "calendar", str(tmp_path / "x.ics")]) == 0
+    assert (tmp_path / "x.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    junk = tmp_path / "junk.ics"
+    junk.write_text("this is not a calendar", encoding="utf-8")
+    code = main(["--data-dir", data_dir, "import", "calendar", str(junk)])
+    out, err = capsys.readouterr()
+    assert code == 3 and "not an iCalendar file" in err and "Traceback" not in err
+    code = main(["--data-dir", data_dir, "import", "calendar", str(tmp_path / "missing.ics")])
+    _, err = capsys.readouterr()
+    assert code == 1 and "cannot read" in err

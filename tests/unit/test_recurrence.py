@@ -1,0 +1,60 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.recurrence import occurrences
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_weekly_meeting_keeps_its_local_time_across_dst() -> None:
+    first = dt.datetime(2026, 3, 16, 10, 0, tzinfo=BERLIN)  # Monday, CET (UTC+1)
+    found = occurrences(
+        first, "FREQ=WEEKLY;BYDAY=MO", (), utc(2026, 3, 1), utc(2026, 4, 10), "Europe/Berlin"
+    )
+    assert [o.astimezone(BERLIN).hour for o in found] == [10, 10, 10, 10]
+    assert [o.hour for o in found] == [9, 9, 8, 8]  # UTC shifts when CEST starts on 29 March
+
+
+def test_exdate_skips_one_occurrence_and_only_the_window_is_expanded() -> None:
+    first = dt.datetime(2026, 1, 5, 9, 30, tzinfo=BERLIN)
+    skipped = dt.datetime(2026, 1, 19, 9, 30, tzinfo=BERLIN)
+    found = occurrences(
+        first,
+        "FREQ=WEEKLY;INTERVAL=1",
+        [skipped],
+        utc(2026, 1, 12),
+        utc(2026, 2, 2),
+        "Europe/Berlin",
+    )
+    assert [o.astimezone(BERLIN).day for o in found] == [12, 26]
+
+
+def test_count_until_monthly_and_yearly() -> None:
+    first = utc(2026, 1, 31, 12)
+    assert len(occurrences(first, "FREQ=DAILY;COUNT=3", (), utc(2026, 1, 1), utc(2027, 1, 1))) == 3
+    monthly = occurrences(
+        first,
+        "FREQ=MONTHLY;BYMONTHDAY=-1;UNTIL=20260501T000000Z",
+        (),
+        utc(2026, 1, 1),
+        utc(2027, 1, 1),
+    )
+    assert [o.day for o in monthly] == [31, 28, 31, 30]
+    assert len(occurrences(first, "FREQ=YEARLY", (), utc(2026, 1, 1), utc(2030, 1, 1))) == 4
+
+
+def test_single_activities_and_bad_rules() -> None:
+    when = utc(2026, 5, 1, 8)
+    assert occurrences(when, "", (), utc(2026, 5, 1), utc(2026, 5, 2)) == [when]
+    assert occurrences(when, "", (), utc(2026, 5, 2), utc(2026, 5, 3)) == []
+    with pytest.raises(ValidationError, match="not a recurrence rule"):
+        occurrences(when, "FREQ=SOMETIMES", (), utc(2026, 5, 1), utc(2026, 6, 1))
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        occurrences(when, "FREQ=DAILY", (), utc(2026, 5, 1), utc(2026, 6, 1), "Mars/Olympus")
