@@ -35,6 +35,7 @@ from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
 from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.tasks import TaskRunner
+from crm_desktop.gui.views.calendar import CalendarView
 from crm_desktop.gui.views.detail import DetailPanel, esc
 from crm_desktop.gui.views.lists import ListView
 from crm_desktop.gui.views.pipeline import PipelineView
@@ -112,7 +113,9 @@ class MainWindow(QMainWindow):
         self.pipeline_view = PipelineView(context, self)
         self.stack.addWidget(self.pipeline_view)
         self.settings_view = SettingsView(context, self)
-        for title, _icon in SECTIONS[3:5]:
+        self.calendar_view = CalendarView(context, self)
+        self.stack.addWidget(self.calendar_view)
+        for title, _icon in SECTIONS[4:5]:
             label = QLabel(f"<h2>{title}</h2><p>{title} arrives in a coming release.</p>", self)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.stack.addWidget(label)
@@ -287,6 +290,8 @@ class MainWindow(QMainWindow):
                 view.model.invalidate()
                 view.apply_filters()
             self._update_status()
+        if changes.touches("activities"):
+            self.calendar_view.reload()
         if changes.touches("deals", "stages", "pipelines", "contacts", "companies", "reasons"):
             self.pipeline_view.fill_choices()
             self.pipeline_view.reload()

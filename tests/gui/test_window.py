@@ -223,6 +223,8 @@ def test_sections_switch_views_and_are_keyboard_reachable(window: MainWindow) ->
     window.sidebar.setCurrentRow(2)
     assert window.stack.currentWidget() is window.pipeline_view
     window.sidebar.setCurrentRow(3)
+    assert window.stack.currentWidget() is window.calendar_view
+    window.sidebar.setCurrentRow(4)
     assert isinstance(window.stack.currentWidget(), QLabel)
     shortcuts = {a.shortcut().toString() for a in window.actions()}
     assert {"Ctrl+K", "Ctrl+1", "Ctrl+2", "Ctrl+Z"} <= shortcuts | {

@@ -1,0 +1,32 @@
+"""The calendar's agenda shows the week's occurrences (recurring ones expanded) and the
+Today / Overdue list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from crm_desktop.bootstrap import AppContext
+from crm_desktop.gui.main_window import MainWindow
+from crm_desktop.gui.tasks import SyncRunner
+
+
+def test_agenda_of_a_week_with_a_recurring_activity(app: AppContext, qtbot: Any) -> None:
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    start = dt.datetime.combine(monday, dt.time(9, 0)).astimezone()
+    app.calendar.schedule("meeting", "Daily stand-up", start, 15, "", "FREQ=DAILY;COUNT=20")
+    app.calendar.schedule("task", "Old overdue task", start - dt.timedelta(days=10))
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    window.show()
+    window.sidebar.setCurrentRow(3)
+    view = window.calendar_view
+    days = [view.agenda.topLevelItem(i) for i in range(view.agenda.topLevelItemCount())]
+    assert len(days) == 7
+    assert all(day.childCount() == 1 for day in days)
+    assert "Daily stand-up" in days[0].child(0).text(1)
+    overdue = view.due.topLevelItem(1)
+    assert overdue.text(0).startswith("Overdue (1)")
+    view.go(14)  # the series ends after 20 days: 6 in the third week
+    days = [view.agenda.topLevelItem(i) for i in range(7)]
+    assert sum(day.childCount() for day in days) == 6
