@@ -253,6 +253,36 @@ class ContactRepository(Repository[Contact]):
         )
         return list(self.session.scalars(stmt))
 
+    def birthdays(self, month_days: Sequence[str]) -> list[tuple[str, str, str, Any]]:
+        """(id, first, last, birthday) of live contacts born on one of these "MM-DD"."""
+        stmt = select(Contact.id, Contact.first_name, Contact.last_name, Contact.birthday).where(
+            Contact.deleted_at.is_(None),
+            Contact.birthday.is_not(None),
+            func.strftime("%m-%d", Contact.birthday).in_(list(month_days)),
+        )
+        return [(i, f, la, b) for i, f, la, b in self.session.execute(stmt)]
+
+    def cadence_due(self, now: Any) -> list[tuple[str, str, str, int, Any]]:
+        """(id, first, last, cadence days, last done activity) of live contacts with a
+        stay-in-touch cadence whose last contact is older than it (or who never had one)."""
+        last_done = (
+            select(func.max(Activity.done_at))
+            .where(
+                Activity.contact_id == Contact.id,
+                Activity.done.is_(True),
+                Activity.deleted_at.is_(None),
+            )
+            .scalar_subquery()
+        )
+        stmt = select(
+            Contact.id, Contact.first_name, Contact.last_name, Contact.cadence_days, last_done
+        ).where(Contact.deleted_at.is_(None), Contact.cadence_days > 0)
+        result = []
+        for cid, first, last, cadence, done_at in self.session.execute(stmt):
+            if done_at is None or (now - done_at).days >= cadence:
+                result.append((cid, first, last, cadence, done_at))
+        return result
+
     def emails(self, contact_id: str) -> list[ContactEmail]:
         return self.children(ContactEmail, "contact_id", contact_id)
 

@@ -13,6 +13,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError, ValidationError
 from crm_desktop.domain.records import Saved
 from crm_desktop.domain.recurrence import IcsEvent, occurrences, zone
+from crm_desktop.domain.text import display_name
 from crm_desktop.exchange import ics
 from crm_desktop.persistence.models import Activity
 from crm_desktop.services._common import UowFactory, now, require
@@ -29,6 +30,13 @@ class Occurrence:
     all_day: bool
     done: bool
     recurring: bool
+
+
+@dataclass(frozen=True)
+class KeepInTouch:
+    contact_id: str
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,42 @@ class CalendarService:
         past = self.occurrences(moment - dt.timedelta(days=365), day_start)
         overdue = [o for o in past if not o.done and not o.recurring]
         return today, overdue
+
+    def keep_in_touch(self, today: dt.date | None = None, days_ahead: int = 7) -> list[KeepInTouch]:
+        """Birthdays in the coming days and contacts whose stay-in-touch cadence is due."""
+        today = today or dt.date.today()
+        days = [today + dt.timedelta(days=n) for n in range(days_ahead + 1)]
+        result: list[KeepInTouch] = []
+        with self._uow.read() as uow:
+            for cid, first, last, born in uow.contacts.birthdays([f"{d:%m-%d}" for d in days]):
+                day = next(d for d in days if (d.month, d.day) == (born.month, born.day))
+                when = "today" if day == today else f"on {day:%a %d %b}"
+                result.append(
+                    KeepInTouch(
+                        cid, display_name(first, last), f"birthday {when} ({day.year - born.year})"
+                    )
+                )
+            moment = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+            for cid, first, last, cadence, done_at in uow.contacts.cadence_due(moment):
+                since = (
+                    f"last contact {(moment - done_at).days} days ago"
+                    if done_at
+                    else "never contacted"
+                )
+                result.append(
+                    KeepInTouch(cid, display_name(first, last), f"{since} (every {cadence} days)")
+                )
+        return result
+
+    def set_cadence(self, contact_id: str, days: int) -> ChangeSet:
+        """Stay in touch with a contact every `days` days (0: no cadence)."""
+        if days < 0:
+            raise ValidationError("a cadence cannot be negative")
+        with self._uow() as uow:
+            contact = require(uow.contacts, contact_id, "contact")
+            if contact.cadence_days != days:
+                contact.cadence_days = days
+            return uow.commit()
 
     # ---- iCalendar ------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ def test_agenda_of_a_week_with_a_recurring_activity(app: AppContext, qtbot: Any)
     assert "Daily stand-up" in days[0].child(0).text(1)
     overdue = view.due.topLevelItem(1)
     assert overdue.text(0).startswith("Overdue (1)")
+    assert view.due.topLevelItem(2).text(0).startswith("Keep in touch")
     view.go(14)  # the series ends after 20 days: 6 in the third week
     days = [view.agenda.topLevelItem(i) for i in range(7)]
     assert sum(day.childCount() for day in days) == 6

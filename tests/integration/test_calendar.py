@@ -115,3 +115,27 @@ def test_cli_import_export_and_partial_exit(
     code = main(["--data-dir", data_dir, "import", "calendar", str(tmp_path / "missing.ics")])
     _, err = capsys.readouterr()
     assert code == 1 and "cannot read" in err
+
+
+def test_birthdays_and_stay_in_touch(app: AppContext) -> None:
+    import datetime as dt2
+
+    today = dt2.date(2026, 11, 22)
+    born = app.contacts.create(
+        ContactDraft(first_name="Lena", last_name="Graf", birthday=dt2.date(1990, 11, 24))
+    ).id
+    app.contacts.create(
+        ContactDraft(first_name="Not", last_name="Soon", birthday=dt2.date(1990, 12, 24))
+    )
+    quiet = app.contacts.create(ContactDraft(first_name="Quiet", last_name="Customer")).id
+    recent = app.contacts.create(ContactDraft(first_name="Recent", last_name="Call")).id
+    app.calendar.set_cadence(quiet, 30)
+    app.calendar.set_cadence(recent, 30)
+    app.activities.log(recent, "call", "Checked in")
+    due = {d.contact_id: d.reason for d in app.calendar.keep_in_touch(today)}
+    assert due[born] == "birthday on Tue 24 Nov (36)"
+    assert due[quiet] == "never contacted (every 30 days)"
+    assert recent not in due
+    assert len(due) == 2
+    with pytest.raises(ValidationError):
+        app.calendar.set_cadence(quiet, -1)

@@ -164,6 +164,7 @@ class CalendarView(QWidget):
             header.setFirstColumnSpanned(True)  # only takes once the item is in the tree
             header.setExpanded(True)
         today, overdue = self.context.calendar.today_and_overdue()
+        keep = self.context.calendar.keep_in_touch()
         self.due.clear()
         for title, items in (
             (f"Today ({len(today)})", today),
@@ -175,3 +176,12 @@ class CalendarView(QWidget):
             self.due.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)
             group.setExpanded(True)
+        group = QTreeWidgetItem([f"Keep in touch ({len(keep)})", "", ""])
+        for entry in keep[:200]:
+            child = QTreeWidgetItem([entry.name, entry.reason, ""])
+            child.setIcon(0, icons.get("contacts"))
+            child.setData(0, Qt.ItemDataRole.UserRole, entry.contact_id)
+            group.addChild(child)
+        self.due.addTopLevelItem(group)
+        group.setFirstColumnSpanned(True)
+        group.setExpanded(True)
