@@ -56,6 +56,7 @@ CONTACT_ACTIONS = [
     ("add_note", "Add note", "note"),
     ("follow_up", "Follow-up", "followup"),
     ("new_deal", "New deal", "deal"),
+    ("cadence", "Stay in touch", "calendar"),
 ]
 COMPANY_ACTIONS = [
     ("edit", "Edit", "edit"),
@@ -276,6 +277,8 @@ class MainWindow(QMainWindow):
         self.db_label.setText(f"{self.context.database_label}  ·  {total:,} contacts")
 
     def on_data_changed(self, changes: ChangeSet) -> None:
+        # What the detail panels show, before the lists reload (and lose their selection).
+        shown_contact, shown_company = self.contact_detail.record_id, self.company_detail.record_id
         if changes.touches(
             "contacts",
             "contact_emails",
@@ -295,12 +298,8 @@ class MainWindow(QMainWindow):
         if changes.touches("deals", "stages", "pipelines", "contacts", "companies", "reasons"):
             self.pipeline_view.fill_choices()
             self.pipeline_view.reload()
-        self.show_contact_selection(
-            self.contacts_view.selected_ids(), keep=self.contact_detail.record_id
-        )
-        self.show_company_selection(
-            self.companies_view.selected_ids(), keep=self.company_detail.record_id
-        )
+        self.show_contact_selection(self.contacts_view.selected_ids(), keep=shown_contact)
+        self.show_company_selection(self.companies_view.selected_ids(), keep=shown_company)
 
     def current_view(self) -> ListView | None:
         widget = self.stack.currentWidget()
@@ -360,6 +359,7 @@ class MainWindow(QMainWindow):
                     for s in self.context.consents.current(c.id)
                 ),
             ),
+            ("Stay in touch", self._cadence_text(c.id)),
             ("Notes", esc(c.notes)),
         ]
         timeline = self.context.timeline.timeline("contacts", c.id, limit=100)
@@ -367,6 +367,10 @@ class MainWindow(QMainWindow):
             c.id, c.display_name, subtitle, facts, timeline, deleted=c.deleted_at is not None
         )
         self.contact_detail.set_actions_enabled(c.deleted_at is None)
+
+    def _cadence_text(self, contact_id: str) -> str:
+        days = self.context.calendar.cadence(contact_id)
+        return f"every {days} days" if days else ""
 
     def show_company_selection(self, ids: list[str], keep: str | None = None) -> None:
         company_id = ids[0] if len(ids) == 1 else keep
@@ -731,6 +735,26 @@ class MainWindow(QMainWindow):
             )
         elif action == "new_deal":
             self.new_deal(None, contact_id)
+        elif action == "cadence":
+            days, ok = QInputDialog.getInt(
+                self,
+                "Stay in touch",
+                "Get in touch every how many days? (0: no reminder)",
+                30,
+                0,
+                3650,
+            )
+            if ok:
+                calendar = self.context.calendar
+                before = calendar.cadence(contact_id)
+                self.run_command(
+                    ServiceCommand(
+                        "Stay in touch",
+                        self.hub,
+                        lambda: calendar.set_cadence(contact_id, days),
+                        lambda: calendar.set_cadence(contact_id, before),
+                    )
+                )
 
     def _create_undoable(self, text: str, create: Any, service: Any) -> None:
         created: list[str] = []

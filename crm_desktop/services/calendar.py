@@ -181,6 +181,11 @@ class CalendarService:
                 )
         return result
 
+    def cadence(self, contact_id: str) -> int:
+        """The stay-in-touch cadence of a contact in days (0: none)."""
+        with self._uow.read() as uow:
+            return require(uow.contacts, contact_id, "contact", include_deleted=True).cadence_days
+
     def set_cadence(self, contact_id: str, days: int) -> ChangeSet:
         """Stay in touch with a contact every `days` days (0: no cadence)."""
         if days < 0:

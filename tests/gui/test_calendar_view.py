@@ -31,3 +31,20 @@ def test_agenda_of_a_week_with_a_recurring_activity(app: AppContext, qtbot: Any)
     view.go(14)  # the series ends after 20 days: 6 in the third week
     days = [view.agenda.topLevelItem(i) for i in range(7)]
     assert sum(day.childCount() for day in days) == 6
+
+
+def test_stay_in_touch_quick_action_and_undo(app: AppContext, qtbot: Any, monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from crm_desktop.domain.records import ContactDraft
+
+    contact = app.contacts.create(ContactDraft(first_name="Olga", last_name="Berg")).id
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    window.open_contact(contact)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (45, True))
+    window.on_contact_action("cadence", contact)
+    assert app.calendar.cadence(contact) == 45
+    assert "every 45 days" in window.contact_detail.facts.text()
+    window.undo_stack.undo()
+    assert app.calendar.cadence(contact) == 0
