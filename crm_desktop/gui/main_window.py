@@ -34,6 +34,7 @@ from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
 from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
 from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
+from crm_desktop.gui.reminders import ReminderScheduler
 from crm_desktop.gui.tasks import TaskRunner
 from crm_desktop.gui.views.calendar import CalendarView
 from crm_desktop.gui.views.detail import DetailPanel, esc
@@ -134,6 +135,14 @@ class MainWindow(QMainWindow):
         self.reload()
         self.sidebar.setCurrentRow(0)
         self._restore_layout()
+        self.reminders = ReminderScheduler(context, self.settings, self)
+        self.reminders.reminded.connect(self.show_reminder)
+        self.reminders.reschedule()
+        missed = self.reminders.missed()
+        if missed:
+            self.hub.status.emit(f"{len(missed)} reminders while crm-desktop was closed")
+            for reminder in missed[-5:]:
+                self.show_reminder(reminder, missed=True)
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -154,6 +163,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.cancel_button)
         bar.addPermanentWidget(self.sync_label)
         self._task: Any = None
+        self.notices: list[QMessageBox] = []
 
     def _action(self, text: str, slot: Any, shortcut: Any = None, icon: str = "") -> QAction:
         action = QAction(icons.get(icon) if icon else icons.get("palette"), text, self)
@@ -272,6 +282,26 @@ class MainWindow(QMainWindow):
         self._fill_segments()
         self._update_status()
 
+    def show_reminder(self, reminder: Any, missed: bool = False) -> None:
+        """The in-app notice of a reminder (also when the tray showed one): non-modal,
+        with Snooze."""
+        local = reminder.occurrence.astimezone()
+        box = QMessageBox(self)
+        box.setWindowTitle("Missed reminder" if missed else "Reminder")
+        box.setText(
+            f"<b>{esc(reminder.subject)}</b><br>{reminder.kind.capitalize()} at "
+            f"{local:%a %d %b %H:%M}"
+        )
+        snooze = box.addButton("Snooze 10 min", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.setModal(False)
+        box.buttonClicked.connect(
+            lambda button: self.reminders.snooze(reminder) if button is snooze else None
+        )
+        box.show()
+        self.notices.append(box)
+        self.statusBar().showMessage(f"Reminder: {reminder.subject} at {local:%H:%M}", 60_000)
+
     def _update_status(self) -> None:
         total = self.context.contacts.count(ListQuery())
         self.db_label.setText(f"{self.context.database_label}  ·  {total:,} contacts")
@@ -295,6 +325,7 @@ class MainWindow(QMainWindow):
             self._update_status()
         if changes.touches("activities"):
             self.calendar_view.reload()
+            self.reminders.reschedule()
         if changes.touches("deals", "stages", "pipelines", "contacts", "companies", "reasons"):
             self.pipeline_view.fill_choices()
             self.pipeline_view.reload()
@@ -915,5 +946,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
+        self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)
         super().closeEvent(event)

@@ -33,6 +33,15 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    activity_id: str
+    subject: str
+    kind: str
+    occurrence: dt.datetime  # when the activity starts
+    at: dt.datetime  # when to remind
+
+
+@dataclass(frozen=True)
 class KeepInTouch:
     contact_id: str
     name: str
@@ -154,6 +163,25 @@ class CalendarService:
         past = self.occurrences(moment - dt.timedelta(days=365), day_start)
         overdue = [o for o in past if not o.done and not o.recurring]
         return today, overdue
+
+    def reminders(self, start: dt.datetime, end: dt.datetime) -> list[Reminder]:
+        """Reminders that fall in [start, end), for activities not done, in time order
+        (occurrences of recurring activities each get their own)."""
+        found: list[Reminder] = []
+        # An occurrence up to a day after `end` may have its reminder inside the window.
+        horizon = end + dt.timedelta(days=1)
+        with self._uow.read() as uow:
+            for a in uow.activities.in_range(start, horizon):
+                if a.done or a.reminder_minutes is None or a.starts_at is None:
+                    continue
+                lead = dt.timedelta(minutes=a.reminder_minutes)
+                for when in occurrences(
+                    a.starts_at, a.rrule, _exdates(a), start, horizon, a.timezone
+                ):
+                    at = when - lead
+                    if start <= at < end:
+                        found.append(Reminder(a.id, a.subject, a.kind, when, at))
+        return sorted(found, key=lambda r: r.at)
 
     def keep_in_touch(self, today: dt.date | None = None, days_ahead: int = 7) -> list[KeepInTouch]:
         """Birthdays in the coming days and contacts whose stay-in-touch cadence is due."""
