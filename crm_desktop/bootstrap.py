@@ -23,6 +23,7 @@ from crm_desktop.services.custom_fields import CustomFieldService
 from crm_desktop.services.deals import DealService
 from crm_desktop.services.demo import DemoService
 from crm_desktop.services.duplicates import DuplicateService
+from crm_desktop.services.followups import FollowUpService
 from crm_desktop.services.maintenance import MaintenanceService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
@@ -58,6 +59,7 @@ class AppContext:
     pipeline: PipelineService
     segments: SegmentService
     calendar: CalendarService
+    followups: FollowUpService
 
     @property
     def database_label(self) -> str:
@@ -101,4 +103,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         pipeline=PipelineService(uow),
         segments=SegmentService(uow),
         calendar=CalendarService(uow),
+        followups=FollowUpService(uow),
     )

@@ -57,6 +57,7 @@ CONTACT_ACTIONS = [
     ("add_note", "Add note", "note"),
     ("follow_up", "Follow-up", "followup"),
     ("new_deal", "New deal", "deal"),
+    ("series", "Plan series", "calendar"),
     ("cadence", "Stay in touch", "calendar"),
 ]
 COMPANY_ACTIONS = [
@@ -766,6 +767,31 @@ class MainWindow(QMainWindow):
             )
         elif action == "new_deal":
             self.new_deal(None, contact_id)
+        elif action == "series":
+            templates = self.context.followups.templates()
+            name, ok = QInputDialog.getItem(
+                self, "Plan a follow-up series", "Template:", [t.name for t in templates], 0, False
+            )
+            if not ok:
+                return
+            template = next(t for t in templates if t.name == name)
+            planned: list[str] = []
+
+            def plan() -> ChangeSet:
+                if planned:
+                    restored: ChangeSet = activities.restore(planned)
+                    return restored
+                changes: ChangeSet = self.context.followups.apply(
+                    template.id, contact_id=contact_id
+                )
+                planned.extend(changes.ids("activities"))
+                return changes
+
+            self.run_command(
+                ServiceCommand(
+                    f"Plan {template.name}", self.hub, plan, lambda: activities.delete(planned)
+                )
+            )
         elif action == "cadence":
             days, ok = QInputDialog.getInt(
                 self,

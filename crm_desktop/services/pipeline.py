@@ -24,6 +24,7 @@ from crm_desktop.domain.text import display_name, fold, initials
 from crm_desktop.persistence.models import Deal, DealStageHistory, Pipeline, Reason, Stage
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, assign, now, require
+from crm_desktop.services.followups import apply_for_stage
 
 
 def _stage_record(s: Stage) -> StageRecord:
@@ -285,6 +286,7 @@ class PipelineService:
             stamp = now()
             if deal.stage_id != target.id:
                 _move(uow, deal, target, stamp)
+                apply_for_stage(uow, deal, target.id)
                 assign(
                     deal,
                     {

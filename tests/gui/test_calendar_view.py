@@ -48,3 +48,24 @@ def test_stay_in_touch_quick_action_and_undo(app: AppContext, qtbot: Any, monkey
     assert "every 45 days" in window.contact_detail.facts.text()
     window.undo_stack.undo()
     assert app.calendar.cadence(contact) == 0
+
+
+def test_plan_a_follow_up_series_and_undo(app: AppContext, qtbot: Any, monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from crm_desktop.domain.records import ContactDraft
+
+    contact = app.contacts.create(ContactDraft(first_name="Mira", last_name="Kos")).id
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    window.open_contact(contact)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("New lead", True))
+    window.on_contact_action("series", contact)
+    titles = [e.title for e in app.timeline.timeline("contacts", contact)]
+    assert sum("(planned)" in t for t in titles) == 3
+    window.undo_stack.undo()
+    titles = [e.title for e in app.timeline.timeline("contacts", contact)]
+    assert sum("(planned)" in t for t in titles) == 0
+    window.undo_stack.redo()
+    titles = [e.title for e in app.timeline.timeline("contacts", contact)]
+    assert sum("(planned)" in t for t in titles) == 3

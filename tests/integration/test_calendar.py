@@ -139,3 +139,31 @@ def test_birthdays_and_stay_in_touch(app: AppContext) -> None:
     assert len(due) == 2
     with pytest.raises(ValidationError):
         app.calendar.set_cadence(quiet, -1)
+
+
+def test_follow_up_templates_by_hand_and_on_entering_a_stage(app: AppContext) -> None:
+    import datetime as dt2
+
+    from crm_desktop.services.followups import Step
+
+    contact = app.contacts.create(ContactDraft(first_name="Ivo", last_name="Novak")).id
+    default = app.followups.templates()[0]
+    assert default.name == "New lead" and [s.day for s in default.steps] == [0, 3, 7]
+    app.followups.apply(default.id, contact_id=contact, start=dt2.date(2026, 12, 1))
+    planned = app.calendar.occurrences(utc(2026, 12, 1), utc(2026, 12, 10))
+    assert [(o.start.day, o.kind) for o in planned] == [(1, "call"), (4, "email"), (8, "call")]
+
+    app.pipeline.create_pipeline("Sales")
+    stages = {s.name: s.id for s in app.pipeline.pipelines()[0].stages}
+    app.followups.save_template(
+        "Proposal sent", [Step(2, "call", "Ask about the proposal")], stage_id=stages["Proposal"]
+    )
+    deal = app.deals.create_for_contact(contact, "Roof", 10_000_00).id
+    app.pipeline.move(deal, stages["Qualified"])
+    before = len(app.calendar.occurrences(utc(2020, 1, 1), utc(2030, 1, 1)))
+    app.pipeline.move(deal, stages["Proposal"])
+    after = app.calendar.occurrences(utc(2020, 1, 1), utc(2030, 1, 1))
+    assert len(after) == before + 1
+    assert any(o.subject == "Ask about the proposal" for o in after)
+    with pytest.raises(ValidationError):
+        app.followups.save_template("Bad", [Step(-1, "call", "x")])

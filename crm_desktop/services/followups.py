@@ -1,0 +1,164 @@
+"""Follow-up templates: a named series of activities with day offsets ("new lead: call on
+day 0, e-mail on day 3, call on day 7"), applied to a contact or a deal by hand, or by
+itself when a deal enters a chosen stage. Kept as a business setting (shared by the team)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import asdict, dataclass
+
+from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.errors import NotFoundError, ValidationError
+from crm_desktop.persistence.models import Activity, Deal, Setting
+from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services._common import UowFactory, assign, now, require
+from crm_desktop.services.activities import KINDS
+
+SETTING = "followup_templates"
+
+
+@dataclass(frozen=True)
+class Step:
+    day: int
+    kind: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class FollowUpTemplate:
+    id: str
+    name: str
+    steps: tuple[Step, ...]
+    stage_id: str | None = None  # applied by itself when a deal enters this stage
+
+
+DEFAULT = FollowUpTemplate(
+    "new-lead",
+    "New lead",
+    (
+        Step(0, "call", "Introductory call"),
+        Step(3, "email", "Send information"),
+        Step(7, "call", "Follow-up call"),
+    ),
+)
+
+
+def _decode(text: str | None) -> list[FollowUpTemplate]:
+    try:
+        raw = json.loads(text or "null")
+    except ValueError:
+        raw = None
+    if not isinstance(raw, list):
+        return [DEFAULT]
+    return [
+        FollowUpTemplate(
+            t["id"], t["name"], tuple(Step(**s) for s in t["steps"]), t.get("stage_id")
+        )
+        for t in raw
+    ]
+
+
+class FollowUpService:
+    def __init__(self, uow_factory: UowFactory) -> None:
+        self._uow = uow_factory
+
+    def templates(self) -> list[FollowUpTemplate]:
+        with self._uow.read() as uow:
+            row = uow.repository(Setting).get(SETTING)
+            return _decode(row.value if row else None)
+
+    def save_template(
+        self,
+        name: str,
+        steps: list[Step],
+        stage_id: str | None = None,
+        template_id: str | None = None,
+    ) -> str:
+        """Add or replace a template; returns its id."""
+        if not name.strip() or not steps:
+            raise ValidationError("a follow-up template needs a name and at least one step")
+        for step in steps:
+            if step.kind not in KINDS or step.day < 0 or not step.subject.strip():
+                raise ValidationError(
+                    f"step {step.subject!r}: a kind of {', '.join(KINDS)}, "
+                    "a day of 0 or more and a subject"
+                )
+        template = FollowUpTemplate(
+            template_id or str(uuid.uuid4()), name.strip(), tuple(steps), stage_id
+        )
+        others = [t for t in self.templates() if t.id != template.id]
+        text = json.dumps([asdict(t) for t in [*others, template]], ensure_ascii=False)
+        with self._uow() as uow:
+            repo = uow.repository(Setting)
+            row = repo.get(SETTING, include_deleted=True)
+            if row is None:
+                repo.add(Setting(id=SETTING, value=text))
+            else:
+                assign(row, {"value": text, "deleted_at": None})
+            uow.commit()
+        return template.id
+
+    def apply(
+        self,
+        template_id: str,
+        contact_id: str | None = None,
+        deal_id: str | None = None,
+        start: dt.date | None = None,
+    ) -> ChangeSet:
+        """Plan the template's activities for a contact or a deal, counted from `start`
+        (today by default), each at 09:00 UTC of its day."""
+        template = next((t for t in self.templates() if t.id == template_id), None)
+        if template is None:
+            raise NotFoundError(f"no follow-up template with id {template_id}")
+        with self._uow() as uow:
+            _plan(uow, template, contact_id, deal_id, start or now().date())
+            return uow.commit()
+
+
+def _plan(
+    uow: object,
+    template: FollowUpTemplate,
+    contact_id: str | None,
+    deal_id: str | None,
+    start: dt.date,
+) -> None:
+    from crm_desktop.persistence.uow import UnitOfWork
+
+    assert isinstance(uow, UnitOfWork)
+    owner = company = None
+    if deal_id:
+        deal = require(uow.deals, deal_id, "deal")
+        contact_id = contact_id or deal.contact_id
+        owner, company = deal.owner_id, deal.company_id
+    if contact_id:
+        contact = require(uow.contacts, contact_id, "contact")
+        owner = owner or contact.owner_id
+        company = company or contact.company_id
+    if not (contact_id or deal_id):
+        raise ValidationError("apply a follow-up template to a contact or a deal")
+    for step in template.steps:
+        when = dt.datetime.combine(start + dt.timedelta(days=step.day), dt.time(9), tzinfo=dt.UTC)
+        uow.session.add(
+            Activity(
+                kind=step.kind,
+                subject=step.subject,
+                starts_at=when,
+                ends_at=when + dt.timedelta(minutes=30),
+                owner_id=owner,
+                contact_id=contact_id,
+                company_id=company,
+                deal_id=deal_id,
+                reminder_minutes=15,
+                notes=f"From the follow-up template {template.name}",
+            )
+        )
+
+
+def apply_for_stage(uow: UnitOfWork, deal: Deal, stage_id: str) -> None:
+    """Called when a deal enters a stage: plan every template bound to that stage."""
+    row = uow.repository(Setting).get(SETTING)
+    for template in _decode(row.value if row else None):
+        if template.stage_id == stage_id:
+            _plan(uow, template, deal.contact_id, deal.id, now().date())
