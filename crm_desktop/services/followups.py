@@ -5,16 +5,17 @@ itself when a deal enters a chosen stage. Kept as a business setting (shared by 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import NotFoundError, ValidationError
-from crm_desktop.persistence.models import Activity, Deal, Setting
+from crm_desktop.persistence.models import Activity, Deal
 from crm_desktop.persistence.uow import UnitOfWork
-from crm_desktop.services._common import UowFactory, assign, now, require
+from crm_desktop.services._common import UowFactory, now, require
 from crm_desktop.services.activities import KINDS
+from crm_desktop.services.settings import read_setting, write_setting
 
 SETTING = "followup_templates"
 
@@ -45,11 +46,7 @@ DEFAULT = FollowUpTemplate(
 )
 
 
-def _decode(text: str | None) -> list[FollowUpTemplate]:
-    try:
-        raw = json.loads(text or "null")
-    except ValueError:
-        raw = None
+def _decode(raw: Any) -> list[FollowUpTemplate]:
     if not isinstance(raw, list):
         return [DEFAULT]
     return [
@@ -66,8 +63,7 @@ class FollowUpService:
 
     def templates(self) -> list[FollowUpTemplate]:
         with self._uow.read() as uow:
-            row = uow.repository(Setting).get(SETTING)
-            return _decode(row.value if row else None)
+            return _decode(read_setting(uow, SETTING))
 
     def save_template(
         self,
@@ -89,14 +85,8 @@ class FollowUpService:
             template_id or str(uuid.uuid4()), name.strip(), tuple(steps), stage_id
         )
         others = [t for t in self.templates() if t.id != template.id]
-        text = json.dumps([asdict(t) for t in [*others, template]], ensure_ascii=False)
         with self._uow() as uow:
-            repo = uow.repository(Setting)
-            row = repo.get(SETTING, include_deleted=True)
-            if row is None:
-                repo.add(Setting(id=SETTING, value=text))
-            else:
-                assign(row, {"value": text, "deleted_at": None})
+            write_setting(uow, SETTING, [asdict(t) for t in [*others, template]])
             uow.commit()
         return template.id
 
@@ -158,7 +148,6 @@ def _plan(
 
 def apply_for_stage(uow: UnitOfWork, deal: Deal, stage_id: str) -> None:
     """Called when a deal enters a stage: plan every template bound to that stage."""
-    row = uow.repository(Setting).get(SETTING)
-    for template in _decode(row.value if row else None):
+    for template in _decode(read_setting(uow, SETTING)):
         if template.stage_id == stage_id:
             _plan(uow, template, deal.contact_id, deal.id, now().date())

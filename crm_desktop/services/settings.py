@@ -6,9 +6,32 @@ import json
 from typing import Any
 
 from crm_desktop.persistence.models import Setting
+from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, assign
 
 DEFAULTS: dict[str, Any] = {"business_name": "", "currency": "EUR"}
+
+
+def read_setting(uow: UnitOfWork, key: str, default: Any = None) -> Any:
+    """A business setting's value (JSON-decoded) in an open unit of work."""
+    row = uow.repository(Setting).get(key)
+    if row is None:
+        return default
+    try:
+        return json.loads(row.value)
+    except ValueError:
+        return default
+
+
+def write_setting(uow: UnitOfWork, key: str, value: Any) -> None:
+    """Store a business setting (JSON) in an open unit of work, bringing a deleted one back."""
+    repo = uow.repository(Setting)
+    row = repo.get(key, include_deleted=True)
+    text = json.dumps(value, ensure_ascii=False)
+    if row is None:
+        repo.add(Setting(id=key, value=text))
+    else:
+        assign(row, {"value": text, "deleted_at": None})
 
 
 class SettingsService:
@@ -17,18 +40,11 @@ class SettingsService:
 
     def get(self, key: str) -> Any:
         with self._uow.read() as uow:
-            row = uow.repository(Setting).get(key)
-            return json.loads(row.value) if row else DEFAULTS.get(key)
+            return read_setting(uow, key, DEFAULTS.get(key))
 
     def set(self, key: str, value: Any) -> None:
         with self._uow() as uow:
-            repo = uow.repository(Setting)
-            row = repo.get(key, include_deleted=True)
-            text = json.dumps(value, ensure_ascii=False)
-            if row is None:
-                repo.add(Setting(id=key, value=text))
-            else:
-                assign(row, {"value": text, "deleted_at": None})
+            write_setting(uow, key, value)
             uow.commit()
 
     def is_first_run(self) -> bool:
