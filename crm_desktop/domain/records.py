@@ -288,3 +288,37 @@ class Saved:
 
     id: str
     changes: ChangeSet
+
+
+# ---- activities ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityDraft:
+    """What the activity editor edits: a call, meeting, task, e-mail or note, once or
+    recurring (an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO), linked to records."""
+
+    kind: str
+    subject: str
+    start: dt.datetime  # aware; for a recurring activity the occurrence being edited
+    minutes: int = 30
+    all_day: bool = False
+    timezone: str = ""  # IANA name the rule repeats in ("" = UTC)
+    rrule: str = ""
+    notes: str = ""
+    reminder_minutes: int | None = 15
+    owner_id: str | None = None
+    contact_id: str | None = None
+    company_id: str | None = None
+    deal_id: str | None = None
+    done: bool = False
+    outcome: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    id: str
+    draft: ActivityDraft  # start is the series' first occurrence
+    contact_name: str = ""
+    series_id: str | None = None  # set on a moved or changed occurrence of a series
+    done_at: dt.datetime | None = None

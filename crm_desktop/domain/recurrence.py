@@ -71,3 +71,62 @@ class IcsEvent:
     @property
     def all_day(self) -> bool:
         return not isinstance(self.start, dt.datetime)
+
+
+def rule_parts(rrule: str) -> dict[str, str]:
+    """FREQ=WEEKLY;BYDAY=MO -> {"FREQ": "WEEKLY", "BYDAY": "MO"} (keys upper-case)."""
+    parts: dict[str, str] = {}
+    for piece in rrule.removeprefix("RRULE:").split(";"):
+        if "=" in piece:
+            key, value = piece.split("=", 1)
+            parts[key.strip().upper()] = value.strip()
+    return parts
+
+
+def join_rule(parts: dict[str, str]) -> str:
+    order = ["FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "COUNT", "UNTIL"]
+    keys = sorted(parts, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return ";".join(f"{k}={parts[k]}" for k in keys)
+
+
+def split_rule(
+    start: dt.datetime, rrule: str, at: dt.datetime, timezone: str = ""
+) -> tuple[str, str]:
+    """Cut a series at the occurrence `at`: the rule of the part before it (ending just
+    before `at`) and the rule of the part from `at` on (a COUNT is shared out)."""
+    before, after = rule_parts(rrule), rule_parts(rrule)
+    if "COUNT" in before:
+        done = len(occurrences(start, rrule, (), start, at, timezone))
+        total = int(before["COUNT"])
+        before["COUNT"] = str(max(done, 1))
+        after["COUNT"] = str(max(total - done, 1))
+    else:
+        before.pop("COUNT", None)
+        before["UNTIL"] = (at.astimezone(dt.UTC) - dt.timedelta(seconds=1)).strftime(
+            "%Y%m%dT%H%M%SZ"
+        )
+    return join_rule(before), join_rule(after)
+
+
+_DAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday"}
+_DAYS |= {"FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
+_UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+
+
+def describe(rrule: str) -> str:
+    """A rule in words: "every 2 weeks on Monday, Thursday, 10 times"."""
+    if not rrule:
+        return "once"
+    parts = rule_parts(rrule)
+    unit = _UNITS.get(parts.get("FREQ", ""), "time")
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    text = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
+    if "BYDAY" in parts:
+        names = [_DAYS.get(d[-2:], d) for d in parts["BYDAY"].split(",")]
+        text += " on " + ", ".join(names)
+    if "COUNT" in parts:
+        text += f", {parts['COUNT']} times"
+    if "UNTIL" in parts:
+        raw = parts["UNTIL"]
+        text += f", until {raw[0:4]}-{raw[4:6]}-{raw[6:8]}"
+    return text

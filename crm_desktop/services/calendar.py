@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError, ValidationError
-from crm_desktop.domain.records import Saved
-from crm_desktop.domain.recurrence import IcsEvent, occurrences, zone
+from crm_desktop.domain.records import ActivityDraft, ActivityRecord, Saved
+from crm_desktop.domain.recurrence import IcsEvent, occurrences, split_rule, zone
 from crm_desktop.domain.text import display_name
 from crm_desktop.exchange import ics
 from crm_desktop.persistence.models import Activity
+from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
 from crm_desktop.services.activities import KINDS
 
@@ -46,6 +47,49 @@ class KeepInTouch:
     contact_id: str
     name: str
     reason: str
+
+
+@dataclass(frozen=True)
+class CalendarEdit:
+    """What an edit of the calendar did, so it can be undone exactly: the rows it created
+    and the fields of the rows it changed as they were before."""
+
+    changes: ChangeSet
+    activity_id: str  # the activity that now holds the edited occurrence
+    created: tuple[str, ...] = ()
+    before: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
+
+
+SCOPES = ("one", "following", "all")
+_FIELDS = (
+    "kind", "subject", "notes", "starts_at", "ends_at", "all_day", "timezone", "done",
+    "done_at", "outcome", "rrule", "exdates", "reminder_minutes", "owner_id", "contact_id",
+    "company_id", "deal_id", "deleted_at", "series_id",
+)  # fmt: skip
+
+
+def _snapshot(activity: Activity) -> tuple[str, tuple[tuple[str, object], ...]]:
+    return activity.id, tuple((f, getattr(activity, f)) for f in _FIELDS)
+
+
+def _dump(dates: Iterable[dt.datetime]) -> str:
+    return json.dumps(sorted({d.astimezone(dt.UTC).isoformat() for d in dates}))
+
+
+def _add_exdate(activity: Activity, occurrence: dt.datetime) -> None:
+    dates = {d.astimezone(dt.UTC).isoformat() for d in _exdates(activity)}
+    dates.add(occurrence.astimezone(dt.UTC).isoformat())
+    activity.exdates = json.dumps(sorted(dates))
+
+
+def _shift_wall(
+    first: dt.datetime, old: dt.datetime, new: dt.datetime, tz: dt.tzinfo
+) -> dt.datetime:
+    """Move a series' first start by the wall-clock difference between an occurrence and
+    its new time, so 10:00 -> 11:00 stays 11:00 on both sides of a DST change."""
+    delta = new.astimezone(tz).replace(tzinfo=None) - old.astimezone(tz).replace(tzinfo=None)
+    wall = first.astimezone(tz).replace(tzinfo=None) + delta
+    return wall.replace(tzinfo=tz).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -138,6 +182,195 @@ class CalendarService:
                         )
                     )
         return sorted(found, key=lambda o: (o.start, o.subject))
+
+    # ---- one activity: read, save, edit an occurrence, done with an outcome ---------------
+
+    def get(self, activity_id: str) -> ActivityRecord:
+        with self._uow.read() as uow:
+            a = require(uow.activities, activity_id, "activity", include_deleted=True)
+            start = a.starts_at or a.created_at
+            minutes = int((a.ends_at - start).total_seconds() // 60) if a.ends_at else 30
+            name = ""
+            if a.contact_id:
+                contact = uow.contacts.get(a.contact_id, include_deleted=True)
+                if contact is not None:
+                    name = display_name(contact.first_name, contact.last_name)
+            draft = ActivityDraft(
+                kind=a.kind,
+                subject=a.subject,
+                start=start,
+                minutes=max(minutes, 0),
+                all_day=a.all_day,
+                timezone=a.timezone,
+                rrule=a.rrule,
+                notes=a.notes,
+                reminder_minutes=a.reminder_minutes,
+                owner_id=a.owner_id,
+                contact_id=a.contact_id,
+                company_id=a.company_id,
+                deal_id=a.deal_id,
+                done=a.done,
+                outcome=a.outcome,
+            )
+            return ActivityRecord(a.id, draft, name, a.series_id, a.done_at)
+
+    def _values(self, uow: UnitOfWork, draft: ActivityDraft) -> dict[str, object]:
+        if draft.kind not in KINDS:
+            raise ValidationError(f"unknown activity kind {draft.kind!r}")
+        if not draft.subject.strip():
+            raise ValidationError("an activity needs a subject")
+        if draft.minutes < 0:
+            raise ValidationError("an activity cannot end before it starts")
+        start = draft.start
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=zone(draft.timezone))
+        rrule = draft.rrule.removeprefix("RRULE:")
+        if rrule:  # refuse a bad rule now rather than when the calendar is drawn
+            occurrences(start, rrule, (), start, start + dt.timedelta(days=1), draft.timezone)
+        company_id = draft.company_id
+        if draft.contact_id and not company_id:
+            company_id = require(uow.contacts, draft.contact_id, "contact").company_id
+        return {
+            "kind": draft.kind,
+            "subject": draft.subject.strip(),
+            "notes": draft.notes,
+            "starts_at": start.astimezone(dt.UTC),
+            "ends_at": (start + dt.timedelta(minutes=draft.minutes)).astimezone(dt.UTC),
+            "all_day": draft.all_day,
+            "timezone": draft.timezone,
+            "rrule": rrule,
+            "reminder_minutes": draft.reminder_minutes,
+            "owner_id": draft.owner_id,
+            "contact_id": draft.contact_id,
+            "company_id": company_id,
+            "deal_id": draft.deal_id,
+            "done": draft.done,
+            "outcome": draft.outcome,
+        }
+
+    def create(self, draft: ActivityDraft) -> CalendarEdit:
+        """A new activity, once or recurring."""
+        with self._uow() as uow:
+            values = self._values(uow, draft)
+            if draft.done:
+                values["done_at"] = now()
+            activity = uow.activities.add(Activity(**values))
+            uow.session.flush()
+            return CalendarEdit(uow.commit(), activity.id, created=(activity.id,))
+
+    def edit(
+        self,
+        activity_id: str,
+        occurrence: dt.datetime | None,
+        draft: ActivityDraft,
+        scope: str = "one",
+    ) -> CalendarEdit:
+        """Change an activity. For a recurring one, `occurrence` is the start of the
+        occurrence edited and `scope` says what changes: "one" (that occurrence becomes an
+        activity of its own, an exception of the series), "following" (the series is cut
+        there and goes on as a new series with the changes) or "all" (the whole series; a
+        new time moves every occurrence by the same wall-clock difference)."""
+        if scope not in SCOPES:
+            raise ValidationError(f"scope must be one of {', '.join(SCOPES)}")
+        with self._uow() as uow:
+            a = require(uow.activities, activity_id, "activity")
+            values = self._values(uow, draft)
+            before = [_snapshot(a)]
+            created: list[str] = []
+            target = a
+            first = a.starts_at
+            if not a.rrule or occurrence is None or first is None:
+                self._assign(a, values)
+            elif scope == "all" or (scope == "following" and occurrence <= first):
+                tz = zone(a.timezone)
+                start, end = values["starts_at"], values["ends_at"]
+                assert isinstance(start, dt.datetime) and isinstance(end, dt.datetime)
+                if values["rrule"] == a.rrule:  # same rule: every occurrence moves alike
+                    shifted = _shift_wall(first, occurrence, start, tz)
+                    values["starts_at"], values["ends_at"] = shifted, shifted + (end - start)
+                    values["exdates"] = _dump(
+                        _shift_wall(d, occurrence, start, tz) for d in _exdates(a)
+                    )
+                self._assign(a, values)
+            elif scope == "one":
+                _add_exdate(a, occurrence)
+                values["rrule"] = ""
+                target = uow.activities.add(Activity(**values, series_id=a.id))
+            else:  # following
+                old_rule, new_rule = split_rule(first, a.rrule, occurrence, a.timezone)
+                tz = zone(a.timezone)
+                start = values["starts_at"]
+                assert isinstance(start, dt.datetime)
+                keep = [d for d in _exdates(a) if d < occurrence]
+                move = [d for d in _exdates(a) if d >= occurrence]
+                if values["rrule"] == a.rrule:
+                    values["rrule"] = new_rule
+                a.rrule = old_rule
+                a.exdates = _dump(keep)
+                values["exdates"] = _dump(_shift_wall(d, occurrence, start, tz) for d in move)
+                target = uow.activities.add(Activity(**values, series_id=a.id))
+            if values.get("done") and target.done_at is None:
+                target.done_at = now()
+            if not values.get("done") and target.done_at is not None:
+                target.done_at = None
+            uow.session.flush()
+            if target is not a:
+                created.append(target.id)
+            return CalendarEdit(uow.commit(), target.id, tuple(created), tuple(before))
+
+    @staticmethod
+    def _assign(activity: Activity, values: dict[str, object]) -> None:
+        for key, value in values.items():
+            if getattr(activity, key) != value:
+                setattr(activity, key, value)
+
+    def reschedule(
+        self,
+        activity_id: str,
+        occurrence: dt.datetime,
+        start: dt.datetime,
+        end: dt.datetime,
+        scope: str = "one",
+    ) -> CalendarEdit:
+        """Move (and resize) an occurrence, as dragging it in the calendar does."""
+        record = self.get(activity_id)
+        minutes = max(int((end - start).total_seconds() // 60), 0)
+        draft = replace(record.draft, start=start, minutes=minutes)
+        return self.edit(activity_id, occurrence, draft, scope)
+
+    def complete(
+        self, activity_id: str, occurrence: dt.datetime | None = None, outcome: str = ""
+    ) -> CalendarEdit:
+        """Mark an activity (or one occurrence of a series) done with an outcome, which
+        then shows on the timelines of its contact, company and deal."""
+        record = self.get(activity_id)
+        start = occurrence or record.draft.start
+        draft = replace(record.draft, start=start, done=True, outcome=outcome.strip())
+        return self.edit(activity_id, occurrence, draft, "one")
+
+    def revert(self, edit: CalendarEdit) -> ChangeSet:
+        """Undo an edit: rows it created go to the Trash, changed rows get their fields back."""
+        stamp = now()
+        with self._uow() as uow:
+            for row_id in edit.created:
+                a = require(uow.activities, row_id, "activity", include_deleted=True)
+                if a.deleted_at is None:
+                    a.deleted_at = stamp
+            for row_id, fields in edit.before:
+                a = require(uow.activities, row_id, "activity", include_deleted=True)
+                self._assign(a, dict(fields))
+            return uow.commit()
+
+    def delete(self, activity_id: str, occurrence: dt.datetime | None = None) -> CalendarEdit:
+        """Delete an activity (to the Trash), or only one occurrence of a series."""
+        with self._uow() as uow:
+            a = require(uow.activities, activity_id, "activity")
+            before = (_snapshot(a),)
+            if a.rrule and occurrence is not None:
+                _add_exdate(a, occurrence)
+            else:
+                a.deleted_at = now()
+            return CalendarEdit(uow.commit(), a.id, (), before)
 
     def skip(self, activity_id: str, occurrence: dt.datetime) -> ChangeSet:
         """Leave out one occurrence of a recurring activity (an EXDATE)."""
