@@ -30,6 +30,7 @@ from crm_desktop.persistence.models import (
     Entity,
     utcnow,
 )
+from crm_desktop.persistence.reporting import ReportingQueries
 from crm_desktop.persistence.repositories import (
     ActivityRepository,
     CompanyRepository,
@@ -146,6 +147,7 @@ class UnitOfWork:
         self.deals = DealRepository(self.session)
         self.activities = ActivityRepository(self.session)
         self.timeline = TimelineRepository(self.session)
+        self.reporting = ReportingQueries(self.session)
         self.search = SearchIndex(self.session) if is_sqlite(self._engine) else None
         self._fresh = FreshRows() if self.search is not None else None
         return self

@@ -1,0 +1,833 @@
+"""Report records: what each report service returns, and how it reads as a document.
+
+Every report is a frozen record of raw figures (money in cents, rates as fractions, None
+where a rate has no denominator) with a `section()` that lays it out as the shared
+`reportdoc.Section`, so the window, the Excel file and the PDF show the same numbers.
+The small maths the reports share (rates, forecast accuracy, RFM scores) lives here too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.reportdoc import Cell, Chart, Column, Section, Table
+
+# A forecast's best case counts deals at least this likely in full (the rest weighted).
+BEST_CASE_PROBABILITY = 50
+# An open deal slips when its expected close was pushed later at least this many times.
+SLIP_PUSHES = 2
+# A customer is lapsed when their last purchase is older than this.
+LAPSED_DAYS = 180
+RFM_CLASSES = ("Champions", "Loyal", "New", "At risk", "Lapsed", "Needs attention")
+
+
+# ---- periods and filters -------------------------------------------------------------------
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """ "2026-11" -> (2026, 11); anything else is a ValidationError."""
+    parts = text.strip().split("-")
+    if len(parts) == 2 and len(parts[0]) == 4 and parts[0].isdigit() and parts[1].isdigit():
+        year, month = int(parts[0]), int(parts[1])
+        if 1 <= month <= 12 and year >= 1900:
+            return year, month
+    raise ValidationError(f"a month is written YYYY-MM (e.g. 2026-11), not {text!r}")
+
+
+def month_key(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a month."""
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after (or before) `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_label(key: str) -> str:
+    year, month = parse_month(key)
+    return f"{calendar.month_name[month]} {year}"
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """A report's scope: the days from `start` to `end` (both included), and optionally
+    one owner's records and one pipeline's deals."""
+
+    start: dt.date
+    end: dt.date
+    owner_id: str | None = None
+    pipeline_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValidationError(f"the report ends ({self.end}) before it starts ({self.start})")
+
+    @classmethod
+    def month(
+        cls, text: str, owner_id: str | None = None, pipeline_id: str | None = None
+    ) -> ReportFilter:
+        start, end = month_bounds(*parse_month(text))
+        return cls(start, end, owner_id, pipeline_id)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        """The first moment of the range (UTC)."""
+        return dt.datetime.combine(self.start, dt.time(), tzinfo=dt.UTC)
+
+    @property
+    def end_before(self) -> dt.datetime:
+        """The first moment after the range (UTC): ranges are half-open in SQL."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+    def months(self) -> list[str]:
+        """The "YYYY-MM" keys of every month the range touches, in order."""
+        keys, day = [], self.start.replace(day=1)
+        while day <= self.end:
+            keys.append(month_key(day))
+            day = add_months(day, 1)
+        return keys
+
+
+# ---- shared maths ---------------------------------------------------------------------------
+
+
+def rate(part: float, whole: float) -> float | None:
+    """part / whole, or None when there is nothing to divide by."""
+    return None if not whole else part / whole
+
+
+def forecast_accuracy(forecast: int, actual: int) -> float | None:
+    """1 - |forecast - actual| / actual, not below 0; None when both are 0, 0 when only
+    the actual is."""
+    if actual == 0:
+        return None if forecast == 0 else 0.0
+    return max(0.0, 1 - abs(forecast - actual) / actual)
+
+
+def forecast_bias(forecast: int, actual: int) -> float | None:
+    """(forecast - actual) / actual: above 0 the forecast was too optimistic."""
+    return rate(forecast - actual, actual)
+
+
+def quintile_scores(values: Sequence[float]) -> list[int]:
+    """A score 1..5 per value by where it falls among all of them (5: the top fifth).
+    Equal values get the same score."""
+    ordered = sorted(values)
+    n = len(ordered)
+    return [min(5, 1 + 5 * bisect.bisect_left(ordered, v) // n) for v in values] if n else []
+
+
+def rfm_class(recency: int, frequency: int, monetary: int) -> str:
+    """A named class from recency, frequency and monetary scores (5 best)."""
+    if recency >= 4 and frequency >= 4 and monetary >= 3:
+        return "Champions"
+    if recency >= 4 and frequency <= 2:
+        return "New"
+    if recency >= 3 and frequency >= 3:
+        return "Loyal"
+    if recency <= 2 and frequency >= 3:
+        return "At risk"
+    if recency == 1:
+        return "Lapsed"
+    return "Needs attention"
+
+
+# ---- pipeline ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineLine:
+    label: str
+    count: int
+    value_cents: int
+    weighted_cents: int
+    average_age_days: float | None  # days since the deals were created
+    rotting: int
+
+    def row(self) -> tuple[Cell, ...]:
+        return (
+            self.label,
+            self.count,
+            self.value_cents,
+            self.weighted_cents,
+            self.average_age_days,
+            self.rotting,
+        )
+
+
+_PIPELINE_COLUMNS = (
+    Column("Deals", "int"),
+    Column("Value", "money"),
+    Column("Weighted", "money"),
+    Column("Average age", "days"),
+    Column("Rotting", "int"),
+)
+
+
+@dataclass(frozen=True)
+class PipelineReport:
+    """The open deals now, by stage and by owner."""
+
+    by_stage: tuple[PipelineLine, ...]
+    by_owner: tuple[PipelineLine, ...]
+    total: PipelineLine
+
+    def section(self) -> Section:
+        def table(title: str, first: str, lines: tuple[PipelineLine, ...]) -> Table:
+            return Table(
+                title,
+                (Column(first), *_PIPELINE_COLUMNS),
+                tuple(line.row() for line in lines),
+                Chart("bar", 0, (2, 3), "Value and weighted value"),
+                self.total.row(),
+            )
+
+        return Section(
+            "Pipeline",
+            (table("By stage", "Stage", self.by_stage), table("By owner", "Owner", self.by_owner)),
+            "Open deals today; weighted by each deal's probability.",
+        )
+
+
+# ---- forecast ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForecastBucket:
+    label: str
+    month: str | None  # "YYYY-MM"; None for the overdue, later and no-date buckets
+    count: int
+    unweighted_cents: int
+    weighted_cents: int
+    best_case_cents: int  # won this month + likely deals in full + the rest weighted
+    won_cents: int  # already won in the month
+
+
+@dataclass(frozen=True)
+class ForecastReport:
+    buckets: tuple[ForecastBucket, ...]
+
+    def bucket(self, label: str) -> ForecastBucket:
+        return next(b for b in self.buckets if label in (b.label, b.month))
+
+    def section(self) -> Section:
+        rows = tuple(
+            (
+                b.label,
+                b.count,
+                b.won_cents,
+                b.weighted_cents,
+                b.best_case_cents,
+                b.unweighted_cents,
+            )
+            for b in self.buckets
+        )
+        return Section(
+            "Forecast",
+            (
+                Table(
+                    "By expected close",
+                    (
+                        Column("Month"),
+                        Column("Open deals", "int"),
+                        Column("Won", "money"),
+                        Column("Weighted", "money"),
+                        Column("Best case", "money"),
+                        Column("Unweighted", "money"),
+                    ),
+                    rows,
+                    Chart("bar", 0, (3, 4, 5), "Forecast"),
+                    note=f"Best case: won so far, deals of {BEST_CASE_PROBABILITY} % or more "
+                    "in full, the rest weighted.",
+                ),
+            ),
+        )
+
+
+# ---- won and lost -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthOutcome:
+    month: str  # "YYYY-MM", or "Total"
+    won_count: int
+    won_cents: int
+    lost_count: int
+    lost_cents: int
+    average_cycle_days: float | None  # created -> won
+
+    @property
+    def win_rate(self) -> float | None:
+        """Won / closed, by count."""
+        return rate(self.won_count, self.won_count + self.lost_count)
+
+    @property
+    def win_rate_value(self) -> float | None:
+        return rate(self.won_cents, self.won_cents + self.lost_cents)
+
+    def row(self) -> tuple[Cell, ...]:
+        return (
+            month_label(self.month) if self.month[:4].isdigit() else self.month,
+            self.won_count,
+            self.won_cents,
+            self.lost_count,
+            self.lost_cents,
+            self.win_rate,
+            self.win_rate_value,
+            self.average_cycle_days,
+        )
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    kind: str  # won | lost
+    label: str
+    count: int
+    value_cents: int
+
+
+@dataclass(frozen=True)
+class WonLostReport:
+    months: tuple[MonthOutcome, ...]
+    total: MonthOutcome
+    reasons: tuple[ReasonCount, ...]
+
+    def month(self, key: str) -> MonthOutcome:
+        return next(m for m in self.months if m.month == key)
+
+    def section(self) -> Section:
+        outcomes = Table(
+            "By month",
+            (
+                Column("Month"),
+                Column("Won", "int"),
+                Column("Won value", "money"),
+                Column("Lost", "int"),
+                Column("Lost value", "money"),
+                Column("Win rate", "percent"),
+                Column("Win rate by value", "percent"),
+                Column("Sales cycle", "days"),
+            ),
+            tuple(m.row() for m in self.months),
+            Chart("stacked_bar", 0, (2, 4), "Won and lost value"),
+            self.total.row(),
+            "Sales cycle: average days from a won deal's creation to its close.",
+        )
+        reasons = Table(
+            "Reasons",
+            (Column("Outcome"), Column("Reason"), Column("Deals", "int"), Column("Value", "money")),
+            tuple((r.kind, r.label, r.count, r.value_cents) for r in self.reasons),
+        )
+        return Section("Won and lost", (outcomes, reasons))
+
+
+# ---- forecast accuracy --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccuracyLine:
+    label: str
+    forecast_cents: int  # weighted value the snapshot expected to close in the month
+    actual_cents: int  # value won in the month
+
+    @property
+    def accuracy(self) -> float | None:
+        return forecast_accuracy(self.forecast_cents, self.actual_cents)
+
+    @property
+    def bias(self) -> float | None:
+        return forecast_bias(self.forecast_cents, self.actual_cents)
+
+    def row(self) -> tuple[Cell, ...]:
+        return (self.label, self.forecast_cents, self.actual_cents, self.accuracy, self.bias)
+
+
+@dataclass(frozen=True)
+class StageSuggestion:
+    stage: str
+    probability: int  # the stage's default now
+    closed: int  # deals that entered the stage and have closed since
+    won: int
+
+    @property
+    def win_rate(self) -> float | None:
+        return rate(self.won, self.closed)
+
+    @property
+    def suggested(self) -> int | None:
+        """The stage probability the deals' real outcomes suggest (None: no closed deals)."""
+        win = self.win_rate
+        return None if win is None else round(win * 100)
+
+
+@dataclass(frozen=True)
+class AccuracyReport:
+    by_month: tuple[AccuracyLine, ...]
+    by_owner: tuple[AccuracyLine, ...]
+    by_stage: tuple[AccuracyLine, ...]
+    suggestions: tuple[StageSuggestion, ...]
+
+    def section(self) -> Section:
+        columns = (
+            Column("Forecast", "money"),
+            Column("Actual", "money"),
+            Column("Accuracy", "percent"),
+            Column("Bias", "percent"),
+        )
+
+        def table(title: str, first: str, lines: tuple[AccuracyLine, ...], note: str) -> Table:
+            return Table(title, (Column(first), *columns), tuple(x.row() for x in lines), note=note)
+
+        suggestions = Table(
+            "Stage probabilities from real win rates",
+            (
+                Column("Stage"),
+                Column("Probability now", "int"),
+                Column("Closed since", "int"),
+                Column("Won", "int"),
+                Column("Win rate", "percent"),
+                Column("Suggested", "int"),
+            ),
+            tuple(
+                (s.stage, s.probability, s.closed, s.won, s.win_rate, s.suggested)
+                for s in self.suggestions
+            ),
+        )
+        return Section(
+            "Forecast accuracy",
+            (
+                table(
+                    "By month",
+                    "Month",
+                    self.by_month,
+                    "Forecast: the weighted value the month's first snapshot expected to "
+                    "close in it. Bias above 0: too optimistic.",
+                ),
+                table("By owner", "Owner", self.by_owner, ""),
+                table(
+                    "By stage at the snapshot",
+                    "Stage",
+                    self.by_stage,
+                    "Actual: what the deals of that stage won in the month.",
+                ),
+                suggestions,
+            ),
+        )
+
+
+# ---- stage flow -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageFlow:
+    stage: str
+    entered: int  # deals that entered the stage in the period
+    reached_next: int  # ... and later reached a further stage (or won)
+    won: int  # ... and are won now
+    average_days: float | None  # time in the stage, of stays that have ended
+
+    @property
+    def next_rate(self) -> float | None:
+        return rate(self.reached_next, self.entered)
+
+    @property
+    def won_rate(self) -> float | None:
+        return rate(self.won, self.entered)
+
+
+@dataclass(frozen=True)
+class SlippingDeal:
+    deal_id: str
+    title: str
+    owner: str
+    value_cents: int
+    first_close: dt.date | None
+    expected_close: dt.date | None
+    pushes: int  # times the expected close moved later
+
+
+@dataclass(frozen=True)
+class StageFlowReport:
+    stages: tuple[StageFlow, ...]
+    slipping: tuple[SlippingDeal, ...]
+
+    def section(self) -> Section:
+        flow = Table(
+            "Conversion and time in stage",
+            (
+                Column("Stage"),
+                Column("Entered", "int"),
+                Column("Reached next", "int"),
+                Column("To next", "percent"),
+                Column("Won", "int"),
+                Column("To won", "percent"),
+                Column("Average time in stage", "days"),
+            ),
+            tuple(
+                (s.stage, s.entered, s.reached_next, s.next_rate, s.won, s.won_rate, s.average_days)
+                for s in self.stages
+            ),
+            Chart("bar", 0, (1, 2, 4), "Deals through the stages"),
+        )
+        slipping = Table(
+            "Slipping deals",
+            (
+                Column("Deal"),
+                Column("Owner"),
+                Column("Value", "money"),
+                Column("First expected close", "date"),
+                Column("Expected close", "date"),
+                Column("Pushed later", "int"),
+            ),
+            tuple(
+                (d.title, d.owner, d.value_cents, d.first_close, d.expected_close, d.pushes)
+                for d in self.slipping
+            ),
+            note=f"Open deals whose expected close was pushed later {SLIP_PUSHES} times or more.",
+        )
+        return Section("Stages", (flow, slipping))
+
+
+# ---- activities -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    owner: str
+    kind: str
+    done: int
+    planned: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class ActivityReport:
+    lines: tuple[ActivityLine, ...]
+    won_deals: int  # deals won in the period
+    won_deal_activities: int  # done activities on those deals (any time)
+
+    @property
+    def done(self) -> int:
+        return sum(x.done for x in self.lines)
+
+    @property
+    def planned(self) -> int:
+        return sum(x.planned for x in self.lines)
+
+    @property
+    def overdue(self) -> int:
+        return sum(x.overdue for x in self.lines)
+
+    @property
+    def per_won_deal(self) -> float | None:
+        return rate(self.won_deal_activities, self.won_deals)
+
+    def section(self) -> Section:
+        table = Table(
+            "By owner and type",
+            (
+                Column("Owner"),
+                Column("Type"),
+                Column("Done", "int"),
+                Column("Planned", "int"),
+                Column("Overdue", "int"),
+            ),
+            tuple((x.owner, x.kind, x.done, x.planned, x.overdue) for x in self.lines),
+            total_row=("Total", "", self.done, self.planned, self.overdue),
+            note="Done in the period; planned and overdue: not done, due in the period.",
+        )
+        per_deal = Table(
+            "Activities per won deal",
+            (
+                Column("Deals won", "int"),
+                Column("Their done activities", "int"),
+                Column("Per won deal", "number"),
+            ),
+            ((self.won_deals, self.won_deal_activities, self.per_won_deal),),
+        )
+        return Section("Activities", (table, per_deal))
+
+
+# ---- sales -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SalesLine:
+    label: str
+    deals: int
+    deal_cents: int
+    orders: int
+    order_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.deal_cents + self.order_cents
+
+    def row(self) -> tuple[Cell, ...]:
+        return (
+            self.label,
+            self.deals,
+            self.deal_cents,
+            self.orders,
+            self.order_cents,
+            self.total_cents,
+        )
+
+
+@dataclass(frozen=True)
+class CampaignReturn:
+    name: str
+    channel: str
+    started_on: dt.date | None
+    cost_cents: int
+    period_cents: int  # sales attributed to it in the period
+    to_date_cents: int  # ... from its start to the period's end
+
+    @property
+    def roi(self) -> float | None:
+        """(sales to date - cost) / cost."""
+        return rate(self.to_date_cents - self.cost_cents, self.cost_cents)
+
+    def row(self) -> tuple[Cell, ...]:
+        return (
+            self.name,
+            self.channel,
+            self.started_on,
+            self.cost_cents,
+            self.period_cents,
+            self.to_date_cents,
+            self.roi,
+        )
+
+
+@dataclass(frozen=True)
+class SalesReport:
+    """Sales are the value of deals won plus orders placed."""
+
+    by_month: tuple[SalesLine, ...]
+    by_source: tuple[SalesLine, ...]
+    by_campaign: tuple[CampaignReturn, ...]
+    by_channel: tuple[CampaignReturn, ...]  # one line per channel, `name` is the channel
+    total: SalesLine
+
+    def section(self) -> Section:
+        columns = (
+            Column("Deals won", "int"),
+            Column("Deal value", "money"),
+            Column("Orders", "int"),
+            Column("Order value", "money"),
+            Column("Sales", "money"),
+        )
+        campaign_columns = (
+            Column("Campaign"),
+            Column("Channel"),
+            Column("Started", "date"),
+            Column("Cost", "money"),
+            Column("Sales in period", "money"),
+            Column("Sales to date", "money"),
+            Column("ROI", "percent"),
+        )
+        return Section(
+            "Sales",
+            (
+                Table(
+                    "By month",
+                    (Column("Month"), *columns),
+                    tuple(x.row() for x in self.by_month),
+                    Chart("stacked_bar", 0, (2, 4), "Sales"),
+                    self.total.row(),
+                ),
+                Table(
+                    "By lead source",
+                    (Column("Lead source"), *columns),
+                    tuple(x.row() for x in self.by_source),
+                    Chart("pie", 0, (5,), "Sales by lead source"),
+                ),
+                Table(
+                    "Campaigns",
+                    campaign_columns,
+                    tuple(x.row() for x in self.by_campaign),
+                    note="ROI: (sales to date - cost) / cost.",
+                ),
+                Table(
+                    "Channel spend and return",
+                    (
+                        Column("Channel"),
+                        Column("Cost", "money"),
+                        Column("Sales in period", "money"),
+                        Column("Sales to date", "money"),
+                        Column("ROI", "percent"),
+                    ),
+                    tuple(
+                        (c.name, c.cost_cents, c.period_cents, c.to_date_cents, c.roi)
+                        for c in self.by_channel
+                    ),
+                ),
+            ),
+            "Sales: the value of deals won plus orders placed.",
+        )
+
+
+# ---- customers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerLine:
+    customer_id: str
+    name: str
+    kind: str  # company | person
+    period_cents: int
+    lifetime_cents: int
+    purchases: int
+    last_purchase: dt.date
+    rfm: str
+
+    def row(self) -> tuple[Cell, ...]:
+        return (
+            self.name,
+            self.kind,
+            self.period_cents,
+            self.lifetime_cents,
+            self.purchases,
+            self.last_purchase,
+            self.rfm,
+        )
+
+
+@dataclass(frozen=True)
+class RfmClassCount:
+    name: str
+    customers: int
+    lifetime_cents: int
+
+
+@dataclass(frozen=True)
+class CustomerReport:
+    customers: int  # with a purchase up to the period's end
+    top: tuple[CustomerLine, ...]  # by sales in the period
+    classes: tuple[RfmClassCount, ...]
+    lapsed_count: int
+    lapsed: tuple[CustomerLine, ...]  # the most valuable lapsed customers
+
+    def section(self) -> Section:
+        columns = (
+            Column("Customer"),
+            Column("Kind"),
+            Column("Sales in period", "money"),
+            Column("Lifetime value", "money"),
+            Column("Purchases", "int"),
+            Column("Last purchase", "date"),
+            Column("RFM class"),
+        )
+        return Section(
+            "Customers",
+            (
+                Table("Top customers", columns, tuple(x.row() for x in self.top)),
+                Table(
+                    "RFM classes",
+                    (
+                        Column("Class"),
+                        Column("Customers", "int"),
+                        Column("Lifetime value", "money"),
+                    ),
+                    tuple((c.name, c.customers, c.lifetime_cents) for c in self.classes),
+                    Chart("pie", 0, (1,), "Customers by RFM class"),
+                    note="Recency, frequency and monetary value scored in fifths of all "
+                    f"{self.customers:,} customers.",
+                ),
+                Table(
+                    "Lapsed customers",
+                    columns,
+                    tuple(x.row() for x in self.lapsed),
+                    note=f"{self.lapsed_count:,} customers bought nothing in the last "
+                    f"{LAPSED_DAYS} days; the most valuable are listed.",
+                ),
+            ),
+            "Customers: companies, and people without a company; sales are won deals plus orders.",
+        )
+
+
+# ---- data quality ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    key: str  # the shared e-mail or phone
+    names: tuple[str, ...]
+    reasons: str
+
+
+@dataclass(frozen=True)
+class DataQualityReport:
+    contacts: int
+    email_duplicate_groups: int
+    email_duplicate_contacts: int
+    phone_duplicate_groups: int
+    phone_duplicate_contacts: int
+    without_consent: int
+    open_deals: int
+    open_without_close: int
+    open_without_next: int
+    examples: tuple[DuplicateGroup, ...] = ()
+
+    def section(self) -> Section:
+        checks = Table(
+            "Checks",
+            (Column("Check"), Column("Records", "int"), Column("Of", "int")),
+            (
+                ("Contacts sharing an e-mail", self.email_duplicate_contacts, self.contacts),
+                ("Contacts sharing a phone number", self.phone_duplicate_contacts, self.contacts),
+                ("Contacts without a consent record", self.without_consent, self.contacts),
+                ("Open deals without an expected close", self.open_without_close, self.open_deals),
+                ("Open deals without a next activity", self.open_without_next, self.open_deals),
+            ),
+            note=f"{self.email_duplicate_groups:,} e-mail and {self.phone_duplicate_groups:,} "
+            "phone duplicate groups.",
+        )
+        examples = Table(
+            "Likely duplicates (examples)",
+            (Column("Shared"), Column("Contacts"), Column("Why")),
+            tuple((g.key, ", ".join(g.names), g.reasons) for g in self.examples),
+        )
+        return Section("Data quality", (checks, examples))
+
+
+# ---- the monthly report -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttentionDeal:
+    deal_id: str
+    title: str
+    owner: str
+    stage: str
+    value_cents: int
+    expected_close: dt.date | None
+    days_in_stage: int
+    reasons: tuple[str, ...]  # rotting, close date passed, no next activity, slipping
+
+
+@dataclass(frozen=True)
+class MonthlyKpis:
+    new_contacts: int
+    won_count: int
+    won_cents: int
+    lost_count: int
+    lost_cents: int
+    revenue_cents: int  # won deals + orders
+    win_rate: float | None
+    open_cents: int
+    weighted_cents: int
+    activities_done: int
+    activities_overdue: int
