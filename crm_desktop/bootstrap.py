@@ -27,6 +27,7 @@ from crm_desktop.services.followups import FollowUpService
 from crm_desktop.services.maintenance import MaintenanceService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
+from crm_desktop.services.reports import ReportService
 from crm_desktop.services.search import SearchService
 from crm_desktop.services.segments import SegmentService
 from crm_desktop.services.settings import SettingsService
@@ -60,6 +61,7 @@ class AppContext:
     segments: SegmentService
     calendar: CalendarService
     followups: FollowUpService
+    reports: ReportService
 
     @property
     def database_label(self) -> str:
@@ -104,4 +106,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         segments=SegmentService(uow),
         calendar=CalendarService(uow),
         followups=FollowUpService(uow),
+        reports=ReportService(uow),
     )

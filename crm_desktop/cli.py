@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from crm_desktop import __version__
-from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.errors import CrmError, NotFoundError
+from crm_desktop.domain.reportdoc import format_cell
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -65,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
         what = parser_.add_subparsers(dest="what", metavar="WHAT", required=True)
         calendar = what.add_parser("calendar", help=f"{verb} activities as iCalendar")
         calendar.add_argument("file", type=Path)
+    report = sub.add_parser("report", help="write a report (monthly: the owner's monthly report)")
+    report.add_argument("name", choices=("monthly",))
+    report.add_argument("--month", help="YYYY-MM (default: last month)")
+    report.add_argument("--owner", help="only this owner's records (name or id)")
+    report.add_argument("--pipeline", help="only this pipeline's deals (name or id)")
+    report.add_argument("--pdf", type=Path, help="write the report as PDF")
+    report.add_argument("--xlsx", type=Path, help="write the report as an Excel workbook")
     shots = sub.add_parser("screenshot", help="render each main view to PNG and exit")
     shots.add_argument("outdir", type=Path)
     return parser
@@ -194,6 +202,45 @@ def _export(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report(context: Any, args: argparse.Namespace) -> int:
+    month = args.month or (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    owner = _pick(args.owner, [(u.id, u.name) for u in context.users.list()], "owner")
+    pipeline = _pick(
+        args.pipeline, [(p.id, p.name) for p in context.pipeline.pipelines()], "pipeline"
+    )
+    document = context.reports.export_monthly(month, args.pdf, args.xlsx, owner, pipeline)
+    files = [str(p) for p in (args.pdf, args.xlsx) if p is not None]
+    payload = {
+        "report": args.name,
+        "month": month,
+        "period": document.period,
+        "business": document.business,
+        "currency": document.currency,
+        "kpis": {k.label: k.value for k in document.kpis},
+        "files": files,
+    }
+    lines = [
+        f"{document.title}, {document.period}"
+        + (f" ({document.business})" if document.business else "")
+    ]
+    lines += [
+        f"  {k.label:<20} {format_cell(k.value, k.kind, document.currency)}" for k in document.kpis
+    ]
+    lines += [f"Written to {f}" for f in files]
+    _emit(args, payload, "\n".join(lines))
+    return EXIT_OK
+
+
+def _pick(wanted: str | None, choices: list[tuple[str, str]], what: str) -> str | None:
+    """The id of the choice whose id or name (any case) is `wanted`."""
+    if not wanted:
+        return None
+    for choice_id, name in choices:
+        if wanted in (choice_id,) or wanted.casefold() == name.casefold():
+            return choice_id
+    raise NotFoundError(f"no {what} named {wanted!r}")
+
+
 def _screenshot(context: Any, args: argparse.Namespace) -> int:
     from crm_desktop.gui.app import screenshots
 
@@ -211,4 +258,5 @@ _COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "screenshot": _screenshot,
     "import": _import,
     "export": _export,
+    "report": _report,
 }
