@@ -1,0 +1,284 @@
+# mypy: disable-error-code="import-untyped"
+# (openpyxl and reportlab ship no type information.)
+"""Charts of the PDF report, drawn with reportlab.graphics (imported when used).
+
+A bar, stacked-bar or line chart over a table has one category per row and one series per
+value column; a pie shows the first value column, its smallest slices gathered into
+"Other". Money is charted in currency units, rates as percentages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from crm_desktop.domain.reportdoc import Cell, ColumnKind, Table, format_cell
+
+if TYPE_CHECKING:
+    from crm_desktop.exchange.report_pdf import Fonts
+
+PALETTE = (
+    "#1F4E79",
+    "#F28E2B",
+    "#59A14F",
+    "#E15759",
+    "#76B7B2",
+    "#EDC948",
+    "#B07AA1",
+    "#FF9DA7",
+    "#9C755F",
+    "#BAB0AC",
+)
+MAX_BARS = 40
+MAX_SLICES = 8
+HEIGHT = 190.0
+PIE_HEIGHT = 170.0
+LABEL_SIZE = 7.5
+
+
+def chart_drawing(table: Table, width: float, fonts: Fonts, currency: str) -> Any | None:
+    """A Drawing of the table's chart, `width` points wide; None when there is nothing
+    to draw (no rows, no numbers, or a pie without positive values)."""
+    chart = table.chart
+    if chart is None or not table.rows:
+        return None
+    columns = table.columns
+    values = [c for c in chart.value_columns if 0 <= c < len(columns)]
+    if not values or not 0 <= chart.label_column < len(columns):
+        return None
+    label_kind = columns[chart.label_column].kind
+    labels = [_label(row, chart.label_column, label_kind, currency) for row in table.rows]
+    series = [[_number(row, c, columns[c].kind) for row in table.rows] for c in values]
+    names = [columns[c].title for c in values]
+    # The table's title is printed above the chart already.
+    title = chart.title if chart.title != table.title else ""
+    kind = columns[values[0]].kind
+    if chart.kind == "pie":
+        return _pie(title, labels, series[0], kind, width, fonts, currency)
+    if chart.kind != "line" and len(labels) > MAX_BARS:
+        labels, series = labels[:MAX_BARS], [s[:MAX_BARS] for s in series]
+        title = f"{title} (first {MAX_BARS} rows)".strip()
+    if not any(v for s in series for v in s if v is not None):
+        return None
+    return _xy_chart(chart.kind, title, labels, series, names, kind, width, fonts, currency)
+
+
+def _label(row: Sequence[Cell], index: int, kind: ColumnKind, currency: str) -> str:
+    value = row[index] if index < len(row) else None
+    text = format_cell(value, kind, currency) if kind != "text" else str(value or "")
+    return text if len(text) <= 16 else text[:15] + "…"
+
+
+def _number(row: Sequence[Cell], index: int, kind: ColumnKind) -> float | None:
+    value = row[index] if index < len(row) else None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return value / 100 if kind == "money" else float(value)
+
+
+def _tick_format(kind: ColumnKind) -> Any:
+    def tick(value: float) -> str:
+        if kind == "percent":
+            return f"{value * 100:.0f} %"
+        size = abs(value)
+        if size >= 1_000_000:
+            return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + " M"
+        if size >= 10_000:
+            return f"{value / 1000:.0f} k"
+        if size >= 100 or value == int(value):
+            return f"{value:,.0f}"
+        return f"{value:.1f}"
+
+    return tick
+
+
+def _unit(kind: ColumnKind, currency: str) -> str:
+    return {"money": currency, "days": "days", "percent": ""}.get(kind, "")
+
+
+def _xy_chart(
+    kind: str,
+    title: str,
+    labels: list[str],
+    series: list[list[float | None]],
+    names: list[str],
+    value_kind: ColumnKind,
+    width: float,
+    fonts: Fonts,
+    currency: str,
+) -> Any:
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib.colors import HexColor
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    drawing = Drawing(width, HEIGHT)
+    top = HEIGHT - 4
+    if title:
+        drawing.add(String(0, HEIGHT - 11, title, fontName=fonts.bold, fontSize=10))
+        top = HEIGHT - 20
+    if len(series) > 1:
+        drawing.add(_legend(names, width, top - 4, fonts))
+        top -= 16
+    stacked = kind == "stacked_bar"
+    if stacked:
+        sums = [sum(v or 0 for v in column) for column in zip(*series, strict=True)]
+        high, low = max(sums, default=0), min(min(v or 0 for v in s) for s in series)
+    else:
+        numbers = [v for s in series for v in s if v is not None]
+        high, low = max(numbers, default=0), min(numbers, default=0)
+    tick = _tick_format(value_kind)
+    left = max(stringWidth(tick(v), fonts.regular, LABEL_SIZE) for v in (high, low, 0)) + 10
+    unit = _unit(value_kind, currency)
+    if unit:
+        drawing.add(
+            String(
+                0,
+                top - 2,
+                unit,
+                fontName=fonts.regular,
+                fontSize=LABEL_SIZE,
+                fillColor=HexColor("#616E7C"),
+            )
+        )
+        top -= 10
+    slot = (width - left - 10) / max(len(labels), 1)
+    widest = max((stringWidth(t, fonts.regular, LABEL_SIZE) for t in labels), default=0)
+    rotate = widest > slot - 4
+    bottom = (widest * 0.6 + 14) if rotate else 16
+    step = max(1, math.ceil(12 / slot)) if rotate else 1
+    shown = [t if i % step == 0 else "" for i, t in enumerate(labels)]
+
+    plot: Any
+    if kind == "line":
+        plot = HorizontalLineChart()
+        plot.data = [tuple(s) for s in series]
+        plot.joinedLines = 1
+        for index in range(len(series)):
+            line = plot.lines[index]
+            line.strokeColor = HexColor(PALETTE[index % len(PALETTE)])
+            line.strokeWidth = 2
+            from reportlab.graphics.widgets.markers import makeMarker
+
+            line.symbol = makeMarker("FilledCircle", size=3.5)
+            line.symbol.fillColor = HexColor(PALETTE[index % len(PALETTE)])
+            line.symbol.strokeColor = None
+    else:
+        plot = VerticalBarChart()
+        plot.data = [tuple(v or 0 for v in s) for s in series]
+        plot.bars.strokeColor = None
+        plot.barSpacing = 1
+        plot.groupSpacing = max(2.0, slot * 0.25)
+        for index in range(len(series)):
+            plot.bars[index].fillColor = HexColor(PALETTE[index % len(PALETTE)])
+        if stacked:
+            plot.categoryAxis.style = "stacked"
+    plot.x, plot.y = left, bottom
+    plot.width, plot.height = width - left - 10, max(top - bottom - 6, 40)
+    axis = plot.valueAxis
+    axis.valueMin = min(0.0, low)
+    if high <= axis.valueMin:
+        axis.valueMax = axis.valueMin + 1
+    axis.labelTextFormat = tick
+    axis.labels.fontName, axis.labels.fontSize = fonts.regular, LABEL_SIZE
+    axis.visibleGrid = 1
+    axis.gridStrokeColor = HexColor("#E4E7EB")
+    axis.gridStrokeWidth = 0.5
+    axis.strokeColor = HexColor("#9AA5B1")
+    axis.visibleTicks = 0
+    axis.maximumTicks = 6
+    categories = plot.categoryAxis
+    categories.categoryNames = shown
+    categories.labels.fontName, categories.labels.fontSize = fonts.regular, LABEL_SIZE
+    categories.strokeColor = HexColor("#9AA5B1")
+    categories.visibleTicks = 0
+    if rotate:
+        categories.labels.angle = 35
+        categories.labels.boxAnchor = "ne"
+        categories.labels.dx, categories.labels.dy = 2, -2
+    else:
+        categories.labels.dy = -3
+    drawing.add(plot)
+    return drawing
+
+
+def _legend(names: list[str], width: float, y: float, fonts: Fonts) -> Any:
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.lib.colors import HexColor
+
+    legend = Legend()
+    legend.x, legend.y = 0, y
+    legend.alignment = "right"
+    legend.boxAnchor = "nw"
+    legend.columnMaximum = 1
+    legend.fontName, legend.fontSize = fonts.regular, 8
+    legend.dx = legend.dy = 7
+    legend.dxTextSpace = 4
+    legend.deltax = 20
+    legend.autoXPadding = 12
+    legend.strokeColor = None
+    legend.colorNamePairs = [
+        (HexColor(PALETTE[i % len(PALETTE)]), name) for i, name in enumerate(names)
+    ]
+    return legend
+
+
+def _pie(
+    title: str,
+    labels: list[str],
+    values: list[float | None],
+    kind: ColumnKind,
+    width: float,
+    fonts: Fonts,
+    currency: str,
+) -> Any | None:
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.graphics.charts.piecharts import Pie
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib.colors import HexColor, white
+
+    slices = [(label, v) for label, v in zip(labels, values, strict=True) if v and v > 0]
+    if not slices:
+        return None
+    slices.sort(key=lambda item: item[1], reverse=True)
+    if len(slices) > MAX_SLICES:
+        rest = sum(v for _, v in slices[MAX_SLICES - 1 :])
+        slices = [*slices[: MAX_SLICES - 1], ("Other", rest)]
+    total = sum(v for _, v in slices)
+    drawing = Drawing(width, PIE_HEIGHT)
+    if title:
+        drawing.add(String(0, PIE_HEIGHT - 11, title, fontName=fonts.bold, fontSize=10))
+    size = PIE_HEIGHT - 34
+    pie = Pie()
+    pie.x, pie.y, pie.width, pie.height = 10, 8, size, size
+    pie.data = [v for _, v in slices]
+    pie.labels = None
+    pie.startAngle = 90
+    pie.direction = "clockwise"
+    pie.slices.strokeColor = white
+    pie.slices.strokeWidth = 1
+    for index in range(len(slices)):
+        pie.slices[index].fillColor = HexColor(PALETTE[index % len(PALETTE)])
+    drawing.add(pie)
+
+    def shown(value: float) -> str:
+        raw = round(value * 100) if kind == "money" else value
+        return format_cell(raw, kind if kind != "percent" else "percent", currency)
+
+    legend = Legend()
+    legend.x, legend.y = size + 40, 8 + size / 2
+    legend.boxAnchor = "w"
+    legend.alignment = "right"
+    legend.columnMaximum = MAX_SLICES
+    legend.fontName, legend.fontSize = fonts.regular, 8.5
+    legend.dx = legend.dy = 8
+    legend.deltay = 14
+    legend.strokeColor = None
+    legend.colorNamePairs = [
+        (HexColor(PALETTE[i % len(PALETTE)]), f"{label}   {shown(v)}   ({v / total:.0%})")
+        for i, (label, v) in enumerate(slices)
+    ]
+    drawing.add(legend)
+    return drawing
