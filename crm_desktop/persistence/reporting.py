@@ -105,7 +105,7 @@ class ReportingQueries:
         return self._rows(stmt)
 
     def users(self) -> dict[str, str]:
-        return dict(self.session.execute(select(User.id, User.name)).tuples().all())
+        return {uid: name for uid, name in self.session.execute(select(User.id, User.name))}  # noqa: C416
 
     # ---- deals --------------------------------------------------------------------------------
 
