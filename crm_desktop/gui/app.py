@@ -156,6 +156,23 @@ def screenshots(context: Any, outdir: Path) -> list[Path]:
         deal_editor.close()
     window.pipeline_view.list_button.click()
     shot("10-deals-list")
+    window.sidebar.setCurrentRow(3)
+    window.calendar_view.set_mode("month")
+    shot("11-calendar-month")
+    window.calendar_view.set_mode("day")
+    shot("12-calendar-day")
+    window.calendar_view.set_mode("week")
+    activities = window.calendar_view.found
+    if activities:
+        from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog
+
+        record = context.calendar.get(activities[0].activity_id)
+        activity_editor = ActivityEditorDialog(
+            context, record.draft, record.id, record.contact_name, window
+        )
+        activity_editor.show()
+        shot("13-activity-editor", activity_editor)
+        activity_editor.close()
     window.pipeline_view.board_button.click()
     window.sidebar.setCurrentRow(0)
     palette = window.open_palette()

@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         self.pipeline_view = PipelineView(context, self)
         self.stack.addWidget(self.pipeline_view)
         self.settings_view = SettingsView(context, self)
-        self.calendar_view = CalendarView(context, self)
+        self.calendar_view = CalendarView(context, self, hub=self.hub, undo_stack=self.undo_stack)
         self.stack.addWidget(self.calendar_view)
         for title, _icon in SECTIONS[4:5]:
             label = QLabel(f"<h2>{title}</h2><p>{title} arrives in a coming release.</p>", self)

@@ -21,6 +21,7 @@ def test_agenda_of_a_week_with_a_recurring_activity(app: AppContext, qtbot: Any)
     window.show()
     window.sidebar.setCurrentRow(3)
     view = window.calendar_view
+    view.set_mode("agenda")
     days = [view.agenda.topLevelItem(i) for i in range(view.agenda.topLevelItemCount())]
     assert len(days) == 7
     assert all(day.childCount() == 1 for day in days)

@@ -28,6 +28,9 @@ def test_screenshot_writes_a_picture_of_each_view(
         "8-command-palette.png",
         "9-deal-editor.png",
         "10-deals-list.png",
+        "11-calendar-month.png",
+        "12-calendar-day.png",
+        "13-activity-editor.png",
     }
     image = QImage(str(tmp_path / "shots" / "1-contacts.png"))
     assert image.width() >= 1200 and image.height() >= 700

@@ -1,21 +1,28 @@
-"""Calendar (first part): the agenda of a week and the Today / Overdue list.
-
-Month/week grids with drag to reschedule, reminders and printing arrive with the rest of
-the calendar issue; this view already shows recurring activities expanded for the week.
-"""
+"""The Calendar section: day, week, month and agenda views of the activities (recurring ones
+expanded for the range shown), the Today / Overdue / Keep-in-touch list, filters by owner
+and type, printing with a preview. Drag to move or resize, double-click to create or open;
+every change is one undoable step."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
+from html import escape
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QMarginsF, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QTextDocument, QUndoCommand
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QMenu,
+    QMessageBox,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -23,15 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.records import ActivityDraft
 from crm_desktop.gui import icons
+from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog, ask_scope
+from crm_desktop.gui.views.calendar_grid import KIND_COLOURS, MonthGrid, TimeGridView, midnight
 
-KIND_COLOURS = {
-    "call": "#2f63d4",
-    "meeting": "#7b3fc4",
-    "task": "#1f8a5b",
-    "email": "#c27c0e",
-    "note": "#6b7280",
-}
 KIND_ICONS = {
     "call": "call",
     "meeting": "contacts",
@@ -39,13 +43,15 @@ KIND_ICONS = {
     "email": "palette",
     "note": "note",
 }
+MODES = ("day", "week", "month", "agenda")
+ROLE_OCCURRENCE = Qt.ItemDataRole.UserRole + 1
 
 
 def _item(occurrence: Any, show_date: bool = False) -> QTreeWidgetItem:
     local = occurrence.start.astimezone()
     when = "all day" if occurrence.all_day else local.strftime("%H:%M")
     if show_date:
-        when = local.strftime("%a %d %b ") + ("" if occurrence.all_day else when)
+        when = local.strftime("%d %b ") + ("" if occurrence.all_day else when)
     state = "✓ " if occurrence.done else ""
     repeat = "  ↻" if occurrence.recurring else ""
     item = QTreeWidgetItem(
@@ -54,25 +60,70 @@ def _item(occurrence: Any, show_date: bool = False) -> QTreeWidgetItem:
     item.setIcon(1, icons.get(KIND_ICONS.get(occurrence.kind, "calendar")))
     item.setForeground(2, QColor(KIND_COLOURS.get(occurrence.kind, "#6b7280")))
     item.setData(0, Qt.ItemDataRole.UserRole, occurrence.activity_id)
+    item.setData(0, ROLE_OCCURRENCE, occurrence)
     return item
 
 
+class CalendarEditCommand(QUndoCommand):
+    """An edit already made through the calendar service; undo reverts it exactly, redo
+    makes it again."""
+
+    def __init__(self, text: str, context: Any, hub: Any, edit: Any, again: Callable[[], Any]):
+        super().__init__(text)
+        self._context, self._hub, self._edit, self._again = context, hub, edit, again
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self._edit = self._again()
+        self._hub.changed(self._edit.changes)
+
+    def undo(self) -> None:
+        self._hub.changed(self._context.calendar.revert(self._edit))
+
+
 class CalendarView(QWidget):
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    status = Signal(str)
+
+    def __init__(
+        self,
+        context: Any,
+        parent: QWidget | None = None,
+        hub: Any = None,
+        undo_stack: Any = None,
+    ) -> None:
         super().__init__(parent)
-        self.context = context
-        self.week_start = self._monday(dt.date.today())
+        self.context, self.hub, self.undo_stack = context, hub, undo_stack
+        self.anchor = dt.date.today()
+        self.mode = "week"
+        self.found: list[Any] = []
         self.previous = QToolButton(self)
-        self.previous.setText("◀ Previous week")
-        self.previous.setAccessibleName("Previous week")
+        self.previous.setText("◀")
+        self.previous.setAccessibleName("Previous")
         self.today_button = QToolButton(self)
-        self.today_button.setText("This week")
-        self.today_button.setAccessibleName("This week")
+        self.today_button.setText("Today")
+        self.today_button.setAccessibleName("Go to today")
         self.next = QToolButton(self)
-        self.next.setText("Next week ▶")
-        self.next.setAccessibleName("Next week")
+        self.next.setText("▶")
+        self.next.setAccessibleName("Next")
         self.title = QLabel(self)
-        self.title.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.title.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        self.mode_buttons = QButtonGroup(self)
+        bar = QHBoxLayout()
+        for widget in (self.previous, self.today_button, self.next):
+            bar.addWidget(widget)
+        bar.addWidget(self.title, 1)
+        for mode in MODES:
+            button = QToolButton(self)
+            button.setText(mode.capitalize())
+            button.setCheckable(True)
+            button.setAccessibleName(f"{mode.capitalize()} view")
+            button.setChecked(mode == self.mode)
+            self.mode_buttons.addButton(button)
+            button.clicked.connect(lambda _c=False, m=mode: self.set_mode(m))
+            bar.addWidget(button)
         self.owner_filter = QComboBox(self)
         self.owner_filter.setAccessibleName("Filter activities by owner")
         self.kind_filter = QComboBox(self)
@@ -80,41 +131,121 @@ class CalendarView(QWidget):
         self.kind_filter.addItem("All types", None)
         for kind in KIND_COLOURS:
             self.kind_filter.addItem(kind.capitalize(), kind)
-        bar = QHBoxLayout()
-        for widget in (self.previous, self.today_button, self.next):
-            bar.addWidget(widget)
-        bar.addWidget(self.title, 1)
+        bar.addSpacing(8)
         bar.addWidget(self.owner_filter)
         bar.addWidget(self.kind_filter)
+        self.new_button = QToolButton(self)
+        self.new_button.setText("New")
+        self.new_button.setIcon(icons.get("followup"))
+        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.new_button.setAccessibleName("New activity")
+        self.print_button = QToolButton(self)
+        self.print_button.setText("Print")
+        self.print_button.setIcon(icons.get("print"))
+        self.print_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.print_button.setAccessibleName("Print the calendar")
+        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.print_button)
+        menu.addAction("Print this view…", lambda: self.preview("view"))
+        menu.addAction("Print the agenda…", lambda: self.preview("agenda"))
+        self.print_button.setMenu(menu)
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.print_button)
+
+        self.grid = TimeGridView(self)
+        self.month = MonthGrid(self)
         self.agenda = QTreeWidget(self)
-        self.agenda.setAccessibleName("Agenda of the week")
+        self.agenda.setAccessibleName("Agenda")
         self.agenda.setHeaderLabels(["Time", "Activity", "Type"])
         self.agenda.setColumnWidth(0, 90)
         self.agenda.setColumnWidth(1, 420)
+        self.pages = QStackedWidget(self)
+        for page in (self.grid, self.month, self.agenda):
+            self.pages.addWidget(page)
         self.due = QTreeWidget(self)
         self.due.setAccessibleName("Today and overdue")
         self.due.setHeaderLabels(["When", "Activity", "Type"])
-        self.due.setColumnWidth(0, 175)
-        self.due.setColumnWidth(1, 260)
+        self.due.setColumnWidth(0, 100)
+        self.due.setColumnWidth(1, 220)
+        self.due.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         splitter = QSplitter(self)
-        splitter.addWidget(self.agenda)
+        splitter.addWidget(self.pages)
         splitter.addWidget(self.due)
-        splitter.setSizes([760, 440])
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([960, 330])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 6)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
-        self.previous.clicked.connect(lambda: self.go(-7))
-        self.next.clicked.connect(lambda: self.go(7))
-        self.today_button.clicked.connect(self.this_week)
+
+        self.previous.clicked.connect(lambda: self.step(-1))
+        self.next.clicked.connect(lambda: self.step(1))
+        self.today_button.clicked.connect(self.go_today)
         self.owner_filter.activated.connect(lambda _i: self.reload())
         self.kind_filter.activated.connect(lambda _i: self.reload())
+        self.new_button.clicked.connect(lambda: self.create_at(self._default_start(), False))
+        for source in (self.grid, self.month):
+            source.rescheduled.connect(self.reschedule)
+            source.create_requested.connect(self.create_at)
+            source.open_requested.connect(self.open_occurrence)
+        self.month.day_requested.connect(self.show_day)
+        self.agenda.itemDoubleClicked.connect(self._open_item)
+        self.due.itemDoubleClicked.connect(self._open_item)
+        self.due.customContextMenuRequested.connect(self._due_menu)
         self._stale = True
         self.fill_owners()
+
+    # ---- range and mode --------------------------------------------------------------------
 
     @staticmethod
     def _monday(day: dt.date) -> dt.date:
         return day - dt.timedelta(days=day.weekday())
+
+    @property
+    def week_start(self) -> dt.date:
+        return self._monday(self.anchor)
+
+    def visible_days(self) -> list[dt.date]:
+        if self.mode == "day":
+            return [self.anchor]
+        if self.mode == "month":
+            first = self.anchor.replace(day=1)
+            start = self._monday(first)
+            return [start + dt.timedelta(days=n) for n in range(42)]
+        return [self.week_start + dt.timedelta(days=n) for n in range(7)]
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        for button in self.mode_buttons.buttons():
+            button.setChecked(button.text().lower() == mode)
+        self.pages.setCurrentWidget(
+            {"day": self.grid, "week": self.grid, "month": self.month, "agenda": self.agenda}[mode]
+        )
+        self.reload()
+
+    def show_day(self, day: dt.date) -> None:
+        self.anchor = day
+        self.set_mode("day")
+
+    def step(self, direction: int) -> None:
+        if self.mode == "day":
+            self.anchor += dt.timedelta(days=direction)
+        elif self.mode == "month":
+            month = self.anchor.month - 1 + direction
+            self.anchor = dt.date(self.anchor.year + month // 12, month % 12 + 1, 1)
+        else:
+            self.anchor += dt.timedelta(days=7 * direction)
+        self.reload()
+
+    def go(self, days: int) -> None:
+        self.anchor += dt.timedelta(days=days)
+        self.reload()
+
+    def go_today(self) -> None:
+        self.anchor = dt.date.today()
+        self.reload()
+
+    this_week = go_today
 
     def fill_owners(self) -> None:
         self.owner_filter.clear()
@@ -122,37 +253,53 @@ class CalendarView(QWidget):
         for user in self.context.users.list():
             self.owner_filter.addItem(user.name, user.id)
 
-    def go(self, days: int) -> None:
-        self.week_start += dt.timedelta(days=days)
-        self.reload()
-
-    def this_week(self) -> None:
-        self.week_start = self._monday(dt.date.today())
-        self.reload()
-
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if self._stale:
             self.reload()
+
+    def _title(self, days: list[dt.date]) -> str:
+        if self.mode == "day":
+            text = f"{self.anchor:%A %d %B %Y}"
+        elif self.mode == "month":
+            text = f"{self.anchor:%B %Y}"
+        else:
+            text = f"{days[0]:%d %b} – {days[-1]:%d %b %Y}"
+        shown = self.found
+        if self.mode == "month":
+            shown = [o for o in self.found if o.start.astimezone().month == self.anchor.month]
+        count = len(shown)
+        return f"{text}  ·  {count} activit{'y' if count == 1 else 'ies'}"
 
     def reload(self) -> None:
         if not self.isVisible():
             self._stale = True
             return
         self._stale = False
-        local = dt.datetime.now().astimezone().tzinfo
-        start = dt.datetime.combine(self.week_start, dt.time(), tzinfo=local)
-        end = start + dt.timedelta(days=7)
+        days = self.visible_days()
+        start = midnight(days[0])
+        end = midnight(days[-1] + dt.timedelta(days=1))
         kind = self.kind_filter.currentData()
-        found = self.context.calendar.occurrences(
+        self.found = self.context.calendar.occurrences(
             start, end, self.owner_filter.currentData(), [kind] if kind else None
         )
-        last = self.week_start + dt.timedelta(days=6)
-        self.title.setText(f"{self.week_start:%d %b} – {last:%d %b %Y}  ·  {len(found)} activities")
+        self.title.setText(self._title(days))
+        if self.mode in ("day", "week"):
+            self.grid.set_range(days, self.found)
+        elif self.mode == "month":
+            self.month.set_month(self.anchor, self.found)
+        else:
+            self._fill_agenda(days)
+        self._fill_due()
+
+    def _fill_agenda(self, days: list[dt.date]) -> None:
         self.agenda.clear()
-        for offset in range(7):
-            day = self.week_start + dt.timedelta(days=offset)
-            todays = [o for o in found if o.start.astimezone().date() == day]
+        for day in days:
+            todays = [
+                o
+                for o in self.found
+                if (o.start.date() if o.all_day else o.start.astimezone().date()) == day
+            ]
             count = f"{len(todays)} activit{'y' if len(todays) == 1 else 'ies'}"
             header = QTreeWidgetItem([f"{day:%A %d %B}  ·  {count}", "", ""])
             font = header.font(0)
@@ -163,6 +310,8 @@ class CalendarView(QWidget):
             self.agenda.addTopLevelItem(header)
             header.setFirstColumnSpanned(True)  # only takes once the item is in the tree
             header.setExpanded(True)
+
+    def _fill_due(self) -> None:
         today, overdue = self.context.calendar.today_and_overdue()
         keep = self.context.calendar.keep_in_touch()
         self.due.clear()
@@ -185,3 +334,206 @@ class CalendarView(QWidget):
         self.due.addTopLevelItem(group)
         group.setFirstColumnSpanned(True)
         group.setExpanded(True)
+
+    # ---- edits ------------------------------------------------------------------------------
+
+    def _apply(self, text: str, do: Callable[[], Any]) -> Any:
+        """Make an edit now (a refused one shows why and changes nothing), then put it on
+        the undo stack."""
+        try:
+            edit = do()
+        except CrmError as exc:
+            QMessageBox.warning(self, "Calendar", str(exc))
+            return None
+        if self.hub is not None:
+            self.hub.changed(edit.changes)
+        else:
+            self.reload()
+        if self.undo_stack is not None:
+            self.undo_stack.push(CalendarEditCommand(text, self.context, self.hub, edit, do))
+        return edit
+
+    def _default_start(self) -> dt.datetime:
+        day = self.anchor if self.mode != "month" else max(self.anchor, dt.date.today())
+        now = dt.datetime.now()
+        hour = now.hour + 1 if day == now.date() else 9
+        return dt.datetime(day.year, day.month, day.day, min(hour, 23)).astimezone()
+
+    def _scope(self, occurrence: Any, verb: str) -> str | None:
+        return ask_scope(self, verb) if occurrence.recurring else "one"
+
+    def reschedule(self, occurrence: Any, start: dt.datetime, end: dt.datetime) -> None:
+        scope = self._scope(occurrence, "move")
+        if scope is None:
+            self.reload()
+            return
+        calendar = self.context.calendar
+        self._apply(
+            f"Move {occurrence.subject}",
+            lambda: calendar.reschedule(
+                occurrence.activity_id, occurrence.start, start, end, scope
+            ),
+        )
+
+    def create_at(self, start: dt.datetime, all_day: bool) -> None:
+        draft = ActivityDraft(
+            "meeting" if not all_day else "task",
+            "",
+            start,
+            1440 if all_day else 30,
+            all_day=all_day,
+            owner_id=self.owner_filter.currentData(),
+        )
+        dialog = ActivityEditorDialog(self.context, draft, parent=self)
+        if dialog.exec():
+            new = dialog.draft()
+            self._apply(f"New {new.kind}", lambda: self.context.calendar.create(new))
+
+    def open_occurrence(self, occurrence: Any) -> None:
+        record = self.context.calendar.get(occurrence.activity_id)
+        draft = record.draft
+        if occurrence.recurring:  # edit the occurrence clicked on, not the first one
+            draft = replace(draft, start=occurrence.start)
+        dialog = ActivityEditorDialog(
+            self.context, draft, occurrence.activity_id, record.contact_name, self
+        )
+        if not dialog.exec():
+            return
+        new = dialog.draft()
+        scope = self._scope(occurrence, "change") if new.rrule or occurrence.recurring else "one"
+        if scope is None:
+            return
+        when = occurrence.start if occurrence.recurring else None
+        self._apply(
+            f"Edit {new.subject}",
+            lambda: self.context.calendar.edit(occurrence.activity_id, when, new, scope),
+        )
+
+    def complete(self, occurrence: Any) -> None:
+        outcome, ok = QInputDialog.getText(
+            self, "Done", f"Outcome of “{occurrence.subject}” (shown on the timelines):"
+        )
+        if not ok:
+            return
+        when = occurrence.start if occurrence.recurring else None
+        self._apply(
+            f"Done: {occurrence.subject}",
+            lambda: self.context.calendar.complete(occurrence.activity_id, when, outcome),
+        )
+
+    def _open_item(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        occurrence = item.data(0, ROLE_OCCURRENCE)
+        if occurrence is not None:
+            self.open_occurrence(occurrence)
+
+    def _due_menu(self, pos: Any) -> None:
+        item = self.due.itemAt(pos)
+        occurrence = item.data(0, ROLE_OCCURRENCE) if item else None
+        if occurrence is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Done…", lambda: self.complete(occurrence))
+        menu.addAction("Open…", lambda: self.open_occurrence(occurrence))
+        menu.exec(self.due.viewport().mapToGlobal(pos))
+
+    # ---- printing -------------------------------------------------------------------------
+
+    def preview(self, what: str) -> None:
+        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintPreviewDialog(printer, self)
+        dialog.setWindowTitle("Print the calendar")
+        dialog.paintRequested.connect(lambda p: self.print_to(p, what))
+        dialog.exec()
+
+    def print_pdf(self, path: str, what: str = "view") -> None:
+        """The same pages as the print preview, written to a PDF file."""
+        from PySide6.QtPrintSupport import QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(path)
+        self.print_to(printer, what)
+
+    def agenda_html(self) -> str:
+        days = self.visible_days()
+        rows = []
+        for day in days:
+            todays = [
+                o
+                for o in self.found
+                if (o.start.date() if o.all_day else o.start.astimezone().date()) == day
+            ]
+            if self.mode == "month" and day.month != self.anchor.month:
+                continue
+            rows.append(f"<h3>{day:%A %d %B %Y}</h3>")
+            if not todays:
+                rows.append("<p style='color:#6b7280'>Nothing planned.</p>")
+                continue
+            rows.append("<table width='100%' cellspacing='0' cellpadding='3'>")
+            for o in todays:
+                local = o.start.astimezone()
+                when = "all day" if o.all_day else f"{local:%H:%M}–{o.end.astimezone():%H:%M}"
+                state = "✓ " if o.done else ""
+                rows.append(
+                    f"<tr><td width='18%'>{when}</td><td width='62%'>{state}{escape(o.subject)}"
+                    f"</td><td>{o.kind.capitalize()}</td></tr>"
+                )
+            rows.append("</table>")
+        business = escape(self.context.settings.get("business_name") or "")
+        return (
+            f"<h1>{escape(self.title.text())}</h1><p>{business} · printed "
+            f"{dt.datetime.now():%Y-%m-%d %H:%M}</p>{''.join(rows)}"
+        )
+
+    def print_to(self, printer: Any, what: str = "view") -> None:
+        if self._stale or not self.found:
+            self._stale = False
+            days = self.visible_days()
+            kind = self.kind_filter.currentData()
+            self.found = self.context.calendar.occurrences(
+                midnight(days[0]),
+                midnight(days[-1] + dt.timedelta(days=1)),
+                self.owner_filter.currentData(),
+                [kind] if kind else None,
+            )
+            self.title.setText(self._title(days))
+        if what == "agenda" or self.mode == "agenda":
+            printer.setPageLayout(
+                QPageLayout(
+                    QPageSize(QPageSize.PageSizeId.A4),
+                    QPageLayout.Orientation.Portrait,
+                    QMarginsF(15, 15, 15, 15),
+                )
+            )
+            document = QTextDocument()
+            document.setHtml(self.agenda_html())
+            document.print_(printer)
+            return
+        printer.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.A4),
+                QPageLayout.Orientation.Landscape,
+                QMarginsF(10, 10, 10, 10),
+            )
+        )
+        painter = QPainter(printer)
+        page = printer.pageLayout().paintRectPixels(printer.resolution())
+        page = QRect(0, 0, page.width(), page.height())
+        font = painter.font()
+        font.setPointSize(14)
+        font.setBold(True)
+        painter.setFont(font)
+        title_height = painter.fontMetrics().height() * 2
+        painter.drawText(
+            QRect(0, 0, page.width(), title_height), Qt.AlignmentFlag.AlignLeft, self.title.text()
+        )
+        target = page.adjusted(0, title_height, 0, 0)
+        if self.mode == "month":
+            self.month.render_month(painter, target)
+        else:
+            if self.grid.columns.days != self.visible_days():
+                self.grid.set_range(self.visible_days(), self.found)
+            self.grid.render_hours(painter, target, 6, 22)
+        painter.end()
