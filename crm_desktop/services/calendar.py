@@ -99,11 +99,17 @@ class ImportSummary:
     problems: tuple[str, ...]
 
 
-def _exdates(activity: Activity) -> list[dt.datetime]:
+def _parse_exdates(raw: str) -> list[dt.datetime]:
+    if not raw or raw == "[]":
+        return []
     try:
-        return [dt.datetime.fromisoformat(v) for v in json.loads(activity.exdates or "[]")]
+        return [dt.datetime.fromisoformat(v) for v in json.loads(raw)]
     except (ValueError, TypeError):
         return []
+
+
+def _exdates(activity: Activity) -> list[dt.datetime]:
+    return _parse_exdates(activity.exdates)
 
 
 class CalendarService:
@@ -159,28 +165,30 @@ class CalendarService:
         end: dt.datetime,
         owner_id: str | None = None,
         kinds: Sequence[str] | None = None,
+        open_only: bool = False,
     ) -> list[Occurrence]:
         """Every occurrence in [start, end), recurring activities expanded for this range
-        only, in time order."""
+        only, in time order (`open_only`: those not done)."""
         found: list[Occurrence] = []
         with self._uow.read() as uow:
-            for a in uow.activities.in_range(start, end, owner_id, kinds):
-                if a.starts_at is None:
-                    continue
-                length = (a.ends_at - a.starts_at) if a.ends_at else dt.timedelta(minutes=30)
-                for when in occurrences(a.starts_at, a.rrule, _exdates(a), start, end, a.timezone):
+            rows = uow.activities.slots(start, end, owner_id, kinds, open_only)
+        half_hour = dt.timedelta(minutes=30)
+        for row_id, kind, subject, starts, ends, all_day, done, rrule, exdates, tz in rows:
+            if starts is None:
+                continue
+            length = (ends - starts) if ends else half_hour
+            if not rrule:  # the common case, without the rule machinery
+                if start <= starts < end:
                     found.append(
                         Occurrence(
-                            a.id,
-                            a.kind,
-                            a.subject,
-                            when,
-                            when + length,
-                            a.all_day,
-                            a.done,
-                            bool(a.rrule),
+                            row_id, kind, subject, starts, starts + length, all_day, done, False
                         )
                     )
+                continue
+            for when in occurrences(starts, rrule, _parse_exdates(exdates), start, end, tz):
+                found.append(
+                    Occurrence(row_id, kind, subject, when, when + length, all_day, done, True)
+                )
         return sorted(found, key=lambda o: (o.start, o.subject))
 
     # ---- one activity: read, save, edit an occurrence, done with an outcome ---------------
@@ -392,9 +400,9 @@ class CalendarService:
         local = moment.astimezone(tz)
         day_start = dt.datetime.combine(local.date(), dt.time(), tzinfo=tz)
         day_end = day_start + dt.timedelta(days=1)
-        today = [o for o in self.occurrences(day_start, day_end) if not o.done]
-        past = self.occurrences(moment - dt.timedelta(days=365), day_start)
-        overdue = [o for o in past if not o.done and not o.recurring]
+        today = self.occurrences(day_start, day_end, open_only=True)
+        past = self.occurrences(moment - dt.timedelta(days=365), day_start, open_only=True)
+        overdue = [o for o in past if not o.recurring]
         return today, overdue
 
     def reminders(self, start: dt.datetime, end: dt.datetime) -> list[Reminder]:

@@ -181,8 +181,8 @@ class CalendarView(QWidget):
         self.previous.clicked.connect(lambda: self.step(-1))
         self.next.clicked.connect(lambda: self.step(1))
         self.today_button.clicked.connect(self.go_today)
-        self.owner_filter.activated.connect(lambda _i: self.reload())
-        self.kind_filter.activated.connect(lambda _i: self.reload())
+        self.owner_filter.activated.connect(lambda _i: self.show_range())
+        self.kind_filter.activated.connect(lambda _i: self.show_range())
         self.new_button.clicked.connect(lambda: self.create_at(self._default_start(), False))
         for source in (self.grid, self.month):
             source.rescheduled.connect(self.reschedule)
@@ -221,7 +221,7 @@ class CalendarView(QWidget):
         self.pages.setCurrentWidget(
             {"day": self.grid, "week": self.grid, "month": self.month, "agenda": self.agenda}[mode]
         )
-        self.reload()
+        self.show_range()
 
     def show_day(self, day: dt.date) -> None:
         self.anchor = day
@@ -235,15 +235,15 @@ class CalendarView(QWidget):
             self.anchor = dt.date(self.anchor.year + month // 12, month % 12 + 1, 1)
         else:
             self.anchor += dt.timedelta(days=7 * direction)
-        self.reload()
+        self.show_range()
 
     def go(self, days: int) -> None:
         self.anchor += dt.timedelta(days=days)
-        self.reload()
+        self.show_range()
 
     def go_today(self) -> None:
         self.anchor = dt.date.today()
-        self.reload()
+        self.show_range()
 
     this_week = go_today
 
@@ -272,6 +272,16 @@ class CalendarView(QWidget):
         return f"{text}  ·  {count} activit{'y' if count == 1 else 'ies'}"
 
     def reload(self) -> None:
+        """Everything again (after a change of the data): the range shown and the
+        Today / Overdue / Keep-in-touch list."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self.show_range()
+        self._fill_due()
+
+    def show_range(self) -> None:
+        """The days shown (after moving through the calendar or changing a filter)."""
         if not self.isVisible():
             self._stale = True
             return
@@ -290,7 +300,6 @@ class CalendarView(QWidget):
             self.month.set_month(self.anchor, self.found)
         else:
             self._fill_agenda(days)
-        self._fill_due()
 
     def _fill_agenda(self, days: list[dt.date]) -> None:
         self.agenda.clear()
