@@ -112,6 +112,8 @@ class Preferences:
     default_country: str = "DE"
     backups_to_keep: int = 10
     theme: str = "system"
+    ics_feed: str = ""  # a calendar file kept up to date for other apps to subscribe to
+    keep_running_in_tray: bool = True  # closing the window keeps reminders coming
 
     @classmethod
     def load(cls, path: Path) -> Preferences:

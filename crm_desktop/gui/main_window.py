@@ -4,18 +4,22 @@ here, in one place."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QStackedWidget,
@@ -139,6 +143,16 @@ class MainWindow(QMainWindow):
         self.reminders = ReminderScheduler(context, self.settings, self)
         self.reminders.reminded.connect(self.show_reminder)
         self.reminders.reschedule()
+        self._quitting = False
+        self._tray_menu()
+        self.feed_timer = QTimer(self)
+        self.feed_timer.setSingleShot(True)
+        self.feed_timer.setInterval(3000)
+        self.feed_timer.timeout.connect(self.write_feed)
+        self.settings_view.feed.feed_changed.connect(lambda _p: self.feed_timer.start(0))
+        self.settings_view.templates.saved.connect(self._templates_saved)
+        if context.preferences.ics_feed:
+            self.feed_timer.start()
         missed = self.reminders.missed()
         if missed:
             self.hub.status.emit(f"{len(missed)} reminders while crm-desktop was closed")
@@ -184,10 +198,19 @@ class MainWindow(QMainWindow):
             "New c&ompany", self.new_company, "Ctrl+Shift+N", "companies"
         )
         self.backup_action = self._action("&Back up now", self.backup_now, None, "restore")
-        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.import_ics_action = self._action(
+            "&Import calendar (.ics)…", self.import_calendar, None, "calendar"
+        )
+        self.export_ics_action = self._action(
+            "&Export calendar (.ics)…", self.export_calendar, None, "calendar"
+        )
+        quit_action = self._action("&Quit", self.quit_app, QKeySequence.StandardKey.Quit)
         for action in (
             self.new_contact_action,
             self.new_company_action,
+            None,
+            self.import_ics_action,
+            self.export_ics_action,
             None,
             self.backup_action,
             None,
@@ -327,6 +350,8 @@ class MainWindow(QMainWindow):
         if changes.touches("activities"):
             self.calendar_view.reload()
             self.reminders.reschedule()
+            if self.context.preferences.ics_feed:
+                self.feed_timer.start()
         if changes.touches("deals", "stages", "pipelines", "contacts", "companies", "reasons"):
             self.pipeline_view.fill_choices()
             self.pipeline_view.reload()
@@ -919,6 +944,54 @@ class MainWindow(QMainWindow):
             self._backup_failed,
         )
 
+    def import_calendar(self, path: str | None = None) -> None:
+        """Events from an .ics file (Google, Outlook, Apple); broken ones are listed."""
+        if path is None:
+            path, _f = QFileDialog.getOpenFileName(
+                self, "Import calendar", str(Path.home()), "iCalendar (*.ics)"
+            )
+        if not path:
+            return
+        calendar = self.context.calendar
+
+        def done(summary: Any) -> None:
+            self.hub.changed(ChangeSet.of("activities", ["*"]))
+            text = f"{summary.created} new and {summary.updated} updated activities."
+            if summary.problems:
+                listed = "<br>".join(esc(p) for p in summary.problems[:20])
+                text += f"<br><br><b>Not imported ({len(summary.problems)}):</b><br>{listed}"
+            self.hub.status.emit(
+                f"Calendar imported: {summary.created} new, {summary.updated} updated"
+            )
+            box = QMessageBox(QMessageBox.Icon.Information, "Calendar imported", text, parent=self)
+            box.setModal(False)
+            box.show()
+
+        self.runner.submit(
+            "Importing calendar",
+            lambda _p: calendar.import_ics(Path(path)),
+            done,
+            lambda error: self._warn("Import calendar", error),
+        )
+
+    def export_calendar(self, path: str | None = None) -> None:
+        if path is None:
+            path, _f = QFileDialog.getSaveFileName(
+                self, "Export calendar", str(Path.home() / "crm-calendar.ics"), "iCalendar (*.ics)"
+            )
+        if not path:
+            return
+        calendar = self.context.calendar
+        self.runner.submit(
+            "Exporting calendar",
+            lambda _p: calendar.export_ics(Path(path)),
+            lambda n: self.hub.status.emit(f"{n} activities written to {path}"),
+            lambda error: self._warn("Export calendar", error),
+        )
+
+    def _warn(self, title: str, error: str) -> None:
+        QMessageBox.warning(self, title, error)
+
     def _backup_failed(self, error: str) -> None:
         QMessageBox.warning(self, "Backup", error)
 
@@ -970,7 +1043,64 @@ class MainWindow(QMainWindow):
         self.companies_view.save_layout(self.settings, "companies")
         self.settings.sync()
 
+    # ---- the tray and the calendar file ----------------------------------------------------
+
+    def _tray_menu(self) -> None:
+        tray = self.reminders.tray
+        if tray is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Open crm-desktop", self.bring_back)
+        menu.addSeparator()
+        menu.addAction("Quit", self.quit_app)
+        tray.setContextMenu(menu)
+        tray.activated.connect(lambda _reason: self.bring_back())
+
+    def bring_back(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def quit_app(self) -> None:
+        self._quitting = True
+        self.close()
+        QApplication.quit()
+
+    def _templates_saved(self) -> None:
+        self.hub.status.emit("Follow-up templates saved")
+
+    def write_feed(self) -> None:
+        """Rewrite the calendar file other apps subscribe to (in the background)."""
+        path = self.context.preferences.ics_feed
+        if not path:
+            return
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=90)
+        calendar = self.context.calendar
+        self.runner.submit(
+            "Updating the calendar file",
+            lambda _progress: calendar.export_ics(Path(path), since),
+            on_done=lambda n: self.hub.status.emit(f"Calendar file updated: {n} activities"),
+            on_error=lambda text: self.hub.status.emit(f"Calendar file not updated: {text}"),
+        )
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        tray = self.reminders.tray
+        if (
+            tray is not None
+            and self.context.preferences.keep_running_in_tray
+            and not (self._quitting)
+        ):
+            # Keep running in the tray so reminders still come; Quit is in the tray's menu.
+            self.save_layout()
+            event.ignore()
+            self.hide()
+            if not self.settings.value("tray/explained"):
+                tray.showMessage(
+                    "crm-desktop",
+                    "crm-desktop keeps running here to remind you. Quit from this icon's menu.",
+                )
+                self.settings.setValue("tray/explained", True)
+            return
         self.save_layout()
         self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -467,8 +468,10 @@ class CalendarService:
 
     # ---- iCalendar ------------------------------------------------------------------------
 
-    def export_ics(self, path: Path) -> int:
-        """Write every live activity with a time as a VEVENT; returns how many."""
+    def export_ics(self, path: Path, since: dt.datetime | None = None) -> int:
+        """Write every live activity with a time as a VEVENT (those starting from `since`
+        and every repeating one, when given); returns how many. The file is replaced in
+        one step, so a calendar app subscribed to it never reads half a file."""
         with self._uow.read() as uow:
             events = [
                 IcsEvent(
@@ -476,16 +479,23 @@ class CalendarService:
                     summary=a.subject,
                     start=a.starts_at.date() if a.all_day else a.starts_at,
                     end=(a.ends_at.date() if a.all_day else a.ends_at) if a.ends_at else None,
-                    description=a.notes,
+                    description="\n".join(x for x in (a.notes, a.outcome) if x),
                     timezone=a.timezone,
                     rrule=a.rrule,
                     exdates=tuple(_exdates(a)),
                     categories=(a.kind.upper(),),
                 )
                 for a in uow.activities.all()
-                if a.starts_at is not None
+                if a.starts_at is not None and (since is None or a.rrule or a.starts_at >= since)
             ]
-        path.write_bytes(ics.write_calendar(events))
+        data = ics.write_calendar(events)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise CrmError(f"cannot write {path}: {exc.strerror}") from exc
         return len(events)
 
     def import_ics(self, path: Path) -> ImportSummary:

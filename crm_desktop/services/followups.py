@@ -90,6 +90,13 @@ class FollowUpService:
             uow.commit()
         return template.id
 
+    def remove_template(self, template_id: str) -> None:
+        """Delete a template (activities it already planned stay)."""
+        kept = [t for t in self.templates() if t.id != template_id]
+        with self._uow() as uow:
+            write_setting(uow, SETTING, [asdict(t) for t in kept])
+            uow.commit()
+
     def apply(
         self,
         template_id: str,

@@ -1,4 +1,5 @@
-"""Settings: the business, pipelines and their stages, and the won/lost reasons."""
+"""Settings: the business, pipelines and their stages, the won/lost reasons, follow-up
+templates and the calendar file for other apps."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui.dialogs.first_run import CURRENCIES
+from crm_desktop.gui.views.settings_calendar import CalendarFeedBox, TemplatesBox
 
 
 def _button(text: str) -> QPushButton:
@@ -104,11 +106,19 @@ class SettingsView(QWidget):
             column.addWidget(lst)
             column.addLayout(row)
             grid.addLayout(column)
-        layout = QVBoxLayout(self)
+        # Calendar: follow-up templates and the calendar file for other apps
+        self.templates = TemplatesBox(context, self)
+        self.feed = CalendarFeedBox(context, self)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(business)
+        left.addWidget(stages_box, 2)
+        left.addWidget(reasons_box, 1)
+        right.addWidget(self.templates, 1)
+        right.addWidget(self.feed)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.addWidget(business)
-        layout.addWidget(stages_box, 2)
-        layout.addWidget(reasons_box, 1)
+        layout.addLayout(left, 3)
+        layout.addLayout(right, 2)
         self.reload()
 
     # ---- loading ----------------------------------------------------------------------------
@@ -125,6 +135,7 @@ class SettingsView(QWidget):
         for kind, widget in (("won", self.won), ("lost", self.lost)):
             widget.clear()
             widget.addItems([r.label for r in self.context.pipeline.reasons(kind)])
+        self.templates.reload()
 
     def _stages(self) -> list[Any]:
         pipelines = {p.id: p for p in self.context.pipeline.pipelines()}
