@@ -48,7 +48,8 @@ def chart_drawing(table: Table, width: float, fonts: Fonts, currency: str) -> An
     if not values or not 0 <= chart.label_column < len(columns):
         return None
     label_kind = columns[chart.label_column].kind
-    labels = [_label(row, chart.label_column, label_kind, currency) for row in table.rows]
+    longest = 30 if chart.kind == "pie" else 16
+    labels = [_label(row, chart.label_column, label_kind, currency, longest) for row in table.rows]
     series = [[_number(row, c, columns[c].kind) for row in table.rows] for c in values]
     names = [columns[c].title for c in values]
     # The table's title is printed above the chart already.
@@ -64,10 +65,12 @@ def chart_drawing(table: Table, width: float, fonts: Fonts, currency: str) -> An
     return _xy_chart(chart.kind, title, labels, series, names, kind, width, fonts, currency)
 
 
-def _label(row: Sequence[Cell], index: int, kind: ColumnKind, currency: str) -> str:
+def _label(
+    row: Sequence[Cell], index: int, kind: ColumnKind, currency: str, longest: int = 16
+) -> str:
     value = row[index] if index < len(row) else None
     text = format_cell(value, kind, currency) if kind != "text" else str(value or "")
-    return text if len(text) <= 16 else text[:15] + "…"
+    return text if len(text) <= longest else text[: longest - 1] + "…"
 
 
 def _number(row: Sequence[Cell], index: int, kind: ColumnKind) -> float | None:
@@ -77,18 +80,17 @@ def _number(row: Sequence[Cell], index: int, kind: ColumnKind) -> float | None:
     return value / 100 if kind == "money" else float(value)
 
 
-def _tick_format(kind: ColumnKind) -> Any:
+def _tick_format(kind: ColumnKind, high: float) -> Any:
+    """Axis labels in one scale for the whole axis (10 k, 20 k; not 5,000 next to 10 k)."""
+    scale, suffix = (1e6, " M") if high >= 2e6 else (1e3, " k") if high >= 2e4 else (1.0, "")
+
     def tick(value: float) -> str:
         if kind == "percent":
             return f"{value * 100:.0f} %"
-        size = abs(value)
-        if size >= 1_000_000:
-            return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + " M"
-        if size >= 10_000:
-            return f"{value / 1000:.0f} k"
-        if size >= 100 or value == int(value):
-            return f"{value:,.0f}"
-        return f"{value:.1f}"
+        scaled = value / scale
+        if scaled == int(scaled):
+            return f"{scaled:,.0f}{suffix}"
+        return f"{scaled:,.1f}{suffix}"
 
     return tick
 
@@ -115,13 +117,27 @@ def _xy_chart(
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     drawing = Drawing(width, HEIGHT)
-    top = HEIGHT - 4
+    top = HEIGHT
     if title:
-        drawing.add(String(0, HEIGHT - 11, title, fontName=fonts.bold, fontSize=10))
-        top = HEIGHT - 20
+        drawing.add(
+            String(
+                0,
+                HEIGHT - 10,
+                title,
+                fontName=fonts.bold,
+                fontSize=10,
+                fillColor=HexColor("#1F2933"),
+            )
+        )
+    if title or len(series) > 1:
+        top -= 18
     if len(series) > 1:
-        drawing.add(_legend(names, width, top - 4, fonts))
-        top -= 16
+        # Beside the title when there is room, else in rows under it.
+        room = width - stringWidth(title, fonts.bold, 10) - 24
+        beside = not title or _legend(names, math.inf, 0, fonts)[2] <= room
+        legend, depth, _ = _legend(names, width, HEIGHT - 10 if beside else HEIGHT - 26, fonts)
+        drawing.add(legend)
+        top -= depth + (0 if beside else 16)
     stacked = kind == "stacked_bar"
     if stacked:
         sums = [sum(v or 0 for v in column) for column in zip(*series, strict=True)]
@@ -129,26 +145,27 @@ def _xy_chart(
     else:
         numbers = [v for s in series for v in s if v is not None]
         high, low = max(numbers, default=0), min(numbers, default=0)
-    tick = _tick_format(value_kind)
-    left = max(stringWidth(tick(v), fonts.regular, LABEL_SIZE) for v in (high, low, 0)) + 10
+    tick = _tick_format(value_kind, max(abs(high), abs(low)))
+    left = max(stringWidth(tick(v), fonts.regular, LABEL_SIZE) for v in (high, low, 0)) + 12
     unit = _unit(value_kind, currency)
     if unit:
         drawing.add(
             String(
                 0,
-                top - 2,
+                top - 8,
                 unit,
                 fontName=fonts.regular,
                 fontSize=LABEL_SIZE,
                 fillColor=HexColor("#616E7C"),
             )
         )
-        top -= 10
+        top -= 12
     slot = (width - left - 10) / max(len(labels), 1)
     widest = max((stringWidth(t, fonts.regular, LABEL_SIZE) for t in labels), default=0)
     rotate = widest > slot - 4
-    bottom = (widest * 0.6 + 14) if rotate else 16
-    step = max(1, math.ceil(12 / slot)) if rotate else 1
+    bottom = (widest * 0.71 + 12) if rotate else 16
+    # Labels at 45 degrees need about 14 pt between them not to touch.
+    step = max(1, math.ceil(14 / slot)) if rotate else 1
     shown = [t if i % step == 0 else "" for i, t in enumerate(labels)]
 
     plot: Any
@@ -181,6 +198,7 @@ def _xy_chart(
     axis.valueMin = min(0.0, low)
     if high <= axis.valueMin:
         axis.valueMax = axis.valueMin + 1
+    axis.rangeRound = "ceiling"  # the top gridline sits above the tallest bar
     axis.labelTextFormat = tick
     axis.labels.fontName, axis.labels.fontSize = fonts.regular, LABEL_SIZE
     axis.visibleGrid = 1
@@ -194,35 +212,61 @@ def _xy_chart(
     categories.labels.fontName, categories.labels.fontSize = fonts.regular, LABEL_SIZE
     categories.strokeColor = HexColor("#9AA5B1")
     categories.visibleTicks = 0
+    categories.labelAxisMode = "low"  # under the plot, also when values go negative
     if rotate:
-        categories.labels.angle = 35
+        categories.labels.angle = 45
         categories.labels.boxAnchor = "ne"
-        categories.labels.dx, categories.labels.dy = 2, -2
+        categories.labels.dx, categories.labels.dy = 2, -3
     else:
         categories.labels.dy = -3
     drawing.add(plot)
     return drawing
 
 
-def _legend(names: list[str], width: float, y: float, fonts: Fonts) -> Any:
-    from reportlab.graphics.charts.legends import Legend
+def _legend(names: list[str], right: float, y: float, fonts: Fonts) -> tuple[Any, float, float]:
+    """Swatches and series names in rows ending at `right`, the first row's baseline at
+    `y`; also how far below `y` the last row is and how wide the widest row is."""
+    from reportlab.graphics.shapes import Group, Rect, String
     from reportlab.lib.colors import HexColor
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    legend = Legend()
-    legend.x, legend.y = 0, y
-    legend.alignment = "right"
-    legend.boxAnchor = "nw"
-    legend.columnMaximum = 1
-    legend.fontName, legend.fontSize = fonts.regular, 8
-    legend.dx = legend.dy = 7
-    legend.dxTextSpace = 4
-    legend.deltax = 20
-    legend.autoXPadding = 12
-    legend.strokeColor = None
-    legend.colorNamePairs = [
-        (HexColor(PALETTE[i % len(PALETTE)]), name) for i, name in enumerate(names)
-    ]
-    return legend
+    size, swatch, gap = 8.0, 7.0, 12.0
+    entries = []
+    for name in names:
+        short = name if len(name) <= 24 else name[:23] + "…"
+        entries.append((short, swatch + 4 + stringWidth(short, fonts.regular, size)))
+    rows: list[list[tuple[int, str, float]]] = [[]]
+    used = 0.0
+    for index, (name, width) in enumerate(entries):
+        if rows[-1] and used + gap + width > right:
+            rows.append([])
+            used = 0.0
+        used += (gap if rows[-1] else 0.0) + width
+        rows[-1].append((index, name, width))
+    group = Group()
+    widest = 0.0
+    for line, row in enumerate(rows):
+        row_width = sum(w for _, _, w in row) + gap * (len(row) - 1)
+        widest = max(widest, row_width)
+        if math.isinf(right):
+            continue
+        x = right - row_width
+        base = y - line * 12
+        for index, name, width in row:
+            color = HexColor(PALETTE[index % len(PALETTE)])
+            group.add(Rect(x, base - 0.5, swatch, swatch, fillColor=color, strokeColor=None))
+            group.add(
+                String(
+                    x + swatch + 4,
+                    base,
+                    name,
+                    fontName=fonts.regular,
+                    fontSize=size,
+                    fillColor=HexColor("#1F2933"),
+                )
+            )
+            x += width + gap
+    return group, (len(rows) - 1) * 12.0, widest
 
 
 def _pie(

@@ -260,11 +260,8 @@ class _Story:
         return Paragraph(escape(text), style)
 
     def flowables(self) -> list[Any]:
-        from reportlab.platypus import PageBreak
-
         story = self.cover()
         for section in self.doc.sections:
-            story.append(PageBreak())
             story.extend(self.section(section))
         return story
 
@@ -292,22 +289,34 @@ class _Story:
         return story
 
     def section(self, section: Section) -> list[Any]:
-        from reportlab.platypus import CondPageBreak, KeepTogether, NextPageTemplate, PageBreak
+        """The section from a new page; a table too wide for portrait gets landscape
+        pages (the section starts on one when its first table needs it)."""
+        from reportlab.platypus import (
+            CondPageBreak,
+            KeepTogether,
+            NextPageTemplate,
+            PageBreak,
+            Spacer,
+        )
 
-        story: list[Any] = [self.para(section.title, self.heading)]
+        parts = [(table, *self.table(table)) for table in section.tables]
+        wide_page = bool(parts) and parts[0][2]
+        story: list[Any] = [
+            NextPageTemplate("landscape" if wide_page else "portrait"),
+            PageBreak(),
+            self.para(section.title, self.heading),
+        ]
         if section.note:
             story.append(self.para(section.note, self.small))
-        wide_page = False
-        for table in section.tables:
+        for index, (table, body, needs_wide) in enumerate(parts):
             head: list[Any] = [self.para(table.title, self.table_title)]
             drawing = self.chart(table)
             if drawing is not None:
-                head.append(drawing)
-            body, needs_wide = self.table(table)
+                head += [drawing, Spacer(1, 6)]
             if needs_wide != wide_page:
                 story += [NextPageTemplate("landscape" if needs_wide else "portrait"), PageBreak()]
                 wide_page = needs_wide
-            else:
+            elif index:
                 story.append(CondPageBreak(60 * MM))
             if len(table.rows) <= 25:
                 story.append(KeepTogether(head + body))
@@ -315,9 +324,6 @@ class _Story:
                 story += [KeepTogether(head), *body]
             if table.note:
                 story.append(self.para(table.note, self.note))
-        if wide_page:
-            # The next section's page break turns the page back upright.
-            story.append(NextPageTemplate("portrait"))
         return story
 
     def chart(self, table: Table) -> Any | None:
@@ -329,7 +335,7 @@ class _Story:
 
     def table(self, table: Table) -> tuple[list[Any], bool]:
         """The table's flowables and whether it needs a landscape page."""
-        if not table.rows and table.total_row is None:
+        if not table.columns or (not table.rows and table.total_row is None):
             return [self.para("No data for this period.", self.body)], False
         layout, wide = _choose_layout(
             table, self.doc.currency, self.fonts, self.width, self.landscape_width
@@ -389,33 +395,78 @@ class _Layout:
     widths: tuple[float, ...]
     font_size: float
     comfort: float
+    bare_money: bool = False  # the currency goes into the header, not every cell
     wrap_all: bool = False
 
 
-def _shown(value: Cell, column: Column, currency: str) -> str:
+def _shown(
+    value: Cell, column: Column, currency: str, bare_money: bool = False, cents: bool = False
+) -> str:
+    """A cell as printed: as `format_cell` shows it, except that money shows cents on every
+    row when any row of its column has some (so the figures line up), and that the
+    currency can move to the header."""
     if column.kind == "text" and value is not None and not isinstance(value, str):
         return format_cell(value, "number" if isinstance(value, float) else "int", currency)
-    return format_cell(value, column.kind, currency)
+    if column.kind == "money" and isinstance(value, int | float) and cents:
+        whole, rest = divmod(abs(round(value)), 100)
+        text = f"{'-' if value < 0 else ''}{whole:,}.{rest:02d}"
+        return text if bare_money else f"{text} {currency}"
+    text = format_cell(value, column.kind, currency)
+    if bare_money and column.kind == "money":
+        return text.removesuffix(f" {currency}")
+    return text
 
 
-def _layouts(table: Table, currency: str, fonts: Fonts, width: float) -> dict[float, _Layout]:
+def _with_cents(table: Table) -> tuple[bool, ...]:
+    """Per column: money with cents somewhere in it."""
+    rows = [*table.rows, table.total_row] if table.total_row is not None else table.rows
+    return tuple(
+        column.kind == "money"
+        and any(
+            isinstance(row[index], int | float) and round(row[index]) % 100  # type: ignore[arg-type]
+            for row in rows
+            if index < len(row)
+        )
+        for index, column in enumerate(table.columns)
+    )
+
+
+def _header(column: Column, currency: str, bare_money: bool) -> str:
+    if bare_money and column.kind == "money":
+        return f"{column.title} ({currency})"
+    return column.title
+
+
+def _layouts(
+    table: Table, currency: str, fonts: Fonts, width: float, bare_money: bool = False
+) -> dict[float, _Layout]:
     """Column widths filling `width`, per font size (9, 8, 7 pt) at which numbers keep one
-    line and every text column keeps at least its longest word."""
+    line and every text column keeps at least its longest word. Under the key 0 when
+    nothing fits: the 7 pt widths squeezed to `width`, every cell wrapping."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     sample = list(table.rows[:300])
+    cents = _with_cents(table)
     found: dict[float, _Layout] = {}
+    natural: list[float] = []
+    least: list[float] = []
     for size in (9.0, 8.0, 7.0):
-        natural: list[float] = []
-        least: list[float] = []
+        natural, least = [], []
         for index, column in enumerate(table.columns):
-            texts = [_shown(row[index], column, currency) for row in sample if index < len(row)]
+            texts = [
+                _shown(row[index], column, currency, bare_money, cents[index])
+                for row in sample
+                if index < len(row)
+            ]
             widest = max((stringWidth(t, fonts.regular, size) for t in texts), default=0.0)
             if table.total_row is not None and index < len(table.total_row):
-                total_text = _shown(table.total_row[index], column, currency)
+                total_text = _shown(
+                    table.total_row[index], column, currency, bare_money, cents[index]
+                )
                 widest = max(widest, stringWidth(total_text, fonts.bold, size))
-            header = stringWidth(column.title, fonts.bold, size)
-            words = column.title.split() or [""]
+            title = _header(column, currency, bare_money)
+            header = stringWidth(title, fonts.bold, size)
+            words = title.split() or [""]
             header_word = max(stringWidth(w, fonts.bold, size) for w in words)
             natural.append(max(widest, min(header, 80.0), header_word) + 2 * CELL_PAD + 1)
             if column.kind == "text":
@@ -426,10 +477,15 @@ def _layouts(table: Table, currency: str, fonts: Fonts, width: float) -> dict[fl
                 floor = max(header_word, min(longest, 90.0), 40.0) + 2 * CELL_PAD
                 least.append(min(natural[-1], floor))
             else:
-                least.append(natural[-1])
+                # A figure keeps one line; its header may wrap between words.
+                least.append(max(widest, header_word) + 2 * CELL_PAD + 1)
         if sum(least) <= width:
             widths = _spread(natural, least, width, table.columns)
-            found[size] = _Layout(widths, size, _comfort(widths, natural, table.columns))
+            comfort = _comfort(widths, natural, table.columns)
+            found[size] = _Layout(widths, size, comfort, bare_money)
+    if not found and least:
+        scale = width / sum(least)
+        found[0.0] = _Layout(tuple(w * scale for w in least), 7.0, 0.0, bare_money, True)
     return found
 
 
@@ -449,26 +505,29 @@ def _choose_layout(
 ) -> tuple[_Layout, bool]:
     """The layout of a table and whether it goes on a landscape page: the first of
     portrait 9 pt, 8 pt, landscape 9 pt, 8 pt, portrait 7 pt, landscape 7 pt that leaves
-    text columns room, else the roomiest of them."""
-    upright = _layouts(table, currency, fonts, portrait)
-    turned = _layouts(table, currency, fonts, wide)
-    order = [
-        (upright, 9.0, False),
-        (upright, 8.0, False),
-        (turned, 9.0, True),
-        (turned, 8.0, True),
-        (upright, 7.0, False),
-        (turned, 7.0, True),
-    ]
-    options = [(found[size], is_wide) for found, size, is_wide in order if size in found]
-    for layout, is_wide in options:
-        if layout.comfort >= 0.6:
-            return layout, is_wide
-    if options:
-        return max(options, key=lambda option: option[0].comfort)
-    # Far too many columns even for landscape: everything wraps, at 7 pt.
-    count = max(len(table.columns), 1)
-    return _Layout(tuple([wide / count] * count), 7.0, 0.0, wrap_all=True), True
+    text columns room; failing that the same with the currency moved into the headers;
+    failing that the roomiest."""
+    options: list[tuple[_Layout, bool]] = []
+    for bare in (False, True):
+        upright = _layouts(table, currency, fonts, portrait, bare)
+        turned = _layouts(table, currency, fonts, wide, bare)
+        order = [
+            (upright, 9.0, False),
+            (upright, 8.0, False),
+            (turned, 9.0, True),
+            (turned, 8.0, True),
+            (upright, 7.0, False),
+            (turned, 7.0, True),
+        ]
+        tried = [(found[size], is_wide) for found, size, is_wide in order if size in found]
+        for layout, is_wide in tried:
+            if layout.comfort >= 0.6:
+                return layout, is_wide
+        options += tried
+    if not options:
+        # Far too many columns even for landscape: every cell wraps, at 7 pt.
+        return _layouts(table, currency, fonts, wide, bare_money=True)[0.0], True
+    return max(options, key=lambda option: option[0].comfort)
 
 
 def _spread(
@@ -480,10 +539,19 @@ def _spread(
         grow = [i for i, c in enumerate(columns) if c.kind == "text"] or list(range(len(natural)))
         extra = (width - total) / len(grow)
         return tuple(w + extra if i in grow else w for i, w in enumerate(natural))
-    # Too wide: squeeze text columns towards their floor, in proportion to their slack.
-    slack = [n - m for n, m in zip(natural, least, strict=True)]
-    cut = (total - width) / sum(slack)
-    return tuple(n - s * cut for n, s in zip(natural, slack, strict=True))
+    # Too wide: cap the widest columns at one level (never under their floor), so short
+    # columns keep one line and the long text wraps.
+    low, high = 0.0, max(natural)
+    for _ in range(40):
+        level = (low + high) / 2
+        if sum(min(n, max(m, level)) for n, m in zip(natural, least, strict=True)) > width:
+            high = level
+        else:
+            low = level
+    widths = [min(n, max(m, low)) for n, m in zip(natural, least, strict=True)]
+    capped = [i for i, (w, n) in enumerate(zip(widths, natural, strict=True)) if w < n]
+    spare = (width - sum(widths)) / max(len(capped), 1)
+    return tuple(w + spare if i in capped else w for i, w in enumerate(widths))
 
 
 def _table_flowable(table: Table, layout: _Layout, story: _Story) -> Any:
@@ -496,6 +564,7 @@ def _table_flowable(table: Table, layout: _Layout, story: _Story) -> Any:
     fonts, size, currency = story.fonts, layout.font_size, story.doc.currency
     columns = table.columns
     numeric = [c.kind in _NUMERIC for c in columns]
+    cents = _with_cents(table)
 
     def cell_style(name: str, font: str, align: int, color: Any = None) -> Any:
         return ParagraphStyle(
@@ -519,7 +588,7 @@ def _table_flowable(table: Table, layout: _Layout, story: _Story) -> Any:
     }
     data: list[list[Any]] = [
         [
-            Paragraph(escape(c.title), header_styles[n])
+            Paragraph(escape(_header(c, currency, layout.bare_money)), header_styles[n])
             for c, n in zip(columns, numeric, strict=True)
         ]
     ]
@@ -529,7 +598,10 @@ def _table_flowable(table: Table, layout: _Layout, story: _Story) -> Any:
         font = fonts.bold if bold else fonts.regular
         for index, column in enumerate(columns):
             value = row[index] if index < len(row) else None
-            text = _shown(value, column, currency)
+            if value is None and bold:
+                cells.append("")  # a total row leaves the columns it does not sum empty
+                continue
+            text = _shown(value, column, currency, layout.bare_money, cents[index])
             room = layout.widths[index] - 2 * CELL_PAD
             if layout.wrap_all or stringWidth(text, font, size) > room:
                 cells.append(Paragraph(escape(text), body_styles[(numeric[index], bold)]))

@@ -299,7 +299,9 @@ def test_pdf_long_table_repeats_its_header_on_every_page(pdf_pages: list[str]) -
     body = "\n".join(pages)
     assert "12,345.67 EUR" in body and "2026-11-02" in body and "10.0 %" in body
     assert FORMULA in body  # on paper the text is shown as written
-    assert "5,000,000 EUR" in body  # the total row
+    # The total row; whole amounts keep their cents in a column that has some.
+    assert "5,000,000.00 EUR" in body
+    assert re.search(r"(?<![\d,.])0\.00 EUR", body)
 
 
 def test_pdf_sections_and_charts(pdf_pages: list[str]) -> None:
