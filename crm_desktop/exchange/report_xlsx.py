@@ -3,18 +3,23 @@
 """A report document as an Excel workbook, with openpyxl (imported when a file is written).
 
 Sheets: "Summary" (title, business, period, filters, when it was made, the key figures),
-one sheet per section (its tables one under the other, each with a bold header row,
-real number formats, an autofilter and a native Excel chart beside it where the table
-has one), and "Raw data" (the rows behind the figures).
+one sheet per section, and "Raw data" (the rows behind the figures, with a frozen header
+and an autofilter).
+
+On a section's sheet the tables stand one under the other, each an Excel table (its own
+filter buttons; its column names show in place of A, B, C once its header scrolls away)
+with a bold filled header, real number formats, its total row in bold under it, and a
+native Excel chart beside it where it has one. A sheet with one table freezes the rows
+down to its header; with several, only the section's title row stays in view.
 
 Values stay numbers: money is written in currency units (cents / 100) with a number
 format naming the document's currency, rates as fractions shown as 0.0 %, dates as real
 dates. Formula-looking text (starting with = + - @) gets a leading apostrophe in the
 stored value, so no spreadsheet ever runs it (see `_report_common.neutralise_text`).
 
-The workbook is streamed (openpyxl's write-only mode), so a raw sheet of 20,000 rows
-takes about a second, and it is written to a temporary file that replaces `path` only
-when complete.
+The workbook is streamed (openpyxl's write-only mode) and the raw rows are written
+straight into the sheet's XML, so 20,000 raw rows take well under a second; it all goes
+to a temporary file that replaces `path` only when complete.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import datetime as dt
 import io
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -124,6 +130,7 @@ class _Styles:
 
         code = re.sub(r'["\\]', "", currency).strip() or "EUR"
         self.currency = code
+        self.tables = 0  # Excel tables made so far (their names are workbook-wide)
         money = f'#,##0.00 "{code}"'
         self.formats: dict[str, str] = {
             "money": f"{money};-{money}",
@@ -145,6 +152,21 @@ class _Styles:
         self.header_align = Alignment(vertical="center", wrap_text=True)
         self.header_align_right = Alignment(horizontal="right", vertical="center", wrap_text=True)
         self.total_border = Border(top=Side(style="thin", color="1F4E79"))
+
+
+def header_titles(columns: Sequence[Column]) -> list[str]:
+    """Header texts as written: one line, never empty and unique without regard to case,
+    as an Excel table needs its column names to be."""
+    titles: list[str] = []
+    seen: set[str] = set()
+    for number, column in enumerate(columns, start=1):
+        base = _clean_text(" ".join(column.title.split())) or f"Column {number}"
+        title, copy = base, 2
+        while title.casefold() in seen:
+            title, copy = f"{base} ({copy})", copy + 1
+        seen.add(title.casefold())
+        titles.append(title)
+    return titles
 
 
 def _clean_text(text: str) -> str:
@@ -202,8 +224,8 @@ class _CellMaker:
 
     def header(self, columns: Sequence[Column]) -> list[Any]:
         cells = []
-        for column in columns:
-            cell = self._new(self.sheet, _clean_text(column.title))
+        for column, title in zip(columns, header_titles(columns), strict=True):
+            cell = self._new(self.sheet, title)
             cell.font = self.styles.header_font
             cell.fill = self.styles.header_fill
             cell.alignment = (
@@ -295,12 +317,34 @@ def _write_section(sheet: Any, section: Section, styles: _Styles) -> None:
     _set_widths(sheet, _section_widths(section, styles.currency))
     for cells in rows:
         sheet.append(cells)
-    if placed:
-        first = placed[0]
-        sheet.auto_filter.ref = _range(first.header_row, first.last_row, len(first.table.columns))
     for spot in placed:
+        if spot.table.rows and spot.table.columns:
+            _add_excel_table(sheet, spot, styles)
         if spot.table.chart is not None and spot.table.rows:
             _add_chart(sheet, spot, styles)
+
+
+def _add_excel_table(sheet: Any, spot: _Placed, styles: _Styles) -> None:
+    """Make the header and rows an Excel table: each table on the sheet gets its own
+    filter buttons, and its column names replace the letters A, B, C when scrolled past
+    its header. The total row stays outside, so sorting never moves it."""
+    from openpyxl.worksheet.filters import AutoFilter
+    from openpyxl.worksheet.table import Table as ExcelTable
+    from openpyxl.worksheet.table import TableColumn, TableStyleInfo
+
+    styles.tables += 1
+    ref = _range(spot.header_row, spot.last_row, len(spot.table.columns))
+    table = ExcelTable(displayName=f"Report_table_{styles.tables}", ref=ref)
+    table.tableColumns = [
+        TableColumn(id=number, name=title)
+        for number, title in enumerate(header_titles(spot.table.columns), start=1)
+    ]
+    table.autoFilter = AutoFilter(ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+    with warnings.catch_warnings():
+        # openpyxl reminds write-only users to name the columns, which is done above.
+        warnings.simplefilter("ignore", UserWarning)
+        sheet.add_table(table)
 
 
 class _RawRows:
@@ -356,12 +400,12 @@ class _RawRows:
                 if info.filename != sheet_part:
                     out.writestr(info, data)
                     continue
-                cut = data.rindex(b"</sheetData>")
+                head, tail = _split_sheet_data(data)
                 with out.open(info.filename, "w") as stream:
-                    stream.write(data[:cut])
+                    stream.write(head)
                     for chunk in self._chunks():
                         stream.write(chunk)
-                    stream.write(data[cut:])
+                    stream.write(tail)
 
     def _chunks(self, size: int = 2000) -> Iterable[bytes]:
         rows = self.table.rows
@@ -408,6 +452,15 @@ class _RawRows:
                 )
         parts.append("</row>")
         return "".join(parts)
+
+
+def _split_sheet_data(xml: bytes) -> tuple[bytes, bytes]:
+    """The sheet's XML before and after the point where rows are appended."""
+    match = re.search(rb"<sheetData\s*/>", xml)
+    if match is not None:  # no rows at all: open the element
+        return xml[: match.start()] + b"<sheetData>", b"</sheetData>" + xml[match.end() :]
+    cut = xml.rindex(b"</sheetData>")
+    return xml[:cut], xml[cut:]
 
 
 def _range(first_row: int, last_row: int, columns: int) -> str:

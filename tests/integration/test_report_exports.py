@@ -28,7 +28,7 @@ from crm_desktop.domain.reportdoc import (
 from crm_desktop.exchange import report_pdf, report_xlsx
 from crm_desktop.exchange._report_common import neutralise_text
 from crm_desktop.exchange.report_pdf import write_pdf
-from crm_desktop.exchange.report_xlsx import SheetNames, write_xlsx
+from crm_desktop.exchange.report_xlsx import SheetNames, header_titles, write_xlsx
 
 OWNERS = ("Anna Berg", "Jürgen Müller", "Łucja Wójcik", "Zoë O'Brien")
 STAGES = ("Lead", "Qualified", "Proposal", "Negotiation", "Won")
@@ -193,10 +193,18 @@ def test_section_sheet_tables_keep_values_formats_and_charts(
     assert total[0].value == "Total" and total[0].font.bold
     assert total[4].value == 5_000_000 and total[4].font.bold
     assert sheet.cell(header + 1 + LONG_ROWS + 1, 1).value == "Values in €, before tax."
-    # The pie of the first table is native; the stage table also gets the autofilter.
     assert [type(chart) for chart in sheet._charts] == [PieChart]
+    # Each table is an Excel table with its own filter; the total row stays outside it.
     stage_header = _find_row(sheet, "Stage")
-    assert sheet.auto_filter.ref == f"A{stage_header}:C{stage_header + len(STAGES)}"
+    tables = {table.ref: table for table in sheet.tables.values()}
+    assert set(tables) == {
+        f"A{stage_header}:C{stage_header + len(STAGES)}",
+        f"A{header}:G{header + LONG_ROWS}",
+    }
+    for ref, table in tables.items():
+        assert table.autoFilter.ref == ref
+    deals = tables[f"A{header}:G{header + LONG_ROWS}"]
+    assert [c.name for c in deals.tableColumns] == [c.title for c in DEALS.columns]
     widths = {key: dim.width for key, dim in sheet.column_dimensions.items()}
     assert widths["A"] >= 30 and 10 <= widths["D"] <= 20
 
@@ -208,9 +216,25 @@ def test_charts_of_every_kind_and_frozen_header(xlsx_book: openpyxl.Workbook) ->
     stacked = next(c for c in sales._charts if isinstance(c, BarChart) and len(c.series) == 2)
     assert stacked.grouping == "stacked"
     assert sales.freeze_panes == "A2"  # several tables: the section title stays in view
+    assert len(sales.tables) == 3
     raw = xlsx_book["Raw data"]
     assert raw.freeze_panes == "A2"
     assert raw.auto_filter.ref == f"A1:D{1 + len(RAW.rows)}"
+
+
+def test_a_single_table_sheet_freezes_its_header(tmp_path: Path) -> None:
+    doc = ReportDocument(
+        "Owners",
+        "Tiny Ltd",
+        "2026",
+        dt.datetime(2026, 1, 1),
+        sections=(Section("Owners", (OWNER_TABLE,)),),
+    )
+    write_xlsx(doc, tmp_path / "owners.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "owners.xlsx")["Owners"]
+    header = _find_row(sheet, "Owner")
+    assert sheet.freeze_panes == f"A{header + 1}"
+    assert [table.ref for table in sheet.tables.values()] == [f"A{header}:C{header + 4}"]
 
 
 def test_raw_sheet_rows_match_the_document(xlsx_book: openpyxl.Workbook) -> None:
@@ -272,6 +296,11 @@ def test_sheet_names_are_valid_and_unique() -> None:
         "Sheet",
     ]
     assert all(len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name) for name in taken)
+
+
+def test_header_titles_suit_excel_tables() -> None:
+    columns = (Column("Value"), Column("value"), Column(""), Column("=x"), Column("Two\nlines"))
+    assert header_titles(columns) == ["Value", "value (2)", "Column 3", "'=x", "Two lines"]
 
 
 def test_pdf_has_cover_kpis_and_numbered_footers(pdf_pages: list[str]) -> None:
