@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -44,6 +44,7 @@ from crm_desktop.gui.views.calendar import CalendarView
 from crm_desktop.gui.views.detail import DetailPanel, esc
 from crm_desktop.gui.views.lists import ListView
 from crm_desktop.gui.views.pipeline import PipelineView
+from crm_desktop.gui.views.reports import ReportsView
 from crm_desktop.gui.views.settings import SettingsView
 from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog
 
@@ -122,10 +123,8 @@ class MainWindow(QMainWindow):
         self.settings_view = SettingsView(context, self)
         self.calendar_view = CalendarView(context, self, hub=self.hub, undo_stack=self.undo_stack)
         self.stack.addWidget(self.calendar_view)
-        for title, _icon in SECTIONS[4:5]:
-            label = QLabel(f"<h2>{title}</h2><p>{title} arrives in a coming release.</p>", self)
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.stack.addWidget(label)
+        self.reports_view = ReportsView(context, self)
+        self.stack.addWidget(self.reports_view)
         self.stack.addWidget(self.settings_view)
         central = QWidget(self)
         row = QHBoxLayout(central)
@@ -355,6 +354,8 @@ class MainWindow(QMainWindow):
         if changes.touches("deals", "stages", "pipelines", "contacts", "companies", "reasons"):
             self.pipeline_view.fill_choices()
             self.pipeline_view.reload()
+        if changes:
+            self.reports_view.reload()  # only when shown; otherwise on the next show
         self.show_contact_selection(self.contacts_view.selected_ids(), keep=shown_contact)
         self.show_company_selection(self.companies_view.selected_ids(), keep=shown_company)
 

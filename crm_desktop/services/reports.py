@@ -21,6 +21,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.pipeline import effective_probability, is_rotting, weighted_cents
 from crm_desktop.domain.records import ContactDraft, EmailEntry, Saved
 from crm_desktop.domain.reportdoc import Column, Kpi, ReportDocument, Section, Table
@@ -375,6 +376,69 @@ class ReportService:
 
             write_pdf(document, Path(pdf_path))
         return document
+
+    # ---- one report as a document (the window shows it, and exports what it shows) ----------
+
+    def document(self, filters: ReportFilter, key: str) -> ReportDocument:
+        """One report of the Reports section as a document: "dashboard" (KPI tiles and the
+        pipeline, forecast, won/lost and sales sections, for their charts) or one of
+        pipeline, forecast, won_lost, accuracy, stages, activities, sales, customers,
+        quality, attention."""
+        builders: dict[str, Callable[[ReportFilter], Section]] = {
+            "pipeline": lambda f: self.pipeline(f).section(),
+            "forecast": lambda f: self.forecast(f).section(),
+            "won_lost": lambda f: self.won_lost(f).section(),
+            "accuracy": lambda f: self.forecast_accuracy(f).section(),
+            "stages": lambda f: self.stage_flow(f).section(),
+            "activities": lambda f: self.activities(f).section(),
+            "sales": lambda f: self.sales(f).section(),
+            "customers": lambda f: self.customers(f).section(),
+            "quality": lambda f: self.data_quality(f).section(),
+            "attention": lambda f: _attention_section(self.attention(f)),
+        }
+        kpis: tuple[Kpi, ...] = ()
+        if key == "dashboard":
+            keys = ["pipeline", "forecast", "won_lost", "sales"]
+            kpis = tuple(
+                Kpi(k.label, k.value, k.kind, k.hint if k.hint == "today" else "")
+                for k in _kpi_cells(self.kpis(filters), {})
+            )
+        elif key in builders:
+            keys = [key]
+        else:
+            raise ValidationError(f"no report called {key!r}")
+        sections = tuple(builders[k](filters) for k in keys)
+        with self._uow.read() as uow:
+            business = read_setting(uow, "business_name", "") or ""
+            currency = read_setting(uow, "currency", "EUR") or "EUR"
+            owner = _Scope(uow, filters, self._clock()).owner(filters.owner_id)
+        first, last = filters.start, filters.end
+        whole_month = first.day == 1 and add_months(first, 1) - dt.timedelta(days=1) == last
+        period = month_label(month_key(first)) if whole_month else f"{first} to {last}"
+        lines = [f"Owner: {owner}"] if filters.owner_id else []
+        return ReportDocument(
+            title="Dashboard" if key == "dashboard" else sections[0].title,
+            business=str(business),
+            period=period,
+            generated_at=self._clock(),
+            currency=str(currency),
+            kpis=kpis,
+            sections=sections,
+            filters=tuple(lines),
+        )
+
+    def export(
+        self, document: ReportDocument, pdf_path: Path | None = None, xlsx_path: Path | None = None
+    ) -> None:
+        """Write a document (e.g. the report on screen) as PDF and/or Excel."""
+        if xlsx_path is not None:
+            from crm_desktop.exchange.report_xlsx import write_xlsx
+
+            write_xlsx(document, Path(xlsx_path))
+        if pdf_path is not None:
+            from crm_desktop.exchange.report_pdf import write_pdf
+
+            write_pdf(document, Path(pdf_path))
 
 
 # ---- the reports, over one scope ------------------------------------------------------------

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QListWidget,
     QMessageBox,
@@ -91,11 +92,9 @@ class SettingsView(QWidget):
         self.lost.setAccessibleName("Lost reasons")
         grid = QHBoxLayout(reasons_box)
         for kind, lst in (("won", self.won), ("lost", self.lost)):
-            add, rename, remove_reason = (
-                _button(f"Add {kind} reason…"),
-                _button(f"Rename {kind} reason…"),
-                _button(f"Remove {kind} reason"),
-            )
+            add, rename, remove_reason = _button("Add…"), _button("Rename…"), _button("Remove")
+            for b, verb in ((add, "Add"), (rename, "Rename"), (remove_reason, "Remove")):
+                b.setAccessibleName(f"{verb} {kind} reason")
             add.clicked.connect(lambda _c=False, k=kind: self.add_reason(k))
             rename.clicked.connect(lambda _c=False, k=kind: self.rename_reason(k))
             remove_reason.clicked.connect(lambda _c=False, k=kind: self.remove_reason(k))
@@ -103,6 +102,7 @@ class SettingsView(QWidget):
             for b in (add, rename, remove_reason):
                 row.addWidget(b)
             column = QVBoxLayout()
+            column.addWidget(QLabel(f"{kind.capitalize()} reasons"))
             column.addWidget(lst)
             column.addLayout(row)
             grid.addLayout(column)
