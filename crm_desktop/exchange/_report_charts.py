@@ -48,7 +48,7 @@ def chart_drawing(table: Table, width: float, fonts: Fonts, currency: str) -> An
     if not values or not 0 <= chart.label_column < len(columns):
         return None
     label_kind = columns[chart.label_column].kind
-    longest = 30 if chart.kind == "pie" else 16
+    longest = 30 if chart.kind == "pie" else 40
     labels = [_label(row, chart.label_column, label_kind, currency, longest) for row in table.rows]
     series = [[_number(row, c, columns[c].kind) for row in table.rows] for c in values]
     names = [columns[c].title for c in values]
@@ -73,6 +73,36 @@ def _label(
     return text if len(text) <= longest else text[: longest - 1] + "…"
 
 
+def _two_lines(text: str, width: float, font: str) -> list[str] | None:
+    """`text` in at most two lines of `width` points (the second cut with an ellipsis),
+    or None when even its first word does not fit."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def fits(line: str) -> bool:
+        return bool(stringWidth(line, font, LABEL_SIZE) <= width)
+
+    words = text.split()
+    if not words:
+        return [""]
+    lines = [words[0]]
+    for word in words[1:]:
+        if fits(f"{lines[-1]} {word}"):
+            lines[-1] += f" {word}"
+        elif len(lines) == 2:
+            lines[-1] += f" {word}"  # cut below
+            break
+        else:
+            lines.append(word)
+    if not fits(lines[0]):
+        return None
+    if len(lines) == 2 and not fits(lines[1]):
+        last = lines[1]
+        while last and not fits(last + "…"):
+            last = last[:-1]
+        lines[1] = last.rstrip() + "…"
+    return lines
+
+
 def _number(row: Sequence[Cell], index: int, kind: ColumnKind) -> float | None:
     value = row[index] if index < len(row) else None
     if not isinstance(value, int | float) or not math.isfinite(value):
@@ -87,6 +117,8 @@ def _tick_format(kind: ColumnKind, high: float) -> Any:
     def tick(value: float) -> str:
         if kind == "percent":
             return f"{value * 100:.0f} %"
+        if value == 0:
+            return "0"
         scaled = value / scale
         if scaled == int(scaled):
             return f"{scaled:,.0f}{suffix}"
@@ -161,12 +193,18 @@ def _xy_chart(
         )
         top -= 12
     slot = (width - left - 10) / max(len(labels), 1)
-    widest = max((stringWidth(t, fonts.regular, LABEL_SIZE) for t in labels), default=0)
-    rotate = widest > slot - 4
-    bottom = (widest * 0.71 + 12) if rotate else 16
-    # Labels at 45 degrees need about 14 pt between them not to touch.
-    step = max(1, math.ceil(14 / slot)) if rotate else 1
-    shown = [t if i % step == 0 else "" for i, t in enumerate(labels)]
+    wrapped = [_two_lines(t, slot - 6, fonts.regular) for t in labels]
+    rotate = any(lines is None for lines in wrapped)
+    if rotate:
+        short = [t if len(t) <= 16 else t[:15] + "…" for t in labels]
+        widest = max((stringWidth(t, fonts.regular, LABEL_SIZE) for t in short), default=0)
+        bottom = widest * 0.71 + 12
+        # Labels at 45 degrees need about 14 pt between them not to touch.
+        step = max(1, math.ceil(14 / slot))
+        shown = [t if i % step == 0 else "" for i, t in enumerate(short)]
+    else:
+        shown = ["\n".join(lines or ()) for lines in wrapped]
+        bottom = 25 if any(len(lines or ()) > 1 for lines in wrapped) else 16
 
     plot: Any
     if kind == "line":
@@ -219,6 +257,8 @@ def _xy_chart(
         categories.labels.dx, categories.labels.dy = 2, -3
     else:
         categories.labels.dy = -3
+        categories.labels.textAnchor = "middle"  # two-line labels centred under their bars
+        categories.labels.leading = LABEL_SIZE * 1.15
     drawing.add(plot)
     return drawing
 
