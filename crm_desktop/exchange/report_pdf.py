@@ -22,8 +22,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from crm_desktop.domain.reportdoc import (
-    Cell,
-    Column,
     Kpi,
     ReportDocument,
     Section,
@@ -35,15 +33,11 @@ from crm_desktop.exchange._report_common import generated_label, write_atomicall
 INK = "#1F2933"
 ACCENT = "#1F4E79"
 MUTED = "#616E7C"
-ZEBRA = "#F2F5F8"
 TILE = "#EEF3F8"
-TOTAL = "#DDEBF7"
 RULE = "#C5CED8"
 MM = 72 / 25.4
 MARGIN = 16 * MM
 KPI_COLUMNS = 3
-CELL_PAD = 4.0  # points left and right of each table cell
-_NUMERIC = ("int", "money", "percent", "days", "number")
 
 # (regular, bold, italic) candidates, first found wins; italic may be missing.
 _FONT_FILES = (
@@ -190,7 +184,9 @@ def _canvas_class(doc: ReportDocument, fonts: Fonts) -> Any:
             self.line(MARGIN, 13 * MM, width - MARGIN, 13 * MM)
             self.setFillColor(HexColor(MUTED))
             self.setFont(fonts.regular, 8)
-            self.drawString(MARGIN, 9 * MM, _fit(footer_left, fonts.regular, 8, width / 3))
+            middle = self.stringWidth(footer_middle, fonts.regular, 8)
+            room = width / 2 - middle / 2 - MARGIN - 12
+            self.drawString(MARGIN, 9 * MM, _fit(footer_left, fonts.regular, 8, room))
             self.drawCentredString(width / 2, 9 * MM, footer_middle)
             self.drawRightString(width - MARGIN, 9 * MM, f"Page {number} of {total}")
             if number > 1:
@@ -337,10 +333,11 @@ class _Story:
         """The table's flowables and whether it needs a landscape page."""
         if not table.columns or (not table.rows and table.total_row is None):
             return [self.para("No data for this period.", self.body)], False
-        layout, wide = _choose_layout(
-            table, self.doc.currency, self.fonts, self.width, self.landscape_width
-        )
-        return [_table_flowable(table, layout, self)], wide
+        from crm_desktop.exchange._report_tables import choose_layout, table_flowable
+
+        currency = self.doc.currency
+        layout, wide = choose_layout(table, currency, self.fonts, self.width, self.landscape_width)
+        return [table_flowable(table, layout, self.fonts, currency)], wide
 
 
 def _kpi_grid(kpis: Sequence[Kpi], story: _Story, currency: str) -> Any:
@@ -388,254 +385,3 @@ def _kpi_grid(kpis: Sequence[Kpi], story: _Story, currency: str) -> Any:
     commands.append(("GRID", (0, 0), (-1, -1), 4, white))
     grid.setStyle(commands)
     return grid
-
-
-@dataclass(frozen=True)
-class _Layout:
-    widths: tuple[float, ...]
-    font_size: float
-    comfort: float
-    bare_money: bool = False  # the currency goes into the header, not every cell
-    wrap_all: bool = False
-
-
-def _shown(
-    value: Cell, column: Column, currency: str, bare_money: bool = False, cents: bool = False
-) -> str:
-    """A cell as printed: as `format_cell` shows it, except that money shows cents on every
-    row when any row of its column has some (so the figures line up), and that the
-    currency can move to the header."""
-    if column.kind == "text" and value is not None and not isinstance(value, str):
-        return format_cell(value, "number" if isinstance(value, float) else "int", currency)
-    if column.kind == "money" and isinstance(value, int | float) and cents:
-        whole, rest = divmod(abs(round(value)), 100)
-        text = f"{'-' if value < 0 else ''}{whole:,}.{rest:02d}"
-        return text if bare_money else f"{text} {currency}"
-    text = format_cell(value, column.kind, currency)
-    if bare_money and column.kind == "money":
-        return text.removesuffix(f" {currency}")
-    return text
-
-
-def _with_cents(table: Table) -> tuple[bool, ...]:
-    """Per column: money with cents somewhere in it."""
-    rows = [*table.rows, table.total_row] if table.total_row is not None else table.rows
-    return tuple(
-        column.kind == "money"
-        and any(
-            isinstance(row[index], int | float) and round(row[index]) % 100  # type: ignore[arg-type]
-            for row in rows
-            if index < len(row)
-        )
-        for index, column in enumerate(table.columns)
-    )
-
-
-def _header(column: Column, currency: str, bare_money: bool) -> str:
-    if bare_money and column.kind == "money":
-        return f"{column.title} ({currency})"
-    return column.title
-
-
-def _layouts(
-    table: Table, currency: str, fonts: Fonts, width: float, bare_money: bool = False
-) -> dict[float, _Layout]:
-    """Column widths filling `width`, per font size (9, 8, 7 pt) at which numbers keep one
-    line and every text column keeps at least its longest word. Under the key 0 when
-    nothing fits: the 7 pt widths squeezed to `width`, every cell wrapping."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    sample = list(table.rows[:300])
-    cents = _with_cents(table)
-    found: dict[float, _Layout] = {}
-    natural: list[float] = []
-    least: list[float] = []
-    for size in (9.0, 8.0, 7.0):
-        natural, least = [], []
-        for index, column in enumerate(table.columns):
-            texts = [
-                _shown(row[index], column, currency, bare_money, cents[index])
-                for row in sample
-                if index < len(row)
-            ]
-            widest = max((stringWidth(t, fonts.regular, size) for t in texts), default=0.0)
-            if table.total_row is not None and index < len(table.total_row):
-                total_text = _shown(
-                    table.total_row[index], column, currency, bare_money, cents[index]
-                )
-                widest = max(widest, stringWidth(total_text, fonts.bold, size))
-            title = _header(column, currency, bare_money)
-            header = stringWidth(title, fonts.bold, size)
-            words = title.split() or [""]
-            header_word = max(stringWidth(w, fonts.bold, size) for w in words)
-            natural.append(max(widest, min(header, 80.0), header_word) + 2 * CELL_PAD + 1)
-            if column.kind == "text":
-                longest = max(
-                    (stringWidth(word, fonts.regular, size) for t in texts for word in t.split()),
-                    default=0.0,
-                )
-                floor = max(header_word, min(longest, 90.0), 40.0) + 2 * CELL_PAD
-                least.append(min(natural[-1], floor))
-            else:
-                # A figure keeps one line; its header may wrap between words.
-                least.append(max(widest, header_word) + 2 * CELL_PAD + 1)
-        if sum(least) <= width:
-            widths = _spread(natural, least, width, table.columns)
-            comfort = _comfort(widths, natural, table.columns)
-            found[size] = _Layout(widths, size, comfort, bare_money)
-    if not found and least:
-        scale = width / sum(least)
-        found[0.0] = _Layout(tuple(w * scale for w in least), 7.0, 0.0, bare_money, True)
-    return found
-
-
-def _comfort(widths: Sequence[float], natural: Sequence[float], columns: Sequence[Column]) -> float:
-    """How little the text is squeezed: the smallest share a text column gets of what it
-    would like (capped at 220 pt, past which wrapping reads fine)."""
-    shares = [
-        w / min(n, 220.0)
-        for w, n, c in zip(widths, natural, columns, strict=True)
-        if c.kind == "text"
-    ]
-    return min(shares, default=1.0)
-
-
-def _choose_layout(
-    table: Table, currency: str, fonts: Fonts, portrait: float, wide: float
-) -> tuple[_Layout, bool]:
-    """The layout of a table and whether it goes on a landscape page: the first of
-    portrait 9 pt, 8 pt, landscape 9 pt, 8 pt, portrait 7 pt, landscape 7 pt that leaves
-    text columns room; failing that the same with the currency moved into the headers;
-    failing that the roomiest."""
-    options: list[tuple[_Layout, bool]] = []
-    for bare in (False, True):
-        upright = _layouts(table, currency, fonts, portrait, bare)
-        turned = _layouts(table, currency, fonts, wide, bare)
-        order = [
-            (upright, 9.0, False),
-            (upright, 8.0, False),
-            (turned, 9.0, True),
-            (turned, 8.0, True),
-            (upright, 7.0, False),
-            (turned, 7.0, True),
-        ]
-        tried = [(found[size], is_wide) for found, size, is_wide in order if size in found]
-        for layout, is_wide in tried:
-            if layout.comfort >= 0.6:
-                return layout, is_wide
-        options += tried
-    if not options:
-        # Far too many columns even for landscape: every cell wraps, at 7 pt.
-        return _layouts(table, currency, fonts, wide, bare_money=True)[0.0], True
-    return max(options, key=lambda option: option[0].comfort)
-
-
-def _spread(
-    natural: list[float], least: list[float], width: float, columns: Sequence[Column]
-) -> tuple[float, ...]:
-    total = sum(natural)
-    if total <= width:
-        # Room to spare: text columns take it (all columns when there is no text).
-        grow = [i for i, c in enumerate(columns) if c.kind == "text"] or list(range(len(natural)))
-        extra = (width - total) / len(grow)
-        return tuple(w + extra if i in grow else w for i, w in enumerate(natural))
-    # Too wide: cap the widest columns at one level (never under their floor), so short
-    # columns keep one line and the long text wraps.
-    low, high = 0.0, max(natural)
-    for _ in range(40):
-        level = (low + high) / 2
-        if sum(min(n, max(m, level)) for n, m in zip(natural, least, strict=True)) > width:
-            high = level
-        else:
-            low = level
-    widths = [min(n, max(m, low)) for n, m in zip(natural, least, strict=True)]
-    capped = [i for i, (w, n) in enumerate(zip(widths, natural, strict=True)) if w < n]
-    spare = (width - sum(widths)) / max(len(capped), 1)
-    return tuple(w + spare if i in capped else w for i, w in enumerate(widths))
-
-
-def _table_flowable(table: Table, layout: _Layout, story: _Story) -> Any:
-    from reportlab.lib.colors import HexColor, white
-    from reportlab.lib.enums import TA_LEFT, TA_RIGHT
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.platypus import LongTable, Paragraph
-
-    fonts, size, currency = story.fonts, layout.font_size, story.doc.currency
-    columns = table.columns
-    numeric = [c.kind in _NUMERIC for c in columns]
-    cents = _with_cents(table)
-
-    def cell_style(name: str, font: str, align: int, color: Any = None) -> Any:
-        return ParagraphStyle(
-            name,
-            fontName=font,
-            fontSize=size,
-            leading=size * 1.2,
-            alignment=align,
-            textColor=color or HexColor(INK),
-        )
-
-    header_styles = {
-        True: cell_style("head_r", fonts.bold, TA_RIGHT, white),
-        False: cell_style("head_l", fonts.bold, TA_LEFT, white),
-    }
-    body_styles = {
-        (False, False): cell_style("body_l", fonts.regular, TA_LEFT),
-        (True, False): cell_style("body_r", fonts.regular, TA_RIGHT),
-        (False, True): cell_style("total_l", fonts.bold, TA_LEFT),
-        (True, True): cell_style("total_r", fonts.bold, TA_RIGHT),
-    }
-    data: list[list[Any]] = [
-        [
-            Paragraph(escape(_header(c, currency, layout.bare_money)), header_styles[n])
-            for c, n in zip(columns, numeric, strict=True)
-        ]
-    ]
-
-    def row_cells(row: Sequence[Cell], bold: bool) -> list[Any]:
-        cells: list[Any] = []
-        font = fonts.bold if bold else fonts.regular
-        for index, column in enumerate(columns):
-            value = row[index] if index < len(row) else None
-            if value is None and bold:
-                cells.append("")  # a total row leaves the columns it does not sum empty
-                continue
-            text = _shown(value, column, currency, layout.bare_money, cents[index])
-            room = layout.widths[index] - 2 * CELL_PAD
-            if layout.wrap_all or stringWidth(text, font, size) > room:
-                cells.append(Paragraph(escape(text), body_styles[(numeric[index], bold)]))
-            else:
-                cells.append(text)
-        return cells
-
-    data.extend(row_cells(row, False) for row in table.rows)
-    if table.total_row is not None:
-        data.append(row_cells(table.total_row, True))
-    last_body = len(table.rows)
-    commands: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), fonts.regular, size, size * 1.2),
-        ("TEXTCOLOR", (0, 0), (-1, -1), HexColor(INK)),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("BACKGROUND", (0, 0), (-1, 0), HexColor(ACCENT)),
-        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.5, HexColor(RULE)),
-    ]
-    for index, is_number in enumerate(numeric):
-        if is_number:
-            commands.append(("ALIGN", (index, 1), (index, -1), "RIGHT"))
-    if last_body >= 1:
-        commands.append(("ROWBACKGROUNDS", (0, 1), (-1, last_body), [white, HexColor(ZEBRA)]))
-    if table.total_row is not None:
-        commands += [
-            ("FONT", (0, -1), (-1, -1), fonts.bold, size, size * 1.2),
-            ("BACKGROUND", (0, -1), (-1, -1), HexColor(TOTAL)),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.8, HexColor(ACCENT)),
-        ]
-    return LongTable(
-        data, colWidths=list(layout.widths), repeatRows=1, style=commands, hAlign="LEFT"
-    )
