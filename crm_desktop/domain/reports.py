@@ -764,7 +764,8 @@ class CustomerReport:
 @dataclass(frozen=True)
 class DuplicateGroup:
     key: str  # the shared e-mail or phone
-    names: tuple[str, ...]
+    contacts: int
+    names: tuple[str, ...]  # of two of them
     reasons: str
 
 
@@ -797,8 +798,8 @@ class DataQualityReport:
         )
         examples = Table(
             "Likely duplicates (examples)",
-            (Column("Shared"), Column("Contacts"), Column("Why")),
-            tuple((g.key, ", ".join(g.names), g.reasons) for g in self.examples),
+            (Column("Shared"), Column("Contacts", "int"), Column("For example"), Column("Why")),
+            tuple((g.key, g.contacts, ", ".join(g.names), g.reasons) for g in self.examples),
         )
         return Section("Data quality", (checks, examples))
 

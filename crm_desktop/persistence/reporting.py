@@ -86,7 +86,8 @@ class ReportingQueries:
         return and_(column >= period[0], column < period[1])
 
     def _rows(self, stmt: Any) -> list[Any]:
-        return [tuple(r) for r in self.session.execute(stmt)]
+        # Rows unpack like tuples; copying them into tuples would cost more than the query.
+        return list(self.session.execute(stmt))
 
     # ---- names ----------------------------------------------------------------------------
 
@@ -644,61 +645,44 @@ class ReportingQueries:
         stmt = select(func.count()).select_from(Contact).where(~granted)
         return int(self.session.execute(self._contacts(stmt, owner_id)).scalar_one())
 
-    def _duplicates(self, key: Any, model: Any, owner_id: str | None) -> Any:
-        """Groups of live contacts sharing a key: (key, contacts)."""
-        stmt = (
-            select(key.label("key"), func.count(distinct(model.contact_id)).label("n"))
-            .join(Contact, Contact.id == model.contact_id)
+    def _duplicates(self, key: Any, model: Any, owner_id: str | None) -> list[Any]:
+        """Groups of live contacts sharing a key: (key, contacts, two of their ids).
+        A cheap first pass finds the keys on more than one row (no join, no DISTINCT);
+        only those rows are then checked against live contacts."""
+        candidates = (
+            select(key)
             .where(model.deleted_at.is_(None), key != "")
             .group_by(key)
-            .having(func.count(distinct(model.contact_id)) > 1)
+            .having(func.count() > 1)
         )
-        return self._contacts(stmt, owner_id).subquery()
-
-    def _phone_digits(self) -> Any:
-        digits: Any = ContactPhone.number
-        for ch in (" ", "-", "/", "(", ")", ".", "+"):
-            digits = func.replace(digits, ch, "")
-        return digits
-
-    def duplicate_counts(self, owner_id: str | None) -> tuple[int, int, int, int]:
-        """(e-mail groups, contacts in them, phone groups, contacts in them): live contacts
-        sharing an exact e-mail (any case) or phone number (same digits)."""
-        result = []
-        for key, model in (
-            (func.lower(ContactEmail.email), ContactEmail),
-            (self._phone_digits(), ContactPhone),
-        ):
-            groups = self._duplicates(key, model, owner_id)
-            count, contacts = self.session.execute(
-                select(func.count(), func.coalesce(func.sum(groups.c.n), 0))
-            ).one()
-            result += [int(count), int(contacts)]
-        return result[0], result[1], result[2], result[3]
-
-    def duplicate_examples(self, limit: int, owner_id: str | None) -> list[tuple[str, str]]:
-        """(shared e-mail, contact id) of the first few e-mail duplicate groups."""
-        groups = self._duplicates(func.lower(ContactEmail.email), ContactEmail, owner_id)
-        keys = [
-            k
-            for (k,) in self.session.execute(
-                select(groups.c.key).order_by(groups.c.key).limit(limit)
-            )
-        ]
-        if not keys:
-            return []
         stmt = (
-            select(func.lower(ContactEmail.email), ContactEmail.contact_id)
-            .join(Contact, Contact.id == ContactEmail.contact_id)
-            .where(
-                func.lower(ContactEmail.email).in_(keys),
-                ContactEmail.deleted_at.is_(None),
-                Contact.deleted_at.is_(None),
+            select(
+                key,
+                func.count(distinct(model.contact_id)),
+                func.min(model.contact_id),
+                func.max(model.contact_id),
             )
-            .distinct()
-            .order_by(func.lower(ContactEmail.email), ContactEmail.contact_id)
+            .join(Contact, Contact.id == model.contact_id)
+            .where(model.deleted_at.is_(None), key.in_(candidates))
+            .group_by(key)
+            .having(func.count(distinct(model.contact_id)) > 1)
+            .order_by(key)
         )
-        return self._rows(stmt)
+        return self._rows(self._contacts(stmt, owner_id))
+
+    def duplicate_groups(
+        self, owner_id: str | None
+    ) -> tuple[list[tuple[str, int, str, str]], list[tuple[str, int, str, str]]]:
+        """Live contacts sharing an e-mail (any case) and sharing a phone number (the same
+        digits and +): (key, contacts, the first and last of their ids) per group. One
+        GROUP BY over each table; no pairwise comparison."""
+        digits: Any = ContactPhone.number
+        for ch in (" ", "-", "/", "."):
+            digits = func.replace(digits, ch, "")
+        return (
+            self._duplicates(func.lower(ContactEmail.email), ContactEmail, owner_id),
+            self._duplicates(digits, ContactPhone, owner_id),
+        )
 
     def contact_drafts(self, ids: Sequence[str]) -> list[tuple[str, str, str]]:
         """(id, first name, last name) of contacts."""

@@ -24,10 +24,13 @@ from crm_desktop.domain.text import fold
 from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import (
     Activity,
+    Campaign,
     Company,
     Consent,
     Deal,
     DealStageHistory,
+    ForecastSnapshot,
+    ForecastSnapshotLine,
     Order,
     Pipeline,
     Reason,
@@ -37,7 +40,7 @@ from crm_desktop.persistence.models import (
     uuid7,
 )
 from crm_desktop.persistence.uow import UnitOfWork
-from crm_desktop.services._common import UowFactory
+from crm_desktop.services._common import UowFactory, assign
 from crm_desktop.services.contacts import ContactService
 
 # (first names, last names, country, cities, phone prefix, e-mail domain suffix)
@@ -242,6 +245,19 @@ _ACTIVITY = [
     ("task", "Prepare quote: {t}"),
     ("note", "Note on {t}"),
 ]
+_CAMPAIGNS = [
+    ("Spring newsletter", "email"),
+    ("Trade fair Hannover", "event"),
+    ("Search ads", "ads"),
+    ("LinkedIn sponsored posts", "social"),
+    ("Catalogue mailing", "print"),
+    ("Summer offer", "email"),
+    ("Partner roadshow", "event"),
+    ("Retargeting ads", "ads"),
+    ("Autumn newsletter", "email"),
+    ("Year-end offer", "email"),
+]
+_SNAPSHOT_MONTHS = 6  # forecast snapshots taken at the start of the months before today's
 _OUTCOMES = [
     "Interested, send details",
     "Left a voicemail",
@@ -306,6 +322,7 @@ class _Generator:
             uow.checkpoint_in_background()
             users = self.users(uow)
             stages, reasons = self.pipelines(uow)
+            self.campaign_rows = self.campaigns(uow)
             companies = self.companies(uow, users)
             uow.commit()
         people = self.people(companies, users)
@@ -383,6 +400,31 @@ class _Generator:
                 )
         uow.insert_rows(Reason, rows)
         return stages, reasons
+
+    def campaigns(self, uow: UnitOfWork) -> list[dict[str, Any]]:
+        """Marketing campaigns spread over the period, each with its cost."""
+        step = (self.now - self.start).days // len(_CAMPAIGNS)
+        rows = [
+            {
+                "id": self.id(),
+                "name": name,
+                "channel": channel,
+                "status": "sent",
+                "cost_cents": self.rng.choice((500, 800, 1200, 2500, 4000, 6000)) * 100,
+                "started_on": (self.start + dt.timedelta(days=i * step + 10)).date(),
+                "created_at": self.start + dt.timedelta(days=i * step),
+            }
+            for i, (name, channel) in enumerate(_CAMPAIGNS)
+        ]
+        uow.insert_rows(Campaign, rows)
+        return rows
+
+    def campaign_for(self, day: dt.date) -> str | None:
+        """Now and then, one of the three campaigns before `day` brought the sale."""
+        if self.rng.random() >= 0.15:
+            return None
+        started = [c["id"] for c in self.campaign_rows if c["started_on"] <= day][-3:]
+        return self.rng.choice(started) if started else None
 
     def companies(self, uow: UnitOfWork, users: list[str]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -531,6 +573,9 @@ class _Generator:
         history: list[dict[str, Any]] = []
         activities: list[dict[str, Any]] = []
         orders: list[dict[str, Any]] = []
+        snapshots = self.snapshot_starts()
+        lines: list[dict[str, Any]] = []
+        slips: dict[str, list[dt.date]] = {}
         pipelines = list(stages)
         for _ in range(max(1, self.n // 5)):
             pipeline_id = pipelines[0] if self.rng.random() < 0.9 else pipelines[1]
@@ -564,6 +609,13 @@ class _Generator:
             close_date = (
                 times[-1] if closed else self.now + dt.timedelta(days=self.rng.randint(-20, 120))
             ).date()
+            expected = close_date if (closed or self.rng.random() < 0.85) else None
+            if not closed and expected is not None and self.rng.random() < 0.08:
+                # A slipping deal: its expected close was pushed later a few times.
+                steps = [self.rng.randint(10, 35) for _ in range(self.rng.randint(1, 3))]
+                dates = [expected - dt.timedelta(days=sum(steps[i:])) for i in range(len(steps))]
+                slips[deal_id] = [*dates, expected]
+            campaign = self.campaign_for(created.date())
             deals.append(
                 {
                     "id": deal_id,
@@ -572,11 +624,12 @@ class _Generator:
                     "stage_id": final["id"],
                     "position": len(deals),
                     "value_cents": value,
-                    "expected_close": close_date if (closed or self.rng.random() < 0.85) else None,
+                    "expected_close": slips[deal_id][0] if deal_id in slips else expected,
                     "owner_id": owner,
                     "contact_id": person["id"],
                     "company_id": person["company_id"],
                     "lead_source": self.rng.choice(_SOURCES),
+                    "campaign_id": campaign,
                     "status": final["kind"],
                     "created_at": created,
                     "stage_entered_at": times[-1],
@@ -584,6 +637,7 @@ class _Generator:
                     "closed_at": times[-1] if closed else None,
                 }
             )
+            lines += self.snapshot_lines(snapshots, deals[-1], path, times, close_date)
             previous = None
             for stage, at in zip(path, times, strict=True):
                 history.append(
@@ -608,10 +662,11 @@ class _Generator:
                         owner,
                         person,
                         deal_id,
-                        done=True,
+                        # Now and then a task is forgotten: overdue ever since.
+                        done=kind != "task" or closed or self.rng.random() < 0.9,
                     )
                 )
-            if not closed:
+            if not closed and self.rng.random() < 0.85:
                 kind, subject = self.rng.choice(_ACTIVITY[:4])
                 due = self.moment(self.now - dt.timedelta(days=5), self.now + dt.timedelta(days=30))
                 activities.append(
@@ -626,23 +681,109 @@ class _Generator:
                     )
                 )
             if final["kind"] == "won":
-                orders.append(
-                    {
-                        "id": self.id(),
-                        "number": f"SO-{len(orders) + 10001}",
-                        "ordered_on": times[-1].date(),
-                        "amount_cents": value,
-                        "description": deals[-1]["title"],
-                        "contact_id": person["id"],
-                        "company_id": person["company_id"],
-                        "created_at": times[-1],
-                    }
-                )
+                orders += self.repeat_orders(deals[-1], times[-1], len(orders))
         uow.insert_rows(Deal, deals)
         uow.insert_rows(DealStageHistory, history)
         uow.insert_rows(Activity, activities)
         uow.insert_rows(Order, orders)
+        self.insert_snapshots(uow, snapshots, lines)
+        self.slip(uow, slips)
         return len(deals), len(activities), len(orders)
+
+    def repeat_orders(
+        self, deal: dict[str, Any], won_at: dt.datetime, made: int
+    ) -> list[dict[str, Any]]:
+        """A won customer orders again now and then (a share of the deal's value)."""
+        rows: list[dict[str, Any]] = []
+        for _ in range(self.rng.choice((0, 1, 1, 2, 3))):
+            at = self.moment(won_at, self.now)
+            rows.append(
+                {
+                    "id": self.id(),
+                    "number": f"SO-{made + len(rows) + 10001}",
+                    "ordered_on": at.date(),
+                    "amount_cents": deal["value_cents"] * self.rng.randint(5, 25) // 10000 * 100,
+                    "description": f"Repeat order: {deal['title']}",
+                    "contact_id": deal["contact_id"],
+                    "company_id": deal["company_id"],
+                    "campaign_id": deal["campaign_id"],
+                    "created_at": at,
+                }
+            )
+        return rows
+
+    def snapshot_starts(self) -> list[dt.datetime]:
+        first = self.today.replace(day=1)
+        starts = []
+        for back in range(_SNAPSHOT_MONTHS, 0, -1):
+            index = first.year * 12 + first.month - 1 - back
+            day = dt.date(index // 12, index % 12 + 1, 1)
+            starts.append(dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC))
+        return [s for s in starts if s > self.start]
+
+    def snapshot_lines(
+        self,
+        starts: list[dt.datetime],
+        deal: dict[str, Any],
+        path: list[dict[str, Any]],
+        times: list[dt.datetime],
+        close_date: dt.date,
+    ) -> list[dict[str, Any]]:
+        """The deal as each month's forecast snapshot saw it (if it was open then): its
+        stage at the time and an expected close near the day it really closed."""
+        lines = []
+        closed_at = deal["closed_at"]
+        for index, start in enumerate(starts):
+            if deal["created_at"] >= start or (closed_at is not None and closed_at < start):
+                continue
+            stage = path[max(i for i, at in enumerate(times) if at <= start)]
+            expected = (
+                None
+                if deal["expected_close"] is None
+                else close_date + dt.timedelta(days=self.rng.randint(-20, 25))
+            )
+            lines.append(
+                {
+                    "snapshot": index,
+                    "deal_id": deal["id"],
+                    "stage_id": stage["id"],
+                    "owner_id": deal["owner_id"],
+                    "value_cents": deal["value_cents"],
+                    "probability": stage["probability"],
+                    "expected_close": expected,
+                    "created_at": start,
+                }
+            )
+        return lines
+
+    def insert_snapshots(
+        self, uow: UnitOfWork, starts: list[dt.datetime], lines: list[dict[str, Any]]
+    ) -> None:
+        rows = [
+            {
+                "id": self.id(),
+                "period": f"{s.year:04d}-{s.month:02d}",
+                "taken_at": s,
+                "created_at": s,
+            }
+            for s in starts
+        ]
+        uow.insert_rows(ForecastSnapshot, rows)
+        for line in lines:
+            line["snapshot_id"] = rows[line.pop("snapshot")]["id"]
+            line["id"] = self.id()
+        uow.insert_rows(ForecastSnapshotLine, lines)
+
+    def slip(self, uow: UnitOfWork, slips: dict[str, list[dt.date]]) -> None:
+        """Push the expected close of slipping deals later, one edit at a time, so the
+        change log holds their history like any edit made in the app."""
+        for step in range(1, 4):
+            due = [(deal_id, dates[step]) for deal_id, dates in slips.items() if step < len(dates)]
+            for deal_id, date in due:
+                deal = uow.deals.get(deal_id)
+                if deal is not None:
+                    assign(deal, {"expected_close": date})
+            uow.session.flush()
 
     def activity(
         self,
@@ -715,6 +856,7 @@ class _Generator:
                         ),
                         "contact_id": person["id"],
                         "company_id": person["company_id"],
+                        "campaign_id": self.campaign_for(at.date()),
                         "created_at": at,
                     }
                 )

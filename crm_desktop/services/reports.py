@@ -73,6 +73,7 @@ from crm_desktop.services.settings import read_setting
 NO_OWNER = "(no owner)"
 TOP_CUSTOMERS = 20
 ATTENTION_ROWS = 50
+DUPLICATE_EXAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,12 @@ class _Scope:
         self.several_pipelines = len({s.pipeline for s in self.stage_order}) > 1
         self.users = self.q.users()
         self._open: list[_OpenDeal] | None = None
+        self.cache: dict[str, Any] = {}  # results several reports of one run share
+
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
 
     def stage_label(self, stage_id: str) -> str:
         stage = self.stages.get(stage_id)
@@ -255,37 +262,25 @@ class ReportService:
         return self._read(filters, lambda s: _customers(s, top))  # type: ignore[no-any-return]
 
     def data_quality(self, filters: ReportFilter) -> DataQualityReport:
-        """Contacts sharing an e-mail or phone number (exact matches, counted in SQL; the
-        examples are checked by the duplicate finder of the contact editor), contacts
-        without consent, open deals without a close date or a next activity."""
-        report: DataQualityReport = self._read(filters, _data_quality)
-        return DataQualityReport(
-            **{**report.__dict__, "examples": self._duplicate_examples(filters)}
-        )
+        """Contacts sharing an e-mail or phone number (exact matches, one GROUP BY each;
+        the examples are checked again by the duplicate finder of the contact editor, which
+        adds similar names), contacts without consent, open deals without a close date or
+        a next activity."""
+        return self._read(filters, lambda s: _data_quality(s, self._explain))  # type: ignore[no-any-return]
 
-    def _duplicate_examples(self, filters: ReportFilter, limit: int = 5) -> tuple[Any, ...]:
-        with self._uow.read() as uow:
-            pairs = uow.reporting.duplicate_examples(limit, filters.owner_id)
-            names = {
-                cid: (first, last)
-                for cid, first, last in uow.reporting.contact_drafts([c for _, c in pairs])
-            }
-        groups: dict[str, list[str]] = defaultdict(list)
-        for email, contact_id in pairs:
-            groups[email].append(contact_id)
+    def _explain(self, groups: list[tuple[str, int, list[tuple[str, str, str]]]]) -> Any:
+        """Duplicate groups (key, contacts, [(id, first, last)...]) as examples, with the
+        reasons the duplicate finder of the contact editor gives for them."""
         finder = DuplicateService(self._uow)
         result = []
-        for email, ids in groups.items():
-            first, last = names.get(ids[0], ("", ""))
-            draft = ContactDraft(first, last, emails=(EmailEntry(email),))
-            hits = finder.similar_contacts(draft, exclude_id=ids[0])
-            result.append(
-                DuplicateGroup(
-                    email,
-                    tuple(display_name(*names.get(i, ("", ""))) for i in ids),
-                    "; ".join(sorted({h.reason for h in hits})),
-                )
-            )
+        for key, count, people in groups:
+            (first_id, first, last), *others = people
+            draft = ContactDraft(first, last, emails=(EmailEntry(key),) if "@" in key else ())
+            others_ids = {o[0] for o in others}
+            hits = finder.similar_contacts(draft, exclude_id=first_id)
+            reasons = sorted({h.reason for h in hits if h.contact_id in others_ids})
+            names = tuple(display_name(f, la) for _i, f, la in people)
+            result.append(DuplicateGroup(key, count, names, "; ".join(reasons)))
         return tuple(result)
 
     def attention(self, filters: ReportFilter) -> list[AttentionDeal]:
@@ -307,7 +302,6 @@ class ReportService:
         and the deals closed in the month as raw data."""
         filters = ReportFilter.month(month, owner_id, pipeline_id)
         self.ensure_snapshot()
-        examples = self._duplicate_examples(filters)
         with self._uow.read() as uow:
             scope = _Scope(uow, filters, self._clock())
             trend_scope = _Scope(
@@ -316,6 +310,7 @@ class ReportService:
                 scope.now,
             )
             trend_scope._open = scope.open_deals
+            trend_scope.cache["slipping"] = _slipping(scope)  # the same open deals
             business = read_setting(uow, "business_name", "") or ""
             currency = read_setting(uow, "currency", "EUR") or "EUR"
             kpis = _kpis(scope)
@@ -329,9 +324,7 @@ class ReportService:
                 _activities(scope).section(),
                 _sales(trend_scope).section(),
                 _customers(scope, TOP_CUSTOMERS).section(),
-                DataQualityReport(
-                    **{**_data_quality(scope).__dict__, "examples": examples}
-                ).section(),
+                _data_quality(scope, self._explain).section(),
                 _attention_section(_attention(scope)),
             ]
             raw = _closed_table(scope)
@@ -635,6 +628,10 @@ def _accuracy(scope: _Scope) -> AccuracyReport:
 
 
 def _slipping(scope: _Scope) -> list[SlippingDeal]:
+    return scope.cached("slipping", lambda: _find_slipping(scope))  # type: ignore[no-any-return]
+
+
+def _find_slipping(scope: _Scope) -> list[SlippingDeal]:
     history: dict[str, list[str | None]] = defaultdict(list)
     for deal_id, field, value in scope.q.expected_close_changes(
         scope.f.owner_id, scope.f.pipeline_id
@@ -698,9 +695,7 @@ def _activities(scope: _Scope) -> ActivityReport:
     lines = sorted(
         (
             ActivityLine(scope.owner(owner_id), kind, int(done), int(planned), int(overdue))
-            for owner_id, kind, done, planned, overdue in scope.q.activities(
-                scope.period, scope.now, f.owner_id
-            )
+            for owner_id, kind, done, planned, overdue in _activity_rows(scope)
         ),
         key=lambda x: (x.owner == NO_OWNER, x.owner.casefold(), x.kind),
     )
@@ -810,20 +805,33 @@ def _customers(scope: _Scope, top: int) -> CustomerReport:
     )
 
 
-def _data_quality(scope: _Scope) -> DataQualityReport:
+def _data_quality(
+    scope: _Scope, explain: Callable[[list[Any]], tuple[DuplicateGroup, ...]]
+) -> DataQualityReport:
     owner = scope.f.owner_id
-    groups, grouped, phone_groups, phone_grouped = scope.q.duplicate_counts(owner)
+    emails, phones = scope.q.duplicate_groups(owner)
+    shown = emails[:DUPLICATE_EXAMPLES]
+    names = {
+        cid: (cid, first, last)
+        for cid, first, last in scope.q.contact_drafts([i for g in shown for i in g[2:]])
+    }
     deals = scope.open_deals
     return DataQualityReport(
         contacts=scope.q.contact_count(owner),
-        email_duplicate_groups=groups,
-        email_duplicate_contacts=grouped,
-        phone_duplicate_groups=phone_groups,
-        phone_duplicate_contacts=phone_grouped,
+        email_duplicate_groups=len(emails),
+        email_duplicate_contacts=sum(int(g[1]) for g in emails),
+        phone_duplicate_groups=len(phones),
+        phone_duplicate_contacts=sum(int(g[1]) for g in phones),
         without_consent=scope.q.without_consent(owner),
         open_deals=len(deals),
         open_without_close=sum(1 for d in deals if d.expected_close is None),
         open_without_next=sum(1 for d in deals if not d.has_next),
+        examples=explain(
+            [
+                (key, int(count), [names[i] for i in dict.fromkeys((a, b)) if i in names])
+                for key, count, a, b in shown
+            ]
+        ),
     )
 
 
@@ -927,8 +935,14 @@ def _won_lost_totals(scope: _Scope) -> tuple[int, int, int, int]:
     return totals[0], totals[1], totals[2], totals[3]
 
 
+def _activity_rows(scope: _Scope) -> list[tuple[str | None, str, int, int, int]]:
+    return scope.cached(  # type: ignore[no-any-return]
+        "activities", lambda: scope.q.activities(scope.period, scope.now, scope.f.owner_id)
+    )
+
+
 def _activities_totals(scope: _Scope) -> tuple[int, int]:
-    rows = scope.q.activities(scope.period, scope.now, scope.f.owner_id)
+    rows = _activity_rows(scope)
     return sum(int(r[2]) for r in rows), sum(int(r[4]) for r in rows)
 
 

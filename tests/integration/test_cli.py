@@ -89,3 +89,84 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["demo", "--contacts", "0"])
     assert exc.value.code == 2
+
+
+def test_report_monthly_writes_pdf_and_excel_with_the_services_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+    import pypdf
+
+    from crm_desktop.bootstrap import open_app
+    from crm_desktop.domain.reportdoc import format_cell
+
+    data = str(tmp_path / "d")
+    run(
+        capsys,
+        "--data-dir",
+        data,
+        "demo",
+        "--contacts",
+        "300",
+        "--seed",
+        "5",
+        "--today",
+        "2026-11-22",
+    )
+    pdf, xlsx = tmp_path / "october.pdf", tmp_path / "october.xlsx"
+    code, out, err = run(
+        capsys,
+        "--data-dir",
+        data,
+        "--json",
+        "report",
+        "monthly",
+        "--month",
+        "2026-10",
+        "--pdf",
+        str(pdf),
+        "--xlsx",
+        str(xlsx),
+    )
+    assert code == 0, err
+    printed = json.loads(out)
+    context = open_app(data)
+    try:
+        doc = context.reports.monthly("2026-10")
+    finally:
+        context.close()
+    expected = {k.label: k.value for k in doc.kpis}
+    assert printed["kpis"] == expected and printed["period"] == "October 2026"
+    assert expected["Deals won"] + expected["Deals lost"] > 0  # the demo closed deals then
+    sheet = openpyxl.load_workbook(xlsx, read_only=True)["Summary"]
+    in_excel = {
+        row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0] in expected
+    }
+    kinds = {k.label: k.kind for k in doc.kpis}
+    for label, value in expected.items():
+        if kinds[label] == "money":
+            assert in_excel[label] == pytest.approx(value / 100), label
+        elif value is not None:
+            assert in_excel[label] == pytest.approx(value), label
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    for kpi in doc.kpis:
+        assert format_cell(kpi.value, kpi.kind, doc.currency) in text, kpi.label
+    assert "Deals that need attention" in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--month", "2026-13"], "YYYY-MM"),
+        (["--month", "2026-10", "--xlsx", "{dir}/missing/r.xlsx"], "cannot write"),
+        (["--month", "2026-10", "--owner", "Nobody"], "no owner named 'Nobody'"),
+    ],
+)
+def test_report_monthly_bad_input_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    args = [a.replace("{dir}", str(tmp_path)) for a in extra]
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "d"), "report", "monthly", *args)
+    assert code == 1
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err

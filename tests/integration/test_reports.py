@@ -495,7 +495,8 @@ def test_data_quality(shop: Shop) -> None:
     assert report.without_consent == 3
     assert (report.open_deals, report.open_without_close, report.open_without_next) == (7, 1, 4)
     [example] = report.examples
-    assert example.key == "ada@example.com" and example.names == ("Ada Lovelace",) * 2
+    assert example.key == "ada@example.com" and example.contacts == 2
+    assert example.names == ("Ada Lovelace",) * 2
     assert "same e-mail" in example.reasons
 
 
