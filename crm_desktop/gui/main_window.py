@@ -282,6 +282,7 @@ class MainWindow(QMainWindow):
         self.pipeline_view.move_requested.connect(self.move_deal)
         self.pipeline_view.open_requested.connect(self.edit_deal)
         self.pipeline_view.new_requested.connect(self.new_deal)
+        self.pipeline_view.series_requested.connect(lambda d: self.plan_series(deal_id=d))
         self.settings_view.changed.connect(self.hub.changed)
         self.contacts_view.segment_filter.show()
         self.contacts_view.segment_filter.activated.connect(lambda _i: self.apply_segment())
@@ -669,6 +670,37 @@ class MainWindow(QMainWindow):
 
     # ---- the pipeline board ----------------------------------------------------------------
 
+    def plan_series(self, contact_id: str | None = None, deal_id: str | None = None) -> None:
+        """Plan a follow-up template's activities for a contact or a deal (one undo step)."""
+        activities = self.context.activities
+        templates = self.context.followups.templates()
+        if not templates:
+            QMessageBox.information(self, "Follow-up", "Add a follow-up template in Settings.")
+            return
+        name, ok = QInputDialog.getItem(
+            self, "Plan a follow-up series", "Template:", [t.name for t in templates], 0, False
+        )
+        if not ok:
+            return
+        template = next(t for t in templates if t.name == name)
+        planned: list[str] = []
+
+        def plan() -> ChangeSet:
+            if planned:
+                restored: ChangeSet = activities.restore(planned)
+                return restored
+            changes: ChangeSet = self.context.followups.apply(
+                template.id, contact_id=contact_id, deal_id=deal_id
+            )
+            planned.extend(changes.ids("activities"))
+            return changes
+
+        self.run_command(
+            ServiceCommand(
+                f"Plan {template.name}", self.hub, plan, lambda: activities.delete(planned)
+            )
+        )
+
     def edit_deal(self, deal_id: str) -> None:
         record = self.context.deals.get(deal_id)
         dialog = DealEditorDialog(self.context, record.draft, deal_id, self)
@@ -794,30 +826,7 @@ class MainWindow(QMainWindow):
         elif action == "new_deal":
             self.new_deal(None, contact_id)
         elif action == "series":
-            templates = self.context.followups.templates()
-            name, ok = QInputDialog.getItem(
-                self, "Plan a follow-up series", "Template:", [t.name for t in templates], 0, False
-            )
-            if not ok:
-                return
-            template = next(t for t in templates if t.name == name)
-            planned: list[str] = []
-
-            def plan() -> ChangeSet:
-                if planned:
-                    restored: ChangeSet = activities.restore(planned)
-                    return restored
-                changes: ChangeSet = self.context.followups.apply(
-                    template.id, contact_id=contact_id
-                )
-                planned.extend(changes.ids("activities"))
-                return changes
-
-            self.run_command(
-                ServiceCommand(
-                    f"Plan {template.name}", self.hub, plan, lambda: activities.delete(planned)
-                )
-            )
+            self.plan_series(contact_id=contact_id)
         elif action == "cadence":
             days, ok = QInputDialog.getInt(
                 self,

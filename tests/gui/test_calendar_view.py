@@ -70,3 +70,22 @@ def test_plan_a_follow_up_series_and_undo(app: AppContext, qtbot: Any, monkeypat
     window.undo_stack.redo()
     titles = [e.title for e in app.timeline.timeline("contacts", contact)]
     assert sum("(planned)" in t for t in titles) == 3
+
+
+def test_plan_a_follow_up_series_for_a_deal(
+    demo_app: AppContext, qtbot: Any, monkeypatch: Any
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    window = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(window)
+    window.show()
+    window.sidebar.setCurrentRow(2)
+    deal_id = next(c for col in window.pipeline_view.columns for c in col.cards_data()).id
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("New lead", True))
+    before = len(demo_app.timeline.timeline("deals", deal_id))
+    window.pipeline_view.series_requested.emit(deal_id)
+    titles = [e.title for e in demo_app.timeline.timeline("deals", deal_id)]
+    assert len(titles) == before + 3
+    window.undo_stack.undo()
+    assert len(demo_app.timeline.timeline("deals", deal_id)) == before

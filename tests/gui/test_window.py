@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QInputDialog, QLabel
+from PySide6.QtWidgets import QDialog, QInputDialog
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ContactDraft, EmailEntry, ListQuery, PhoneEntry, Trash
@@ -225,7 +225,7 @@ def test_sections_switch_views_and_are_keyboard_reachable(window: MainWindow) ->
     window.sidebar.setCurrentRow(3)
     assert window.stack.currentWidget() is window.calendar_view
     window.sidebar.setCurrentRow(4)
-    assert isinstance(window.stack.currentWidget(), QLabel)
+    assert window.stack.currentWidget() is window.reports_view
     shortcuts = {a.shortcut().toString() for a in window.actions()}
     assert {"Ctrl+K", "Ctrl+1", "Ctrl+2", "Ctrl+Z"} <= shortcuts | {
         window.undo_action.shortcut().toString()
@@ -235,15 +235,21 @@ def test_sections_switch_views_and_are_keyboard_reachable(window: MainWindow) ->
 def test_every_input_has_an_accessible_name(
     window: MainWindow, demo_app: AppContext, qtbot: Any
 ) -> None:
-    from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QTableWidget
+    from PySide6.QtWidgets import (
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QTableWidget,
+    )
 
     dialog = ContactEditorDialog(demo_app, None, None, window)
     qtbot.addWidget(dialog)
     for root in (window, dialog):
         for kind in (QLineEdit, QComboBox, QPlainTextEdit, QTableWidget):
             for widget in root.findChildren(kind):
-                if isinstance(widget.parent(), QComboBox | QTableWidget):
-                    continue  # internal editors of a combo box or a table cell
+                if isinstance(widget.parent(), QComboBox | QTableWidget | QAbstractSpinBox):
+                    continue  # internal editors of a combo box, a spin box or a table cell
                 assert widget.accessibleName(), f"{kind.__name__} {widget.objectName()}"
 
 

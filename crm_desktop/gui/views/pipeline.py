@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QScrollArea,
     QStackedWidget,
     QStyle,
@@ -240,6 +241,7 @@ class PipelineView(QWidget):
     move_requested = Signal(str, str, int)  # deal id, stage id, index
     open_requested = Signal(str)  # deal id
     new_requested = Signal(str)  # pipeline id
+    series_requested = Signal(str)  # deal id: plan a follow-up series for it
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -398,6 +400,10 @@ class PipelineView(QWidget):
                 column.cards.itemDoubleClicked.connect(
                     lambda item: self.open_requested.emit(item.data(Qt.ItemDataRole.UserRole))
                 )
+                column.cards.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+                column.cards.customContextMenuRequested.connect(
+                    lambda pos, cards=column.cards: self._card_menu(cards, pos)
+                )
                 self.columns_layout.insertWidget(index, column)
                 self.columns.append(column)
         else:
@@ -406,3 +412,13 @@ class PipelineView(QWidget):
 
     def column(self, stage_name: str) -> KanbanColumn:
         return next(c for c in self.columns if c.stage.name == stage_name)
+
+    def _card_menu(self, cards: QListWidget, pos: Any) -> None:
+        item = cards.itemAt(pos)
+        if item is None:
+            return
+        deal_id = item.data(Qt.ItemDataRole.UserRole)
+        menu = QMenu(self)
+        menu.addAction("Open…", lambda: self.open_requested.emit(deal_id))
+        menu.addAction("Plan follow-up series…", lambda: self.series_requested.emit(deal_id))
+        menu.exec(cards.viewport().mapToGlobal(pos))
