@@ -199,8 +199,8 @@ def _xy_chart(
         short = [t if len(t) <= 16 else t[:15] + "…" for t in labels]
         widest = max((stringWidth(t, fonts.regular, LABEL_SIZE) for t in short), default=0)
         bottom = widest * 0.71 + 12
-        # Labels at 45 degrees need about 14 pt between them not to touch.
-        step = max(1, math.ceil(14 / slot))
+        # Labels at 45 degrees need about 14 pt between them not to touch; 18 reads easily.
+        step = max(1, math.ceil(18 / slot))
         shown = [t if i % step == 0 else "" for i, t in enumerate(short)]
     else:
         shown = ["\n".join(lines or ()) for lines in wrapped]
@@ -217,9 +217,10 @@ def _xy_chart(
             line.strokeWidth = 2
             from reportlab.graphics.widgets.markers import makeMarker
 
-            line.symbol = makeMarker("FilledCircle", size=3.5)
-            line.symbol.fillColor = HexColor(PALETTE[index % len(PALETTE)])
-            line.symbol.strokeColor = None
+            if len(labels) <= 31:  # dots on a dense line are only noise
+                line.symbol = makeMarker("FilledCircle", size=3.5)
+                line.symbol.fillColor = HexColor(PALETTE[index % len(PALETTE)])
+                line.symbol.strokeColor = None
     else:
         plot = VerticalBarChart()
         plot.data = [tuple(v or 0 for v in s) for s in series]

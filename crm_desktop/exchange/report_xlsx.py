@@ -272,7 +272,8 @@ def _write_summary(sheet: Any, doc: ReportDocument, styles: _Styles) -> None:
     sheet.append([])
     sheet.append(make.header((Column("Key figure"), Column("Value", "number"), Column("Note"))))
     for kpi in doc.kpis:
-        sheet.append([_clean_text(kpi.label), make.value(kpi.value, kpi.kind), kpi.hint])
+        hint = _clean_text(kpi.hint)
+        sheet.append([_clean_text(kpi.label), make.value(kpi.value, kpi.kind), hint])
 
 
 @dataclass

@@ -41,7 +41,7 @@ KPIS = (
     Kpi("Win rate", 0.375, "percent"),
     Kpi("Average cycle", 23.5, "days", "median 19 d"),
     Kpi("First close", dt.date(2026, 11, 2), "date"),
-    Kpi("Score", 3.25, "number"),
+    Kpi("Score", 3.25, "number", "=1+1"),
     Kpi("Top owner", "Jürgen Müller", "text"),
 )
 
@@ -99,11 +99,17 @@ STAGE_TABLE = Table(
     tuple((stage, 10 + i, 12_345_00 * (i + 1)) for i, stage in enumerate(STAGES)),
     chart=Chart("pie", 0, (2,), "Value by stage"),
 )
+RAW_FORMULA = '=HYPERLINK("http://evil.example","Click")'
 RAW = Table(
     "Raw data",
     (Column("Id"), Column("Name"), Column("Value", "money"), Column("Created", "date")),
     tuple(
-        (f"id-{i:05d}", f"Kontakt Łódź {i}", i * 137, dt.date(2025, 1, 1) + dt.timedelta(days=i))
+        (
+            f"id-{i:05d}",
+            RAW_FORMULA if i == 7 else f"Kontakt Łódź {i} <&>",
+            i * 137,
+            dt.date(2025, 1, 1) + dt.timedelta(days=i),
+        )
         for i in range(500)
     ),
 )
@@ -256,6 +262,12 @@ def test_formula_looking_text_is_never_a_formula(xlsx_book: openpyxl.Workbook) -
     cell = sheet.cell(_find_row(sheet, "Deal") + 4, 1)
     assert cell.data_type == "s"
     assert cell.value == "'" + FORMULA
+    raw = xlsx_book["Raw data"]["B9"]  # the raw sheet is written by another path
+    assert raw.data_type == "s"
+    assert raw.value == "'" + RAW_FORMULA
+    summary = xlsx_book["Summary"]
+    hint = next(row[2] for row in summary.iter_rows() if row[0].value == "Score")
+    assert hint.data_type == "s" and hint.value == "'=1+1"
 
 
 @pytest.mark.parametrize(
@@ -340,6 +352,20 @@ def test_pdf_sections_and_charts(pdf_pages: list[str]) -> None:
     assert "Jürgen Müller" in text and "Łucja Wójcik" in text
     # The pie's legend names each stage with its value.
     assert "Negotiation" in text and "49,380 EUR" in text
+
+
+def test_pdf_cell_taller_than_a_page_is_cut(tmp_path: Path) -> None:
+    notes = Table(
+        "Notes",
+        (Column("Who"), Column("Note"), Column("Value", "money")),
+        (("Anna", "word " * 4000 + "x" * 3000, 500), ("Ben", "line\n" * 300, 700)),
+    )
+    doc = ReportDocument(
+        "Notes", "Tiny Ltd", "2026", dt.datetime(2026, 1, 1), sections=(Section("S", (notes,)),)
+    )
+    write_pdf(doc, tmp_path / "notes.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "notes.pdf").pages)
+    assert "Anna" in text and "Ben" in text and "…" in text and "7 EUR" in text
 
 
 def test_pdf_without_unicode_font_still_writes(
