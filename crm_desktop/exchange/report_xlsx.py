@@ -95,10 +95,49 @@ def _write_workbook(doc: ReportDocument, target: Path) -> None:
             with contextlib.suppress(Exception):
                 sheet.close()
         raise
-    if raw is None:
-        target.write_bytes(buffer.getvalue())
-    else:
-        raw.splice(buffer, target)
+    _repackage(buffer, target, raw)
+
+
+def _repackage(package: io.BytesIO, target: Path, raw: _RawRows | None) -> None:
+    """Copy the saved package to `target`, streaming the raw rows into their sheet and
+    giving every sheet its used range (a streamed sheet has none, and programs reading
+    the file in read-only mode take their row count from it)."""
+    raw_part = raw.sheet.path.lstrip("/") if raw is not None else None
+    with (
+        zipfile.ZipFile(package) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if raw is not None and info.filename == raw_part:
+                head, tail = _split_sheet_data(data)
+                with out.open(info.filename, "w") as stream:
+                    stream.write(_with_dimension(head, raw.used_range))
+                    for chunk in raw.chunks():
+                        stream.write(chunk)
+                    stream.write(tail)
+                continue
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = _with_dimension(data, _used_range(data))
+            out.writestr(info, data)
+
+
+def _used_range(xml: bytes) -> str:
+    cells = re.findall(rb'<c r="([A-Z]+)([0-9]+)"', xml)
+    if not cells:
+        return "A1"
+    last_column = max((column for column, _ in cells), key=lambda c: (len(c), c))
+    return f"A1:{last_column.decode()}{max(int(row) for _, row in cells)}"
+
+
+def _with_dimension(xml: bytes, used: str) -> bytes:
+    if b"<dimension" in xml:
+        return xml
+    for follower in (b"<sheetViews", b"<sheetFormatPr", b"<cols", b"<sheetData"):
+        at = xml.find(follower)
+        if at >= 0:
+            return xml[:at] + f'<dimension ref="{used}"/>'.encode() + xml[at:]
+    return xml
 
 
 class SheetNames:
@@ -365,6 +404,8 @@ class _RawRows:
         sheet.append(make.header(table.columns))
         sheet.auto_filter.ref = _range(1, 1 + len(table.rows), len(table.columns))
         self.letters = [get_column_letter(i + 1) for i in range(len(table.columns))]
+        last_row = 1 + len(table.rows) + (table.total_row is not None)
+        self.used_range = f"A1:{get_column_letter(max(len(table.columns), 1))}{last_row}"
         self.kinds = [column.kind for column in table.columns]
 
         def style_id(number_format: str | None, total: bool) -> int:
@@ -389,26 +430,7 @@ class _RawRows:
             for total in (False, True)
         }
 
-    def splice(self, package: io.BytesIO, target: Path) -> None:
-        """Copy the package to `target`, putting the rows into the raw sheet."""
-        sheet_part = self.sheet.path.lstrip("/")
-        with (
-            zipfile.ZipFile(package) as source,
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out,
-        ):
-            for info in source.infolist():
-                data = source.read(info.filename)
-                if info.filename != sheet_part:
-                    out.writestr(info, data)
-                    continue
-                head, tail = _split_sheet_data(data)
-                with out.open(info.filename, "w") as stream:
-                    stream.write(head)
-                    for chunk in self._chunks():
-                        stream.write(chunk)
-                    stream.write(tail)
-
-    def _chunks(self, size: int = 2000) -> Iterable[bytes]:
+    def chunks(self, size: int = 2000) -> Iterable[bytes]:
         rows = self.table.rows
         for start in range(0, len(rows), size):
             parts = [
