@@ -69,7 +69,10 @@ def write_atomically(path: Path, write: Callable[[Path], None], what: str) -> No
         os.replace(temp, path)
     except OSError as exc:
         _remove(temp)
-        raise CrmError(f"cannot write the {what} to {path}: {_reason(exc)}") from exc
+        reason = _reason(exc)
+        if isinstance(exc, PermissionError) and path.exists():
+            reason += " (is it open in another program?)"
+        raise CrmError(f"cannot write the {what} to {path}: {reason}") from exc
     except BaseException:
         _remove(temp)
         raise

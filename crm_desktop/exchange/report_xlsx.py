@@ -559,6 +559,8 @@ def _add_chart(sheet: Any, spot: _Placed, styles: _Styles) -> None:
         excel_chart.y_axis.number_format = _axis_format(table.columns[values[0]], styles)
         if len(values) == 1:
             excel_chart.legend = None
+        else:
+            excel_chart.legend.position = "b"  # leaves the plot its width
     for column in values:
         data = Reference(sheet, min_col=column + 1, min_row=spot.header_row, max_row=spot.last_row)
         excel_chart.add_data(data, titles_from_data=True)

@@ -392,6 +392,22 @@ def test_unwritable_path_raises_crm_error_and_leaves_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_file_held_open_elsewhere_gives_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(b"open in Excel")
+
+    def refuse(source: object, destination: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("crm_desktop.exchange._report_common.os.replace", refuse)
+    with pytest.raises(CrmError, match="open in another program"):
+        write_xlsx(_document(), target)
+    assert target.read_bytes() == b"open in Excel"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
 @pytest.mark.parametrize(
     ("writer", "module", "step"),
     [(write_xlsx, report_xlsx, "_write_section"), (write_pdf, report_pdf, "_kpi_grid")],
