@@ -1,5 +1,5 @@
 # mypy: disable-error-code="import-untyped"
-# (openpyxl and reportlab ship no type information.)
+# (reportlab ships no type information.)
 """Charts of the PDF report, drawn with reportlab.graphics (imported when used).
 
 A bar, stacked-bar or line chart over a table has one category per row and one series per

@@ -1,5 +1,5 @@
 # mypy: disable-error-code="import-untyped"
-# (openpyxl and reportlab ship no type information.)
+# (reportlab ships no type information.)
 """A report document as a printable A4 PDF, with reportlab (imported when a file is written).
 
 A cover (title, business, period, filters and a grid of key-figure tiles), then each

@@ -1,5 +1,5 @@
 # mypy: disable-error-code="import-untyped"
-# (openpyxl and reportlab ship no type information.)
+# (openpyxl ships no type information.)
 """A report document as an Excel workbook, with openpyxl (imported when a file is written).
 
 Sheets: "Summary" (title, business, period, filters, when it was made, the key figures),
@@ -218,8 +218,8 @@ def excel_value(value: Cell, kind: ColumnKind) -> Any:
     """The value a cell holds: currency units for money, naive dates, inert text."""
     if isinstance(value, str):
         return _clean_text(value)
-    if value is None:
-        return None
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None  # a spreadsheet has no NaN or infinity
     if kind == "money" and isinstance(value, int | float):
         return value / 100
     if isinstance(value, dt.datetime):
@@ -238,18 +238,13 @@ class _CellMaker:
         self.sheet = sheet
         self.styles = styles
 
-    def value(self, value: Cell, kind: ColumnKind, font: Any = None, fill: Any = None) -> Any:
+    def value(self, value: Cell, kind: ColumnKind) -> Any:
         plain = excel_value(value, kind)
         number_format = self._format(plain, kind)
-        if number_format is None and font is None and fill is None:
+        if number_format is None:
             return plain
         cell = self._new(self.sheet, plain)
-        if number_format is not None:
-            cell.number_format = number_format
-        if font is not None:
-            cell.font = font
-        if fill is not None:
-            cell.fill = fill
+        cell.number_format = number_format
         return cell
 
     def _format(self, plain: Any, kind: ColumnKind) -> str | None:
