@@ -8,15 +8,19 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import openpyxl
 import pytest
 from openpyxl.chart import BarChart, LineChart, PieChart
+from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.reportdoc import (
+    Cell,
     Chart,
     Column,
     Kpi,
@@ -30,6 +34,7 @@ from crm_desktop.exchange._report_common import neutralise_text
 from crm_desktop.exchange.report_pdf import write_pdf
 from crm_desktop.exchange.report_xlsx import SheetNames, header_titles, write_xlsx
 
+Writer = Callable[[ReportDocument, Path], None]
 OWNERS = ("Anna Berg", "Jürgen Müller", "Łucja Wójcik", "Zoë O'Brien")
 STAGES = ("Lead", "Qualified", "Proposal", "Negotiation", "Won")
 FORMULA = "=SUM(A1:A9)"
@@ -46,7 +51,7 @@ KPIS = (
 )
 
 
-def _deal_row(i: int) -> tuple[object, ...]:
+def _deal_row(i: int) -> tuple[Cell, ...]:
     name = FORMULA if i == 3 else f"Deal {i}: renewal of the Łódź warehouse contract"
     return (
         name,
@@ -70,7 +75,7 @@ DEALS = Table(
         Column("Probability", "percent"),
         Column("Days open", "days"),
     ),
-    tuple(_deal_row(i) for i in range(LONG_ROWS)),  # type: ignore[misc]
+    tuple(_deal_row(i) for i in range(LONG_ROWS)),
     total_row=("Total", None, None, None, 5_000_000_00, None, None),
     note="Values in €, before tax.",
 )
@@ -145,8 +150,8 @@ def pdf_pages(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return [page.extract_text() for page in PdfReader(path).pages]
 
 
-def _find_row(sheet: object, text: str) -> int:
-    for (cell,) in sheet.iter_rows(min_col=1, max_col=1):  # type: ignore[attr-defined]
+def _find_row(sheet: Worksheet, text: str) -> int:
+    for (cell,) in sheet.iter_rows(min_col=1, max_col=1):
         if cell.value == text:
             return int(cell.row)
     raise AssertionError(f"{text!r} not in column A of {sheet}")
@@ -252,7 +257,8 @@ def test_raw_sheet_rows_match_the_document(xlsx_book: openpyxl.Workbook) -> None
         ident, name, cents, created = RAW.rows[index]
         cells = raw[index + 2]
         assert [c.value for c in cells[:2]] == [ident, name]
-        assert cells[2].value == pytest.approx(cents / 100)  # type: ignore[operator]
+        assert isinstance(cents, int)
+        assert cells[2].value == pytest.approx(cents / 100)
         assert "EUR" in cells[2].number_format
         assert cells[3].value.date() == created and cells[3].number_format == "yyyy-mm-dd"
 
@@ -381,14 +387,14 @@ def test_pdf_without_unicode_font_still_writes(
 
 @pytest.mark.parametrize("writer", [write_xlsx, write_pdf])
 def test_unwritable_path_raises_crm_error_and_leaves_nothing(
-    writer: object, tmp_path: Path
+    writer: Writer, tmp_path: Path
 ) -> None:
     target = tmp_path / "missing" / "report.out"
     with pytest.raises(CrmError, match="missing"):
-        writer(_document(), target)  # type: ignore[operator]
+        writer(_document(), target)
     assert not target.parent.exists()
     with pytest.raises(CrmError, match="folder"):
-        writer(_document(), tmp_path)  # type: ignore[operator]
+        writer(_document(), tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -413,8 +419,8 @@ def test_a_file_held_open_elsewhere_gives_a_clear_error(
     [(write_xlsx, report_xlsx, "_write_section"), (write_pdf, report_pdf, "_kpi_grid")],
 )
 def test_failure_mid_write_keeps_the_old_file_and_no_temp_file(
-    writer: object,
-    module: object,
+    writer: Writer,
+    module: ModuleType,
     step: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -427,7 +433,7 @@ def test_failure_mid_write_keeps_the_old_file_and_no_temp_file(
 
     monkeypatch.setattr(module, step, broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        writer(_document(), target)  # type: ignore[operator]
+        writer(_document(), target)
     assert target.read_bytes() == b"last month's report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.out"]
 
