@@ -223,3 +223,26 @@ def test_local_zone_name_is_a_zone_or_utc() -> None:
     from crm_desktop.domain.recurrence import zone
 
     zone(name)
+
+
+def test_all_day_activity_sits_on_its_date_in_every_view(
+    app: AppContext, window: MainWindow, monkeypatch: Any
+) -> None:
+    view = window.calendar_view
+    wednesday = monday() + dt.timedelta(days=2)
+
+    def fake_exec(dialog: ActivityEditorDialog) -> int:
+        dialog.ui.subject.setText("Trade fair")
+        return 1
+
+    monkeypatch.setattr(ActivityEditorDialog, "exec", fake_exec)
+    view.create_at(midnight(wednesday), True)
+    found = [o for o in view.found if o.subject == "Trade fair"]
+    assert len(found) == 1 and found[0].all_day
+    assert found[0].start == dt.datetime(
+        wednesday.year, wednesday.month, wednesday.day, tzinfo=dt.UTC
+    )
+    header = view.grid.header
+    assert [(column, o.subject) for column, _lane, o in header.all_day] == [(2, "Trade fair")]
+    view.set_mode("month")
+    assert [o.subject for o in view.month.by_day[wednesday]] == ["Trade fair"]

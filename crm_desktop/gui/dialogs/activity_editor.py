@@ -104,7 +104,7 @@ class ActivityEditorDialog(FormDialog):
         ui = self.ui
         ui.kind.setCurrentIndex(max(ui.kind.findData(draft.kind), 0))
         ui.subject.setText(draft.subject)
-        local = draft.start.astimezone()
+        local = draft.start.astimezone(dt.UTC if draft.all_day else None)
         ui.start.setDateTime(
             QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
         )
@@ -193,8 +193,8 @@ class ActivityEditorDialog(FormDialog):
             qt.time().minute(),
         ).astimezone()  # fmt: skip
         all_day = ui.allDay.isChecked()
-        if all_day:
-            start = start.replace(hour=0, minute=0)
+        if all_day:  # all-day activities are kept at midnight UTC of their date
+            start = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
         contact_id = ui.contact.currentData()
         if ui.contact.currentText().strip() in ("", "(nobody)"):
             contact_id = None

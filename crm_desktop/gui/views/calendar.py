@@ -34,7 +34,13 @@ from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import ActivityDraft
 from crm_desktop.gui import icons
 from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog, ask_scope
-from crm_desktop.gui.views.calendar_grid import KIND_COLOURS, MonthGrid, TimeGridView, midnight
+from crm_desktop.gui.views.calendar_grid import (
+    KIND_COLOURS,
+    MonthGrid,
+    TimeGridView,
+    day_of,
+    midnight,
+)
 
 KIND_ICONS = {
     "call": "call",
@@ -51,7 +57,7 @@ def _item(occurrence: Any, show_date: bool = False) -> QTreeWidgetItem:
     local = occurrence.start.astimezone()
     when = "all day" if occurrence.all_day else local.strftime("%H:%M")
     if show_date:
-        when = local.strftime("%d %b ") + ("" if occurrence.all_day else when)
+        when = day_of(occurrence).strftime("%d %b ") + ("" if occurrence.all_day else when)
     state = "✓ " if occurrence.done else ""
     repeat = "  ↻" if occurrence.recurring else ""
     item = QTreeWidgetItem(
@@ -267,7 +273,7 @@ class CalendarView(QWidget):
             text = f"{days[0]:%d %b} – {days[-1]:%d %b %Y}"
         shown = self.found
         if self.mode == "month":
-            shown = [o for o in self.found if o.start.astimezone().month == self.anchor.month]
+            shown = [o for o in self.found if day_of(o).month == self.anchor.month]
         count = len(shown)
         return f"{text}  ·  {count} activit{'y' if count == 1 else 'ies'}"
 
@@ -287,12 +293,7 @@ class CalendarView(QWidget):
             return
         self._stale = False
         days = self.visible_days()
-        start = midnight(days[0])
-        end = midnight(days[-1] + dt.timedelta(days=1))
-        kind = self.kind_filter.currentData()
-        self.found = self.context.calendar.occurrences(
-            start, end, self.owner_filter.currentData(), [kind] if kind else None
-        )
+        self.found = self._occurrences(days)
         self.title.setText(self._title(days))
         if self.mode in ("day", "week"):
             self.grid.set_range(days, self.found)
@@ -301,14 +302,24 @@ class CalendarView(QWidget):
         else:
             self._fill_agenda(days)
 
+    def _occurrences(self, days: list[dt.date]) -> list[Any]:
+        """What the days show. All-day activities sit at midnight UTC of their date, which
+        can be the evening before in local time: ask a day more on each side and keep
+        what is drawn on the days."""
+        kind = self.kind_filter.currentData()
+        found = self.context.calendar.occurrences(
+            midnight(days[0] - dt.timedelta(days=1)),
+            midnight(days[-1] + dt.timedelta(days=2)),
+            self.owner_filter.currentData(),
+            [kind] if kind else None,
+        )
+        first, last = days[0], days[-1]
+        return [o for o in found if first <= day_of(o) <= last]
+
     def _fill_agenda(self, days: list[dt.date]) -> None:
         self.agenda.clear()
         for day in days:
-            todays = [
-                o
-                for o in self.found
-                if (o.start.date() if o.all_day else o.start.astimezone().date()) == day
-            ]
+            todays = [o for o in self.found if day_of(o) == day]
             count = f"{len(todays)} activit{'y' if len(todays) == 1 else 'ies'}"
             header = QTreeWidgetItem([f"{day:%A %d %B}  ·  {count}", "", ""])
             font = header.font(0)
@@ -385,6 +396,8 @@ class CalendarView(QWidget):
         )
 
     def create_at(self, start: dt.datetime, all_day: bool) -> None:
+        if all_day:  # kept at midnight UTC of its date
+            start = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
         draft = ActivityDraft(
             "meeting" if not all_day else "task",
             "",
@@ -469,11 +482,7 @@ class CalendarView(QWidget):
         days = self.visible_days()
         rows = []
         for day in days:
-            todays = [
-                o
-                for o in self.found
-                if (o.start.date() if o.all_day else o.start.astimezone().date()) == day
-            ]
+            todays = [o for o in self.found if day_of(o) == day]
             if self.mode == "month" and day.month != self.anchor.month:
                 continue
             rows.append(f"<h3>{day:%A %d %B %Y}</h3>")
@@ -500,13 +509,7 @@ class CalendarView(QWidget):
         if self._stale or not self.found:
             self._stale = False
             days = self.visible_days()
-            kind = self.kind_filter.currentData()
-            self.found = self.context.calendar.occurrences(
-                midnight(days[0]),
-                midnight(days[-1] + dt.timedelta(days=1)),
-                self.owner_filter.currentData(),
-                [kind] if kind else None,
-            )
+            self.found = self._occurrences(days)
             self.title.setText(self._title(days))
         if what == "agenda" or self.mode == "agenda":
             printer.setPageLayout(

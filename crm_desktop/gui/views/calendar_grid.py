@@ -31,6 +31,14 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day).astimezone()
 
 
+def day_of(occurrence: Any) -> dt.date:
+    """The day an occurrence is drawn on: an all-day one's own date (stored at midnight
+    UTC), a timed one's local date."""
+    if occurrence.all_day:
+        return occurrence.start.astimezone(dt.UTC).date()
+    return occurrence.start.astimezone().date()
+
+
 def colour(kind: str) -> QColor:
     return QColor(KIND_COLOURS.get(kind, "#6b7280"))
 
@@ -48,7 +56,7 @@ def _label(occurrence: Any) -> str:
 def _tooltip(occurrence: Any) -> str:
     start = occurrence.start.astimezone()
     when = (
-        f"{start:%a %d %b}, all day"
+        f"{day_of(occurrence):%a %d %b}, all day"
         if occurrence.all_day
         else f"{start:%a %d %b %H:%M}–{occurrence.end.astimezone():%H:%M}"
     )
@@ -518,7 +526,7 @@ class TimeGridView(QWidget):
         timed: dict[dt.date, list[Any]] = {}
         all_day: dict[dt.date, list[Any]] = {}
         for o in found:
-            day = o.start.astimezone().date() if not o.all_day else o.start.date()
+            day = day_of(o)
             (all_day if o.all_day else timed).setdefault(day, []).append(o)
         self.header.set_occurrences(all_day)
         self.canvas.set_occurrences(timed)
@@ -586,7 +594,7 @@ class MonthGrid(QWidget):
         self.first = self.month - dt.timedelta(days=self.month.weekday())
         by_day: dict[dt.date, list[Any]] = {}
         for o in found:  # already in time order; all-day ones first within a day
-            day = o.start.date() if o.all_day else o.start.astimezone().date()
+            day = day_of(o)
             by_day.setdefault(day, []).append(o)
         for todays in by_day.values():
             todays.sort(key=lambda o: not o.all_day)
@@ -746,7 +754,7 @@ class MonthGrid(QWidget):
         if drag is None or not drag["moved"] or drag["index"] is None:
             return
         o = drag["occurrence"]
-        old_day = o.start.date() if o.all_day else o.start.astimezone().date()
+        old_day = day_of(o)
         new_day = self.days()[drag["index"]]
         shift = (new_day - old_day).days
         if shift == 0:
