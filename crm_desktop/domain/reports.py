@@ -787,7 +787,7 @@ class DataQualityReport:
             "Checks",
             (Column("Check"), Column("Records", "int"), Column("Of", "int")),
             (
-                ("Contacts sharing an e-mail", self.email_duplicate_contacts, self.contacts),
+                ("Contacts with the same e-mail", self.email_duplicate_contacts, self.contacts),
                 ("Contacts sharing a phone number", self.phone_duplicate_contacts, self.contacts),
                 ("Contacts without a consent record", self.without_consent, self.contacts),
                 ("Open deals without an expected close", self.open_without_close, self.open_deals),

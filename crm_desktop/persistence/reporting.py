@@ -33,7 +33,6 @@ from crm_desktop.persistence.models import (
     Company,
     Consent,
     Contact,
-    ContactEmail,
     ContactPhone,
     Deal,
     DealStageHistory,
@@ -636,14 +635,33 @@ class ReportingQueries:
         return int(self.session.execute(self._contacts(stmt, owner_id)).scalar_one())
 
     def without_consent(self, owner_id: str | None) -> int:
-        """Live contacts with no granted consent on record."""
-        granted = exists().where(
-            Consent.contact_id == Contact.id,
-            Consent.status == "granted",
-            Consent.deleted_at.is_(None),
+        """Live contacts with no granted consent on record: all of them less those with
+        one (a pass over the consents, not a lookup per contact)."""
+        with_consent = self._contacts(
+            select(func.count(distinct(Consent.contact_id)))
+            .join(Contact, Contact.id == Consent.contact_id)
+            .where(Consent.status == "granted", Consent.deleted_at.is_(None)),
+            owner_id,
         )
-        stmt = select(func.count()).select_from(Contact).where(~granted)
-        return int(self.session.execute(self._contacts(stmt, owner_id)).scalar_one())
+        return self.contact_count(owner_id) - int(self.session.execute(with_consent).scalar_one())
+
+    def email_duplicates(self, owner_id: str | None) -> list[tuple[str, int, str, str]]:
+        """Live contacts whose (first) e-mail is exactly the same: (e-mail, contacts, the
+        first and last of their ids) per group. Both passes run on the e-mail index."""
+        shared = (
+            select(Contact.email)
+            .where(Contact.email != "")
+            .group_by(Contact.email)
+            .having(func.count() > 1)
+        )
+        stmt = (
+            select(Contact.email, func.count(), func.min(Contact.id), func.max(Contact.id))
+            .where(Contact.email.in_(shared))
+            .group_by(Contact.email)
+            .having(func.count() > 1)
+            .order_by(Contact.email)
+        )
+        return self._rows(self._contacts(stmt, owner_id))
 
     def _duplicates(self, key: Any, model: Any, owner_id: str | None) -> list[Any]:
         """Groups of live contacts sharing a key: (key, contacts, two of their ids).
@@ -670,19 +688,10 @@ class ReportingQueries:
         )
         return self._rows(self._contacts(stmt, owner_id))
 
-    def duplicate_groups(
-        self, owner_id: str | None
-    ) -> tuple[list[tuple[str, int, str, str]], list[tuple[str, int, str, str]]]:
-        """Live contacts sharing an e-mail (any case) and sharing a phone number (the same
-        digits and +): (key, contacts, the first and last of their ids) per group. One
-        GROUP BY over each table; no pairwise comparison."""
-        digits: Any = ContactPhone.number
-        for ch in (" ", "-", "/", "."):
-            digits = func.replace(digits, ch, "")
-        return (
-            self._duplicates(func.lower(ContactEmail.email), ContactEmail, owner_id),
-            self._duplicates(digits, ContactPhone, owner_id),
-        )
+    def phone_duplicates(self, owner_id: str | None) -> list[tuple[str, int, str, str]]:
+        """Live contacts sharing exactly the same phone number, any of theirs (the editor
+        stores numbers in E.164): (number, contacts, first and last id)."""
+        return self._duplicates(ContactPhone.number, ContactPhone, owner_id)
 
     def contact_drafts(self, ids: Sequence[str]) -> list[tuple[str, str, str]]:
         """(id, first name, last name) of contacts."""

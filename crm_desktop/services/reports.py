@@ -16,7 +16,8 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -110,8 +111,20 @@ class _OpenDeal:
 class _Scope:
     """What one report run reads once: stages, owner names, the open deals."""
 
-    def __init__(self, uow: UnitOfWork, filters: ReportFilter, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        filters: ReportFilter,
+        now: dt.datetime,
+        base: _Scope | None = None,
+    ) -> None:
+        """`base`: a scope of the same owner and pipeline (other days) whose open deals
+        and slipping deals this one shares."""
         self.q = uow.reporting
+        self.base = base
+        self.settings: Callable[[str, Any], Any] = lambda key, default: read_setting(
+            uow, key, default
+        )
         self.f = filters
         self.now = now
         self.today = now.date()
@@ -135,6 +148,8 @@ class _Scope:
         self.cache: dict[str, Any] = {}  # results several reports of one run share
 
     def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        if self.base is not None and key == "slipping":
+            return self.base.cached(key, make)
         if key not in self.cache:
             self.cache[key] = make()
         return self.cache[key]
@@ -150,6 +165,8 @@ class _Scope:
 
     @property
     def open_deals(self) -> list[_OpenDeal]:
+        if self.base is not None:
+            return self.base.open_deals
         if self._open is None:
             rows = self.q.open_deals(self.f.owner_id, self.f.pipeline_id)
             deals = []
@@ -262,10 +279,10 @@ class ReportService:
         return self._read(filters, lambda s: _customers(s, top))  # type: ignore[no-any-return]
 
     def data_quality(self, filters: ReportFilter) -> DataQualityReport:
-        """Contacts sharing an e-mail or phone number (exact matches, one GROUP BY each;
-        the examples are checked again by the duplicate finder of the contact editor, which
-        adds similar names), contacts without consent, open deals without a close date or
-        a next activity."""
+        """Contacts with exactly the same (first) e-mail, or sharing exactly the same phone
+        number (GROUP BY in SQL, cheap at 100,000 contacts; the examples are checked again by
+        the contact editor's duplicate finder, which also folds case and compares names),
+        contacts without consent, open deals without a close date or a next activity."""
         return self._read(filters, lambda s: _data_quality(s, self._explain))  # type: ignore[no-any-return]
 
     def _explain(self, groups: list[tuple[str, int, list[tuple[str, str, str]]]]) -> Any:
@@ -299,55 +316,58 @@ class ReportService:
     ) -> ReportDocument:
         """The owner's monthly report of a month ("YYYY-MM"): KPIs, the reports above
         condensed (trends over the six months to its end), the deals that need attention
-        and the deals closed in the month as raw data."""
+        and the deals closed in the month as raw data.
+
+        Its five parts are read at once on threads of their own, each in its own read
+        transaction (SQLite runs readers side by side and lets go of the GIL meanwhile)."""
         filters = ReportFilter.month(month, owner_id, pipeline_id)
+        trend = ReportFilter(add_months(filters.start, -5), filters.end, owner_id, pipeline_id)
         self.ensure_snapshot()
-        with self._uow.read() as uow:
-            scope = _Scope(uow, filters, self._clock())
-            trend_scope = _Scope(
-                uow,
-                ReportFilter(add_months(filters.start, -5), filters.end, owner_id, pipeline_id),
-                scope.now,
+        now = self._clock()
+
+        def part(work: Callable[[_Scope, _Scope], Any]) -> Callable[[], Any]:
+            def run() -> Any:
+                with self._uow.read() as uow:
+                    scope = _Scope(uow, filters, now)
+                    return work(scope, _Scope(uow, trend, now, base=scope))
+
+            return run
+
+        parts = (
+            part(_monthly_head),
+            part(lambda s, t: (_contact_quality(s, self._explain), _customers(s, TOP_CUSTOMERS))),
+            part(lambda s, t: (_won_lost(t), _accuracy(t))),
+            part(lambda s, t: _stage_flow(t)),
+            part(lambda s, t: (_activities(s), _sales(t))),
+        )
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="report") as pool:
+            futures = [pool.submit(p) for p in parts]
+            head, (quality, customers), (won_lost, accuracy), flow, (activities, sales) = (
+                f.result() for f in futures
             )
-            trend_scope._open = scope.open_deals
-            trend_scope.cache["slipping"] = _slipping(scope)  # the same open deals
-            business = read_setting(uow, "business_name", "") or ""
-            currency = read_setting(uow, "currency", "EUR") or "EUR"
-            kpis = _kpis(scope)
-            previous = _previous_month(trend_scope, month_key(add_months(filters.start, -1)))
-            sections = [
-                _pipeline(scope).section(),
-                _forecast(scope, 3).section(),
-                _won_lost(trend_scope).section(),
-                _accuracy(trend_scope).section(),
-                _stage_flow(trend_scope).section(),
-                _activities(scope).section(),
-                _sales(trend_scope).section(),
-                _customers(scope, TOP_CUSTOMERS).section(),
-                _data_quality(scope, self._explain).section(),
-                _attention_section(_attention(scope)),
-            ]
-            raw = _closed_table(scope)
-            filter_lines = [
-                f"Trends: {month_label(trend_scope.f.months()[0])} to "
-                f"{month_label(month_key(filters.start))}"
-            ]
-            if owner_id:
-                filter_lines.insert(0, f"Owner: {scope.owner(owner_id)}")
-            if pipeline_id:
-                filter_lines.insert(
-                    0, f"Pipeline: {next((s.pipeline for s in scope.stage_order), pipeline_id)}"
-                )
+        quality = replace(quality, **head["deal_quality"])
+        sections = (
+            head["pipeline"].section(),
+            head["forecast"].section(),
+            won_lost.section(),
+            accuracy.section(),
+            flow.section(),
+            activities.section(),
+            sales.section(),
+            customers.section(),
+            quality.section(),
+            _attention_section(head["attention"]),
+        )
         return ReportDocument(
             title="Monthly report",
-            business=str(business),
+            business=str(head["business"]),
             period=month_label(month_key(filters.start)),
-            generated_at=scope.now,
-            currency=str(currency),
-            kpis=_kpi_cells(kpis, previous),
-            sections=tuple(sections),
-            raw=raw,
-            filters=tuple(filter_lines),
+            generated_at=now,
+            currency=str(head["currency"]),
+            kpis=_kpi_cells(head["kpis"], head["previous"]),
+            sections=sections,
+            raw=head["raw"],
+            filters=head["filters"],
         )
 
     def export_monthly(
@@ -809,7 +829,7 @@ def _data_quality(
     scope: _Scope, explain: Callable[[list[Any]], tuple[DuplicateGroup, ...]]
 ) -> DataQualityReport:
     owner = scope.f.owner_id
-    emails, phones = scope.q.duplicate_groups(owner)
+    emails, phones = scope.q.email_duplicates(owner), scope.q.phone_duplicates(owner)
     shown = emails[:DUPLICATE_EXAMPLES]
     names = {
         cid: (cid, first, last)
@@ -833,6 +853,15 @@ def _data_quality(
             ]
         ),
     )
+
+
+def _contact_quality(
+    scope: _Scope, explain: Callable[[list[Any]], tuple[DuplicateGroup, ...]]
+) -> DataQualityReport:
+    """The contacts' side of the data quality report (the open deals' counts are left at
+    0 for the part of the monthly report that reads the open deals)."""
+    scope._open = []
+    return _data_quality(scope, explain)
 
 
 def _attention(scope: _Scope) -> list[AttentionDeal]:
@@ -862,6 +891,35 @@ def _attention(scope: _Scope) -> list[AttentionDeal]:
                 )
             )
     return sorted(result, key=lambda a: (-a.value_cents, a.title, a.deal_id))
+
+
+def _monthly_head(scope: _Scope, trend: _Scope) -> dict[str, Any]:
+    """The monthly report's KPIs, pipeline, forecast, attention list and raw rows."""
+    f = scope.f
+    filters = [f"Trends: {month_label(trend.f.months()[0])} to {month_label(month_key(f.start))}"]
+    if f.owner_id:
+        filters.insert(0, f"Owner: {scope.owner(f.owner_id)}")
+    if f.pipeline_id:
+        name = next((s.pipeline for s in scope.stage_order), f.pipeline_id)
+        filters.insert(0, f"Pipeline: {name}")
+    deals = scope.open_deals
+    uow_settings = scope.settings
+    return {
+        "business": uow_settings("business_name", "") or "",
+        "currency": uow_settings("currency", "EUR") or "EUR",
+        "kpis": _kpis(scope),
+        "previous": _previous_month(trend, month_key(add_months(f.start, -1))),
+        "pipeline": _pipeline(scope),
+        "forecast": _forecast(scope, 3),
+        "attention": _attention(scope),
+        "raw": _closed_table(scope),
+        "filters": tuple(filters),
+        "deal_quality": {
+            "open_deals": len(deals),
+            "open_without_close": sum(1 for d in deals if d.expected_close is None),
+            "open_without_next": sum(1 for d in deals if not d.has_next),
+        },
+    }
 
 
 def _attention_section(deals: list[AttentionDeal]) -> Section:

@@ -122,7 +122,7 @@ def shop(app: AppContext) -> Shop:
     ).id
     ada2 = app.contacts.create(
         ContactDraft(
-            first_name="Ada", last_name="Lovelace", emails=(EmailEntry("ADA@example.com"),)
+            first_name="Ada", last_name="Lovelace", emails=(EmailEntry("ada@example.com"),)
         )
     ).id
     grace = app.contacts.create(
@@ -134,7 +134,7 @@ def shop(app: AppContext) -> Shop:
         )
     ).id
     hopper = app.contacts.create(
-        ContactDraft(first_name="G.", last_name="Hopper", phones=(PhoneEntry("+49301234567"),))
+        ContactDraft(first_name="G.", last_name="Hopper", phones=(PhoneEntry("+49 30 1234567"),))
     ).id
     for contact, created in ((ada, "2026-09-01"), (ada2, "2026-11-05"), (grace, "2026-10-01")):
         _sql(app, "UPDATE contacts SET created_at = ? WHERE id = ?", noon(created), contact)
