@@ -778,3 +778,71 @@ class TimelineRepository:
             ids.extend(self.session.scalars(select(model.id).where(model.contact_id == contact_id)))
         ids.extend(self.session.scalars(select(Tagging.id).where(Tagging.target_id == contact_id)))
         return ids
+
+
+class DuplicateRepository:
+    """The reads of the duplicate scan (plain tuples of every live record: the scan looks
+    at 100,000 contacts at once) and the rows a merge moves from one record to another."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def contacts(self) -> list[tuple[str, str, str, Any]]:
+        """(id, first name, last name, created at) of every live contact."""
+        stmt = select(Contact.id, Contact.first_name, Contact.last_name, Contact.created_at)
+        return [tuple(r) for r in self.session.execute(stmt.where(Contact.deleted_at.is_(None)))]  # type: ignore[misc]
+
+    def _of_live_contacts(self, *columns: Any) -> list[tuple[str, str]]:
+        model = columns[0].class_
+        stmt = (
+            select(*columns)
+            .join(Contact, Contact.id == model.contact_id)
+            .where(model.deleted_at.is_(None), Contact.deleted_at.is_(None))
+        )
+        return [(a, b) for a, b in self.session.execute(stmt)]
+
+    def contact_emails(self) -> list[tuple[str, str]]:
+        """(contact id, e-mail) of every live e-mail of a live contact."""
+        return self._of_live_contacts(ContactEmail.contact_id, ContactEmail.email)
+
+    def contact_phones(self) -> list[tuple[str, str]]:
+        """(contact id, number) of every live phone of a live contact."""
+        return self._of_live_contacts(ContactPhone.contact_id, ContactPhone.number)
+
+    def contact_companies(self) -> list[tuple[str, str]]:
+        """(contact id, company id) of every live role of a live contact at a live company."""
+        stmt = (
+            select(ContactRole.contact_id, ContactRole.company_id)
+            .join(Contact, Contact.id == ContactRole.contact_id)
+            .join(Company, Company.id == ContactRole.company_id)
+            .where(
+                ContactRole.deleted_at.is_(None),
+                Contact.deleted_at.is_(None),
+                Company.deleted_at.is_(None),
+            )
+        )
+        return [(a, b) for a, b in self.session.execute(stmt)]
+
+    def companies(self) -> list[tuple[str, str, str, str, str, str, Any]]:
+        """(id, name, domain, website, phone, e-mail, created at) of every live company."""
+        stmt = select(
+            Company.id,
+            Company.name,
+            Company.domain,
+            Company.website,
+            Company.phone,
+            Company.email,
+            Company.created_at,
+        ).where(Company.deleted_at.is_(None))
+        return [tuple(r) for r in self.session.execute(stmt)]  # type: ignore[misc]
+
+    def linked(self, model: type[M], column: str, ids: Sequence[str]) -> list[M]:
+        """Live rows of `model` whose `column` points at one of `ids`, oldest first."""
+        if not ids:
+            return []
+        stmt = (
+            select(model)
+            .where(getattr(model, column).in_(list(ids)), model.deleted_at.is_(None))
+            .order_by(model.created_at, model.id)
+        )
+        return list(self.session.scalars(stmt))

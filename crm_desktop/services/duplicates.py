@@ -1,17 +1,136 @@
-"""Likely duplicates of a contact being typed: same e-mail (case-folded), same phone
-(after E.164 normalisation), or a very similar name."""
+"""Duplicates: the warning while a contact is typed (`similar_contacts`), the scan over
+every live contact or company (`scan`), and merging what it finds (`merge_preview`,
+`merge`, `undo_merge`; the merge itself lives in services/merge.py).
+
+What makes two contacts a pair (each with a score 0-100 and a reason in words):
+- the same e-mail, case-folded (100);
+- the same phone after E.164 normalisation (95);
+- a role at the same company and names at least `COMPANY_NAME_THRESHOLD` similar
+  (0.95 x similarity);
+- names at least `NAME_THRESHOLD` similar on their own (0.9 x similarity), unless the name
+  is common: one that more than `COMMON_NAME_LIMIT` live contacts share is no evidence by
+  itself (a CRM may know several Thomas Müllers).
+Names are compared as folded words in sorted order, with ä/ö/ü/ß written out, so
+"Anna Müller", "Anna Mueller" and "Müller, Anna" are 100 % alike, and "Anna Möller" is
+92 % like "Anna Müller": a pair only when both work at the same company.
+Companies pair on the same name (legal form aside), web domain, phone or e-mail.
+
+The scan is blocked so it never compares every name with every other: exact keys meet in
+dictionaries; similar names are compared (rapidfuzz) only among distinct names that share
+their first or their last three letters, and names at one company among themselves.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
+from urllib.parse import urlsplit
 
+import phonenumbers
+from rapidfuzz import fuzz, process
+
+from crm_desktop.domain.duplicates import (
+    DuplicateGroup,
+    DuplicatePair,
+    MergePreview,
+    MergeResult,
+    check_kind,
+)
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.domain.text import display_name, fold
+from crm_desktop.persistence.repositories import DuplicateRepository
+from crm_desktop.services import merge as merging
 from crm_desktop.services._common import UowFactory
 from crm_desktop.services.phones import to_e164
 
-NAME_SIMILARITY = 0.88
+NAME_SIMILARITY = 0.88  # the while-typing warning (difflib ratio)
+
+NAME_THRESHOLD = 93  # similar names alone (rapidfuzz ratio of the sorted folded words)
+COMPANY_NAME_THRESHOLD = 88  # similar names of two people with a role at one company
+COMMON_NAME_LIMIT = 5  # a name more live contacts share is no evidence on its own
+SCORE_EMAIL, SCORE_PHONE, SCORE_COMPANY_EMAIL = 100, 95, 100
+SCORE_NAME, SCORE_DOMAIN, SCORE_COMPANY_PHONE, SCORE_LEGAL_FORM = 95, 95, 90, 85
+_SMALL_BLOCK = 40  # compare pair by pair below this many names; rapidfuzz cdist above
+_CHUNK = 2000  # rows of one cdist call (a 2000 x 20000 block of scores is 40 MB)
+
+Progress = Callable[[int, int], None]
+
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_WORD = re.compile(r"\w+")
+_APOSTROPHES = str.maketrans("", "", "'’`´")
+_PHONE_SEPARATORS = str.maketrans("", "", " -./()\u00a0")
+_LEGAL_FORMS = frozenset([
+    "gmbh", "mbh", "ag", "kg", "ohg", "ug", "gbr", "ev", "co", "kgaa", "se", "ltd", "limited",
+    "inc", "incorporated", "llc", "llp", "plc", "pvt", "private", "corp", "corporation",
+    "company", "sa", "sas", "sarl", "sl", "srl", "spa", "sp", "z", "oo", "zoo", "bv", "nv",
+    "ab", "as", "asa", "oy", "oyj", "aps", "sro", "kk",
+])  # fmt: skip
+_PUBLIC_MAIL_HOSTS = frozenset([
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
+    "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net", "web.de", "t-online.de",
+    "posteo.de", "mail.de", "proton.me", "protonmail.com",
+])  # fmt: skip
+
+
+def name_key(first: str, last: str) -> str:
+    """Folded words of a person's name in sorted order, umlauts written out."""
+    text = f"{first} {last}".casefold().translate(_GERMAN).translate(_APOSTROPHES)
+    return " ".join(sorted(_WORD.findall(fold(text))))
+
+
+def company_keys(name: str) -> tuple[str, str]:
+    """(folded name, folded name without its legal form) of a company."""
+    words = _WORD.findall(fold(name.replace(".", "").translate(_APOSTROPHES)))
+    full = " ".join(words)
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        words.pop()
+    return full, " ".join(words)
+
+
+def web_host(value: str) -> str:
+    """The host of a domain or website, without "www." ("" for none or a public mailer)."""
+    text = value.strip().lower()
+    if not text:
+        return ""
+    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    host = host.removeprefix("www.")
+    return "" if "." not in host or host in _PUBLIC_MAIL_HOSTS else host
+
+
+class PhoneKeys:
+    """E.164 forms of stored numbers, cached: numbers written "+49 30 1234567" or
+    "0049 30 1234567" are made E.164 by dropping separators; the rest go through
+    phonenumbers with the default country."""
+
+    def __init__(self, country: str) -> None:
+        self.country = country
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, number: str) -> str | None:
+        if number in self._cache:
+            return self._cache[number]
+        compact = number.strip().translate(_PHONE_SEPARATORS)
+        if compact.startswith("00"):
+            compact = "+" + compact[2:]
+        if compact[1:].isdigit() and compact[:1] == "+" and "(0)" not in number:
+            key: str | None = compact if 8 <= len(compact) <= 16 else None
+        else:
+            key = to_e164(number, self.country)
+        self._cache[number] = key
+        return key
+
+
+def pretty_phone(e164: str) -> str:
+    """+49301234567 -> "+49 30 1234567" (the E.164 text if it cannot be formatted)."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 @dataclass(frozen=True)
@@ -21,10 +140,325 @@ class DuplicateHit:
     reason: str
 
 
+class _Pairs:
+    """Pairs found so far (by record index) with their best score and their reasons."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[int, int], tuple[int, list[str]]] = {}
+
+    def add(self, a: int, b: int, score: int, reason: str) -> None:
+        if a == b:
+            return
+        key = (a, b) if a < b else (b, a)
+        best, reasons = self.found.get(key, (0, []))
+        if reason not in reasons:
+            reasons.append(reason)
+        self.found[key] = (max(best, score), reasons)
+
+    def star(self, members: Sequence[int], score: int, reason: str) -> None:
+        """Tie records that share a key: each to the first (not every pair of a big group)."""
+        first = members[0]
+        for other in members[1:]:
+            self.add(first, other, score, reason)
+
+
+def _similar_pairs(keys: Sequence[str], cutoff: int) -> Iterable[tuple[int, int, int]]:
+    """(i, j, score) of the keys at least `cutoff` alike, i < j."""
+    if len(keys) < _SMALL_BLOCK:
+        for i, a in enumerate(keys):
+            for j in range(i + 1, len(keys)):
+                score = fuzz.ratio(a, keys[j], score_cutoff=cutoff)
+                if score:
+                    yield i, j, round(score)
+        return
+    for start in range(0, len(keys), _CHUNK):
+        rows = keys[start : start + _CHUNK]
+        matrix = process.cdist(
+            rows, keys, scorer=fuzz.ratio, score_cutoff=cutoff, dtype="uint8", workers=-1
+        )
+        for row, col in zip(*matrix.nonzero(), strict=True):
+            i, j = start + int(row), int(col)
+            if i < j:
+                yield i, j, int(matrix[row, col])
+
+
+def _blocks(keys: Iterable[str]) -> list[list[str]]:
+    """Distinct keys grouped by their first and by their last three letters (a key with
+    one typo shares at least one of them with the right spelling)."""
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        blocks["<" + key[:3]].append(key)
+        blocks[">" + key[-3:]].append(key)
+    return [b for b in blocks.values() if len(b) > 1]
+
+
+def _groups(
+    kind: str,
+    pairs: _Pairs,
+    ids: Sequence[str],
+    names: Sequence[str],
+    order: Sequence[Any],
+) -> list[DuplicateGroup]:
+    """Connected records (union-find over the pairs) as groups, best first."""
+    parent = list(range(len(ids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs.found:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[int, set[int]] = defaultdict(set)
+    links: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for a, b in pairs.found:
+        r = root(a)
+        members[r].update((a, b))
+        links[r].append((a, b))
+    result = []
+    for r, group in members.items():
+        indexes = sorted(group, key=lambda i: (order[i], ids[i]))
+        found = [
+            DuplicatePair(ids[a], ids[b], score, tuple(reasons))
+            for a, b in links[r]
+            for score, reasons in (pairs.found[(a, b)],)
+        ]
+        found.sort(key=lambda p: (-p.score, p.a, p.b))
+        result.append(
+            DuplicateGroup(
+                kind,
+                tuple(ids[i] for i in indexes),
+                tuple(names[i] for i in indexes),
+                found[0].score,
+                tuple(found),
+            )
+        )
+    result.sort(key=lambda g: (-g.score, -len(g.ids), fold(g.names[0]), g.ids[0]))
+    return result
+
+
 class DuplicateService:
     def __init__(self, uow_factory: UowFactory, default_country: str = "DE") -> None:
         self._uow = uow_factory
         self._country = default_country
+
+    # ---- the scan -------------------------------------------------------------------------
+
+    def scan(
+        self, kind: str = "contacts", progress: Progress | None = None
+    ) -> list[DuplicateGroup]:
+        """Groups of live contacts (or companies) that are probably one record, best first,
+        each with its pairs' scores and reasons in words. Records in the Trash are left out."""
+        check_kind(kind)
+        report = progress or (lambda done, total: None)
+        if kind == "companies":
+            return self._scan_companies(report)
+        return self._scan_contacts(report)
+
+    def _scan_contacts(self, report: Progress) -> list[DuplicateGroup]:
+        steps = 6
+        report(0, steps)
+        with self._uow.read() as uow:
+            repo = DuplicateRepository(uow.session)
+            rows = repo.contacts()
+            emails = repo.contact_emails()
+            report(1, steps)
+            phones = repo.contact_phones()
+            roles = repo.contact_companies()
+            company_names = dict(uow.companies.names())
+        report(2, steps)
+        ids = [r[0] for r in rows]
+        names = [display_name(r[1], r[2]) for r in rows]
+        created = [r[3] for r in rows]
+        index = {cid: i for i, cid in enumerate(ids)}
+        pairs = _Pairs()
+
+        def same(label: str, shown: Callable[[str], str], entries: list[tuple[str, str]]) -> None:
+            by_key: dict[str, set[int]] = defaultdict(set)
+            for cid, key in entries:
+                i = index.get(cid)
+                if i is not None:
+                    by_key[key].add(i)
+            score = SCORE_EMAIL if label == "e-mail" else SCORE_PHONE
+            for key, members in by_key.items():
+                if len(members) > 1:
+                    unique = sorted(members, key=lambda i: (created[i], ids[i]))
+                    pairs.star(unique, score, f"same {label} {shown(key)}")
+
+        same("e-mail", str, [(c, e.strip().casefold()) for c, e in emails if "@" in e])
+        report(3, steps)
+        phone_key = PhoneKeys(self._country)
+        keyed_phones = [(c, k) for c, n in phones for k in (phone_key(n),) if k]
+        same("phone", pretty_phone, keyed_phones)
+        report(4, steps)
+        keys = [name_key(r[1], r[2]) for r in rows]
+        self._company_names(pairs, roles, index, keys, names, company_names)
+        report(5, steps)
+        self._similar_names(pairs, keys, names)
+        groups = _groups("contacts", pairs, ids, names, created)
+        report(steps, steps)
+        return groups
+
+    @staticmethod
+    def _company_names(
+        pairs: _Pairs,
+        roles: list[tuple[str, str]],
+        index: dict[str, int],
+        keys: list[str],
+        names: list[str],
+        company_names: dict[str, str],
+    ) -> None:
+        staff: dict[str, set[int]] = defaultdict(set)
+        for cid, company_id in roles:
+            i = index.get(cid)
+            if i is not None and keys[i]:
+                staff[company_id].add(i)
+        for company_id, people in staff.items():
+            if len(people) < 2:
+                continue
+            by_key: dict[str, list[int]] = defaultdict(list)
+            for i in sorted(people):
+                by_key[keys[i]].append(i)
+            distinct = list(by_key)
+            company = company_names.get(company_id, "")
+            links = [(k, k, 100) for k in distinct if len(by_key[k]) > 1]
+            links += [
+                (distinct[a], distinct[b], score)
+                for a, b, score in _similar_pairs(distinct, COMPANY_NAME_THRESHOLD)
+            ]
+            for ka, kb, score in links:
+                for a in by_key[ka]:
+                    for b in by_key[kb]:
+                        if a < b or ka != kb:
+                            pairs.add(
+                                a,
+                                b,
+                                round(score * SCORE_NAME / 100),
+                                f"same company {company} and similar names {score} %: "
+                                f"{names[a]} / {names[b]}",
+                            )
+
+    @staticmethod
+    def _similar_names(pairs: _Pairs, keys: list[str], names: list[str]) -> None:
+        holders: dict[str, list[int]] = defaultdict(list)
+        for i, key in enumerate(keys):
+            if key:
+                holders[key].append(i)
+        rare = [k for k, members in holders.items() if len(members) <= COMMON_NAME_LIMIT]
+        score_of = SCORE_NAME - 5  # a name alone is weaker than a name at the same company
+
+        def link(a: int, b: int, similarity: int) -> None:
+            pairs.add(
+                a,
+                b,
+                round(similarity * score_of / 100),
+                f"similar names {similarity} %: {names[a]} / {names[b]}",
+            )
+
+        for key in rare:
+            members = holders[key]
+            for x, a in enumerate(members):
+                for b in members[x + 1 :]:
+                    link(a, b, 100)
+        seen: set[tuple[str, str]] = set()
+        for block in _blocks(rare):
+            for i, j, score in _similar_pairs(block, NAME_THRESHOLD):
+                ka, kb = block[i], block[j]
+                if (ka, kb) in seen or (kb, ka) in seen:
+                    continue
+                seen.add((ka, kb))
+                for a in holders[ka]:
+                    for b in holders[kb]:
+                        link(a, b, score)
+
+    def _scan_companies(self, report: Progress) -> list[DuplicateGroup]:
+        steps = 3
+        report(0, steps)
+        with self._uow.read() as uow:
+            rows = DuplicateRepository(uow.session).companies()
+        report(1, steps)
+        ids = [r[0] for r in rows]
+        names = [r[1] for r in rows]
+        created = [r[6] for r in rows]
+        order = sorted(range(len(ids)), key=lambda i: (created[i], ids[i]))
+        phone_key = PhoneKeys(self._country)
+        pairs = _Pairs()
+        keyed: dict[tuple[str, str], list[int]] = defaultdict(list)
+        full_names = {}
+        for i in order:
+            _, domain, website, phone, email = rows[i][1:6]
+            full, bare = company_keys(names[i])
+            full_names[i] = full
+            for what, key in (
+                ("name", full),
+                ("bare", bare),
+                ("domain", web_host(domain)),
+                ("domain", web_host(website)),
+                ("phone", (phone_key(phone) or "") if phone.strip() else ""),
+                ("e-mail", email.strip().casefold()),
+            ):
+                members = keyed[(what, key)] if key else None
+                if members is not None and (not members or members[-1] != i):
+                    members.append(i)
+        report(2, steps)
+        for (what, key), members in keyed.items():
+            if len(members) < 2:
+                continue
+            if what == "name":
+                pairs.star(members, SCORE_NAME, f"same name {names[members[0]]}")
+            elif what == "bare":
+                first = members[0]
+                for other in members[1:]:
+                    if full_names[other] != full_names[first]:
+                        pairs.add(
+                            first,
+                            other,
+                            SCORE_LEGAL_FORM,
+                            f"same name apart from the legal form: {names[first]} / {names[other]}",
+                        )
+            elif what == "domain":
+                pairs.star(members, SCORE_DOMAIN, f"same web domain {key}")
+            elif what == "phone":
+                pairs.star(
+                    members,
+                    SCORE_COMPANY_PHONE,
+                    f"same phone {pretty_phone(key)}",
+                )
+            else:
+                pairs.star(members, SCORE_COMPANY_EMAIL, f"same e-mail {key}")
+        groups = _groups("companies", pairs, ids, names, created)
+        report(steps, steps)
+        return groups
+
+    # ---- merging --------------------------------------------------------------------------
+
+    def merge_preview(self, kind: str, keep_id: str, other_ids: Sequence[str]) -> MergePreview:
+        """Each field's value in every record and whose is proposed (the kept record's
+        unless it is empty), the lists the kept record will hold, and the rows that move."""
+        return merging.preview(self._uow, check_kind(kind), keep_id, other_ids)
+
+    def merge(
+        self,
+        kind: str,
+        keep_id: str,
+        other_ids: Sequence[str],
+        choices: dict[str, Any] | None = None,
+    ) -> MergeResult:
+        """Merge the others into the kept record in one unit of work: chosen field values
+        (a record id takes that record's value; anything else is the value itself), lists
+        united, every linked row moved over, the others to the Trash with a note."""
+        return merging.merge(self._uow, check_kind(kind), keep_id, other_ids, choices or {})
+
+    def undo_merge(self, result: MergeResult) -> MergeResult:
+        """Put everything back as it was before the merge (one unit of work): the others
+        out of the Trash, every moved row back, the kept record's fields as they were.
+        Returns the undo's own result; `undo_merge` of that one merges again (redo)."""
+        return merging.undo(self._uow, result)
+
+    # ---- the warning while typing ---------------------------------------------------------
 
     def similar_contacts(
         self, draft: ContactDraft, exclude_id: str | None = None, limit: int = 5

@@ -1,0 +1,454 @@
+"""Merging duplicate contacts or companies into one, and undoing it (called through
+`DuplicateService`).
+
+One unit of work does everything, so the change log holds the whole merge or nothing:
+the kept record takes the chosen field values; rows linked to the others (e-mails, phones,
+addresses, roles, tags, custom values, consents, campaign memberships, activities, deals,
+orders; for companies also the people's roles and primary company) are moved to the kept
+record by changing their link, so they keep their ids and sync as one changed field each;
+a row that would repeat one the kept record has (the same e-mail, a tag it already
+carries) stays with its old record. The others go to the Trash (a tombstone for sync) with
+a note saying what they were merged into. Every field the merge changes is remembered as
+it was, so `undo` puts back exactly what was there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.duplicates import MergeField, MergePreview, MergeResult
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.records import AddressEntry
+from crm_desktop.domain.text import display_name, fold
+from crm_desktop.persistence.models import (
+    SYNCED_TABLES,
+    Activity,
+    CampaignMember,
+    Company,
+    Consent,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+    ContactRole,
+    CustomValue,
+    Deal,
+    Entity,
+    Order,
+    Tag,
+    Tagging,
+    User,
+)
+from crm_desktop.persistence.repositories import DuplicateRepository
+from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services._common import UowFactory, now
+
+ADDRESS = ("street", "city", "region", "postcode", "country")
+CONTACT_FIELDS = (
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("birthday", "Birthday"),
+    ("owner_id", "Owner"),
+    ("lead_source", "Lead source"),
+    ("cadence_days", "Keep in touch every (days)"),
+    ("notes", "Notes"),
+)
+COMPANY_FIELDS = (
+    ("name", "Name"),
+    ("domain", "Domain"),
+    ("industry", "Industry"),
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("website", "Website"),
+    ("address", "Address"),
+    ("lead_source", "Lead source"),
+    ("owner_id", "Owner"),
+    ("notes", "Notes"),
+)
+
+
+def _norm_phone(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit() or ch == "+").replace("+", "", 1)
+
+
+@dataclass(frozen=True)
+class _Link:
+    """Rows of `model` linked to a record through `column`. `key` tells a row that repeats
+    one of the kept record's (None: every row moves); `fill` names fields the kept row
+    takes from a repeating row when its own are empty; `drop_repeats` sends a repeating
+    row to the Trash (a role of a person at both companies) instead of leaving it."""
+
+    entity: str
+    model: type[Entity]
+    column: str
+    key: Callable[[Any], object] | None = None
+    fill: tuple[str, ...] = ()
+    drop_repeats: bool = False
+
+
+def _address_key(a: Any) -> object:
+    return tuple(fold(getattr(a, f)) for f in ("street", "postcode", "city", "country"))
+
+
+def _consent_key(c: Any) -> object:
+    return (c.purpose, c.lawful_basis, c.status, c.source, c.evidence, c.recorded_at)
+
+
+CONTACT_LINKS = (
+    _Link("contact_emails", ContactEmail, "contact_id", lambda e: e.email.strip().casefold()),
+    _Link("contact_phones", ContactPhone, "contact_id", lambda p: _norm_phone(p.number)),
+    _Link("contact_addresses", ContactAddress, "contact_id", _address_key),
+    _Link("contact_roles", ContactRole, "contact_id", lambda r: r.company_id, ("title",)),
+    _Link("taggings", Tagging, "target_id", lambda t: t.tag_id),
+    _Link("custom_values", CustomValue, "target_id", lambda v: v.field_id, ("value",)),
+    _Link("consents", Consent, "contact_id", _consent_key),
+    _Link("campaign_members", CampaignMember, "contact_id", lambda m: m.campaign_id),
+    _Link("activities", Activity, "contact_id"),
+    _Link("deals", Deal, "contact_id"),
+    _Link("orders", Order, "contact_id"),
+)
+COMPANY_LINKS = (
+    _Link("contacts", Contact, "company_id"),
+    _Link("contact_roles", ContactRole, "company_id", lambda r: r.contact_id, ("title",), True),
+    _Link("taggings", Tagging, "target_id", lambda t: t.tag_id),
+    _Link("custom_values", CustomValue, "target_id", lambda v: v.field_id, ("value",)),
+    _Link("activities", Activity, "company_id"),
+    _Link("deals", Deal, "company_id"),
+    _Link("orders", Order, "company_id"),
+)
+
+
+@dataclass
+class _Plan:
+    """For one link: the kept record's rows, the rows that move, the rows that repeat."""
+
+    link: _Link
+    kept: list[Any]
+    moving: list[Any]
+    repeats: list[tuple[Any, Any]]  # (repeating row, the kept row it repeats)
+
+
+class _Recorder:
+    """Sets fields and remembers each one's first value, for the undo."""
+
+    def __init__(self) -> None:
+        self.before: dict[tuple[str, str], dict[str, object]] = {}
+
+    def set(self, obj: Entity, field: str, value: object) -> None:
+        old = getattr(obj, field)
+        if old == value:
+            return
+        self.before.setdefault((obj.__tablename__, obj.id), {}).setdefault(field, old)
+        setattr(obj, field, value)
+
+    def frozen(self) -> tuple[tuple[str, str, tuple[tuple[str, object], ...]], ...]:
+        return tuple(
+            (entity, row_id, tuple(fields.items()))
+            for (entity, row_id), fields in self.before.items()
+        )
+
+
+# ---- loading ---------------------------------------------------------------------------------
+
+
+def _records(uow: UnitOfWork, kind: str, keep_id: str, other_ids: Sequence[str]) -> list[Any]:
+    """The kept record and the others, live; a clear error for anything else."""
+    others = list(other_ids)
+    if not others:
+        raise ValidationError("choose at least one record to merge into the kept one")
+    if keep_id in others:
+        raise ValidationError("a record cannot be merged with itself")
+    if len(set(others)) != len(others):
+        raise ValidationError("a record is listed twice among those to merge")
+    model = Contact if kind == "contacts" else Company
+    what = "contact" if kind == "contacts" else "company"
+    records = []
+    for row_id in (keep_id, *others):
+        obj = uow.repository(model).get(row_id, include_deleted=True)
+        if obj is None:
+            raise ValidationError(f"no {what} with id {row_id} to merge")
+        if obj.deleted_at is not None:
+            raise ValidationError(f"the {what} {_title(obj)} is in the Trash; restore it first")
+        records.append(obj)
+    return records
+
+
+def _title(obj: Any) -> str:
+    if isinstance(obj, Contact):
+        return display_name(obj.first_name, obj.last_name)
+    return str(obj.name)
+
+
+def _plans(uow: UnitOfWork, kind: str, keep_id: str, other_ids: Sequence[str]) -> list[_Plan]:
+    repo = DuplicateRepository(uow.session)
+    plans = []
+    for link in CONTACT_LINKS if kind == "contacts" else COMPANY_LINKS:
+        rows = repo.linked(link.model, link.column, [keep_id, *other_ids])
+        kept = [r for r in rows if getattr(r, link.column) == keep_id]
+        if hasattr(link.model, "position"):
+            kept.sort(key=lambda r: (getattr(r, "position", 0), r.created_at))
+        seen: dict[object, Any] = {}
+        if link.key is not None:
+            for row in kept:
+                seen.setdefault(link.key(row), row)
+        moving, repeats = [], []
+        for other in other_ids:
+            theirs = [r for r in rows if getattr(r, link.column) == other]
+            if hasattr(link.model, "position"):
+                theirs.sort(key=lambda r: (getattr(r, "position", 0), r.created_at))
+            for row in theirs:
+                key = link.key(row) if link.key is not None else None
+                if key is not None and key in seen:
+                    repeats.append((row, seen[key]))
+                    continue
+                if key is not None:
+                    seen[key] = row
+                moving.append(row)
+        plans.append(_Plan(link, kept, moving, repeats))
+    return plans
+
+
+# ---- field values ------------------------------------------------------------------------------
+
+
+def _fields(kind: str) -> tuple[tuple[str, str], ...]:
+    return CONTACT_FIELDS if kind == "contacts" else COMPANY_FIELDS
+
+
+def _value(obj: Any, key: str) -> object:
+    if key == "address":
+        return tuple(getattr(obj, f) for f in ADDRESS)
+    return getattr(obj, key)
+
+
+def _empty(value: object) -> bool:
+    if isinstance(value, tuple):
+        return all(_empty(v) for v in value)
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value == 0
+
+
+def _text(value: object, users: dict[str, str], key: str) -> str:
+    if _empty(value):
+        return ""
+    if key == "address" and isinstance(value, tuple):
+        return AddressEntry(*value).one_line()
+    if key == "owner_id":
+        return users.get(str(value), str(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _proposed(records: list[Any], key: str) -> Any:
+    for obj in records:
+        if not _empty(_value(obj, key)):
+            return obj
+    return records[0]
+
+
+def _chosen(uow: UnitOfWork, records: list[Any], key: str, choice: object) -> object:
+    """The value a choice stands for: a record id takes that record's value."""
+    for obj in records:
+        if choice == obj.id:
+            return _value(obj, key)
+    if key == "birthday":
+        if isinstance(choice, str) and choice.strip():
+            try:
+                return dt.date.fromisoformat(choice.strip())
+            except ValueError:
+                raise ValidationError(f"not a date: {choice!r}") from None
+        if choice is None or choice == "" or isinstance(choice, dt.date):
+            return choice or None
+        raise ValidationError(f"not a date: {choice!r}")
+    if key == "owner_id":
+        if choice in (None, ""):
+            return None
+        if uow.repository(User).get(str(choice)) is None:
+            raise ValidationError(f"no user with id {choice}")
+        return choice
+    if key == "cadence_days":
+        if not isinstance(choice, int) or choice < 0:
+            raise ValidationError(f"not a number of days: {choice!r}")
+        return choice
+    if key == "address":
+        if isinstance(choice, AddressEntry):
+            return tuple(getattr(choice, f) for f in ADDRESS)
+        raise ValidationError("an address is chosen by record id or given as an AddressEntry")
+    if not isinstance(choice, str):
+        raise ValidationError(f"not a text for {key}: {choice!r}")
+    return choice.strip() if key not in ("notes",) else choice
+
+
+# ---- preview ----------------------------------------------------------------------------------
+
+
+def preview(
+    uow_factory: UowFactory, kind: str, keep_id: str, other_ids: Sequence[str]
+) -> MergePreview:
+    with uow_factory.read() as uow:
+        records = _records(uow, kind, keep_id, other_ids)
+        users = {u.id: u.name for u in uow.users.all()}
+        fields = []
+        for key, label in _fields(kind):
+            values = tuple((obj.id, _text(_value(obj, key), users, key)) for obj in records)
+            fields.append(MergeField(key, label, values, _proposed(records, key).id))
+        plans = _plans(uow, kind, keep_id, list(other_ids))
+        united = _united(uow, plans)
+        return MergePreview(
+            kind,
+            keep_id,
+            tuple(other_ids),
+            tuple((obj.id, _title(obj)) for obj in records),
+            tuple(fields),
+            united,
+            tuple((p.link.entity, len(p.moving)) for p in plans if p.moving),
+        )
+
+
+def _united(uow: UnitOfWork, plans: list[_Plan]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    by_entity = {p.link.entity: p for p in plans}
+    shown: list[tuple[str, tuple[str, ...]]] = []
+
+    def rows(entity: str) -> list[Any]:
+        plan = by_entity.get(entity)
+        return [*plan.kept, *plan.moving] if plan else []
+
+    if "contact_emails" in by_entity:
+        shown.append(("E-mails", tuple(e.email for e in rows("contact_emails"))))
+        shown.append(("Phones", tuple(p.number for p in rows("contact_phones"))))
+        addresses = rows("contact_addresses")
+        shown.append(
+            (
+                "Addresses",
+                tuple(
+                    AddressEntry(*(getattr(a, f) for f in ADDRESS)).one_line() for a in addresses
+                ),
+            )
+        )
+        roles = []
+        filled = {kept.id: row.title for row, kept in by_entity["contact_roles"].repeats}
+        for role in rows("contact_roles"):
+            company = uow.repository(Company).get(role.company_id, include_deleted=True)
+            name = company.name if company else role.company_id
+            title = role.title or filled.get(role.id, "")
+            roles.append(f"{name} ({title})" if title else name)
+        shown.append(("Companies", tuple(roles)))
+    tags = []
+    for tagging in rows("taggings"):
+        tag = uow.repository(Tag).get(tagging.tag_id, include_deleted=True)
+        tags.append(tag.name if tag else tagging.tag_id)
+    shown.append(("Tags", tuple(sorted(tags, key=str.casefold))))
+    return tuple(shown)
+
+
+# ---- merge ------------------------------------------------------------------------------------
+
+
+def merge(
+    uow_factory: UowFactory,
+    kind: str,
+    keep_id: str,
+    other_ids: Sequence[str],
+    choices: dict[str, Any],
+) -> MergeResult:
+    others = list(other_ids)
+    known = {key for key, _ in _fields(kind)}
+    unknown = sorted(set(choices) - known)
+    if unknown:
+        raise ValidationError(f"no field {unknown[0]!r} to choose for {kind}")
+    recorder = _Recorder()
+    with uow_factory() as uow:
+        records = _records(uow, kind, keep_id, others)
+        keep = records[0]
+        for key, _ in _fields(kind):
+            if key in choices:
+                value = _chosen(uow, records, key, choices[key])
+            else:
+                value = _value(_proposed(records, key), key)
+            if key == "address":
+                for field, part in zip(ADDRESS, value, strict=True):  # type: ignore[call-overload]
+                    recorder.set(keep, field, part)
+            else:
+                recorder.set(keep, key, value)
+        plans = _plans(uow, kind, keep_id, others)
+        moved = _move(recorder, plans, keep_id)
+        if isinstance(keep, Contact):
+            _contact_copies(recorder, keep, plans)
+        stamp = now()
+        title = _title(keep)
+        for other in records[1:]:
+            note = f"Merged into {title} on {stamp.date().isoformat()} (id {keep_id})."
+            recorder.set(other, "notes", f"{other.notes}\n\n{note}" if other.notes else note)
+            recorder.set(other, "deleted_at", stamp)
+        changes = uow.commit()
+    return MergeResult(changes, kind, keep_id, tuple(others), moved, recorder.frozen())
+
+
+def _move(recorder: _Recorder, plans: list[_Plan], keep_id: str) -> int:
+    moved = 0
+    for plan in plans:
+        link = plan.link
+        positioned = hasattr(link.model, "position")
+        for offset, row in enumerate(plan.moving):
+            recorder.set(row, link.column, keep_id)
+            if positioned:
+                recorder.set(row, "position", len(plan.kept) + offset)
+            moved += 1
+        for row, kept in plan.repeats:
+            for field in link.fill:
+                if _empty(getattr(kept, field)) and not _empty(getattr(row, field)):
+                    recorder.set(kept, field, getattr(row, field))
+            if link.drop_repeats:
+                recorder.set(row, "deleted_at", now())
+    return moved
+
+
+def _contact_copies(recorder: _Recorder, keep: Contact, plans: list[_Plan]) -> None:
+    """The contact's copies of its lists' first entries and its sort name."""
+    lists = {p.link.entity: [*p.kept, *p.moving] for p in plans}
+    emails, phones = lists["contact_emails"], lists["contact_phones"]
+    addresses, roles = lists["contact_addresses"], lists["contact_roles"]
+    recorder.set(keep, "sort_name", fold(f"{keep.last_name} {keep.first_name}"))
+    recorder.set(keep, "email", emails[0].email if emails else "")
+    recorder.set(keep, "phone", phones[0].number if phones else "")
+    recorder.set(keep, "city", addresses[0].city if addresses else "")
+    recorder.set(keep, "company_id", roles[0].company_id if roles else None)
+    recorder.set(keep, "title", roles[0].title if roles else "")
+
+
+# ---- undo -------------------------------------------------------------------------------------
+
+
+def undo(uow_factory: UowFactory, result: MergeResult) -> MergeResult:
+    """Every field the merge changed gets its old value back; rows it created go to the
+    Trash. Returns the undo's own record (undoing that one merges again)."""
+    recorder = _Recorder()
+    with uow_factory() as uow:
+        for entity, row_id, fields in result.before:
+            model = SYNCED_TABLES.get(entity)
+            obj = uow.repository(model).get(row_id, include_deleted=True) if model else None
+            if obj is None:
+                raise ValidationError(f"the merge cannot be undone: {entity} {row_id} is gone")
+            for field, value in fields:
+                recorder.set(obj, field, value)
+        stamp = now()
+        for entity, row_id in result.created:
+            model = SYNCED_TABLES.get(entity)
+            obj = uow.repository(model).get(row_id, include_deleted=True) if model else None
+            if obj is not None and obj.deleted_at is None:
+                recorder.set(obj, "deleted_at", stamp)
+        changes: ChangeSet = uow.commit()
+    return MergeResult(
+        changes,
+        result.kind,
+        result.keep_id,
+        result.other_ids,
+        result.relinked,
+        recorder.frozen(),
+    )
