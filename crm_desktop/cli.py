@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from crm_desktop import __version__
-from crm_desktop.domain.errors import CrmError, NotFoundError
+from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
 from crm_desktop.domain.reportdoc import format_cell
+from crm_desktop.domain.reports import REPORTS, ReportFilter
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+DUPLICATE_REASONS_SHOWN = 10  # per group; --json has them all
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,12 +69,19 @@ def _parser() -> argparse.ArgumentParser:
         calendar = what.add_parser("calendar", help=f"{verb} activities as iCalendar")
         calendar.add_argument("file", type=Path)
     report = sub.add_parser("report", help="write a report (monthly: the owner's monthly report)")
-    report.add_argument("name", choices=("monthly",))
+    report.add_argument("name", choices=("monthly", *REPORTS))
     report.add_argument("--month", help="YYYY-MM (default: last month)")
+    report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (not for monthly)")
+    report.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (not for monthly)")
     report.add_argument("--owner", help="only this owner's records (name or id)")
     report.add_argument("--pipeline", help="only this pipeline's deals (name or id)")
     report.add_argument("--pdf", type=Path, help="write the report as PDF")
     report.add_argument("--xlsx", type=Path, help="write the report as an Excel workbook")
+    duplicates = sub.add_parser("duplicates", help="list likely duplicates with the reasons")
+    duplicates.add_argument("--kind", choices=("contacts", "companies"), default="contacts")
+    duplicates.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
     shots = sub.add_parser("screenshot", help="render each main view to PNG and exit")
     shots.add_argument("outdir", type=Path)
     return parser
@@ -208,15 +217,27 @@ def _report(context: Any, args: argparse.Namespace) -> int:
     pipeline = _pick(
         args.pipeline, [(p.id, p.name) for p in context.pipeline.pipelines()], "pipeline"
     )
-    document = context.reports.export_monthly(month, args.pdf, args.xlsx, owner, pipeline)
+    if args.name == "monthly":
+        if args.start or args.end:
+            raise ValidationError("the monthly report takes --month, not --from/--to")
+        document = context.reports.export_monthly(month, args.pdf, args.xlsx, owner, pipeline)
+    else:
+        filters = _report_filter(args, month, owner, pipeline)
+        document = context.reports.document(filters, args.name)
+        context.reports.export(document, args.pdf, args.xlsx)
     files = [str(p) for p in (args.pdf, args.xlsx) if p is not None]
     payload = {
         "report": args.name,
-        "month": month,
+        "month": None if (args.start or args.end) else month,
         "period": document.period,
         "business": document.business,
         "currency": document.currency,
         "kpis": {k.label: k.value for k in document.kpis},
+        "tables": {
+            f"{section.title}: {table.title}": len(table.rows)
+            for section in document.sections
+            for table in section.tables
+        },
         "files": files,
     }
     lines = [
@@ -226,9 +247,29 @@ def _report(context: Any, args: argparse.Namespace) -> int:
     lines += [
         f"  {k.label:<20} {format_cell(k.value, k.kind, document.currency)}" for k in document.kpis
     ]
+    if not document.kpis:
+        lines += [
+            f"  {section.title}: {table.title} ({len(table.rows)} rows)"
+            for section in document.sections
+            for table in section.tables
+        ]
     lines += [f"Written to {f}" for f in files]
     _emit(args, payload, "\n".join(lines))
     return EXIT_OK
+
+
+def _report_filter(
+    args: argparse.Namespace, month: str, owner: str | None, pipeline: str | None
+) -> ReportFilter:
+    """--from/--to, else --month (default: last month)."""
+    if not (args.start or args.end):
+        return ReportFilter.month(month, owner, pipeline)
+    try:
+        start = dt.date.fromisoformat(args.start or args.end)
+        end = dt.date.fromisoformat(args.end or args.start)
+    except ValueError as exc:
+        raise ValidationError(f"a day is written YYYY-MM-DD: {exc}") from None
+    return ReportFilter(start, end, owner, pipeline)
 
 
 def _pick(wanted: str | None, choices: list[tuple[str, str]], what: str) -> str | None:
@@ -239,6 +280,33 @@ def _pick(wanted: str | None, choices: list[tuple[str, str]], what: str) -> str 
         if wanted in (choice_id,) or wanted.casefold() == name.casefold():
             return choice_id
     raise NotFoundError(f"no {what} named {wanted!r}")
+
+
+def _duplicates(context: Any, args: argparse.Namespace) -> int:
+    groups = context.duplicates.scan(args.kind)
+    payload = {
+        "kind": args.kind,
+        "groups": [
+            {
+                "ids": list(g.ids),
+                "names": list(g.names),
+                "score": g.score,
+                "pairs": [dataclasses.asdict(p) for p in g.pairs],
+            }
+            for g in groups
+        ],
+    }
+    records = sum(len(g.ids) for g in groups)
+    lines = [f"{len(groups):,} groups of likely duplicate {args.kind} ({records:,} records)"]
+    for g in groups:
+        lines.append(f"[{g.score:>3}] {' · '.join(g.names)}")
+        lines.append(f"      ids: {' '.join(g.ids)}")
+        reasons = g.reasons
+        lines += [f"      {reason}" for reason in reasons[:DUPLICATE_REASONS_SHOWN]]
+        if len(reasons) > DUPLICATE_REASONS_SHOWN:
+            lines.append(f"      … and {len(reasons) - DUPLICATE_REASONS_SHOWN} more reasons")
+    _emit(args, payload, "\n".join(lines))
+    return EXIT_OK
 
 
 def _screenshot(context: Any, args: argparse.Namespace) -> int:
@@ -259,4 +327,5 @@ _COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "import": _import,
     "export": _export,
     "report": _report,
+    "duplicates": _duplicates,
 }

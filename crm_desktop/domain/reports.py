@@ -23,6 +23,20 @@ BEST_CASE_PROBABILITY = 50
 SLIP_PUSHES = 2
 # A customer is lapsed when their last purchase is older than this.
 LAPSED_DAYS = 180
+# The reports by name (`ReportService.document`, the window's list, `crm-desktop report`).
+REPORTS = {
+    "dashboard": "Dashboard",
+    "pipeline": "Pipeline",
+    "forecast": "Forecast",
+    "won_lost": "Won and lost",
+    "accuracy": "Forecast accuracy",
+    "stages": "Stages",
+    "activities": "Activities",
+    "sales": "Sales",
+    "customers": "Customers",
+    "quality": "Data quality",
+    "attention": "Deals that need attention",
+}
 RFM_CLASSES = ("Champions", "Loyal", "New", "At risk", "Lapsed", "Needs attention")
 
 

@@ -380,14 +380,7 @@ class ReportService:
     ) -> ReportDocument:
         """Build the monthly report and write it as PDF and/or Excel; returns it."""
         document = self.monthly(month, owner_id, pipeline_id)
-        if xlsx_path is not None:
-            from crm_desktop.exchange.report_xlsx import write_xlsx
-
-            write_xlsx(document, Path(xlsx_path))
-        if pdf_path is not None:
-            from crm_desktop.exchange.report_pdf import write_pdf
-
-            write_pdf(document, Path(pdf_path))
+        self.export(document, pdf_path, xlsx_path)
         return document
 
     # ---- one report as a document (the window shows it, and exports what it shows) ----------
@@ -893,15 +886,20 @@ def _attention(scope: _Scope) -> list[AttentionDeal]:
     return sorted(result, key=lambda a: (-a.value_cents, a.title, a.deal_id))
 
 
+def _filter_lines(scope: _Scope) -> tuple[str, ...]:
+    f, lines = scope.f, []
+    if f.pipeline_id:
+        lines.append(f"Pipeline: {next((s.pipeline for s in scope.stage_order), f.pipeline_id)}")
+    if f.owner_id:
+        lines.append(f"Owner: {scope.owner(f.owner_id)}")
+    return tuple(lines)
+
+
 def _monthly_head(scope: _Scope, trend: _Scope) -> dict[str, Any]:
     """The monthly report's KPIs, pipeline, forecast, attention list and raw rows."""
     f = scope.f
-    filters = [f"Trends: {month_label(trend.f.months()[0])} to {month_label(month_key(f.start))}"]
-    if f.owner_id:
-        filters.insert(0, f"Owner: {scope.owner(f.owner_id)}")
-    if f.pipeline_id:
-        name = next((s.pipeline for s in scope.stage_order), f.pipeline_id)
-        filters.insert(0, f"Pipeline: {name}")
+    trends = f"Trends: {month_label(trend.f.months()[0])} to {month_label(month_key(f.start))}"
+    filters = [*_filter_lines(scope), trends]
     deals = scope.open_deals
     uow_settings = scope.settings
     return {
@@ -1026,8 +1024,10 @@ def _previous_month(trend: _Scope, month: str) -> dict[str, int]:
     return result
 
 
-def _kpi_cells(k: MonthlyKpis, previous: dict[str, int]) -> tuple[Kpi, ...]:
+def _kpi_cells(k: MonthlyKpis, previous: dict[str, int] | None) -> tuple[Kpi, ...]:
     def vs(key: str, money: bool = False) -> str:
+        if previous is None:
+            return ""
         value = previous.get(key, 0)
         return f"vs. {value / 100:,.0f} last month" if money else f"vs. {value:,} last month"
 

@@ -170,3 +170,20 @@ def test_report_monthly_bad_input_is_one_line(
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_report_by_name_for_any_days(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+
+    data = str(tmp_path / "d")
+    run(capsys, "--data-dir", data, "demo", "--contacts", "200", "--seed", "2")
+    xlsx = tmp_path / "won.xlsx"
+    args = ["--data-dir", data, "--json", "report", "won_lost", "--from", "2026-01-01"]
+    code, out, err = run(capsys, *args, "--to", "2026-06-30", "--xlsx", str(xlsx))
+    assert code == 0, err
+    printed = json.loads(out)
+    assert printed["period"] == "2026-01-01 to 2026-06-30" and printed["month"] is None
+    assert printed["tables"]["Won and lost: By month"] == 6  # January to June
+    assert "Won and lost" in openpyxl.load_workbook(xlsx, read_only=True).sheetnames
+    code, _, err = run(capsys, "--data-dir", data, "report", "monthly", "--from", "2026-01-01")
+    assert code == 1 and "--month" in err
