@@ -36,6 +36,7 @@ from crm_desktop.gui.commands import SaveRecordCommand, ServiceCommand, trash_co
 from crm_desktop.gui.dialogs.company_editor import CompanyEditorDialog
 from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
 from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
+from crm_desktop.gui.dialogs.duplicates import DuplicatesDialog, MergeDialog
 from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.reminders import ReminderScheduler
@@ -238,6 +239,10 @@ class MainWindow(QMainWindow):
         self.find_action = self._action(
             "&Find", self.focus_search, QKeySequence.StandardKey.Find, "search"
         )
+        self.duplicates_action = self._action(
+            "Find &duplicates…", self.find_duplicates, "Ctrl+Shift+D", "contacts"
+        )
+        self.merge_action = self._action("&Merge selected…", self.merge_selected, None, "contacts")
         for action in (
             self.undo_action,
             self.redo_action,
@@ -248,6 +253,9 @@ class MainWindow(QMainWindow):
             self.owner_action,
             self.stage_action,
             self.segment_action,
+            None,
+            self.duplicates_action,
+            self.merge_action,
             None,
             self.find_action,
         ):
@@ -669,6 +677,49 @@ class MainWindow(QMainWindow):
         )
 
     # ---- the pipeline board ----------------------------------------------------------------
+
+    def find_duplicates(self) -> None:
+        dialog = DuplicatesDialog(self.context, self.runner, self.merge_records, self)
+        dialog.setModal(False)
+        dialog.show()
+        self._duplicates_dialog = dialog
+
+    def merge_selected(self) -> None:
+        found = self._list_and_service()
+        if found is None:
+            return
+        view, _service, noun = found
+        ids = view.selected_ids()
+        if len(ids) < 2:
+            QMessageBox.information(self, "Merge", f"Select two or more {noun}s to merge.")
+            return
+        self.merge_records("contacts" if noun == "contact" else "companies", ids)
+
+    def merge_records(self, kind: str, ids: list[str]) -> bool:
+        """The side-by-side merge of records; the merge is one undo step."""
+        dialog = MergeDialog(self.context, kind, ids, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        duplicates = self.context.duplicates
+        keep, others, choices = dialog.keep_id(), dialog.other_ids(), dialog.choices()
+        state: dict[str, Any] = {}
+
+        def do() -> ChangeSet:
+            last = state.get("result")
+            result = (
+                duplicates.undo_merge(last)
+                if last is not None
+                else duplicates.merge(kind, keep, others, choices)
+            )
+            state["result"] = result
+            return ChangeSet(result.changes.changed)
+
+        def undo() -> ChangeSet:
+            result = duplicates.undo_merge(state["result"])
+            state["result"] = result
+            return ChangeSet(result.changes.changed)
+
+        return self.run_command(ServiceCommand(f"Merge {len(ids)} {kind}", self.hub, do, undo))
 
     def plan_series(self, contact_id: str | None = None, deal_id: str | None = None) -> None:
         """Plan a follow-up template's activities for a contact or a deal (one undo step)."""
