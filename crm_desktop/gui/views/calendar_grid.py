@@ -34,9 +34,8 @@ def midnight(day: dt.date) -> dt.datetime:
 def day_of(occurrence: Any) -> dt.date:
     """The day an occurrence is drawn on: an all-day one's own date (stored at midnight
     UTC), a timed one's local date."""
-    if occurrence.all_day:
-        return occurrence.start.astimezone(dt.UTC).date()
-    return occurrence.start.astimezone().date()
+    start: dt.datetime = occurrence.start
+    return start.astimezone(dt.UTC).date() if occurrence.all_day else start.astimezone().date()
 
 
 def colour(kind: str) -> QColor:
