@@ -23,7 +23,9 @@ from crm_desktop.services.custom_fields import CustomFieldService
 from crm_desktop.services.deals import DealService
 from crm_desktop.services.demo import DemoService
 from crm_desktop.services.duplicates import DuplicateService
+from crm_desktop.services.exports import ExportService
 from crm_desktop.services.followups import FollowUpService
+from crm_desktop.services.imports import ImportService
 from crm_desktop.services.maintenance import MaintenanceService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
@@ -62,6 +64,8 @@ class AppContext:
     calendar: CalendarService
     followups: FollowUpService
     reports: ReportService
+    imports: ImportService
+    exports: ExportService
 
     @property
     def database_label(self) -> str:
@@ -107,4 +111,6 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         calendar=CalendarService(uow),
         followups=FollowUpService(uow),
         reports=ReportService(uow),
+        imports=ImportService(uow, preferences.default_country),
+        exports=ExportService(uow),
     )

@@ -64,10 +64,20 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path)
     sub.add_parser("doctor", help="check the database's integrity")
     for verb in ("import", "export"):
-        parser_ = sub.add_parser(verb, help=f"{verb} data (calendar: iCalendar .ics)")
+        parser_ = sub.add_parser(
+            verb, help=f"{verb} contacts or companies (CSV, Excel, vCard) or the calendar (.ics)"
+        )
         what = parser_.add_subparsers(dest="what", metavar="WHAT", required=True)
         calendar = what.add_parser("calendar", help=f"{verb} activities as iCalendar")
         calendar.add_argument("file", type=Path)
+        for noun in ("contacts", "companies"):
+            records = what.add_parser(noun, help=f"{verb} {noun}: .csv, .xlsx or .vcf")
+            records.add_argument("file", type=Path)
+            if verb == "import":
+                _import_options(records, noun)
+        if verb == "import":
+            undo = what.add_parser("undo", help="take back a whole import (by its batch id)")
+            undo.add_argument("batch")
     report = sub.add_parser("report", help="write a report (monthly: the owner's monthly report)")
     report.add_argument("name", choices=("monthly", *REPORTS))
     report.add_argument("--month", help="YYYY-MM (default: last month)")
@@ -85,6 +95,30 @@ def _parser() -> argparse.ArgumentParser:
     shots = sub.add_parser("screenshot", help="render each main view to PNG and exit")
     shots.add_argument("outdir", type=Path)
     return parser
+
+
+def _import_options(parser: argparse.ArgumentParser, noun: str) -> None:
+    parser.add_argument("--format", choices=("csv", "xlsx", "vcard"), help="default: by extension")
+    parser.add_argument(
+        "--preset",
+        choices=("auto", "google", "outlook", "thunderbird", "crm", "generic"),
+        default="auto",
+        help="whose export the columns come from (default: detected)",
+    )
+    parser.add_argument(
+        "--on-duplicate",
+        choices=("skip", "update", "create"),
+        default="skip",
+        help="a row matching a record by e-mail or phone (default: skip)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    if noun == "contacts":
+        parser.add_argument(
+            "--kind",
+            choices=("auto", "contacts", "companies"),
+            default="auto",
+            help="a sheet of companies is detected; say so here to be sure",
+        )
 
 
 def _positive(text: str) -> int:
@@ -184,6 +218,12 @@ def _doctor(context: Any, args: argparse.Namespace) -> int:
 
 
 def _import(context: Any, args: argparse.Namespace) -> int:
+    if args.what == "undo":
+        context.imports.undo(args.batch)
+        _emit(args, {"undone": args.batch}, f"Import {args.batch} undone")
+        return EXIT_OK
+    if args.what in ("contacts", "companies"):
+        return _import_records(context, args)
     summary = context.calendar.import_ics(args.file)
     payload = {
         "created": summary.created,
@@ -201,7 +241,58 @@ def _import(context: Any, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if summary.problems else EXIT_OK
 
 
+def _import_records(context: Any, args: argparse.Namespace) -> int:
+    kind = "companies" if args.what == "companies" else args.kind
+    result = context.imports.run(
+        args.file,
+        preset=args.preset,
+        on_duplicate=args.on_duplicate,
+        dry_run=args.dry_run,
+        format=args.format,
+        kind=kind,
+    )
+    payload = {
+        "file": str(args.file),
+        "kind": result.kind,
+        "created": result.created,
+        "updated": result.updated,
+        "skipped": result.skipped,
+        "unchanged": result.unchanged,
+        "companies_created": result.companies_created,
+        "errors": [{"line": line, "reason": reason} for line, reason in result.errors],
+        "warnings": [{"line": line, "reason": reason} for line, reason in result.warnings],
+        "batch_id": result.batch_id,
+        "dry_run": result.dry_run,
+    }
+    head = "Dry run of" if result.dry_run else "Imported"
+    text = (
+        f"{head} {result.kind} from {args.file}: {result.created} created, "
+        f"{result.updated} updated, {result.skipped} skipped as duplicates, "
+        f"{result.unchanged} unchanged, {len(result.errors)} not imported"
+    )
+    lines = [text]
+    if result.companies_created:
+        lines.append(f"  {result.companies_created} companies created for the company column")
+    lines += [f"  line {line}: {reason}" for line, reason in result.errors]
+    lines += [f"  line {line} (warning): {reason}" for line, reason in result.warnings]
+    if result.batch_id:
+        lines.append(f"Undo with: crm-desktop import undo {result.batch_id}")
+    elif result.dry_run:
+        lines.append("Nothing was written (dry run).")
+    _emit(args, payload, "\n".join(lines))
+    return EXIT_PARTIAL if result.errors else EXIT_OK
+
+
 def _export(context: Any, args: argparse.Namespace) -> int:
+    if args.what in ("contacts", "companies"):
+        service = context.exports.contacts if args.what == "contacts" else context.exports.companies
+        count = service(args.file)
+        _emit(
+            args,
+            {"exported": count, "file": str(args.file)},
+            f"Exported {count} {args.what} to {args.file}",
+        )
+        return EXIT_OK
     count = context.calendar.export_ics(args.file)
     _emit(
         args,

@@ -24,6 +24,7 @@ from crm_desktop.domain.hlc import HybridLogicalClock
 from crm_desktop.persistence.bulk import plan_for
 from crm_desktop.persistence.changes import ChangeBuffer, last_stamp
 from crm_desktop.persistence.engine import BUSY_TIMEOUT_MS, CACHE_SIZE, WRITE_OPTION, is_sqlite
+from crm_desktop.persistence.exchange_queries import ExchangeQueries
 from crm_desktop.persistence.models import (
     ContactRole,
     Deal,
@@ -148,6 +149,7 @@ class UnitOfWork:
         self.activities = ActivityRepository(self.session)
         self.timeline = TimelineRepository(self.session)
         self.reporting = ReportingQueries(self.session)
+        self.exchange = ExchangeQueries(self.session)
         self.search = SearchIndex(self.session) if is_sqlite(self._engine) else None
         self._fresh = FreshRows() if self.search is not None else None
         return self

@@ -1,0 +1,309 @@
+"""One imported row (a sheet's row or a vCard) turned into a contact or company draft.
+
+A row arrives as `Values`: field key -> the texts of the columns mapped to it, in column
+order (empty ones included, so the n-th label column meets the n-th value column).
+What cannot be read raises `ValidationError` with a reason a person understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.records import (
+    AddressEntry,
+    CompanyDraft,
+    ContactDraft,
+    EmailEntry,
+    PhoneEntry,
+    check_email,
+)
+
+Values = Mapping[str, Sequence[str]]
+YEARLESS = 1604  # the year of a birthday given without one (as vCard and Apple do)
+ADDRESS_PARTS = ("street", "city", "region", "postcode", "country")
+
+_MULTI = re.compile(r"\s*:::\s*")  # Google puts several values in one cell like this
+_LIST = re.compile(r"\s*(?::::|;|,)\s*")
+_ANGLE = re.compile(r"<([^<>]+@[^<>]+)>")
+_DIGITS = re.compile(r"\D+")
+_EMPTY_DATES = {"0/0/00", "0.0.00", "00.00.0000", "0000-00-00", "1/1/1601", "01.01.1601"}
+
+
+@dataclass(frozen=True)
+class RowDraft:
+    """What one row says about a contact, before companies and owners are looked up."""
+
+    draft: ContactDraft  # roles empty; see company / title
+    company: str
+    title: str
+    owner: str
+    record_id: str
+
+
+def first(values: Values, key: str) -> str:
+    for value in values.get(key, ()):
+        if value.strip():
+            return value.strip()
+    return ""
+
+
+def joined(values: Values, key: str, sep: str = " ") -> str:
+    return sep.join(v.strip() for v in values.get(key, ()) if v.strip())
+
+
+def email_label(label: str, default: str = "work") -> str:
+    text = label.strip().lstrip("*").strip().casefold()
+    if not text:
+        return default
+    if "home" in text or "privat" in text or "personal" in text:
+        return "home"
+    if "work" in text or "business" in text or "geschäft" in text or "dienst" in text:
+        return "work"
+    return "other"
+
+
+def phone_label(label: str, default: str = "work") -> str:
+    text = label.strip().lstrip("*").strip().casefold()
+    if not text:
+        return default
+    for words, result in (
+        (("mobile", "cell", "handy", "mobil", "iphone"), "mobile"),
+        (("fax",), "fax"),
+        (("pager",), "pager"),
+        (("home", "privat"), "home"),
+        (("work", "business", "main", "geschäft", "dienst", "office"), "work"),
+    ):
+        if any(w in text for w in words):
+            return result
+    return text[:40] if text != "other" else "other"
+
+
+def _emails(values: Values) -> list[EmailEntry]:
+    found: list[EmailEntry] = []
+    seen: set[str] = set()
+    labels = values.get("email_label", ())
+    sources = [
+        (v, email_label(labels[i] if i < len(labels) else ""))
+        for i, v in enumerate(values.get("email", ()))
+    ]
+    sources += [(v, "home") for v in values.get("email_home", ())]
+    for cell, label in sources:
+        for part in _MULTI.split(cell.strip()):
+            for address in _addresses(part):
+                key = address.casefold()
+                if key in seen:
+                    continue
+                try:
+                    check_email(address)
+                except ValidationError:
+                    raise ValidationError(f"not a valid e-mail address: {address!r}") from None
+                seen.add(key)
+                found.append(EmailEntry(address, label))
+    return found
+
+
+def _addresses(cell: str) -> list[str]:
+    if not cell:
+        return []
+    angled = _ANGLE.findall(cell)
+    if angled:
+        return [a.strip() for a in angled]
+    parts = [p.strip().removeprefix("mailto:") for p in re.split(r"[;,]", cell)]
+    return [p for p in parts if p]
+
+
+def _phones(values: Values) -> list[PhoneEntry]:
+    found: list[PhoneEntry] = []
+    seen: set[str] = set()
+    labels = values.get("phone_label", ())
+    sources = [
+        (v, phone_label(labels[i] if i < len(labels) else ""))
+        for i, v in enumerate(values.get("phone", ()))
+    ]
+    for key, label in (
+        ("phone_work", "work"),
+        ("phone_mobile", "mobile"),
+        ("phone_home", "home"),
+        ("phone_fax", "fax"),
+    ):
+        sources += [(v, label) for v in values.get(key, ())]
+    for cell, label in sources:
+        for part in _MULTI.split(cell.strip()):
+            number = part.strip()
+            digits = _DIGITS.sub("", number)
+            if not digits or digits in seen:
+                continue
+            seen.add(digits)
+            found.append(PhoneEntry(number[:64], label))
+    return found
+
+
+def _address_list(values: Values) -> list[AddressEntry]:
+    found: list[AddressEntry] = []
+    count = max((len(values.get(p, ())) for p in ADDRESS_PARTS), default=0)
+    labels = values.get("address_label", ())
+    for index in range(count):
+        parts = [
+            values[p][index].strip() if index < len(values.get(p, ())) else ""
+            for p in ADDRESS_PARTS
+        ]
+        if any(parts):
+            label = labels[index] if index < len(labels) else ""
+            found.append(_address(parts, email_label(label)))
+    home = [joined(values, f"home_{p}", ", ") for p in ADDRESS_PARTS]
+    if any(home):
+        found.append(_address(home, "home"))
+    return found
+
+
+def _address(parts: Sequence[str], label: str) -> AddressEntry:
+    street, city, region, postcode, country = parts
+    return AddressEntry(street, city, region, postcode, country, label)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date as people and programs write it: 1980-05-17, 17.05.1980, 5/17/1980 (US, as
+    Outlook writes it; 17/5/1980 when the first number cannot be a month), 19800517,
+    --05-17 or 17.05. (no year). Outlook's "0/0/00" is no date. ValueError otherwise."""
+    value = text.strip()
+    if not value or value in _EMPTY_DATES:
+        return None
+    value = value.split("T", 1)[0].split(" ", 1)[0]
+    year: int | None
+    if m := re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})|(\d{4})(\d{2})(\d{2})", value):
+        parts = [int(p) for p in m.groups() if p is not None]
+        year, month, day = parts[0], parts[1], parts[2]
+    elif m := re.fullmatch(r"--(\d{2})-?(\d{2})", value):
+        year, month, day = YEARLESS, int(m[1]), int(m[2])
+    elif m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})?", value):
+        year, month, day = _year(m[3]), int(m[2]), int(m[1])
+    elif m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})", value):
+        month, day, year = int(m[1]), int(m[2]), _year(m[3])
+        if month > 12 >= day:
+            month, day = day, month
+    else:
+        raise ValueError(f"not a date: {text.strip()!r}")
+    try:
+        return dt.date(year or YEARLESS, month, day)
+    except ValueError:
+        raise ValueError(f"not a date: {text.strip()!r}") from None
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    year = int(text)
+    if len(text) == 2:
+        this = dt.date.today().year % 100
+        year += 2000 if year <= this else 1900
+    return year
+
+
+def _birthday(values: Values) -> dt.date | None:
+    text = first(values, "birthday")
+    if text:
+        return parse_date(text)
+    year, month, day = (
+        first(values, "birth_year"),
+        first(values, "birth_month"),
+        first(values, "birth_day"),
+    )
+    if not (month and day):
+        return None
+    try:
+        return dt.date(int(year) if year else YEARLESS, int(month), int(day))
+    except ValueError:
+        raise ValueError(f"not a date: {year}-{month}-{day}") from None
+
+
+def tags_of(values: Values) -> tuple[str, ...]:
+    """Tags from every tag column; Google's own groups ("* myContacts") are left out."""
+    found: dict[str, str] = {}
+    for cell in values.get("tags", ()):
+        for part in _LIST.split(cell.strip()):
+            tag = part.strip()
+            if tag and not tag.startswith("*") and tag.casefold() not in found:
+                found[tag.casefold()] = tag[:100]
+    return tuple(found.values())
+
+
+def _names(values: Values) -> tuple[str, str]:
+    first_name = " ".join(
+        p for p in (joined(values, "first_name"), joined(values, "middle_name")) if p
+    )
+    last_name = joined(values, "last_name")
+    if not (first_name or last_name):
+        full = joined(values, "full_name")
+        if "," in full:
+            last_name, _, first_name = (p.strip() for p in full.partition(","))
+        elif full:
+            first_name, _, last_name = full.rpartition(" ")
+            if not first_name:
+                first_name, last_name = last_name, ""
+    return first_name[:200], last_name[:200]
+
+
+def contact_row(values: Values) -> RowDraft:
+    """The contact a row describes; ValidationError with the reason if it cannot be one."""
+    first_name, last_name = _names(values)
+    emails = _emails(values)
+    if not (first_name or last_name or emails):
+        raise ValidationError("no name and no e-mail address")
+    try:
+        birthday = _birthday(values)
+    except ValueError as exc:
+        raise ValidationError(f"birthday {exc}") from None
+    draft = ContactDraft(
+        first_name=first_name,
+        last_name=last_name,
+        emails=tuple(emails),
+        phones=tuple(_phones(values)),
+        addresses=tuple(_address_list(values)),
+        birthday=birthday,
+        lead_source=first(values, "lead_source")[:100],
+        notes=joined(values, "notes", "\n"),
+        tags=tags_of(values),
+    )
+    return RowDraft(
+        draft=draft,
+        company=first(values, "company")[:300],
+        title=first(values, "title")[:200],
+        owner=first(values, "owner"),
+        record_id=first(values, "id"),
+    )
+
+
+def company_row(values: Values) -> tuple[CompanyDraft, str, str]:
+    """(draft, owner name, record id) of the company a row describes."""
+    name = first(values, "name") or first(values, "company")
+    if not name:
+        raise ValidationError("a company needs a name")
+    email = first(values, "email")
+    if email:
+        try:
+            check_email(email)
+        except ValidationError:
+            raise ValidationError(f"not a valid e-mail address: {email!r}") from None
+    address = AddressEntry(*(first(values, p) for p in ADDRESS_PARTS))
+    draft = CompanyDraft(
+        name=name[:300],
+        domain=first(values, "domain")[:300],
+        industry=first(values, "industry")[:200],
+        phone=(first(values, "phone") or first(values, "phone_work"))[:64],
+        email=email,
+        website=first(values, "website")[:500],
+        address=address,
+        lead_source=first(values, "lead_source")[:100],
+        notes=joined(values, "notes", "\n"),
+        tags=tags_of(values),
+    )
+    return draft, first(values, "owner"), first(values, "id")
+
+
+def phone_key(number: str) -> str:
+    """The last six digits: numbers that may be the same phone share it (checked in E.164)."""
+    return _DIGITS.sub("", number)[-6:]
