@@ -37,6 +37,7 @@ from crm_desktop.gui.dialogs.company_editor import CompanyEditorDialog
 from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
 from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
 from crm_desktop.gui.dialogs.duplicates import DuplicatesDialog, MergeDialog
+from crm_desktop.gui.dialogs.import_wizard import ImportWizard
 from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.reminders import ReminderScheduler
@@ -71,6 +72,14 @@ COMPANY_ACTIONS = [
     ("new_person", "Add person", "add"),
     ("show_people", "Show people", "contacts"),
 ]
+
+
+def _droppable(path: str) -> str:
+    """What a file dropped on the window starts: "contacts", "calendar" or ""."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt", ".xlsx", ".vcf", ".vcard"):
+        return "contacts"
+    return "calendar" if suffix == ".ics" else ""
 
 
 class MainWindow(QMainWindow):
@@ -134,6 +143,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.sidebar)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        self.setAcceptDrops(True)  # drop a .csv, .vcf, .xlsx or .ics file to import it
         self._status_bar()
         self._actions()
         self._wire()
@@ -198,6 +208,9 @@ class MainWindow(QMainWindow):
             "New c&ompany", self.new_company, "Ctrl+Shift+N", "companies"
         )
         self.backup_action = self._action("&Back up now", self.backup_now, None, "restore")
+        self.import_contacts_action = self._action(
+            "Import &contacts or companies…", self.import_contacts, "Ctrl+I", "add"
+        )
         self.import_ics_action = self._action(
             "&Import calendar (.ics)…", self.import_calendar, None, "calendar"
         )
@@ -209,6 +222,7 @@ class MainWindow(QMainWindow):
             self.new_contact_action,
             self.new_company_action,
             None,
+            self.import_contacts_action,
             self.import_ics_action,
             self.export_ics_action,
             None,
@@ -1004,6 +1018,59 @@ class MainWindow(QMainWindow):
             lambda path: self.hub.status.emit(f"Backup written to {path}"),
             self._backup_failed,
         )
+
+    def import_contacts(self, path: str = "") -> ImportWizard:
+        """The import wizard (also opened by dropping a file on the window)."""
+        wizard = ImportWizard(self.context, self.runner, path, self)
+        wizard.imported.connect(self._imported)
+        wizard.setModal(False)
+        wizard.show()
+        self._import_wizard = wizard
+        return wizard
+
+    def _imported(self, result: Any) -> None:
+        """A finished import is one undo step: undo takes the whole batch back."""
+        imports = self.context.imports
+        state: dict[str, Any] = {"batch": result.batch_id, "first": True}
+        wizard = self._import_wizard
+
+        def do() -> ChangeSet:
+            if state["first"]:
+                state["first"] = False
+                return ChangeSet(result.changes.changed)
+            again = imports.run(
+                Path(wizard.file_page.path.text().strip()),
+                mapping=wizard.mapping_page.mapping_now() or None,
+                on_duplicate=wizard.options_page.duplicates.currentData(),
+                **wizard.file_options(),
+            )
+            state["batch"] = again.batch_id
+            return ChangeSet(again.changes.changed)
+
+        def undo() -> ChangeSet:
+            changes: ChangeSet = imports.undo(state["batch"])
+            return changes
+
+        noun = f"{result.created + result.updated} {result.kind}"
+        self.run_command(ServiceCommand(f"Import {noun}", self.hub, do, undo))
+        self.hub.status.emit(f"Imported: {result.created} new, {result.updated} updated")
+
+    def dragEnterEvent(self, event: Any) -> None:
+        if any(_droppable(url.toLocalFile()) for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            kind = _droppable(path)
+            if kind == "calendar":
+                self.import_calendar(path)
+            elif kind == "contacts":
+                self.import_contacts(path)
+            else:
+                continue
+            event.acceptProposedAction()
+            return
 
     def import_calendar(self, path: str | None = None) -> None:
         """Events from an .ics file (Google, Outlook, Apple); broken ones are listed."""

@@ -1,0 +1,89 @@
+"""The import wizard: a file's columns mapped with a preview, options, the import in the
+background with its result and error lines, undo of the whole import, drop to start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from crm_desktop.bootstrap import AppContext
+from crm_desktop.domain.records import ListQuery
+from crm_desktop.gui.main_window import MainWindow
+from crm_desktop.gui.tasks import SyncRunner
+
+CSV = (
+    "First Name;Last Name;E-mail Address;Company;Mobile Phone\n"
+    "Jonas;Weber;jonas@weberbau.example;Weber Bau;0171 2345678\n"
+    "Zeynep;Kaya;not-an-email;Kaya Design;\n"
+    "Lea;Schmidt;lea@schmidt.example;;\n"
+)
+
+
+def names(app: AppContext) -> set[str]:
+    return {r.display_name for r in app.contacts.page(ListQuery()).rows}
+
+
+def test_wizard_imports_reports_bad_rows_and_undoes(
+    app: AppContext, qtbot: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "outlook.csv"
+    path.write_bytes(CSV.encode("cp1252"))
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    wizard = window.import_contacts(str(path))
+    assert wizard.load_preview()
+    page = wizard.mapping_page
+    assert wizard.preview.total_rows == 3
+    mapped = page.mapping_now()
+    assert mapped["First Name"] and mapped["E-mail Address"]
+    assert page.preview.rowCount() == 3
+    problems = [page.preview.item(r, page.preview.columnCount() - 1).text() for r in range(3)]
+    assert problems[1] and not problems[0]  # the bad e-mail shows before importing
+    wizard.options_page.dry_run.setChecked(True)
+    wizard.start_import()
+    assert wizard.result.dry_run and wizard.result.created == 2
+    assert names(app) == set()
+    wizard.options_page.dry_run.setChecked(False)
+    wizard.start_import()
+    result = wizard.result
+    assert (result.created, len(result.errors)) == (2, 1)
+    assert result.errors[0][0] == 3  # the line in the file
+    assert "Line 3" in wizard.result_page.errors.toPlainText()
+    assert names(app) == {"Jonas Weber", "Lea Schmidt"}
+    window.undo_stack.undo()
+    assert names(app) == set()
+    window.undo_stack.redo()
+    assert names(app) == {"Jonas Weber", "Lea Schmidt"}
+
+
+def test_unreadable_file_stays_on_the_first_page(
+    app: AppContext, qtbot: Any, tmp_path: Path
+) -> None:
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    wizard = window.import_contacts(str(tmp_path / "missing.csv"))
+    assert not wizard.load_preview()
+    assert "can't be imported" in wizard.file_page.subTitle()
+
+
+def test_dropping_a_file_opens_the_wizard(app: AppContext, qtbot: Any, tmp_path: Path) -> None:
+    path = tmp_path / "contacts.vcf"
+    path.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nN:Lovelace;Ada;;;\r\nEND:VCARD\r\n"
+    )
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    window.dropEvent(event)
+    wizard = window._import_wizard
+    assert wizard.file_page.path.text() == str(path)
+    wizard.load_preview()
+    assert wizard.preview.format == "vcard"
