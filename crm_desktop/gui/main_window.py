@@ -211,6 +211,9 @@ class MainWindow(QMainWindow):
         self.import_contacts_action = self._action(
             "Import &contacts or companies…", self.import_contacts, "Ctrl+I", "add"
         )
+        self.export_list_action = self._action(
+            "E&xport this list…", self.export_list, "Ctrl+E", "restore"
+        )
         self.import_ics_action = self._action(
             "&Import calendar (.ics)…", self.import_calendar, None, "calendar"
         )
@@ -223,6 +226,7 @@ class MainWindow(QMainWindow):
             self.new_company_action,
             None,
             self.import_contacts_action,
+            self.export_list_action,
             self.import_ics_action,
             self.export_ics_action,
             None,
@@ -1054,6 +1058,37 @@ class MainWindow(QMainWindow):
         noun = f"{result.created + result.updated} {result.kind}"
         self.run_command(ServiceCommand(f"Import {noun}", self.hub, do, undo))
         self.hub.status.emit(f"Imported: {result.created} new, {result.updated} updated")
+
+    def export_list(self, path: str | None = None) -> None:
+        """The contacts or companies list as shown (search, filters, order) or its selected
+        rows, to CSV, Excel or vCard by the file's extension; ids and readable names, so
+        an edited sheet imports back as updates."""
+        found = self._list_and_service()
+        if found is None:
+            QMessageBox.information(self, "Export", "Open the contacts or companies list first.")
+            return
+        view, _service, noun = found
+        selected = view.selected_ids()
+        ids = selected if len(selected) > 1 else view.model.all_ids()
+        if path is None:
+            name = f"{noun}s.csv"
+            path, _f = QFileDialog.getSaveFileName(
+                self,
+                f"Export {len(ids):,} {noun}s",
+                str(Path.home() / name),
+                "CSV (*.csv);;Excel (*.xlsx);;vCard (*.vcf)",
+            )
+        if not path:
+            return
+        exports = self.context.exports
+        write = exports.contacts if noun == "contact" else exports.companies
+        target = Path(path)
+        self.runner.submit(
+            f"Exporting {len(ids):,} {noun}s",
+            lambda _p: write(target, ids),
+            lambda n: self.hub.status.emit(f"{n:,} {noun}s written to {target}"),
+            lambda error: self._warn("Export", error),
+        )
 
     def dragEnterEvent(self, event: Any) -> None:
         if any(_droppable(url.toLocalFile()) for url in event.mimeData().urls()):

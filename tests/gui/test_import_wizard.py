@@ -87,3 +87,35 @@ def test_dropping_a_file_opens_the_wizard(app: AppContext, qtbot: Any, tmp_path:
     assert wizard.file_page.path.text() == str(path)
     wizard.load_preview()
     assert wizard.preview.format == "vcard"
+
+
+def test_export_the_list_and_import_it_back_as_updates(
+    app: AppContext, qtbot: Any, tmp_path: Path
+) -> None:
+    import csv
+
+    from crm_desktop.domain.records import ContactDraft, EmailEntry
+
+    for first in ("Ada", "Grace", "Linus"):
+        app.contacts.create(
+            ContactDraft(
+                first_name=first, last_name="Test", emails=(EmailEntry(f"{first}@x.example"),)
+            )
+        )
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    window.contacts_view.search.setText("grace")
+    window.contacts_view.apply_filters()
+    out = tmp_path / "list.csv"
+    window.export_list(str(out))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == 1 and "Grace" in rows[0].values()
+    first_name = next(k for k in rows[0] if rows[0][k] == "Grace")
+    rows[0][first_name] = "Gracie"
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = app.imports.run(out, on_duplicate="update")
+    assert (result.created, result.updated) == (0, 1)
+    assert "Gracie Test" in names(app) and len(names(app)) == 3

@@ -89,6 +89,10 @@ class PagedTableModel(QAbstractTableModel):
     def id_at(self, row: int) -> str:
         return self._ids[row]
 
+    def all_ids(self) -> list[str]:
+        """Every id the list holds now (its search, filters and order), loaded or not."""
+        return list(self._ids)
+
     # ---- Qt model interface ---------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
