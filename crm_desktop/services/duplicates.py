@@ -17,7 +17,8 @@ Companies pair on the same name (legal form aside), web domain, phone or e-mail.
 
 The scan is blocked so it never compares every name with every other: exact keys meet in
 dictionaries; similar names are compared (rapidfuzz) only among distinct names that share
-their first or their last three letters, and names at one company among themselves.
+a word and the first or last two letters of the others (`_block_keys`), and names at one
+company among themselves.
 """
 
 from __future__ import annotations
@@ -54,8 +55,6 @@ COMPANY_NAME_THRESHOLD = 88  # similar names of two people with a role at one co
 COMMON_NAME_LIMIT = 5  # a name more live contacts share is no evidence on its own
 SCORE_EMAIL, SCORE_PHONE, SCORE_COMPANY_EMAIL = 100, 95, 100
 SCORE_NAME, SCORE_DOMAIN, SCORE_COMPANY_PHONE, SCORE_LEGAL_FORM = 95, 95, 90, 85
-_SMALL_BLOCK = 40  # compare pair by pair below this many names; rapidfuzz cdist above
-_CHUNK = 2000  # rows of one cdist call (a 2000 x 20000 block of scores is 40 MB)
 
 Progress = Callable[[int, int], None]
 
@@ -163,32 +162,59 @@ class _Pairs:
 
 
 def _similar_pairs(keys: Sequence[str], cutoff: int) -> Iterable[tuple[int, int, int]]:
-    """(i, j, score) of the keys at least `cutoff` alike, i < j."""
-    if len(keys) < _SMALL_BLOCK:
-        for i, a in enumerate(keys):
-            for j in range(i + 1, len(keys)):
-                score = fuzz.ratio(a, keys[j], score_cutoff=cutoff)
-                if score:
-                    yield i, j, round(score)
-        return
-    for start in range(0, len(keys), _CHUNK):
-        rows = keys[start : start + _CHUNK]
-        matrix = process.cdist(
-            rows, keys, scorer=fuzz.ratio, score_cutoff=cutoff, dtype="uint8", workers=-1
-        )
-        for row, col in zip(*matrix.nonzero(), strict=True):
-            i, j = start + int(row), int(col)
-            if i < j:
-                yield i, j, int(matrix[row, col])
+    """(i, j, score) of the keys at least `cutoff` alike, i < j. Each key is compared with
+    the later ones in one rapidfuzz call (its own C++ loop; no numpy needed), shortest
+    first, so the keys too long to reach the cutoff are never looked at."""
+    order = sorted(range(len(keys)), key=lambda i: len(keys[i]))
+    ordered = [keys[i] for i in order]
+    # ratio >= cutoff needs len b - len a <= (1 - cutoff) (len a + len b), so a key can
+    # only meet keys up to (200 - cutoff) / cutoff times its length.
+    end = 0
+    for x, key in enumerate(ordered):
+        longest = len(key) * (200 - cutoff) // cutoff
+        end = max(end, x + 1)
+        while end < len(ordered) and len(ordered[end]) <= longest:
+            end += 1
+        if end <= x + 1:
+            continue
+        for _, score, y in process.extract(
+            key, ordered[x + 1 : end], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+        ):
+            i, j = order[x], order[x + 1 + y]
+            yield min(i, j), max(i, j), round(score)
+
+
+def _names_alike(names: Sequence[str], a: int, b: int, similarity: int) -> str:
+    if names[a] == names[b]:
+        return f"same name {names[a]}"
+    return f"similar names {similarity} %: {names[a]} / {names[b]}"
+
+
+def _block_keys(key: str) -> set[str]:
+    """Where a name key is filed for comparison: each word whole, with the first and with
+    the last two letters of the other words. A name with one typo (in one word) shares a
+    filing with the right spelling: the untouched words whole, the changed word's start
+    or end intact. One-word names are filed by their first and last three letters."""
+    words = key.split(" ")
+    if len(words) == 2:  # most names: the same filings as below, built faster
+        a, b = words
+        return {f"{a}<{b[:2]}", f"{a}>{b[-2:]}", f"{b}<{a[:2]}", f"{b}>{a[-2:]}"}
+    if len(words) == 1:
+        return {"<" + key[:3], ">" + key[-3:]}
+    filed = set()
+    for i, word in enumerate(words):
+        rest = words[:i] + words[i + 1 :]
+        filed.add(f"{word}<{' '.join(w[:2] for w in rest)}")
+        filed.add(f"{word}>{' '.join(w[-2:] for w in rest)}")
+    return filed
 
 
 def _blocks(keys: Iterable[str]) -> list[list[str]]:
-    """Distinct keys grouped by their first and by their last three letters (a key with
-    one typo shares at least one of them with the right spelling)."""
+    """Distinct keys that share a filing (`_block_keys`), in blocks of two or more."""
     blocks: dict[str, list[str]] = defaultdict(list)
     for key in keys:
-        blocks["<" + key[:3]].append(key)
-        blocks[">" + key[-3:]].append(key)
+        for filed in _block_keys(key):
+            blocks[filed].append(key)
     return [b for b in blocks.values() if len(b) > 1]
 
 
@@ -337,8 +363,7 @@ class DuplicateService:
                                 a,
                                 b,
                                 round(score * SCORE_NAME / 100),
-                                f"same company {company} and similar names {score} %: "
-                                f"{names[a]} / {names[b]}",
+                                f"same company {company} and {_names_alike(names, a, b, score)}",
                             )
 
     @staticmethod
@@ -355,7 +380,7 @@ class DuplicateService:
                 a,
                 b,
                 round(similarity * score_of / 100),
-                f"similar names {similarity} %: {names[a]} / {names[b]}",
+                _names_alike(names, a, b, similarity),
             )
 
         for key in rare:

@@ -438,6 +438,13 @@ def undo(uow_factory: UowFactory, result: MergeResult) -> MergeResult:
             for field, value in fields:
                 recorder.set(obj, field, value)
         stamp = now()
+        # The kept record's search entry is rebuilt from what it holds again (a touch of
+        # updated_at marks it without a change row: the field is not recorded).
+        keep = uow.repository(Contact if result.kind == "contacts" else Company).get(
+            result.keep_id, include_deleted=True
+        )
+        if keep is not None:
+            keep.updated_at = stamp
         for entity, row_id in result.created:
             model = SYNCED_TABLES.get(entity)
             obj = uow.repository(model).get(row_id, include_deleted=True) if model else None

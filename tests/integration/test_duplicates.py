@@ -8,12 +8,14 @@ they work at the same company, none when they work at different ones."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from dataclasses import dataclass
 
 import pytest
 
 from crm_desktop.bootstrap import AppContext
+from crm_desktop.cli import main
 from crm_desktop.domain.duplicates import DuplicateGroup
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.records import (
@@ -318,6 +320,7 @@ def test_merge_relinks_everything_and_undo_puts_it_back(
     assert gone.deleted_at is not None
     assert f"Merged into Anna Mueller on {dt.date.today().isoformat()}" in gone.notes
     assert "Met at the fair" in gone.notes
+    assert [h.id for h in app.search.search("anna@home.example", 10)] == [keep]
     assert result.relinked >= len(linked)
     assert result.changes.ids("contacts") == {keep, other}
 
@@ -339,6 +342,7 @@ def test_merge_relinks_everything_and_undo_puts_it_back(
     for before, after in ((before_keep, restored_keep), (before_other, restored_other)):
         assert after.to_draft() == before.to_draft()
     assert app.contacts.rows([keep])[0].email == "anna@lindenhof.de"
+    assert [h.id for h in app.search.search("anna@home.example", 10)] == [other]
     assert undo.changes.ids("contacts") == {keep, other}
     groups = app.duplicates.scan("contacts")
     assert set(groups[0].ids) == {keep, other}
@@ -445,3 +449,20 @@ def test_similar_contacts_still_warns_while_typing(app: AppContext, people: Peop
     hits = app.duplicates.similar_contacts(person("Anna", "Müller", "ANNA@lindenhof.de"))
     assert hits[0].contact_id == people.anna
     assert hits[0].reason == "same e-mail anna@lindenhof.de"
+
+
+def test_command_line_lists_groups(
+    app: AppContext, people: People, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = str(app.paths.data_dir)
+    assert main(["--data-dir", folder, "duplicates"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("2 groups of likely duplicate contacts (6 records)")
+    assert "same e-mail bob@x.de" in text
+    assert "same phone +49 30 1234567" in text
+    assert main(["--data-dir", folder, "duplicates", "--kind", "companies", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"kind": "companies", "groups": []}
+    assert main(["--data-dir", folder, "--json", "duplicates"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    bobs = next(g for g in payload["groups"] if people.bob in g["ids"])
+    assert bobs["pairs"][0]["reasons"] == ["same e-mail bob@x.de"]
