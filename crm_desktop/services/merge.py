@@ -80,7 +80,9 @@ class _Link:
     """Rows of `model` linked to a record through `column`. `key` tells a row that repeats
     one of the kept record's (None: every row moves); `fill` names fields the kept row
     takes from a repeating row when its own are empty; `drop_repeats` sends a repeating
-    row to the Trash (a role of a person at both companies) instead of leaving it."""
+    row to the Trash (a role of a person at both companies) instead of leaving it;
+    `ordered`: the rows are the record's own list in `position` order (moved rows go to
+    its end)."""
 
     entity: str
     model: type[Entity]
@@ -88,6 +90,7 @@ class _Link:
     key: Callable[[Any], object] | None = None
     fill: tuple[str, ...] = ()
     drop_repeats: bool = False
+    ordered: bool = False
 
 
 def _address_key(a: Any) -> object:
@@ -99,10 +102,20 @@ def _consent_key(c: Any) -> object:
 
 
 CONTACT_LINKS = (
-    _Link("contact_emails", ContactEmail, "contact_id", lambda e: e.email.strip().casefold()),
-    _Link("contact_phones", ContactPhone, "contact_id", lambda p: _norm_phone(p.number)),
-    _Link("contact_addresses", ContactAddress, "contact_id", _address_key),
-    _Link("contact_roles", ContactRole, "contact_id", lambda r: r.company_id, ("title",)),
+    _Link(
+        "contact_emails",
+        ContactEmail,
+        "contact_id",
+        lambda e: e.email.strip().casefold(),
+        ordered=True,
+    ),
+    _Link(
+        "contact_phones", ContactPhone, "contact_id", lambda p: _norm_phone(p.number), ordered=True
+    ),
+    _Link("contact_addresses", ContactAddress, "contact_id", _address_key, ordered=True),
+    _Link(
+        "contact_roles", ContactRole, "contact_id", lambda r: r.company_id, ("title",), ordered=True
+    ),
     _Link("taggings", Tagging, "target_id", lambda t: t.tag_id),
     _Link("custom_values", CustomValue, "target_id", lambda v: v.field_id, ("value",)),
     _Link("consents", Consent, "contact_id", _consent_key),
@@ -189,7 +202,7 @@ def _plans(uow: UnitOfWork, kind: str, keep_id: str, other_ids: Sequence[str]) -
     for link in CONTACT_LINKS if kind == "contacts" else COMPANY_LINKS:
         rows = repo.linked(link.model, link.column, [keep_id, *other_ids])
         kept = [r for r in rows if getattr(r, link.column) == keep_id]
-        if hasattr(link.model, "position"):
+        if link.ordered:
             kept.sort(key=lambda r: (getattr(r, "position", 0), r.created_at))
         seen: dict[object, Any] = {}
         if link.key is not None:
@@ -198,7 +211,7 @@ def _plans(uow: UnitOfWork, kind: str, keep_id: str, other_ids: Sequence[str]) -
         moving, repeats = [], []
         for other in other_ids:
             theirs = [r for r in rows if getattr(r, link.column) == other]
-            if hasattr(link.model, "position"):
+            if link.ordered:
                 theirs.sort(key=lambda r: (getattr(r, "position", 0), r.created_at))
             for row in theirs:
                 key = link.key(row) if link.key is not None else None
@@ -380,6 +393,8 @@ def merge(
         moved = _move(recorder, plans, keep_id)
         if isinstance(keep, Contact):
             _contact_copies(recorder, keep, plans)
+        else:
+            _employer_copies(uow, recorder, plans)
         stamp = now()
         title = _title(keep)
         for other in records[1:]:
@@ -394,10 +409,9 @@ def _move(recorder: _Recorder, plans: list[_Plan], keep_id: str) -> int:
     moved = 0
     for plan in plans:
         link = plan.link
-        positioned = hasattr(link.model, "position")
         for offset, row in enumerate(plan.moving):
             recorder.set(row, link.column, keep_id)
-            if positioned:
+            if link.ordered:
                 recorder.set(row, "position", len(plan.kept) + offset)
             moved += 1
         for row, kept in plan.repeats:
@@ -420,6 +434,27 @@ def _contact_copies(recorder: _Recorder, keep: Contact, plans: list[_Plan]) -> N
     recorder.set(keep, "city", addresses[0].city if addresses else "")
     recorder.set(keep, "company_id", roles[0].company_id if roles else None)
     recorder.set(keep, "title", roles[0].title if roles else "")
+
+
+def _employer_copies(uow: UnitOfWork, recorder: _Recorder, plans: list[_Plan]) -> None:
+    """After a company merge: the primary company and title each person's contact row
+    copies from their first live role (a role may have moved or gone to the Trash)."""
+    people: set[str] = set()
+    for plan in plans:
+        if plan.link.model is ContactRole:
+            people.update(r.contact_id for r in plan.moving)
+            people.update(r.contact_id for r, _ in plan.repeats)
+    uow.session.flush()
+    roles = DuplicateRepository(uow.session).linked(ContactRole, "contact_id", sorted(people))
+    first: dict[str, ContactRole] = {}
+    for role in sorted(roles, key=lambda r: (r.position, r.created_at)):
+        first.setdefault(role.contact_id, role)
+    for contact_id in sorted(people):
+        contact = uow.contacts.get(contact_id)
+        if contact is not None:
+            primary = first.get(contact_id)
+            recorder.set(contact, "company_id", primary.company_id if primary else None)
+            recorder.set(contact, "title", primary.title if primary else "")
 
 
 # ---- undo -------------------------------------------------------------------------------------

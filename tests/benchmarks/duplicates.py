@@ -82,11 +82,12 @@ def made_up_names(count: int, seed: int = 1) -> tuple[list[str], list[tuple[int,
 def similar_names_step(count: int) -> list[tuple[str, str, str]]:
     from rapidfuzz import fuzz, process
 
-    from crm_desktop.services.duplicates import NAME_THRESHOLD, DuplicateService, _Pairs
+    from crm_desktop.services.duplicates import NAME_THRESHOLD, DuplicateService
+    from crm_desktop.services.matching import Pairs
 
     names, planted = made_up_names(count)
     keys = [" ".join(sorted(n.split())) for n in names]
-    pairs = _Pairs()
+    pairs = Pairs()
     seconds, _ = timed(lambda: DuplicateService._similar_names(pairs, keys, names))
     found = len(pairs.found)
     # Recall: planted typos similar enough to pair, and how many of them the blocks found.

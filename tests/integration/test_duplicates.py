@@ -27,7 +27,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
 )
 from crm_desktop.persistence.models import Campaign, CampaignMember, Consent, Order
-from crm_desktop.services.duplicates import name_key
+from crm_desktop.services.matching import name_key
 
 
 def person(
@@ -403,7 +403,7 @@ def test_merge_companies_moves_people_deals_and_roles(app: AppContext) -> None:
         ContactDraft(
             first_name="Eva",
             last_name="Roth",
-            roles=(RoleEntry(keep, "CEO"), RoleEntry(other, "Owner")),
+            roles=(RoleEntry(other, "Owner"), RoleEntry(keep, "CEO")),
         )
     ).id
     only_other = app.contacts.create(
@@ -428,8 +428,13 @@ def test_merge_companies_moves_people_deals_and_roles(app: AppContext) -> None:
     assert rows(app, "SELECT company_id FROM deals WHERE id = ?", deal) == [(keep,)]
     assert [r.company_id for r in app.contacts.get(only_other).roles] == [keep]
     assert rows(app, "SELECT company_id FROM contacts WHERE id = ?", only_other) == [(keep,)]
-    # Eva held a role at both: one role is left, at the kept company.
+    # Eva held a role at both: one role is left, at the kept company, and her row in the
+    # list copies it.
     assert [(r.company_id, r.title) for r in app.contacts.get(both).roles] == [(keep, "CEO")]
+    assert rows(app, "SELECT company_id, title FROM contacts WHERE id = ?", both) == [(keep, "CEO")]
+    assert rows(app, "SELECT position FROM contact_roles WHERE contact_id = ?", only_other) == [
+        (0,)
+    ]
     assert app.companies.get(other).deleted_at is not None
     assert app.duplicates.scan("companies") == []
 
@@ -437,8 +442,11 @@ def test_merge_companies_moves_people_deals_and_roles(app: AppContext) -> None:
     assert app.companies.get(other).deleted_at is None
     assert rows(app, "SELECT company_id FROM deals WHERE id = ?", deal) == [(other,)]
     assert [(r.company_id, r.title) for r in app.contacts.get(both).roles] == [
-        (keep, "CEO"),
         (other, "Owner"),
+        (keep, "CEO"),
+    ]
+    assert rows(app, "SELECT company_id, title FROM contacts WHERE id = ?", both) == [
+        (other, "Owner")
     ]
     assert [r.company_id for r in app.contacts.get(only_other).roles] == [other]
     assert app.companies.get(keep).phone == ""
