@@ -143,32 +143,48 @@ def names_alike(names: Sequence[str], a: int, b: int, similarity: int) -> str:
     return f"similar names {similarity} %: {names[a]} / {names[b]}"
 
 
+def _start(word: str) -> str:
+    return word[:2] if len(word) > 3 else word[:1]
+
+
+def _end(word: str) -> str:
+    return word[-2:] if len(word) > 3 else word[-1:]
+
+
 def block_keys(key: str) -> set[str]:
-    """Where a name key is filed for comparison: each word whole, with the first and with
-    the last two letters of the other words. A name with one typo (in one word) shares a
-    filing with the right spelling: the untouched words whole, the changed word's start
-    or end intact. One-word names are filed by their first and last three letters."""
+    """Where a name key is filed for comparison: each word whole, with the start and with
+    the end (two letters, one of a short word) of the other words. A name with one typo
+    (in one word) shares a filing with the right spelling: the untouched words whole, the
+    changed word's start or end intact. One-word names are filed by their first and last
+    three letters."""
     words = key.split(" ")
     if len(words) == 2:  # most names: the same filings as below, built faster
         a, b = words
-        return {f"{a}<{b[:2]}", f"{a}>{b[-2:]}", f"{b}<{a[:2]}", f"{b}>{a[-2:]}"}
+        return {
+            f"{a}<{_start(b)}",
+            f"{a}>{_end(b)}",
+            f"{b}<{_start(a)}",
+            f"{b}>{_end(a)}",
+        }
     if len(words) == 1:
         return {"<" + key[:3], ">" + key[-3:]}
     filed = set()
     for i, word in enumerate(words):
         rest = words[:i] + words[i + 1 :]
-        filed.add(f"{word}<{' '.join(w[:2] for w in rest)}")
-        filed.add(f"{word}>{' '.join(w[-2:] for w in rest)}")
+        filed.add(f"{word}<{' '.join(_start(w) for w in rest)}")
+        filed.add(f"{word}>{' '.join(_end(w) for w in rest)}")
     return filed
 
 
 def blocks(keys: Iterable[str]) -> list[list[str]]:
-    """Distinct keys that share a filing (`block_keys`), in blocks of two or more."""
-    blocks: dict[str, list[str]] = defaultdict(list)
+    """Distinct keys that share a filing (`block_keys`), in blocks of two or more; a block
+    that several filings make alike is listed once."""
+    filings: dict[str, list[str]] = defaultdict(list)
     for key in keys:
         for filed in block_keys(key):
-            blocks[filed].append(key)
-    return [b for b in blocks.values() if len(b) > 1]
+            filings[filed].append(key)
+    unique = dict.fromkeys(tuple(b) for b in filings.values() if len(b) > 1)
+    return [list(b) for b in unique]
 
 
 def group_pairs(

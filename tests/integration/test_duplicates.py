@@ -27,6 +27,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
 )
 from crm_desktop.persistence.models import Campaign, CampaignMember, Consent, Order
+from crm_desktop.services import merge as merging
 from crm_desktop.services.matching import name_key
 
 
@@ -191,7 +192,9 @@ LINKS = {
     "contact_roles": "contact_id",
     "contact_emails": "contact_id",
     "contact_phones": "contact_id",
+    "contact_addresses": "contact_id",
     "taggings": "target_id",
+    "custom_values": "target_id",
 }
 
 
@@ -210,6 +213,7 @@ def pair(app: AppContext) -> tuple[str, str, dict[str, str]]:
     lindenhof = app.companies.create(CompanyDraft(name="Lindenhof")).id
     nordbau = app.companies.create(CompanyDraft(name="Nordbau")).id
     owner = app.users.create("Petra").id
+    shoe = app.custom_fields.define("contact", "Shoe size").id
     keep = app.contacts.create(
         ContactDraft(
             first_name="Anna",
@@ -232,6 +236,7 @@ def pair(app: AppContext) -> tuple[str, str, dict[str, str]]:
             owner_id=owner,
             notes="Met at the fair",
             tags=("VIP", "Newsletter"),
+            custom=((shoe, "42"),),
         )
     ).id
     linked: dict[str, str] = {
@@ -260,6 +265,12 @@ def pair(app: AppContext) -> tuple[str, str, dict[str, str]]:
     linked["contact_phones"] = rows(
         app, "SELECT id FROM contact_phones WHERE number = '+49 171 9999999'"
     )[0][0]
+    linked["contact_addresses"] = rows(
+        app, "SELECT id FROM contact_addresses WHERE contact_id = ?", other
+    )[0][0]
+    linked["custom_values"] = rows(app, "SELECT id FROM custom_values WHERE target_id = ?", other)[
+        0
+    ][0]
     linked["taggings"] = rows(
         app,
         "SELECT taggings.id FROM taggings JOIN tags ON tags.id = tag_id "
@@ -351,6 +362,25 @@ def test_merge_relinks_everything_and_undo_puts_it_back(
     app.duplicates.undo_merge(undo)
     assert links(app, linked) == dict.fromkeys(linked, keep)
     assert app.contacts.get(other).deleted_at is not None
+
+
+def test_a_merge_that_fails_half_way_leaves_nothing(
+    app: AppContext, pair: tuple[str, str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep, other, linked = pair
+    seq_before = rows(app, "SELECT max(seq) FROM change")[0][0]
+
+    def crash(*_args: object) -> None:
+        raise RuntimeError("power cut")
+
+    # The rows have moved and the fields are set when this runs; nothing is committed yet.
+    monkeypatch.setattr(merging, "_contact_copies", crash)
+    with pytest.raises(RuntimeError):
+        app.duplicates.merge("contacts", keep, [other])
+    assert links(app, linked) == dict.fromkeys(linked, other)
+    assert app.contacts.get(other).deleted_at is None
+    assert app.contacts.get(keep).birthday is None
+    assert rows(app, "SELECT max(seq) FROM change")[0][0] == seq_before
 
 
 def test_merge_choices_take_values_or_record_ids(
