@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from crm_desktop import __version__
+from crm_desktop.config import AppPaths, setup_logging
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
 from crm_desktop.domain.reportdoc import format_cell
 from crm_desktop.domain.reports import REPORTS, ReportFilter
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+log = logging.getLogger("crm_desktop.cli")
 DUPLICATE_REASONS_SHOWN = 10  # per group; --json has them all
 
 
@@ -42,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
         "file, e.g. postgresql+psycopg://user@host/crm",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that this installation works (in a temporary folder) and exit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="fill the database with realistic demo data")
@@ -130,10 +138,16 @@ def _positive(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    log_file = setup_logging(AppPaths.resolve(args.data_dir).log_file)
+    log.info("crm-desktop %s: %s", __version__, args.command or "window")
+    if args.self_test:
+        from crm_desktop.selftest import run
+
+        return run()
     if args.command is None:
         from crm_desktop.gui.app import run_window
 
-        return run_window(args.data_dir, args.database_url)
+        return run_window(args.data_dir, args.database_url, log_file)
     handler: Callable[[Any, argparse.Namespace], int] = _COMMANDS[args.command]
     try:
         from crm_desktop.bootstrap import open_app
@@ -144,11 +158,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             context.close()
     except CrmError as exc:
+        log.warning("%s: %s", args.command, exc)
         print(f"crm-desktop: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("crm-desktop: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: the traceback goes to the log, one line to the user
+        log.exception("%s failed", args.command)
+        where = f"; details in {log_file}" if log_file else ""
+        print(f"crm-desktop: unexpected error: {exc}{where}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:

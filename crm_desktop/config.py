@@ -1,4 +1,5 @@
-"""Where the data lives (AppPaths), the local preferences, and the location safety rule.
+"""Where the data lives (AppPaths), the local preferences, the log file, and the location
+safety rule.
 
 The live database must sit on a local disk, never in a synced or network folder: SQLite
 over Dropbox or SMB corrupts (SYNC.md). `check_local_folder` refuses such places.
@@ -7,9 +8,11 @@ over Dropbox or SMB corrupts (SYNC.md). `check_local_folder` refuses such places
 from __future__ import annotations
 
 import json
+import logging
+import logging.handlers
 import os
 import sys
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import platformdirs
@@ -19,6 +22,8 @@ from crm_desktop.domain.errors import UnsafeLocationError
 APP_NAME = "crm-desktop"
 DATA_DIR_ENV = "CRM_DESKTOP_DATA_DIR"
 DATABASE_URL_ENV = "CRM_DESKTOP_DATABASE_URL"
+LOG_FILE = "crm-desktop.log"
+LOG_BYTES, LOG_BACKUPS = 1_000_000, 5  # crm-desktop.log and .1 to .5: at most 6 MB
 
 # Files or folders a sync client leaves in the folders it manages.
 _SYNC_MARKERS = (
@@ -74,14 +79,22 @@ _NETWORK_FS = {
 
 @dataclass(frozen=True)
 class AppPaths:
-    """Every file the app writes on this device, all under one data folder."""
+    """Every file the app writes on this device: all under one data folder, except the log,
+    which goes to the platform's log folder when the data folder is the default one (a
+    data folder given by --data-dir or $CRM_DESKTOP_DATA_DIR keeps its own logs/)."""
 
     data_dir: Path
+    log_dir: Path | None = field(default=None)
 
     @classmethod
     def resolve(cls, data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
-        chosen = data_dir or os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME)
-        return cls(Path(chosen).expanduser().resolve())
+        chosen = data_dir or os.environ.get(DATA_DIR_ENV)
+        if chosen:
+            return cls(Path(chosen).expanduser().resolve())
+        return cls(
+            Path(platformdirs.user_data_dir(APP_NAME)).resolve(),
+            Path(platformdirs.user_log_dir(APP_NAME)).resolve(),
+        )
 
     @property
     def database(self) -> Path:
@@ -93,7 +106,11 @@ class AppPaths:
 
     @property
     def logs(self) -> Path:
-        return self.data_dir / "logs"
+        return self.log_dir or self.data_dir / "logs"
+
+    @property
+    def log_file(self) -> Path:
+        return self.logs / LOG_FILE
 
     @property
     def preferences(self) -> Path:
@@ -132,6 +149,31 @@ class Preferences:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         os.replace(tmp, path)
+
+
+def setup_logging(log_file: Path, level: int = logging.INFO) -> Path | None:
+    """Log to a rotating file (1 MB x 5); returns the file, or None if it cannot be written
+    (a read-only folder must not stop the app). Calling it again moves the log."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "crm_desktop", False)]:
+        root.removeHandler(old)
+        old.close()
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=True
+        )
+    except OSError:
+        return None
+    handler.crm_desktop = True  # type: ignore[attr-defined]
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(process)d %(name)s: %(message)s")
+    )
+    handler.setLevel(level)
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
+    return log_file
 
 
 def synced_folder_reason(folder: Path) -> str | None:

@@ -1,18 +1,22 @@
-"""QApplication set-up (theme, icon, desktop file name), first run, and the screenshots."""
+"""QApplication set-up (theme, icon, desktop file name), first run, the window's life
+(crash dialog, daily backup, reopening after a restore), and the screenshots."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory, QWizard
 
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui import icons
+
+log = logging.getLogger(__name__)
 
 
 def make_application() -> QApplication:
@@ -21,7 +25,9 @@ def make_application() -> QApplication:
         app = QApplication(sys.argv)
     app.setApplicationName("crm-desktop")
     app.setOrganizationName("crm-desktop")
-    QGuiApplication.setDesktopFileName("crm-desktop")
+    # Wayland finds the window's icon and name through the desktop file; in a Flatpak it
+    # is installed under the app id.
+    QGuiApplication.setDesktopFileName(os.environ.get("FLATPAK_ID") or "crm-desktop")
     app.setWindowIcon(icons.app_icon())
     app.setStyle(QStyleFactory.create("Fusion"))
     apply_theme(app)
@@ -83,24 +89,50 @@ def first_run(context: Any, parent: Any = None) -> bool:
     return True
 
 
-def run_window(data_dir: str | None, database_url: str | None) -> int:
-    """Open the main window; returns the process exit code."""
+def run_window(data_dir: str | None, database_url: str | None, log_file: Path | None = None) -> int:
+    """Open the main window; returns the process exit code. Unexpected errors show a
+    dialog naming `log_file`. After a restore the window asks to be reopened: the data is
+    then opened afresh (new device id, new caches) in a new window, in the same process."""
+    from crm_desktop.gui.crash import CrashHandler
+
+    app = make_application()
+    crash = CrashHandler(log_file, app)
+    crash.install()
+    try:
+        while True:
+            code, reopen = _window_session(app, data_dir, database_url)
+            if not reopen:
+                return code
+            log.info("reopening the data after a restore")
+    finally:
+        crash.uninstall()
+
+
+def _window_session(
+    app: QApplication, data_dir: str | None, database_url: str | None
+) -> tuple[int, bool]:
+    """Open the data and the window until the window closes: (exit code, reopen?)."""
     from crm_desktop.bootstrap import open_app
     from crm_desktop.gui.main_window import MainWindow
 
-    app = make_application()
     try:
         context = open_app(data_dir, database_url)
     except CrmError as exc:
+        log.error("cannot open the data: %s", exc)
         QMessageBox.critical(None, "crm-desktop", str(exc))
         print(f"crm-desktop: {exc}", file=sys.stderr)
-        return 1
+        return 1, False
     try:
         if context.settings.is_first_run() and not first_run(context):
-            return 0
+            return 0, False
         window = MainWindow(context)
         window.show()
-        return int(app.exec())
+        window.daily_backup()
+        code = int(app.exec())
+        reopen = window.reopen_requested
+        window.deleteLater()  # its timers and tray icon go before the data is reopened
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        return code, reopen
     finally:
         context.close()
 

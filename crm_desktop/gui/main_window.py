@@ -83,6 +83,8 @@ def _droppable(path: str) -> str:
 
 
 class MainWindow(QMainWindow):
+    reopen_requested = False  # set after a restore: app.run_window opens the data afresh
+
     def __init__(self, context: Any, runner: TaskRunner | None = None) -> None:
         super().__init__()
         self.context = context
@@ -208,6 +210,9 @@ class MainWindow(QMainWindow):
             "New c&ompany", self.new_company, "Ctrl+Shift+N", "companies"
         )
         self.backup_action = self._action("&Back up now", self.backup_now, None, "restore")
+        self.restore_backup_action = self._action(
+            "&Restore from backup…", self.restore_backup, None, "restore"
+        )
         self.import_contacts_action = self._action(
             "Import &contacts or companies…", self.import_contacts, "Ctrl+I", "add"
         )
@@ -231,6 +236,7 @@ class MainWindow(QMainWindow):
             self.export_ics_action,
             None,
             self.backup_action,
+            self.restore_backup_action,
             None,
             quit_action,
         ):
@@ -1022,6 +1028,32 @@ class MainWindow(QMainWindow):
             lambda path: self.hub.status.emit(f"Backup written to {path}"),
             self._backup_failed,
         )
+
+    def daily_backup(self) -> None:
+        """On start, in the background: a backup when the newest is older than a day."""
+        self.runner.submit(
+            "Daily backup",
+            lambda _p: self.context.maintenance.backup_if_due(),
+            self._daily_backup_done,
+            lambda error: self.hub.status.emit(f"Daily backup failed: {error}"),
+        )
+
+    def _daily_backup_done(self, path: Path | None) -> None:
+        if path is not None:
+            self.hub.status.emit(f"Daily backup written to {path.name}")
+
+    def restore_backup(self) -> None:
+        from crm_desktop.gui.dialogs.restore import RestoreDialog
+
+        dialog = RestoreDialog(self.context.maintenance, self.runner, self)
+        dialog.restored.connect(lambda _result: self.reopen())
+        dialog.exec()
+
+    def reopen(self) -> None:
+        """After a restore: close, and let app.run_window open the restored data in a new
+        window (every service, cache and the device id start afresh)."""
+        self.reopen_requested = True
+        self.quit_app()
 
     def import_contacts(self, path: str = "") -> ImportWizard:
         """The import wizard (also opened by dropping a file on the window)."""

@@ -1,7 +1,13 @@
-"""Backups, restore and the health check (`crm-desktop backup / restore / doctor`)."""
+"""Backups, restore and the health check (`crm-desktop backup / restore / doctor`).
+
+The window takes a daily backup on start (`backup_if_due`); migrations take one before
+they change the schema (persistence.database.migrate). All are rotated together.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +21,31 @@ class RestoreResult:
     device_id: str
 
 
+@dataclass(frozen=True)
+class BackupInfo:
+    """One backup in the backups folder, as the Restore dialog lists it."""
+
+    path: Path
+    taken_at: dt.datetime  # local time, from the file name (or its modification time)
+    size: int  # bytes
+    reason: str  # manual, daily, pre-migration, before-restore...
+
+
+DAILY = dt.timedelta(days=1)
+
+
 class MaintenanceService:
-    def __init__(self, database: Database, backups: Path, keep: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        backups: Path,
+        keep: int,
+        clock: Callable[[], dt.datetime] = dt.datetime.now,
+    ) -> None:
         self._db = database
         self._backups = backups
         self._keep = keep
+        self._clock = clock  # local, naive: backup names carry local time
 
     def backup(self, target: Path | None = None, reason: str = "manual") -> Path:
         """A consistent copy of the database: to `target`, or into the rotated backups
@@ -32,6 +58,22 @@ class MaintenanceService:
         """Backups in the backups folder, newest first."""
         return db.list_backups(self._backups)
 
+    def backup_list(self) -> list[BackupInfo]:
+        """Backups in the backups folder with their time, size and reason, newest first."""
+        found = [_info(path) for path in db.list_backups(self._backups)]
+        return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+    def backup_if_due(self, every: dt.timedelta = DAILY) -> Path | None:
+        """Take a backup (reason "daily") when the newest one is older than `every`, or there
+        is none; returns its path, or None when a recent one exists or the database is a
+        server's (backed up with the server's tools)."""
+        if self._db.path is None:
+            return None
+        newest = self.backup_list()
+        if newest and self._clock() - newest[0].taken_at < every:
+            return None
+        return self.backup(reason="daily")
+
     def restore(self, source: Path) -> RestoreResult:
         """Replace the data with a backup (checked first; the current data is backed up).
         The app context must be reopened afterwards: this install gets a new device id."""
@@ -41,3 +83,15 @@ class MaintenanceService:
     def doctor(self) -> list[Check]:
         """Integrity, schema, change log and search index checks."""
         return db.doctor(self._db.engine, self._db.device_id)
+
+
+def _info(path: Path) -> BackupInfo:
+    stat = path.stat()
+    # crm-YYYYmmdd-HHMMSS-ffffff-reason.sqlite, as persistence.database names them
+    parts = path.stem.removeprefix("crm-").split("-", 3)
+    try:
+        taken = dt.datetime.strptime("-".join(parts[:3]), "%Y%m%d-%H%M%S-%f")
+        reason = parts[3] if len(parts) > 3 else ""
+    except ValueError:
+        taken, reason = dt.datetime.fromtimestamp(stat.st_mtime), ""
+    return BackupInfo(path, taken, stat.st_size, reason)

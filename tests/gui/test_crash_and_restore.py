@@ -1,0 +1,208 @@
+"""Logs and crashes (an error in a slot is logged with its traceback and shown with the
+log's path; the app keeps running), the daily backup rule, and File › Restore from
+backup… (the list, and a restore that brings the old data back and reopens the window)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
+
+from crm_desktop.bootstrap import AppContext, open_app
+from crm_desktop.config import setup_logging
+from crm_desktop.domain.records import ContactDraft, ListQuery
+from crm_desktop.gui.crash import CrashHandler
+from crm_desktop.gui.dialogs.restore import RestoreDialog
+from crm_desktop.gui.main_window import MainWindow
+from crm_desktop.gui.tasks import SyncRunner
+from crm_desktop.services.maintenance import MaintenanceService
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[Path]:
+    path = setup_logging(tmp_path / "logs" / "crm-desktop.log")
+    assert path is not None
+    yield path
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "crm_desktop", False)]:
+        root.removeHandler(handler)
+        handler.close()
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of every message box that was opened (none is actually shown)."""
+    shown: list[str] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append(box.text())
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return shown
+
+
+@pytest.fixture
+def crash(log_file: Path) -> Iterator[CrashHandler]:
+    handler = CrashHandler(log_file)
+    handler.install()
+    yield handler
+    handler.uninstall()
+
+
+def _boom() -> None:
+    raise ValueError("the slot broke")
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_in_a_slot_is_logged_and_shown_with_the_log_path(
+    crash: CrashHandler, log_file: Path, dialogs: list[str], qtbot: Any
+) -> None:
+    button = QPushButton("Go")
+    qtbot.addWidget(button)
+    button.clicked.connect(_boom)
+    button.click()
+    assert len(dialogs) == 1
+    assert "ValueError: the slot broke" in dialogs[0] and str(log_file) in dialogs[0]
+    text = log_file.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text
+    assert "in _boom" in text and "ValueError: the slot broke" in text
+    # The app keeps running: the button still works, and the same error again is logged
+    # without a second dialog (a broken repaint must not open dialogs forever).
+    button.click()
+    assert len(dialogs) == 1
+    assert log_file.read_text(encoding="utf-8").count("ValueError: the slot broke") == 2
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_in_a_paint_event_inside_the_event_loop_is_shown_once(
+    crash: CrashHandler, log_file: Path, dialogs: list[str], qtbot: Any
+) -> None:
+    class Broken(QWidget):
+        def paintEvent(self, event: Any) -> None:
+            raise KeyError("paint")
+
+    widget = Broken()
+    qtbot.addWidget(widget)
+    QTimer.singleShot(0, widget.show)
+    qtbot.waitUntil(lambda: bool(dialogs), timeout=3000)
+    widget.update()
+    qtbot.wait(50)
+    assert len(dialogs) == 1 and "KeyError" in dialogs[0]
+    assert "in paintEvent" in log_file.read_text(encoding="utf-8")
+
+
+def test_qt_warnings_go_to_the_log(crash: CrashHandler, log_file: Path) -> None:
+    from PySide6.QtCore import qWarning
+
+    qWarning("a warning from Qt")
+    line = log_file.read_text(encoding="utf-8").splitlines()[-1]
+    assert " WARNING " in line and line.endswith(" qt: a warning from Qt")
+
+
+# ---- the daily backup ----------------------------------------------------------------------
+
+
+def test_a_backup_is_taken_when_the_newest_is_older_than_a_day(app: AppContext) -> None:
+    now = [dt.datetime.now()]
+    service = MaintenanceService(app.database, app.paths.backups, 3, clock=lambda: now[0])
+    first = service.backup_if_due()
+    assert first is not None and first.exists()
+    assert service.backup_list()[0].reason == "daily"
+    now[0] += dt.timedelta(hours=23)
+    assert service.backup_if_due() is None  # the newest is less than a day old
+    now[0] += dt.timedelta(hours=2)
+    second = service.backup_if_due()
+    assert second is not None and second != first
+    for _ in range(3):
+        now[0] += dt.timedelta(days=1, minutes=1)
+        assert service.backup_if_due() is not None
+    assert len(service.backup_list()) == 3  # rotated as before: the 3 newest kept
+
+
+def test_any_kind_of_backup_counts_as_the_newest(app: AppContext) -> None:
+    service = MaintenanceService(app.database, app.paths.backups, 10)
+    service.backup(reason="manual")
+    assert service.backup_if_due() is None
+
+
+def test_the_window_takes_the_daily_backup_on_start(demo_app: AppContext, qtbot: Any) -> None:
+    window = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(window)
+    assert demo_app.maintenance.backup_list() == []
+    window.daily_backup()
+    assert [b.reason for b in demo_app.maintenance.backup_list()] == ["daily"]
+    window.daily_backup()
+    assert len(demo_app.maintenance.backup_list()) == 1
+
+
+# ---- Restore from backup… ------------------------------------------------------------------
+
+
+def test_the_dialog_lists_the_backups_newest_first(app: AppContext, qtbot: Any) -> None:
+    app.maintenance.backup(reason="manual")
+    app.maintenance.backup(reason="daily")
+    dialog = RestoreDialog(app.maintenance, SyncRunner())
+    qtbot.addWidget(dialog)
+    table = dialog.table
+    assert table.rowCount() == 2
+    cells = [[table.item(r, c).text() for c in range(3)] for r in range(2)]
+    assert [row[1] for row in cells] == ["Daily", "Made by hand"]
+    assert all(row[2].endswith(("KB", "MB")) for row in cells)
+    newest = app.maintenance.backup_list()[0]
+    assert cells[0][0] == f"{newest.taken_at:%a %d %b %Y  %H:%M}"
+    assert dialog.selected_path() == newest.path and dialog.restore_button.isEnabled()
+
+
+def test_the_dialog_with_no_backups_cannot_restore(app: AppContext, qtbot: Any) -> None:
+    dialog = RestoreDialog(app.maintenance, SyncRunner())
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 0 and not dialog.restore_button.isEnabled()
+
+
+def test_restore_from_the_file_menu_brings_the_data_back_and_reopens(
+    demo_app: AppContext, data_dir: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = demo_app.contacts.count(ListQuery())
+    demo_app.maintenance.backup(reason="manual")
+    demo_app.contacts.create(ContactDraft(first_name="Added", last_name="After the backup"))
+    window = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(window)
+    quits: list[bool] = []
+    monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(RestoreDialog, "exec", lambda self: self.restore_selected())
+    assert window.restore_backup_action in window.menuBar().actions()[0].menu().actions()
+    window.restore_backup_action.trigger()
+    assert window.reopen_requested and quits == [True]
+    reopened = open_app(data_dir)
+    try:
+        assert reopened.contacts.count(ListQuery()) == before
+        assert reopened.database.device_id != demo_app.database.device_id
+        kinds = [b.reason for b in reopened.maintenance.backup_list()]
+        assert "before-restore" in kinds  # the data as it was before the restore
+    finally:
+        reopened.close()
+
+
+def test_a_damaged_backup_is_refused_and_nothing_changes(
+    app: AppContext, qtbot: Any, dialogs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.maintenance.backup(reason="manual")
+    newest = app.maintenance.backup_list()[0].path
+    newest.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    dialog = RestoreDialog(app.maintenance, SyncRunner())
+    qtbot.addWidget(dialog)
+    restored: list[Any] = []
+    dialog.restored.connect(restored.append)
+    dialog.restore_selected()
+    assert restored == [] and warnings and "not a readable" in warnings[0]
