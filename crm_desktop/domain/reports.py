@@ -68,6 +68,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def julian_day(moment: dt.datetime) -> float:
+    """A moment as a Julian day number (days since noon UTC, 24 November 4714 BC)."""
+    return moment.timestamp() / 86400 + 2440587.5
+
+
 def month_label(key: str) -> str:
     year, month = parse_month(key)
     return f"{calendar.month_name[month]} {year}"

@@ -33,6 +33,7 @@ from crm_desktop.domain.reports import (
     StageSuggestion,
     WonLostReport,
     add_months,
+    julian_day,
     month_key,
     month_label,
     rate,
@@ -336,10 +337,7 @@ def accuracy(scope: Scope) -> AccuracyReport:
     owners = sorted({*owner_f, *owner_a}, key=lambda o: (o == NO_OWNER, o.casefold()))
     stage_names = [scope.stage_label(s.id) for s in scope.stage_order if s.kind == "open"]
     stage_names += sorted({*stage_f, *stage_a} - set(stage_names))
-    outcomes = {
-        sid: (int(closed), int(won_count))
-        for sid, closed, won_count in scope.q.stage_outcomes(f.owner_id, f.pipeline_id)
-    }
+    outcomes = {sid: (c.closed, c.closed_won) for sid, c in stage_counts(scope).items()}
     suggestions = tuple(
         StageSuggestion(scope.stage_label(s.id), s.probability, *outcomes.get(s.id, (0, 0)))
         for s in scope.stage_order
@@ -390,28 +388,75 @@ def find_slipping(scope: Scope) -> list[SlippingDeal]:
     return sorted(result, key=lambda d: (-d.pushes, -d.value_cents, d.title))
 
 
+@dataclass
+class StageCounts:
+    entered: int = 0  # deals that entered the stage in the period
+    reached_next: int = 0  # ... and reached a further open stage or won
+    won: int = 0  # ... and are won now
+    stay_days: float = 0.0  # days of the stays begun in the period that have ended
+    stays: int = 0
+    closed: int = 0  # deals that ever entered the stage and have closed
+    closed_won: int = 0
+
+
+def stage_counts(scope: Scope) -> dict[str, StageCounts]:
+    """One walk over the stage history of the deals in scope (see `stage_moves`)."""
+    return scope.cached("stage_counts", lambda: _count_stages(scope))  # type: ignore[no-any-return]
+
+
+def _rank(stage: StageInfo | None) -> int:
+    if stage is None:
+        return -1
+    return {"won": 1_000_000, "lost": -1}.get(stage.kind, stage.position)
+
+
+def _count_stages(scope: Scope) -> dict[str, StageCounts]:
+    counts: dict[str, StageCounts] = defaultdict(StageCounts)
+    start, end = julian_day(scope.period[0]), julian_day(scope.period[1])
+    moves = scope.q.stage_moves(scope.f.owner_id, scope.f.pipeline_id)
+    begin = 0
+    while begin < len(moves):
+        deal_id, status = moves[begin][0], moves[begin][3]
+        stop = begin
+        while stop < len(moves) and moves[stop][0] == deal_id:
+            stop += 1
+        path = moves[begin:stop]
+        best = max(_rank(scope.stages.get(m[1])) for m in path)
+        entered: set[str] = set()
+        ever: set[str] = set()
+        for index, (_deal, stage_id, at, _status) in enumerate(path):
+            c = counts[stage_id]
+            if start <= at < end:
+                if stage_id not in entered:
+                    entered.add(stage_id)
+                    c.entered += 1
+                    c.reached_next += best > _rank(scope.stages.get(stage_id))
+                    c.won += status == "won"
+                if index + 1 < len(path):
+                    c.stay_days += path[index + 1][2] - at
+                    c.stays += 1
+            if status in ("won", "lost") and stage_id not in ever:
+                ever.add(stage_id)
+                c.closed += 1
+                c.closed_won += status == "won"
+        begin = stop
+    return counts
+
+
 def stage_flow(scope: Scope) -> StageFlowReport:
-    f = scope.f
-    flow = {
-        sid: (int(entered), int(nxt or 0), int(won or 0))
-        for sid, entered, nxt, won in scope.q.stage_flow(scope.period, f.owner_id, f.pipeline_id)
-    }
-    stays = {
-        sid: rate(float(days or 0), int(count))
-        for sid, days, count in scope.q.time_in_stage(scope.period, f.owner_id, f.pipeline_id)
-    }
+    counts = stage_counts(scope)
     stages = []
     for stage in scope.stage_order:
         if stage.kind != "open":
             continue
-        entered, nxt, won = flow.get(stage.id, (0, 0, 0))
-        days = stays.get(stage.id)
+        c = counts.get(stage.id, StageCounts())
+        days = rate(c.stay_days, c.stays)
         stages.append(
             StageFlow(
                 scope.stage_label(stage.id),
-                entered,
-                nxt,
-                won,
+                c.entered,
+                c.reached_next,
+                c.won,
                 None if days is None else round(days, 1),
             )
         )

@@ -175,7 +175,7 @@ class ReportService:
         condensed (trends over the six months to its end), the deals that need attention
         and the deals closed in the month as raw data.
 
-        Its five parts are read at once on threads of their own, each in its own read
+        Its four parts are read at once on threads of their own, each in its own read
         transaction (SQLite runs readers side by side and lets go of the GIL meanwhile)."""
         filters = ReportFilter.month(month, owner_id, pipeline_id)
         trend = ReportFilter(add_months(filters.start, -5), filters.end, owner_id, pipeline_id)
@@ -198,13 +198,12 @@ class ReportService:
                     business.customers(s, parts.TOP_CUSTOMERS),
                 )
             ),
-            part(lambda s, t: (parts.won_lost(t), parts.accuracy(t))),
-            part(lambda s, t: parts.stage_flow(t)),
+            part(lambda s, t: (parts.won_lost(t), parts.accuracy(t), parts.stage_flow(t))),
             part(lambda s, t: (business.activities(s), business.sales(t))),
         )
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="report") as pool:
             futures = [pool.submit(job) for job in jobs]
-            head, (quality, customers), (won_lost, accuracy), flow, (activities, sales) = (
+            head, (quality, customers), (won_lost, accuracy, flow), (activities, sales) = (
                 f.result() for f in futures
             )
         quality = replace(quality, **head["deal_quality"])
