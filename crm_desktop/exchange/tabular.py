@@ -30,6 +30,7 @@ DELIMITERS = (",", ";", "\t", "|")
 XLSX_MAGIC = b"PK\x03\x04"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HARMLESS_SIGNED = re.compile(r"[+-][0-9 ()./+-]*")
+_NEUTRALISED = re.compile("'[=+\\-@\t\r]")
 _STRAY = re.compile("[\udc80-\udcff]")
 _SNIFF_CHARS = 65_536
 _MAX_XLSX_TEXT = 32_767
@@ -51,7 +52,8 @@ class Sheet:
     headers: tuple[str, ...]
     header_line: int
     rows: list[Row] = field(default_factory=list)
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what) repaired
+    unreadable: list[tuple[int, str]] = field(default_factory=list)  # (line, what) lost
 
 
 class UnreadableFileError(ValueError):
@@ -200,7 +202,9 @@ def read_csv(data: bytes, delimiter: str | None = None) -> Sheet:
     if not text.strip():
         raise UnreadableFileError("the file is empty")
     delimiter = delimiter or detect_delimiter(text)
-    records = _records(text, delimiter, problems)
+    unreadable: list[tuple[int, str]] = []
+    records = _records(text, delimiter, unreadable)
+    escaped = _NEUTRALISED.search(text) is not None  # else no cell needs restoring
     headers: tuple[str, ...] = ()
     header_line = 0
     rows: list[Row] = []
@@ -212,10 +216,12 @@ def read_csv(data: bytes, delimiter: str | None = None) -> Sheet:
             headers = tuple(_clean_header(c) for c in cells)
             header_line = line
             continue
-        rows.append(Row(line, [restore_neutralised(c) for c in cells]))
+        rows.append(Row(line, [restore_neutralised(c) for c in cells] if escaped else cells))
     if not headers:
         raise UnreadableFileError("the file has no header row")
-    return Sheet("csv", encoding, delimiter, headers, header_line, rows, sorted(problems))
+    return Sheet(
+        "csv", encoding, delimiter, headers, header_line, rows, sorted(problems), unreadable
+    )
 
 
 def _records(text: str, delimiter: str, problems: list[tuple[int, str]]) -> Iterator[Row]:
@@ -228,7 +234,7 @@ def _records(text: str, delimiter: str, problems: list[tuple[int, str]]) -> Iter
             return
         except csv.Error as exc:
             problems.append(
-                (consumed + 1, f"unreadable from here on ({exc}); the rows after it are missing")
+                (consumed + 1, f"unreadable from here on ({exc}); the rest was not imported")
             )
             return
         yield Row(consumed + 1, cells)

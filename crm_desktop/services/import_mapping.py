@@ -111,7 +111,7 @@ OWN_COMPANY_HEADERS = {
 
 def _key(header: str) -> str:
     """A header folded for matching: lower case, only letters and digits, single spaces."""
-    return " ".join(re.sub(r"[^0-9a-zäöüß]+", " ", header.casefold()).split())
+    return " ".join(re.sub(r"[^0-9a-zäöüß]+", " ", header.lower()).split())
 
 
 # Exact (folded) header names, English and German, from the common exports and by hand.
@@ -211,7 +211,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 # Header names that mean something else in one preset.
-_OUTLOOK_OVERRIDES = {"title": "", "anrede": "", "e mail type": "", "e mail display name": ""}
+_OUTLOOK_OVERRIDES = {
+    "title": "", "anrede": "", "e mail type": "", "e mail display name": "", "ort": "",
+    "location": "",
+}  # fmt: skip
 _GOOGLE_SKIP = re.compile(
     r"^(address \d+ formatted|organization \d+ (yomi name|department|type|symbol|location"
     r"|job description)|website \d+ (type|label)|phone \d+ .*|e ?mail \d+ .*)$"

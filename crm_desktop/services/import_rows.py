@@ -30,6 +30,9 @@ _MULTI = re.compile(r"\s*:::\s*")  # Google puts several values in one cell like
 _LIST = re.compile(r"\s*(?::::|;|,)\s*")
 _ANGLE = re.compile(r"<([^<>]+@[^<>]+)>")
 _DIGITS = re.compile(r"\D+")
+_SPECIAL_EMAIL = re.compile(r"[:;,<]|mailto")
+_ADDRESS_KEYS = frozenset([*ADDRESS_PARTS, "address_label", *(f"home_{p}" for p in ADDRESS_PARTS)])
+_BIRTHDAY_KEYS = frozenset({"birthday", "birth_year", "birth_month", "birth_day"})
 _EMPTY_DATES = {"0/0/00", "0.0.00", "00.00.0000", "0000-00-00", "1/1/1601", "01.01.1601"}
 
 
@@ -52,7 +55,12 @@ def first(values: Values, key: str) -> str:
 
 
 def joined(values: Values, key: str, sep: str = " ") -> str:
-    return sep.join(v.strip() for v in values.get(key, ()) if v.strip())
+    cells = values.get(key)
+    if not cells:
+        return ""
+    if len(cells) == 1:  # the usual case, without a generator
+        return cells[0].strip()
+    return sep.join(v.strip() for v in cells if v.strip())
 
 
 def email_label(label: str, default: str = "work") -> str:
@@ -83,27 +91,35 @@ def phone_label(label: str, default: str = "work") -> str:
 
 
 def _emails(values: Values) -> list[EmailEntry]:
+    cells = values.get("email", ())
+    labels = values.get("email_label", ())
+    if len(cells) == 1 and not labels and "email_home" not in values:
+        cell = cells[0].strip()
+        if not cell:
+            return []
+        if not _SPECIAL_EMAIL.search(cell):  # one plain address: the usual case
+            _check(cell)
+            return [EmailEntry(cell, "work")]
     found: list[EmailEntry] = []
     seen: set[str] = set()
-    labels = values.get("email_label", ())
-    sources = [
-        (v, email_label(labels[i] if i < len(labels) else ""))
-        for i, v in enumerate(values.get("email", ()))
-    ]
+    sources = [(v, email_label(labels[i] if i < len(labels) else "")) for i, v in enumerate(cells)]
     sources += [(v, "home") for v in values.get("email_home", ())]
     for cell, label in sources:
         for part in _MULTI.split(cell.strip()):
             for address in _addresses(part):
                 key = address.casefold()
-                if key in seen:
-                    continue
-                try:
-                    check_email(address)
-                except ValidationError:
-                    raise ValidationError(f"not a valid e-mail address: {address!r}") from None
-                seen.add(key)
-                found.append(EmailEntry(address, label))
+                if key not in seen:
+                    _check(address)
+                    seen.add(key)
+                    found.append(EmailEntry(address, label))
     return found
+
+
+def _check(address: str) -> None:
+    try:
+        check_email(address)
+    except ValidationError:
+        raise ValidationError(f"not a valid e-mail address: {address!r}") from None
 
 
 def _addresses(cell: str) -> list[str]:
@@ -116,34 +132,38 @@ def _addresses(cell: str) -> list[str]:
     return [p for p in parts if p]
 
 
+_PHONE_KEYS = (("phone_work", "work"), ("phone_mobile", "mobile"), ("phone_home", "home"),
+               ("phone_fax", "fax"))  # fmt: skip
+
+
 def _phones(values: Values) -> list[PhoneEntry]:
-    found: list[PhoneEntry] = []
-    seen: set[str] = set()
     labels = values.get("phone_label", ())
     sources = [
         (v, phone_label(labels[i] if i < len(labels) else ""))
         for i, v in enumerate(values.get("phone", ()))
     ]
-    for key, label in (
-        ("phone_work", "work"),
-        ("phone_mobile", "mobile"),
-        ("phone_home", "home"),
-        ("phone_fax", "fax"),
-    ):
-        sources += [(v, label) for v in values.get(key, ())]
+    for key, label in _PHONE_KEYS:
+        if key in values:
+            sources += [(v, label) for v in values[key]]
+    found: list[PhoneEntry] = []
+    seen: set[str] = set()
     for cell, label in sources:
-        for part in _MULTI.split(cell.strip()):
+        parts = _MULTI.split(cell) if ":::" in cell else (cell,)
+        for part in parts:
             number = part.strip()
-            digits = _DIGITS.sub("", number)
-            if not digits or digits in seen:
+            if not number:
                 continue
-            seen.add(digits)
-            found.append(PhoneEntry(number[:64], label))
+            digits = _DIGITS.sub("", number)
+            if digits and digits not in seen:
+                seen.add(digits)
+                found.append(PhoneEntry(number[:64], label))
     return found
 
 
 def _address_list(values: Values) -> list[AddressEntry]:
     found: list[AddressEntry] = []
+    if _ADDRESS_KEYS.isdisjoint(values):
+        return found
     count = max((len(values.get(p, ())) for p in ADDRESS_PARTS), default=0)
     labels = values.get("address_label", ())
     for index in range(count):
@@ -253,10 +273,12 @@ def contact_row(values: Values) -> RowDraft:
     emails = _emails(values)
     if not (first_name or last_name or emails):
         raise ValidationError("no name and no e-mail address")
-    try:
-        birthday = _birthday(values)
-    except ValueError as exc:
-        raise ValidationError(f"birthday {exc}") from None
+    birthday = None
+    if not _BIRTHDAY_KEYS.isdisjoint(values):
+        try:
+            birthday = _birthday(values)
+        except ValueError as exc:
+            raise ValidationError(f"birthday: {exc}") from None
     draft = ContactDraft(
         first_name=first_name,
         last_name=last_name,
@@ -264,9 +286,9 @@ def contact_row(values: Values) -> RowDraft:
         phones=tuple(_phones(values)),
         addresses=tuple(_address_list(values)),
         birthday=birthday,
-        lead_source=first(values, "lead_source")[:100],
-        notes=joined(values, "notes", "\n"),
-        tags=tags_of(values),
+        lead_source=first(values, "lead_source")[:100] if "lead_source" in values else "",
+        notes=joined(values, "notes", "\n").replace("\r\n", "\n"),
+        tags=tags_of(values) if "tags" in values else (),
     )
     return RowDraft(
         draft=draft,

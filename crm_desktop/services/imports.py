@@ -127,7 +127,8 @@ class _Source:
     preset: str
     mapping: dict[str, str]
     items: list[tuple[int, str, Values]]  # (line, "contact" | "company", values)
-    problems: list[tuple[int, str]]
+    problems: list[tuple[int, str]]  # read, but something was repaired or left out
+    unreadable: list[tuple[int, str]] = field(default_factory=list)  # records not read
 
 
 # ---- reading the file --------------------------------------------------------------------
@@ -170,19 +171,22 @@ def _read(path: Path, format: str | None, preset: str, kind: str, mapping: Any) 
     guessed = import_mapping.guess_mapping(headers, kind, used)
     wanted = guessed if mapping is None else {h: mapping.get(h, "") for h in headers}
     fields = import_mapping.COMPANY_FIELDS if kind == "companies" else import_mapping.CONTACT_FIELDS
-    pairs = [(i, wanted[h]) for i, h in enumerate(headers) if wanted.get(h) in fields]
+    columns: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        if wanted.get(header) in fields:
+            columns.setdefault(wanted[header], []).append(index)
+    groups = [(key, tuple(indexes)) for key, indexes in columns.items()]
+    width = len(headers)
+    padding = [""] * width
     item_kind = "company" if kind == "companies" else "contact"
     items: list[tuple[int, str, Values]] = []
-    for row in sheet.rows:
-        cells = row.cells
-        width = len(cells)
-        values: dict[str, list[str]] = {}
-        for index, key in pairs:
-            values.setdefault(key, []).append(cells[index] if index < width else "")
-        items.append((row.line, item_kind, values))
+    append = items.append
+    for line, raw in sheet.rows:
+        cells = raw if len(raw) >= width else raw + padding[: width - len(raw)]
+        append((line, item_kind, {key: [cells[i] for i in indexes] for key, indexes in groups}))
     return _Source(
         path, fmt, sheet.encoding, sheet.delimiter, headers, kind, used, wanted, items,
-        list(sheet.problems),
+        list(sheet.problems), list(sheet.unreadable),
     )  # fmt: skip
 
 
@@ -220,10 +224,17 @@ def _read_vcard(path: Path, data: bytes) -> _Source:
         for part in ADDRESS_PARTS:
             values[part] = [getattr(a, part) for a in card.addresses]
         items.append((card.line, "company" if card.kind == "org" else "contact", values))
-    return _Source(path, "vcard", "", "", (), "contacts", "vcard", {}, items, problems)
+    return _Source(path, "vcard", "", "", (), "contacts", "vcard", {}, items, [], problems)
 
 
 # ---- the plan: what each row does --------------------------------------------------------
+
+
+def _only_a_company(values: Values) -> bool:
+    people = ("first_name", "last_name", "full_name", "email", "email_home")
+    return any(v.strip() for v in values.get("company", ())) and not any(
+        v.strip() for key in people for v in values.get(key, ())
+    )
 
 
 def _record_draft(rec: Mapping[str, Any]) -> ContactDraft:
@@ -286,7 +297,7 @@ class _Planner:
         self.on_duplicate = on_duplicate
         self.country = country
         self.mapped = set(source.mapping.values()) if source.mapping else set()
-        self.errors: list[tuple[int, str]] = []
+        self.errors: list[tuple[int, str]] = list(source.unreadable)
         self.warnings: list[tuple[int, str]] = list(source.problems)
         self.skipped = 0
         self.creates: list[ContactDraft] = []
@@ -333,8 +344,9 @@ class _Planner:
             hit = self.emails.get(entry.email.casefold())
             if hit is not None:
                 return hit
+        phones = self.phones if draft.phones else {}
         for phone in draft.phones:
-            candidates = self.phones.get(phone_key(phone.number))
+            candidates = phones.get(phone_key(phone.number))
             if not candidates:
                 continue
             mine = self.e164(phone.number)
@@ -379,7 +391,10 @@ class _Planner:
         try:
             row = contact_row(values)
         except ValidationError as exc:
-            self.errors.append((line, str(exc)))
+            if _only_a_company(values):  # Google and Outlook keep companies as contacts
+                self.company(line, {**values, "name": values["company"]})
+            else:
+                self.errors.append((line, str(exc)))
             return
         if row.record_id and row.record_id in self.live:
             self.pending.append((line, "replace", row.record_id, row))
@@ -405,8 +420,20 @@ class _Planner:
         self.remember(draft, len(self.creates) - 1)
 
     def complete(self, row: RowDraft, line: int) -> ContactDraft:
-        roles = (RoleEntry(self.company_id(row.company), row.title),) if row.company else ()
-        return replace(row.draft, roles=roles, owner_id=self.owner_id(row.owner, line))
+        d = row.draft
+        return ContactDraft(  # not dataclasses.replace: this runs for every row
+            first_name=d.first_name,
+            last_name=d.last_name,
+            emails=d.emails,
+            phones=d.phones,
+            addresses=d.addresses,
+            roles=(RoleEntry(self.company_id(row.company), row.title),) if row.company else (),
+            birthday=d.birthday,
+            lead_source=d.lead_source,
+            owner_id=self.owner_id(row.owner, line) if row.owner else None,
+            notes=d.notes,
+            tags=d.tags,
+        )
 
     def merge(self, current: ContactDraft, row: RowDraft, line: int) -> ContactDraft:
         """`current` with what the row adds or changes (empty cells change nothing)."""
@@ -541,8 +568,8 @@ class _Planner:
         for key in ("name", "domain", "industry", "phone", "email", "website", "lead_source",
                     "notes"):  # fmt: skip
             value = getattr(new, key)
-            if (full and key in m) or (not full and value):
-                changes[key] = value
+            if (full and key in m) or (not full and value and key != "name"):
+                changes[key] = value  # (a match by name keeps the name as it was written)
         parts = {}
         for part in ADDRESS_PARTS:
             value = getattr(new.address, part)
@@ -623,7 +650,7 @@ class ImportService:
             fields=dict(fields),
             rows=tuple(rows),
             total_rows=len(source.items),
-            problems=tuple(source.problems),
+            problems=tuple(sorted(source.problems + source.unreadable)),
         )
 
     def run(
@@ -645,9 +672,25 @@ class ImportService:
         if on_duplicate not in ON_DUPLICATE:
             raise ValidationError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}")
         path = Path(path)
+        with collector_paused():  # many small lists and dicts, no cycles: see bulk.py
+            return self._run(path, mapping, preset, on_duplicate, dry_run, progress, format,
+                             kind, cancelled)  # fmt: skip
+
+    def _run(
+        self,
+        path: Path,
+        mapping: Mapping[str, str] | None,
+        preset: str,
+        on_duplicate: str,
+        dry_run: bool,
+        progress: Progress | None,
+        format: str | None,
+        kind: str,
+        cancelled: Callable[[], bool] | None,
+    ) -> ImportResult:
         source = _read(path, format, preset, kind, mapping)
         total = len(source.items)
-        with collector_paused(), self._uow.read() if dry_run else self._uow() as uow:
+        with self._uow.read() if dry_run else self._uow() as uow:
             plan = _Planner(uow, source, on_duplicate, self._country)
             for done, (line, item_kind, values) in enumerate(source.items):
                 if done % _STEP == 0:

@@ -187,3 +187,83 @@ def test_report_by_name_for_any_days(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "Won and lost" in openpyxl.load_workbook(xlsx, read_only=True).sheetnames
     code, _, err = run(capsys, "--data-dir", data, "report", "monthly", "--from", "2026-01-01")
     assert code == 1 and "--month" in err
+
+
+# ---- import and export of contacts ---------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_import_contacts_with_a_broken_card_exits_3_and_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "d")
+    code, out, err = run(capsys, "--data-dir", data, "import", "contacts", str(DATA / "broken.vcf"))
+    assert code == 3 and err == ""
+    assert "2 created" in out
+    assert "line 7: card skipped: line 11 is not a vCard property" in out
+    assert "line 14: card skipped: it has no END:VCARD" in out
+    code, out, _ = run(
+        capsys, "--data-dir", data, "--json", "import", "contacts", str(DATA / "broken.vcf")
+    )
+    payload = json.loads(out)
+    assert code == 3 and (payload["created"], payload["skipped"]) == (0, 2)
+    assert [e["line"] for e in payload["errors"]] == [7, 14]
+
+
+def test_import_dry_run_then_real_then_undo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "d")
+    sheet = str(DATA / "outlook_de.csv")
+    code, out, _ = run(
+        capsys, "--data-dir", data, "--json", "import", "contacts", sheet, "--dry-run"
+    )
+    dry = json.loads(out)
+    assert code == 0 and dry["created"] == 3 and dry["batch_id"] is None and dry["dry_run"]
+    code, out, _ = run(capsys, "--data-dir", data, "search", "Müller")
+    assert "no matches" in out
+    code, out, _ = run(
+        capsys, "--data-dir", data, "--json", "import", "contacts", sheet, "--preset", "outlook"
+    )
+    batch = json.loads(out)["batch_id"]
+    assert code == 0 and batch
+    code, out, _ = run(capsys, "--data-dir", data, "search", "Müller")
+    assert "Jürgen Müller" in out
+    code, out, _ = run(capsys, "--data-dir", data, "import", "undo", batch)
+    assert code == 0 and "undone" in out
+    code, out, _ = run(capsys, "--data-dir", data, "search", "Jürgen")
+    assert "no matches" in out
+
+
+def test_export_contacts_by_extension_and_reimport_as_updates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "d")
+    run(capsys, "--data-dir", data, "import", "contacts", str(DATA / "google_contacts.csv"))
+    for name in ("c.csv", "c.xlsx", "c.vcf"):
+        code, out, _ = run(capsys, "--data-dir", data, "export", "contacts", str(tmp_path / name))
+        assert code == 0 and out.startswith("Exported 3 contacts")
+    code, out, _ = run(capsys, "--data-dir", data, "export", "companies", str(tmp_path / "f.csv"))
+    assert code == 0 and "Exported 3 companies" in out
+    code, out, _ = run(
+        capsys, "--data-dir", data, "--json", "import", "contacts", str(tmp_path / "c.xlsx")
+    )
+    payload = json.loads(out)
+    assert code == 0 and (payload["created"], payload["unchanged"]) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", "contacts", "/nonexistent/contacts.csv"], "cannot read"),
+        (["export", "contacts", "/tmp/contacts.pdf"], "cannot export to contacts.pdf"),
+        (["import", "undo", "not-a-batch"], "no import with batch id"),
+    ],
+)
+def test_import_export_bad_input_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "--data-dir", str(tmp_path / "d"), *args)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
