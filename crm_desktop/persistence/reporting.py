@@ -85,8 +85,9 @@ class ReportingQueries:
         return and_(column >= period[0], column < period[1])
 
     def _rows(self, stmt: Any) -> list[Any]:
-        # Rows unpack like tuples; copying them into tuples would cost more than the query.
-        return list(self.session.execute(stmt))
+        # Core rows straight from the connection (no ORM loading layer); they unpack like
+        # tuples, and copying them into tuples would cost more than the query.
+        return list(self.session.connection().execute(stmt).all())
 
     # ---- names ----------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import groupby, pairwise
+from operator import itemgetter
 from typing import Any
 
 from crm_desktop.domain.pipeline import effective_probability, is_rotting, weighted_cents
@@ -404,42 +405,36 @@ def stage_counts(scope: Scope) -> dict[str, StageCounts]:
     return scope.cached("stage_counts", lambda: _count_stages(scope))  # type: ignore[no-any-return]
 
 
-def _rank(stage: StageInfo | None) -> int:
-    if stage is None:
-        return -1
-    return {"won": 1_000_000, "lost": -1}.get(stage.kind, stage.position)
-
-
 def _count_stages(scope: Scope) -> dict[str, StageCounts]:
     counts: dict[str, StageCounts] = defaultdict(StageCounts)
     start, end = julian_day(scope.period[0]), julian_day(scope.period[1])
+    # How far along a stage is: won beyond every open stage, lost before all of them.
+    rank = {
+        s.id: {"won": 1_000_000, "lost": -1}.get(s.kind, s.position) for s in scope.stages.values()
+    }
     moves = scope.q.stage_moves(scope.f.owner_id, scope.f.pipeline_id)
-    begin = 0
-    while begin < len(moves):
-        deal_id, status = moves[begin][0], moves[begin][3]
-        stop = begin
-        while stop < len(moves) and moves[stop][0] == deal_id:
-            stop += 1
-        path = moves[begin:stop]
-        best = max(_rank(scope.stages.get(m[1])) for m in path)
+    for _deal, group in groupby(moves, key=itemgetter(0)):
+        path = list(group)
+        status = path[0][3]
+        best = max(rank.get(m[1], -1) for m in path)
         entered: set[str] = set()
         ever: set[str] = set()
-        for index, (_deal, stage_id, at, _status) in enumerate(path):
+        last = len(path) - 1
+        for index, (_d, stage_id, at, _s) in enumerate(path):
             c = counts[stage_id]
             if start <= at < end:
                 if stage_id not in entered:
                     entered.add(stage_id)
                     c.entered += 1
-                    c.reached_next += best > _rank(scope.stages.get(stage_id))
+                    c.reached_next += best > rank.get(stage_id, -1)
                     c.won += status == "won"
-                if index + 1 < len(path):
+                if index < last:
                     c.stay_days += path[index + 1][2] - at
                     c.stays += 1
             if status in ("won", "lost") and stage_id not in ever:
                 ever.add(stage_id)
                 c.closed += 1
                 c.closed_won += status == "won"
-        begin = stop
     return counts
 
 
