@@ -144,15 +144,16 @@ class _Columns:
 
     def __init__(self) -> None:
         self.days: list[dt.date] = []
-        self.right_margin = 0
         self.print_width: int | None = None  # set while painting for the printer
+        self.canvas: QWidget | None = None  # the hours: the header lines up with them
 
     def total(self, widget: QWidget) -> int:
-        return self.print_width or widget.width()
+        if self.print_width:
+            return self.print_width
+        return self.canvas.width() if self.canvas is not None else widget.width()
 
     def width(self, widget: QWidget) -> float:
-        margin = 0 if self.print_width else self.right_margin
-        return max((self.total(widget) - GUTTER - margin) / max(len(self.days), 1), 10)
+        return max((self.total(widget) - GUTTER) / max(len(self.days), 1), 10)
 
     def x(self, widget: QWidget, column: int) -> float:
         return GUTTER + column * self.width(widget)
@@ -502,6 +503,7 @@ class TimeGridView(QWidget):
         self.columns = _Columns()
         self.header = DayHeader(self.columns, self)
         self.canvas = HourCanvas(self.columns, self)
+        self.columns.canvas = self.canvas
         self.scroller = QScrollArea(self)
         self.scroller.setWidget(self.canvas)
         self.scroller.setWidgetResizable(True)
@@ -521,7 +523,6 @@ class TimeGridView(QWidget):
 
     def set_range(self, days: list[dt.date], found: list[Any]) -> None:
         self.columns.days = list(days)
-        self.columns.right_margin = self.scroller.verticalScrollBar().sizeHint().width()
         timed: dict[dt.date, list[Any]] = {}
         all_day: dict[dt.date, list[Any]] = {}
         for o in found:
