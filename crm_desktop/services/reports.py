@@ -2,9 +2,11 @@
 customers, data quality, and the owner's monthly report built from them all.
 
 Each report takes a `ReportFilter` (days, owner, pipeline) and returns a frozen record of
-`domain.reports` that turns into a `reportdoc.Section`. The figures are summed by the
-database (`persistence.reporting`); only the open deals (a few thousand rows) come back
-one by one, so every weighted value goes through the same `weighted_cents` as the board.
+`domain.reports` that turns into a `reportdoc.Section`. Counts and sums are GROUP BYs in
+the database (`persistence.reporting`). Three things come back as plain rows (never ORM
+objects) and are walked once: the open deals (a few thousand; every weighted value goes
+through the same `weighted_cents` as the board), the stage history (one ordered read
+instead of window queries) and each customer's totals (for the RFM fifths).
 
 Sales are the value of deals won plus orders placed (an order is a purchase outside the
 pipeline: a shop order, a repeat order), in the currency of the business.
