@@ -81,11 +81,15 @@ def _demo_data(state: _State) -> str:
 
 
 def _window(state: _State) -> str:
+    from crm_desktop.gui import icons
     from crm_desktop.gui.app import make_application
+    from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
     from crm_desktop.gui.main_window import MainWindow
     from crm_desktop.gui.tasks import SyncRunner
 
     app = make_application()
+    if icons.get("contacts").isNull():  # SVG icons: resources/ and Qt's SVG plugins
+        raise RuntimeError("the icons cannot be found or drawn")
     window = MainWindow(state.context, SyncRunner())
     try:
         window.resize(1100, 700)
@@ -98,12 +102,21 @@ def _window(state: _State) -> str:
             raise RuntimeError(f"could not save the rendered window to {path}")
         if rows < 21:
             raise RuntimeError(f"the contacts list shows {rows} rows, expected 21")
+        # A Designer form (ui/ loaded with QUiLoader) filled with the saved contact.
+        record = state.context.contacts.get(state.contact_id)
+        editor = ContactEditorDialog(state.context, record.to_draft(), state.contact_id, window)
+        if editor.grab().isNull():
+            raise RuntimeError("the contact editor's form did not render")
+        editor.close()
     finally:
         window.save_layout = lambda: None  # type: ignore[method-assign]
         window.close()
         window.deleteLater()
         app.processEvents()
-    return f"{picture.width()}x{picture.height()} on {app.platformName()}, {rows} contacts listed"
+    return (
+        f"{picture.width()}x{picture.height()} on {app.platformName()}, {rows} contacts "
+        "listed, contact editor form loaded"
+    )
 
 
 def _report(state: _State) -> str:

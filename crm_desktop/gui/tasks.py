@@ -4,8 +4,8 @@ work (services do), so a Session never crosses threads. Tests use `SyncRunner`."
 
 from __future__ import annotations
 
+import logging
 import threading
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from crm_desktop.domain.errors import CrmError
+
+log = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
@@ -61,7 +63,7 @@ class _Job(QRunnable):
         except CrmError as exc:
             self.signals.failed.emit(str(exc))
         except Exception as exc:
-            traceback.print_exc()
+            log.exception("background task %r failed", self.progress.label)
             self.signals.failed.emit(f"Unexpected error: {exc}")
         else:
             self.signals.done.emit(result)

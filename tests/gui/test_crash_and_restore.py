@@ -20,7 +20,7 @@ from crm_desktop.domain.records import ContactDraft, ListQuery
 from crm_desktop.gui.crash import CrashHandler
 from crm_desktop.gui.dialogs.restore import RestoreDialog
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
+from crm_desktop.gui.tasks import SyncRunner, TaskRunner
 from crm_desktop.services.maintenance import MaintenanceService
 
 
@@ -104,6 +104,20 @@ def test_qt_warnings_go_to_the_log(crash: CrashHandler, log_file: Path) -> None:
     qWarning("a warning from Qt")
     line = log_file.read_text(encoding="utf-8").splitlines()[-1]
     assert " WARNING " in line and line.endswith(" qt: a warning from Qt")
+
+
+def test_an_unexpected_error_in_a_background_task_is_logged(log_file: Path, qtbot: Any) -> None:
+    runner = TaskRunner()
+    errors: list[str] = []
+
+    def job(_progress: Any) -> None:
+        raise RuntimeError("the job broke")
+
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.submit("Breaking", job, on_error=errors.append)
+    assert errors == ["Unexpected error: the job broke"]
+    text = log_file.read_text(encoding="utf-8")
+    assert "background task 'Breaking' failed" in text and "RuntimeError: the job broke" in text
 
 
 # ---- the daily backup ----------------------------------------------------------------------
