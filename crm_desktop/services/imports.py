@@ -59,6 +59,7 @@ _EXTENSIONS = {
     ".xlsx": "xlsx", ".xlsm": "xlsx", ".vcf": "vcard", ".vcard": "vcard",
 }  # fmt: skip
 _STEP = 1_000  # rows between progress reports and cancel checks
+_WRITE_CHUNK = 10_000  # new contacts written between progress reports
 
 Progress = Callable[[int, int], None]
 
@@ -667,8 +668,9 @@ class ImportService:
     ) -> ImportResult:
         """Import the file in one unit of work (all or nothing) and record it as a batch
         that `undo` can take back. A dry run reports the same figures and writes nothing.
-        `progress(done, total)` is called every thousand rows; when `cancelled()` turns
-        true the import stops with ImportCancelled and nothing is written."""
+        `progress(done, total)` counts every row twice, read and written (called every
+        thousand rows); when `cancelled()` turns true, between two calls, the import
+        stops with ImportCancelled and nothing is written."""
         if on_duplicate not in ON_DUPLICATE:
             raise ValidationError(f"on_duplicate must be one of {', '.join(ON_DUPLICATE)}")
         path = Path(path)
@@ -690,27 +692,39 @@ class ImportService:
     ) -> ImportResult:
         source = _read(path, format, preset, kind, mapping)
         total = len(source.items)
+        steps = 2 * total  # each row is a step when it is read and again when written
+
+        def writing(done: int, of: int) -> None:
+            _tick(progress, cancelled, total + (total * done // of if of else total), steps)
+
         with self._uow.read() if dry_run else self._uow() as uow:
+            if not dry_run:
+                # The WAL pages of a big import are copied into the database file by a
+                # background thread after the commit, not by the commit itself.
+                uow.checkpoint_in_background()
             plan = _Planner(uow, source, on_duplicate, self._country)
             for done, (line, item_kind, values) in enumerate(source.items):
                 if done % _STEP == 0:
-                    _tick(progress, cancelled, done, total)
+                    _tick(progress, cancelled, done, steps)
                 if item_kind == "company":
                     plan.company(line, values)
                 else:
                     plan.contact(line, values)
             plan.settle_companies()
             plan.settle_contacts()
-            _tick(progress, cancelled, total, total)
+            _tick(progress, cancelled, total, steps)
             created = len(plan.creates) + len(plan.company_creates)
             updated = len(plan.updates) + len(plan.company_updates)
             batch_id: str | None = None
             changes = ChangeSet()
             if not dry_run and (created or updated or plan.linked):
                 batch_id = new_id()
-                self._write(uow, plan, batch_id, path, source.kind)
-                _tick(progress, cancelled, total, total)
+                self._write(uow, plan, batch_id, path, source.kind, writing)
                 changes = uow.commit()
+            writing(1, 1)
+        if changes:
+            with self._uow.read() as reader:
+                reader.wait_for_checkpoints()  # the import is in the database file
         return ImportResult(
             created=created,
             updated=updated,
@@ -725,7 +739,15 @@ class ImportService:
             changes=changes,
         )
 
-    def _write(self, uow: UnitOfWork, plan: _Planner, batch_id: str, path: Path, kind: str) -> None:
+    def _write(
+        self,
+        uow: UnitOfWork,
+        plan: _Planner,
+        batch_id: str,
+        path: Path,
+        kind: str,
+        progress: Progress,
+    ) -> None:
         linked = [{"id": cid, "name": name} for cid, name in plan.linked.values()]
         uow.insert_rows(Company, linked)
         for cid, company_draft in plan.company_creates:
@@ -733,8 +755,15 @@ class ImportService:
         uow.session.flush()
         for cid, company_draft in plan.company_creates:
             CompanyService._write_extras(uow, cid, company_draft)
-        contact_ids = ContactService.insert_drafts(uow, plan.creates)
-        for contact_id, draft in plan.updates.items():
+        work = len(plan.creates) + len(plan.updates)
+        contact_ids: list[str] = []
+        for start in range(0, len(plan.creates), _WRITE_CHUNK):
+            chunk = plan.creates[start : start + _WRITE_CHUNK]
+            contact_ids += ContactService.insert_drafts(uow, chunk)
+            progress(start + len(chunk), work)
+        for done, (contact_id, draft) in enumerate(plan.updates.items(), len(plan.creates)):
+            if done % _STEP == 0:
+                progress(done, work)
             contact = uow.contacts.get(contact_id)
             if contact is None:
                 raise NotFoundError(f"contact {contact_id} disappeared during the import")
