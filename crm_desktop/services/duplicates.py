@@ -5,6 +5,8 @@ every live contact or company (`scan`), and merging what it finds (`merge_previe
 What makes two contacts a pair (each with a score 0-100 and a reason in words):
 - the same e-mail, case-folded (100);
 - the same phone after E.164 normalisation (95);
+  (an e-mail or phone that more than `SHARED_LINE_LIMIT` contacts share is an office's,
+  info@ or a switchboard: it pairs only those of them with names alike, as at a company);
 - a role at the same company and names at least `COMPANY_NAME_THRESHOLD` similar
   (0.95 x similarity);
 - names at least `NAME_THRESHOLD` similar on their own (0.9 x similarity), unless the name
@@ -54,10 +56,27 @@ NAME_SIMILARITY = 0.88  # the while-typing warning (difflib ratio)
 NAME_THRESHOLD = 93  # similar names alone (rapidfuzz ratio of the sorted folded words)
 COMPANY_NAME_THRESHOLD = 88  # similar names of two people with a role at one company
 COMMON_NAME_LIMIT = 5  # a name more live contacts share is no evidence on its own
+SHARED_LINE_LIMIT = 3  # an e-mail or phone more contacts share is an office's (info@, a
+# switchboard): it pairs only those of them whose names are alike too
 SCORE_EMAIL, SCORE_PHONE, SCORE_COMPANY_EMAIL = 100, 95, 100
 SCORE_NAME, SCORE_DOMAIN, SCORE_COMPANY_PHONE, SCORE_LEGAL_FORM = 95, 95, 90, 85
 
 Progress = Callable[[int, int], None]
+
+
+def _shared_line(
+    pairs: Pairs, holders: list[int], keys: list[str], score: int, reason: str
+) -> None:
+    """Pairs among the holders of an office's e-mail or phone: same or alike names only."""
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for i in holders:
+        by_name[keys[i]].append(i)
+    for same_name in by_name.values():
+        if len(same_name) > 1:
+            pairs.star(same_name, score, reason)
+    distinct = [k for k in by_name if k]
+    for a, b, _ in similar_pairs(distinct, COMPANY_NAME_THRESHOLD):
+        pairs.add(by_name[distinct[a]][0], by_name[distinct[b]][0], score, reason)
 
 
 @dataclass(frozen=True)
@@ -103,6 +122,8 @@ class DuplicateService:
         index = {cid: i for i, cid in enumerate(ids)}
         pairs = Pairs()
 
+        keys = [name_key(r[1], r[2]) for r in rows]
+
         def same(label: str, shown: Callable[[str], str], entries: list[tuple[str, str]]) -> None:
             by_key: dict[str, set[int]] = defaultdict(set)
             for cid, key in entries:
@@ -113,7 +134,17 @@ class DuplicateService:
             for key, members in by_key.items():
                 if len(members) > 1:
                     unique = sorted(members, key=lambda i: (created[i], ids[i]))
-                    pairs.star(unique, score, f"same {label} {shown(key)}")
+                    reason = f"same {label} {shown(key)}"
+                    if len(unique) <= SHARED_LINE_LIMIT:
+                        pairs.star(unique, score, reason)
+                    else:
+                        _shared_line(
+                            pairs,
+                            unique,
+                            keys,
+                            score,
+                            f"{reason} (shared by {len(unique)} contacts)",
+                        )
 
         same("e-mail", str, [(c, e.strip().casefold()) for c, e in emails if "@" in e])
         report(3, steps)
@@ -121,7 +152,6 @@ class DuplicateService:
         keyed_phones = [(c, k) for c, n in phones for k in (phone_key(n),) if k]
         same("phone", pretty_phone, keyed_phones)
         report(4, steps)
-        keys = [name_key(r[1], r[2]) for r in rows]
         self._company_names(pairs, roles, index, keys, names, company_names)
         report(5, steps)
         self._similar_names(pairs, keys, names)

@@ -154,6 +154,21 @@ def test_common_names_are_no_evidence_alone(app: AppContext) -> None:
     assert group.reasons == ("same phone +49 171 2345678",)
 
 
+def test_an_office_phone_pairs_only_alike_names(app: AppContext) -> None:
+    switchboard = "030 123450"
+    make = app.contacts.create
+    anna = make(person("Anna", "Müller", phone=switchboard)).id
+    anna_ue = make(person("Anna", "Mueller", phone="+49 30 123450")).id
+    for first, last in (("Eva", "Roth"), ("Jan", "Ost"), ("Ute", "Kranz")):
+        make(person(first, last, phone=switchboard))
+    (group,) = app.duplicates.scan("contacts")
+    assert set(group.ids) == {anna, anna_ue}
+    assert group.reasons == (
+        "same phone +49 30 123450 (shared by 5 contacts)",
+        "similar names 100 %: Anna Müller / Anna Mueller",
+    )
+
+
 def test_scan_companies(app: AppContext) -> None:
     make = app.companies.create
     a = make(CompanyDraft(name="Lindenhof GmbH", website="https://www.lindenhof.de/kontakt")).id
