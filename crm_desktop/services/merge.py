@@ -35,6 +35,7 @@ from crm_desktop.persistence.models import (
     ContactEmail,
     ContactPhone,
     ContactRole,
+    CustomField,
     CustomValue,
     Deal,
     Entity,
@@ -311,6 +312,10 @@ def preview(
         for key, label in _fields(kind):
             values = tuple((obj.id, _text(_value(obj, key), users, key)) for obj in records)
             fields.append(MergeField(key, label, values, _proposed(records, key).id))
+        for key, label, held in _custom(uow, kind, records):
+            values = tuple((obj.id, held.get(obj.id, "")) for obj in records)
+            proposed = next((i for i, v in values if v.strip()), keep_id)
+            fields.append(MergeField(key, label, values, proposed))
         plans = _plans(uow, kind, keep_id, list(other_ids))
         united = _united(uow, plans)
         return MergePreview(
@@ -371,14 +376,15 @@ def merge(
     choices: dict[str, Any],
 ) -> MergeResult:
     others = list(other_ids)
-    known = {key for key, _ in _fields(kind)}
-    unknown = sorted(set(choices) - known)
-    if unknown:
-        raise ValidationError(f"no field {unknown[0]!r} to choose for {kind}")
     recorder = _Recorder()
     with uow_factory() as uow:
         records = _records(uow, kind, keep_id, others)
         keep = records[0]
+        custom = _custom(uow, kind, records)
+        known = {key for key, _ in _fields(kind)} | {key for key, _, _ in custom}
+        unknown = sorted(set(choices) - known, key=str)
+        if unknown:
+            raise ValidationError(f"no field {unknown[0]!r} to choose for {kind}")
         for key, _ in _fields(kind):
             if key in choices:
                 value = _chosen(uow, records, key, choices[key])
@@ -391,6 +397,7 @@ def merge(
                 recorder.set(keep, key, value)
         plans = _plans(uow, kind, keep_id, others)
         moved = _move(recorder, plans, keep_id)
+        created = _custom_choices(uow, recorder, records, custom, choices)
         if isinstance(keep, Contact):
             _contact_copies(recorder, keep, plans)
         else:
@@ -402,7 +409,64 @@ def merge(
             recorder.set(other, "notes", f"{other.notes}\n\n{note}" if other.notes else note)
             recorder.set(other, "deleted_at", stamp)
         changes = uow.commit()
-    return MergeResult(changes, kind, keep_id, tuple(others), moved, recorder.frozen())
+    return MergeResult(changes, kind, keep_id, tuple(others), moved, recorder.frozen(), created)
+
+
+def _custom(
+    uow: UnitOfWork, kind: str, records: list[Any]
+) -> list[tuple[str, str, dict[str, str]]]:
+    """(choice key "custom:<field id>", field name, {record id: value}) of each custom field
+    one of the records has a value for, in the fields' order."""
+    target = "contact" if kind == "contacts" else "company"
+    definitions = sorted(
+        (f for f in uow.repository(CustomField).all() if f.target_kind == target),
+        key=lambda f: f.position,
+    )
+    held: dict[str, dict[str, str]] = {}
+    ids = [r.id for r in records]
+    for value in DuplicateRepository(uow.session).linked(CustomValue, "target_id", ids):
+        held.setdefault(value.field_id, {}).setdefault(value.target_id, value.value)
+    return [
+        (f"custom:{f.id}", f.name, held[f.id])
+        for f in definitions
+        if any(v.strip() for v in held.get(f.id, {}).values())
+    ]
+
+
+def _custom_choices(
+    uow: UnitOfWork,
+    recorder: _Recorder,
+    records: list[Any],
+    custom: list[tuple[str, str, dict[str, str]]],
+    choices: dict[str, Any],
+) -> tuple[tuple[str, str], ...]:
+    """Give the kept record the chosen custom values (after the rows have moved: the kept
+    record holds the first non-empty value of each field by then, the proposal). Returns
+    the value rows it had to create."""
+    keep_id = records[0].id
+    uow.session.flush()
+    rows = DuplicateRepository(uow.session).linked(CustomValue, "target_id", [keep_id])
+    own = {r.field_id: r for r in rows}
+    created = []
+    for key, _, held in custom:
+        if key not in choices:
+            continue
+        choice = choices[key]
+        if any(choice == r.id for r in records):
+            value = held.get(str(choice), "")
+        elif isinstance(choice, str):
+            value = choice
+        else:
+            raise ValidationError(f"not a text for {key}: {choice!r}")
+        field_id = key.removeprefix("custom:")
+        if field_id in own:
+            recorder.set(own[field_id], "value", value)
+        elif value.strip():
+            row = CustomValue(field_id=field_id, target_id=keep_id, value=value)
+            uow.session.add(row)
+            uow.session.flush()
+            created.append(("custom_values", row.id))
+    return tuple(created)
 
 
 def _move(recorder: _Recorder, plans: list[_Plan], keep_id: str) -> int:

@@ -412,6 +412,28 @@ def test_merge_choices_take_values_or_record_ids(
     assert (merged.first_name, merged.birthday, merged.notes) == ("Anne", None, "Met at the fair")
 
 
+def test_custom_fields_are_chosen_like_fields(app: AppContext) -> None:
+    shoe = app.custom_fields.define("contact", "Shoe size").id
+    app.custom_fields.define("contact", "Nobody has this")
+    keep = app.contacts.create(person("Anna", "Müller", custom=((shoe, "38"),))).id
+    other = app.contacts.create(person("Anna", "Mueller", custom=((shoe, "42"),))).id
+    preview = app.duplicates.merge_preview("contacts", keep, [other])
+    (field,) = [f for f in preview.fields if f.key.startswith("custom:")]
+    assert (field.key, field.label, field.values) == (
+        f"custom:{shoe}",
+        "Shoe size",
+        ((keep, "38"), (other, "42")),
+    )
+    assert field.proposed == keep
+    result = app.duplicates.merge("contacts", keep, [other], {f"custom:{shoe}": other})
+    assert app.contacts.get(keep).custom == ((shoe, "42"),)
+    app.duplicates.undo_merge(result)
+    assert app.contacts.get(keep).custom == ((shoe, "38"),)
+    assert app.contacts.get(other).custom == ((shoe, "42"),)
+    app.duplicates.merge("contacts", keep, [other], {f"custom:{shoe}": "40"})
+    assert app.contacts.get(keep).custom == ((shoe, "40"),)
+
+
 def test_merge_refuses_bad_requests(app: AppContext, pair: tuple[str, str, dict[str, str]]) -> None:
     keep, other, _ = pair
     with pytest.raises(ValidationError, match="itself"):
