@@ -129,6 +129,10 @@ def _window_session(
         window.show()
         window.daily_backup()
         code = int(app.exec())
+        # Let background jobs (the daily backup...) end and deliver their results while
+        # the window still exists, before the data is closed.
+        window.runner.wait(10_000)
+        QCoreApplication.sendPostedEvents()
         reopen = window.reopen_requested
         window.deleteLater()  # its timers and tray icon go before the data is reopened
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

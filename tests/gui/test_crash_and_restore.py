@@ -220,3 +220,39 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(
     dialog.restored.connect(restored.append)
     dialog.restore_selected()
     assert restored == [] and warnings and "not a readable" in warnings[0]
+
+
+def test_the_window_reopens_on_the_restored_data_in_the_same_process(
+    data_dir: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_desktop.gui import app as gui_app
+
+    context = open_app(data_dir)
+    context.settings.set("business_name", "Before")
+    context.maintenance.backup(reason="manual")
+    context.settings.set("business_name", "After")
+    context.close()
+    titles: list[str] = []
+
+    def ours() -> list[MainWindow]:  # not the windows other tests left to be deleted
+        return [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and w.context.paths.data_dir == data_dir.resolve()
+        ]
+
+    def fake_exec() -> int:  # stands for the user's session in each window
+        [window] = ours()
+        titles.append(window.windowTitle())
+        if len(titles) == 1:
+            window.runner.wait()
+            manual = window.context.maintenance.backup_list()[0]
+            assert manual.reason == "manual"  # newer than a day: no daily backup on start
+            window.context.maintenance.restore(manual.path)
+            window.reopen_requested = True
+        return 0
+
+    monkeypatch.setattr(qapp, "exec", fake_exec)
+    assert gui_app.run_window(str(data_dir), None) == 0
+    assert [t.split(" — ")[0] for t in titles] == ["After", "Before"]
+    assert not ours()  # each session's window was deleted
