@@ -357,6 +357,13 @@ def _united(uow: UnitOfWork, plans: list[_Plan]) -> tuple[tuple[str, tuple[str, 
             title = role.title or filled.get(role.id, "")
             roles.append(f"{name} ({title})" if title else name)
         shown.append(("Companies", tuple(roles)))
+    else:
+        people: dict[str, str] = {}
+        for role in rows("contact_roles"):
+            person = uow.contacts.get(role.contact_id)
+            if person is not None:
+                people.setdefault(person.id, display_name(person.first_name, person.last_name))
+        shown.append(("People", tuple(sorted(people.values(), key=fold))))
     tags = []
     for tagging in rows("taggings"):
         tag = uow.repository(Tag).get(tagging.tag_id, include_deleted=True)

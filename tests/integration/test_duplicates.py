@@ -482,6 +482,7 @@ def test_merge_companies_moves_people_deals_and_roles(app: AppContext) -> None:
     preview = app.duplicates.merge_preview("companies", keep, [other])
     fields = {f.key: f for f in preview.fields}
     assert fields["phone"].proposed == other and fields["name"].proposed == keep
+    assert dict(preview.united)["People"] == ("Eva Roth", "Jan Ost")
 
     result = app.duplicates.merge("companies", keep, [other])
     company = app.companies.get(keep)
