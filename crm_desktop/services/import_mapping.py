@@ -49,7 +49,6 @@ CONTACT_FIELDS: dict[str, str] = {
     "tags": "Tags",
     "lead_source": "Lead source",
     "owner": "Owner",
-    "website": "Website",
 }
 COMPANY_FIELDS: dict[str, str] = {
     "id": "ID (update this record)",
@@ -296,4 +295,5 @@ def guess_mapping(headers: Sequence[str], kind: str, preset: str = "auto") -> di
         own = OWN_COMPANY_HEADERS if preset == "crm" else {}
         return {h: own.get(h) or guess_company_field(h) for h in headers}
     own = OWN_CONTACT_HEADERS if preset == "crm" else {}
-    return {h: own.get(h) or guess_contact_field(h, preset) for h in headers}
+    guessed = {h: own.get(h) or guess_contact_field(h, preset) for h in headers}
+    return {h: f if f in CONTACT_FIELDS else "" for h, f in guessed.items()}
