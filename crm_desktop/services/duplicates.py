@@ -15,7 +15,8 @@ What makes two contacts a pair (each with a score 0-100 and a reason in words):
 Names are compared as folded words in sorted order, with ä/ö/ü/ß written out, so
 "Anna Müller", "Anna Mueller" and "Müller, Anna" are 100 % alike, and "Anna Möller" is
 92 % like "Anna Müller": a pair only when both work at the same company.
-Companies pair on the same name (legal form aside), web domain, phone or e-mail.
+Companies pair on the same name (legal form aside) or names `COMPANY_THRESHOLD` alike, web
+domain, phone or e-mail.
 
 The scan is blocked so it never compares every name with every other: exact keys meet in
 dictionaries; similar names are compared (rapidfuzz) only among distinct names that share
@@ -56,10 +57,12 @@ NAME_SIMILARITY = 0.88  # the while-typing warning (difflib ratio)
 NAME_THRESHOLD = 93  # similar names alone (rapidfuzz ratio of the sorted folded words)
 COMPANY_NAME_THRESHOLD = 88  # similar names of two people with a role at one company
 COMMON_NAME_LIMIT = 5  # a name more live contacts share is no evidence on its own
+COMPANY_THRESHOLD = 95  # company names alike apart from the legal form
 SHARED_LINE_LIMIT = 3  # an e-mail or phone more contacts share is an office's (info@, a
 # switchboard): it pairs only those of them whose names are alike too
 SCORE_EMAIL, SCORE_PHONE, SCORE_COMPANY_EMAIL = 100, 95, 100
 SCORE_NAME, SCORE_DOMAIN, SCORE_COMPANY_PHONE, SCORE_LEGAL_FORM = 95, 95, 90, 85
+SCORE_SIMILAR_COMPANY = 85  # percent of the names' similarity
 
 Progress = Callable[[int, int], None]
 
@@ -230,6 +233,26 @@ class DuplicateService:
                     for b in holders[kb]:
                         link(a, b, score)
 
+    @staticmethod
+    def _similar_company_names(
+        pairs: Pairs, keyed: dict[tuple[str, str], list[int]], names: list[str], rank: list[int]
+    ) -> None:
+        """Company names alike apart from their legal form (a typo, a letter more)."""
+        holders = {key: members for (what, key), members in keyed.items() if what == "bare"}
+        seen: set[tuple[str, str]] = set()
+        for block in blocks(holders):
+            for i, j, score in similar_pairs(block, COMPANY_THRESHOLD):
+                ka, kb = sorted((block[i], block[j]))
+                if (ka, kb) not in seen:
+                    seen.add((ka, kb))
+                    a, b = sorted((holders[ka][0], holders[kb][0]), key=rank.__getitem__)
+                    pairs.add(
+                        a,
+                        b,
+                        round(score * SCORE_SIMILAR_COMPANY / 100),
+                        f"similar names {score} %: {names[a]} / {names[b]}",
+                    )
+
     def _scan_companies(self, report: Progress) -> list[DuplicateGroup]:
         steps = 3
         report(0, steps)
@@ -285,6 +308,10 @@ class DuplicateService:
                 )
             else:
                 pairs.star(members, SCORE_COMPANY_EMAIL, f"same e-mail {key}")
+        rank = [0] * len(ids)
+        for position, i in enumerate(order):
+            rank[i] = position
+        self._similar_company_names(pairs, keyed, names, rank)
         groups = group_pairs("companies", pairs, ids, names, created)
         report(steps, steps)
         return groups

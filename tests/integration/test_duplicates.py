@@ -177,9 +177,14 @@ def test_scan_companies(app: AppContext) -> None:
     d = make(CompanyDraft(name="Nord Backwaren", phone="+49 (30) 765 43 21")).id
     e = make(CompanyDraft(name="Gmail fans", domain="gmail.com")).id
     f = make(CompanyDraft(name="Other Gmail fans", website="gmail.com")).id
+    g = make(CompanyDraft(name="Hotel Lindenhoff")).id
+    h = make(CompanyDraft(name="Hotel Lindenhof KG")).id
     make(CompanyDraft(name="Lindenhof Süd"))
+    make(CompanyDraft(name="Hotel Lindenblatt"))
     groups = app.duplicates.scan("companies")
-    assert [set(g.ids) for g in groups] == [{a, b}, {c, d}]
+    assert [set(g.ids) for g in groups] == [{a, b}, {c, d}, {g, h}]
+    assert groups[2].reasons == ("similar names 97 %: Hotel Lindenhoff / Hotel Lindenhof KG",)
+    assert groups[2].score == 82
     assert set(groups[0].reasons) == {
         "same web domain lindenhof.de",
         "same name apart from the legal form: Lindenhof GmbH / Lindenhof",
