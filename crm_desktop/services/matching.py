@@ -20,6 +20,7 @@ from crm_desktop.services.phones import to_e164
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"\w+")
 _APOSTROPHES = str.maketrans("", "", "'’`´")
+_FEW = 8  # keys compared pair by pair by `similar_pairs`
 _HOST_END = re.compile(r"[/?#\\]")
 _PHONE_SEPARATORS = str.maketrans("", "", " -./()\u00a0")
 _LEGAL_FORMS = frozenset([
@@ -119,7 +120,15 @@ class Pairs:
 def similar_pairs(keys: Sequence[str], cutoff: int) -> Iterable[tuple[int, int, int]]:
     """(i, j, score) of the keys at least `cutoff` alike, i < j. Each key is compared with
     the later ones in one rapidfuzz call (its own C++ loop; no numpy needed), shortest
-    first, so the keys too long to reach the cutoff are never looked at."""
+    first, so the keys too long to reach the cutoff are never looked at. A handful of
+    keys (the people of one company) are compared pair by pair: cheaper than sorting."""
+    if len(keys) <= _FEW:
+        for i, a in enumerate(keys):
+            for j in range(i + 1, len(keys)):
+                score = fuzz.ratio(a, keys[j], score_cutoff=cutoff)
+                if score:
+                    yield i, j, round(score)
+        return
     order = sorted(range(len(keys)), key=lambda i: len(keys[i]))
     ordered = [keys[i] for i in order]
     # ratio >= cutoff needs len b - len a <= (1 - cutoff) (len a + len b), so a key can

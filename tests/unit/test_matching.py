@@ -90,3 +90,11 @@ def test_similar_pairs_find_what_comparing_everything_finds() -> None:
         }
         assert found == everything
         assert len(found) > 100
+        for start in range(0, 60, 3):  # a few keys at a time: compared pair by pair
+            few = keys[start : start + rng.randint(2, 8)]
+            assert {(i, j) for i, j, _ in similar_pairs(few, cutoff)} == {
+                (i, j)
+                for i in range(len(few))
+                for j in range(i + 1, len(few))
+                if fuzz.ratio(few[i], few[j]) >= cutoff
+            }
