@@ -691,6 +691,12 @@ class ImportService:
         cancelled: Callable[[], bool] | None,
     ) -> ImportResult:
         source = _read(path, format, preset, kind, mapping)
+        if source.format != "vcard" and not any(source.mapping.values()):
+            shown = ", ".join(repr(h) for h in source.headers[:6])
+            raise ValidationError(
+                f"no column of {path.name} could be matched to a field (its columns: {shown}"
+                f"{', ...' if len(source.headers) > 6 else ''}); map the columns first"
+            )
         total = len(source.items)
         steps = 2 * total  # each row is a step when it is read and again when written
 

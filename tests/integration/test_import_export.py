@@ -286,6 +286,16 @@ def test_an_unreadable_or_empty_file_is_one_clear_error(app: AppContext, tmp_pat
         app.imports.run(not_a_workbook)
 
 
+def test_a_sheet_without_any_known_column_is_refused(app: AppContext, tmp_path: Path) -> None:
+    from crm_desktop.domain.errors import ValidationError
+
+    sheet = tmp_path / "random.csv"
+    sheet.write_bytes(bytes(range(1, 256)) * 40)
+    assert app.imports.preview(sheet).format == "csv"  # shown, to be mapped by hand
+    with pytest.raises(ValidationError, match=r"no column of random\.csv could be matched"):
+        app.imports.run(sheet)
+
+
 def test_vcard_reader_keeps_going() -> None:
     raw = (
         b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=\r\n"
@@ -500,6 +510,17 @@ def test_export_companies_and_reimport_by_id(app: AppContext, tmp_path: Path) ->
     )
     nordwind = next(cid for cid, name in app.companies.names() if name == "Nordwind GmbH")
     assert app.companies.get(nordwind).industry == "Shipping"
+
+
+def test_companies_as_vcards(app: AppContext, tmp_path: Path) -> None:
+    app.imports.run(DATA / "companies.csv")
+    target = tmp_path / "companies.vcf"
+    assert app.exports.companies(target) == 2
+    parsed = {c.fn.value: c for c in vobject.readComponents(target.read_text(encoding="utf-8"))}
+    assert parsed["Nordwind GmbH"].kind.value == "org"
+    assert parsed["Nordwind GmbH"].url.value == "https://nordwind.example"
+    cards, problems = vcard.read_cards(target.read_bytes())
+    assert problems == [] and {c.kind for c in cards} == {"org"}
 
 
 def test_export_to_an_unknown_extension_is_refused(app: AppContext, tmp_path: Path) -> None:
