@@ -120,6 +120,42 @@ def test_an_unexpected_error_in_a_background_task_is_logged(log_file: Path, qtbo
     assert "background task 'Breaking' failed" in text and "RuntimeError: the job broke" in text
 
 
+def test_the_log_goes_to_the_platform_log_folder_unless_a_data_folder_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platformdirs
+
+    from crm_desktop.config import DATA_DIR_ENV, AppPaths
+
+    given = AppPaths.resolve(tmp_path / "d")
+    assert given.log_file == (tmp_path / "d" / "logs" / "crm-desktop.log").resolve()
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    default = AppPaths.resolve()
+    assert default.logs == Path(platformdirs.user_log_dir("crm-desktop")).resolve()
+
+
+def test_a_bug_in_a_command_prints_one_line_naming_the_log(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    log_file: Path,  # its teardown lets go of the log the command opens
+) -> None:
+    from crm_desktop import cli
+
+    def broken(_context: Any, _args: Any) -> int:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setitem(cli._COMMANDS, "doctor", broken)
+    assert cli.main(["--data-dir", str(tmp_path / "d"), "doctor"]) == 1
+    err = capsys.readouterr().err
+    command_log = (tmp_path / "d" / "logs" / "crm-desktop.log").resolve()
+    assert err.strip().splitlines() == [
+        f"crm-desktop: unexpected error: a bug; details in {command_log}"
+    ]
+    text = command_log.read_text(encoding="utf-8")
+    assert "doctor failed" in text and "ZeroDivisionError: a bug" in text and "in broken" in text
+
+
 # ---- the daily backup ----------------------------------------------------------------------
 
 
