@@ -8,9 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from crm_desktop.domain.reports import (
-    LAPSED_DAYS,
-    RFM_CLASSES,
+from crm_desktop.domain.business_reports import (
     ActivityLine,
     ActivityReport,
     CampaignReturn,
@@ -21,6 +19,10 @@ from crm_desktop.domain.reports import (
     RfmClassCount,
     SalesLine,
     SalesReport,
+)
+from crm_desktop.domain.reports import (
+    LAPSED_DAYS,
+    RFM_CLASSES,
     month_label,
     quintile_scores,
     rfm_class,

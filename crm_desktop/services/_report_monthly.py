@@ -6,16 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_desktop.domain.business_reports import AttentionDeal, MonthlyKpis
 from crm_desktop.domain.reportdoc import Column, Kpi, Section, Table
-from crm_desktop.domain.reports import (
-    AttentionDeal,
-    MonthlyKpis,
-    ReportFilter,
-    add_months,
-    month_key,
-    month_label,
-    rate,
-)
+from crm_desktop.domain.reports import ReportFilter, add_months, month_key, month_label, rate
 from crm_desktop.domain.text import display_name
 from crm_desktop.services._report_business import activities_totals
 from crm_desktop.services._report_parts import (

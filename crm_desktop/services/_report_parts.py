@@ -14,13 +14,13 @@ from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any
 
+from crm_desktop.domain.business_reports import AttentionDeal
 from crm_desktop.domain.pipeline import effective_probability, is_rotting, weighted_cents
 from crm_desktop.domain.reports import (
     BEST_CASE_PROBABILITY,
     SLIP_PUSHES,
     AccuracyLine,
     AccuracyReport,
-    AttentionDeal,
     ForecastBucket,
     ForecastReport,
     MonthOutcome,

@@ -21,21 +21,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from crm_desktop.domain.errors import ValidationError
-from crm_desktop.domain.records import ContactDraft, EmailEntry, Saved
-from crm_desktop.domain.reportdoc import Kpi, ReportDocument, Section
-from crm_desktop.domain.reports import (
-    AccuracyReport,
+from crm_desktop.domain.business_reports import (
     ActivityReport,
     AttentionDeal,
     CustomerReport,
     DataQualityReport,
     DuplicateGroup,
-    ForecastReport,
     MonthlyKpis,
+    SalesReport,
+)
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.records import ContactDraft, EmailEntry, Saved
+from crm_desktop.domain.reportdoc import Kpi, ReportDocument, Section
+from crm_desktop.domain.reports import (
+    AccuracyReport,
+    ForecastReport,
     PipelineReport,
     ReportFilter,
-    SalesReport,
     StageFlowReport,
     WonLostReport,
     add_months,
