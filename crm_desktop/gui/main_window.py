@@ -165,6 +165,9 @@ class MainWindow(QMainWindow):
         self.settings_view.templates.saved.connect(self._templates_saved)
         if context.preferences.ics_feed:
             self.feed_timer.start()
+        # The month's forecast snapshot (forecast accuracy compares them with what closed),
+        # taken in the background a little after start.
+        QTimer.singleShot(5000, self.take_forecast_snapshot)
         missed = self.reminders.missed()
         if missed:
             self.hub.status.emit(f"{len(missed)} reminders while crm-desktop was closed")
@@ -1263,6 +1266,12 @@ class MainWindow(QMainWindow):
 
     def _templates_saved(self) -> None:
         self.hub.status.emit("Follow-up templates saved")
+
+    def take_forecast_snapshot(self) -> None:
+        reports = self.context.reports
+        self.runner.submit(
+            "Forecast snapshot", lambda _p: reports.ensure_snapshot(), None, lambda _e: None
+        )
 
     def write_feed(self) -> None:
         """Rewrite the calendar file other apps subscribe to (in the background)."""

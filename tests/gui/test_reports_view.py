@@ -141,3 +141,10 @@ def test_period_ranges() -> None:
     assert period_range("This quarter", day) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
     assert period_range("Last quarter", day) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
     assert period_range("Last 12 months", day) == (dt.date(2025, 12, 1), dt.date(2026, 11, 30))
+
+
+def test_the_window_takes_the_months_forecast_snapshot(
+    demo_app: AppContext, window: MainWindow
+) -> None:
+    window.take_forecast_snapshot()
+    assert demo_app.reports.ensure_snapshot() is False  # this month has one now
