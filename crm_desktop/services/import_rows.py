@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.records import (
@@ -19,6 +19,7 @@ from crm_desktop.domain.records import (
     ContactDraft,
     EmailEntry,
     PhoneEntry,
+    RoleEntry,
     check_email,
 )
 
@@ -30,21 +31,45 @@ _MULTI = re.compile(r"\s*:::\s*")  # Google puts several values in one cell like
 _LIST = re.compile(r"\s*(?::::|;|,)\s*")
 _ANGLE = re.compile(r"<([^<>]+@[^<>]+)>")
 _DIGITS = re.compile(r"\D+")
+_TAG_SEPARATORS = re.compile("[:;,]")
 _SPECIAL_EMAIL = re.compile(r"[:;,<]|mailto")
 _ADDRESS_KEYS = frozenset([*ADDRESS_PARTS, "address_label", *(f"home_{p}" for p in ADDRESS_PARTS)])
 _BIRTHDAY_KEYS = frozenset({"birthday", "birth_year", "birth_month", "birth_day"})
 _EMPTY_DATES = {"0/0/00", "0.0.00", "00.00.0000", "0000-00-00", "1/1/1601", "01.01.1601"}
 
 
-@dataclass(frozen=True)
-class RowDraft:
-    """What one row says about a contact, before companies and owners are looked up."""
+class RowDraft(NamedTuple):
+    """What one row says about a contact, before companies and owners are looked up (a
+    tuple, not a draft yet: it is made for every row of a big file)."""
 
-    draft: ContactDraft  # roles empty; see company / title
+    first_name: str
+    last_name: str
+    emails: tuple[EmailEntry, ...]
+    phones: tuple[PhoneEntry, ...]
+    addresses: tuple[AddressEntry, ...]
+    birthday: dt.date | None
+    lead_source: str
+    notes: str
+    tags: tuple[str, ...]
     company: str
     title: str
     owner: str
     record_id: str
+
+    def draft(self, roles: tuple[RoleEntry, ...] = (), owner_id: str | None = None) -> ContactDraft:
+        return ContactDraft(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            emails=self.emails,
+            phones=self.phones,
+            addresses=self.addresses,
+            roles=roles,
+            birthday=self.birthday,
+            lead_source=self.lead_source,
+            owner_id=owner_id,
+            notes=self.notes,
+            tags=self.tags,
+        )
 
 
 def first(values: Values, key: str) -> str:
@@ -242,8 +267,12 @@ def _birthday(values: Values) -> dt.date | None:
 
 def tags_of(values: Values) -> tuple[str, ...]:
     """Tags from every tag column; Google's own groups ("* myContacts") are left out."""
+    cells = values.get("tags", ())
+    if len(cells) == 1 and not _TAG_SEPARATORS.search(cells[0]):  # one tag, or none
+        tag = cells[0].strip()
+        return (tag[:100],) if tag and not tag.startswith("*") else ()
     found: dict[str, str] = {}
-    for cell in values.get("tags", ()):
+    for cell in cells:
         for part in _LIST.split(cell.strip()):
             tag = part.strip()
             if tag and not tag.startswith("*") and tag.casefold() not in found:
@@ -279,23 +308,20 @@ def contact_row(values: Values) -> RowDraft:
             birthday = _birthday(values)
         except ValueError as exc:
             raise ValidationError(f"birthday: {exc}") from None
-    draft = ContactDraft(
-        first_name=first_name,
-        last_name=last_name,
-        emails=tuple(emails),
-        phones=tuple(_phones(values)),
-        addresses=tuple(_address_list(values)),
-        birthday=birthday,
-        lead_source=first(values, "lead_source")[:100] if "lead_source" in values else "",
-        notes=joined(values, "notes", "\n").replace("\r\n", "\n"),
-        tags=tags_of(values) if "tags" in values else (),
-    )
     return RowDraft(
-        draft=draft,
-        company=first(values, "company")[:300],
-        title=first(values, "title")[:200],
-        owner=first(values, "owner"),
-        record_id=first(values, "id"),
+        first_name,
+        last_name,
+        tuple(emails),
+        tuple(_phones(values)),
+        tuple(_address_list(values)) if not _ADDRESS_KEYS.isdisjoint(values) else (),
+        birthday,
+        first(values, "lead_source")[:100] if "lead_source" in values else "",
+        joined(values, "notes", "\n").replace("\r\n", "\n"),
+        tags_of(values) if "tags" in values else (),
+        first(values, "company")[:300],
+        first(values, "title")[:200],
+        first(values, "owner"),
+        first(values, "id"),
     )
 
 

@@ -339,7 +339,7 @@ class _Planner:
                     self._phones.setdefault(key, []).append((number, ("db", cid)))
         return self._phones
 
-    def duplicate_of(self, draft: ContactDraft) -> tuple[str, Any] | None:
+    def duplicate_of(self, draft: ContactDraft | RowDraft) -> tuple[str, Any] | None:
         """("db", contact id) or ("file", index of a planned contact), or None."""
         for entry in draft.emails:
             hit = self.emails.get(entry.email.casefold())
@@ -404,7 +404,7 @@ class _Planner:
             self.warnings.append(
                 (line, f"no contact with id {row.record_id}; imported as a new contact")
             )
-        target = self.duplicate_of(row.draft) if self.on_duplicate != "create" else None
+        target = self.duplicate_of(row) if self.on_duplicate != "create" else None
         if target is not None and self.on_duplicate == "skip":
             self.skipped += 1
             return
@@ -421,24 +421,14 @@ class _Planner:
         self.remember(draft, len(self.creates) - 1)
 
     def complete(self, row: RowDraft, line: int) -> ContactDraft:
-        d = row.draft
-        return ContactDraft(  # not dataclasses.replace: this runs for every row
-            first_name=d.first_name,
-            last_name=d.last_name,
-            emails=d.emails,
-            phones=d.phones,
-            addresses=d.addresses,
-            roles=(RoleEntry(self.company_id(row.company), row.title),) if row.company else (),
-            birthday=d.birthday,
-            lead_source=d.lead_source,
-            owner_id=self.owner_id(row.owner, line) if row.owner else None,
-            notes=d.notes,
-            tags=d.tags,
+        return row.draft(
+            (RoleEntry(self.company_id(row.company), row.title),) if row.company else (),
+            self.owner_id(row.owner, line) if row.owner else None,
         )
 
     def merge(self, current: ContactDraft, row: RowDraft, line: int) -> ContactDraft:
         """`current` with what the row adds or changes (empty cells change nothing)."""
-        new = row.draft
+        new = row
         emails = {e.email.casefold() for e in current.emails}
         digits = {phone_key(p.number) + p.number[-2:] for p in current.phones}
         places = {a.one_line().casefold() for a in current.addresses}
@@ -471,7 +461,7 @@ class _Planner:
     def replace_mapped(self, current: ContactDraft, row: RowDraft, line: int) -> ContactDraft:
         """`current` with every mapped field set to the row's value (an emptied cell
         empties the field): an edited export re-imported."""
-        m, new = self.mapped, row.draft
+        m, new = self.mapped, row
         changes: dict[str, Any] = {}
         if m & {"first_name", "last_name", "full_name", "middle_name"}:
             changes.update(first_name=new.first_name, last_name=new.last_name)
@@ -706,7 +696,8 @@ class ImportService:
         with self._uow.read() if dry_run else self._uow() as uow:
             if not dry_run:
                 # The WAL pages of a big import are copied into the database file by a
-                # background thread after the commit, not by the commit itself.
+                # background thread after the commit (the import is committed and durable
+                # in the WAL already), not by the commit itself while the person waits.
                 uow.checkpoint_in_background()
             plan = _Planner(uow, source, on_duplicate, self._country)
             for done, (line, item_kind, values) in enumerate(source.items):
@@ -728,9 +719,6 @@ class ImportService:
                 self._write(uow, plan, batch_id, path, source.kind, writing)
                 changes = uow.commit()
             writing(1, 1)
-        if changes:
-            with self._uow.read() as reader:
-                reader.wait_for_checkpoints()  # the import is in the database file
         return ImportResult(
             created=created,
             updated=updated,
