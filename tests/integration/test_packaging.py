@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import shutil
+import subprocess
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LINUX = ROOT / "packaging" / "linux"
@@ -95,3 +99,18 @@ def test_flatpak_module_list_has_the_runtime_packages_but_not_pyside() -> None:
     assert {"sqlalchemy", "alembic", "reportlab", "openpyxl", "icalendar"} <= set(names)
     assert not {"pyside6", "shiboken6", "pytest", "pyinstaller", "crm-desktop"} & set(names)
     assert names.index("mako") < names.index("alembic")  # dependencies first
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "file"),
+    [
+        ("appstreamcli", ["validate", "--no-net"], f"{APP_ID}.metainfo.xml"),
+        ("desktop-file-validate", [], "crm-desktop.desktop"),
+    ],
+)
+def test_the_freedesktop_validators_accept_the_files(tool: str, args: list[str], file: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+    command = [tool, *args, str(LINUX / file)]
+    result = subprocess.run(command, check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
