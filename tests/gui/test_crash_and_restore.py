@@ -134,6 +134,16 @@ def test_the_log_goes_to_the_platform_log_folder_unless_a_data_folder_is_given(
     assert default.logs == Path(platformdirs.user_log_dir("crm-desktop")).resolve()
 
 
+def test_a_log_that_cannot_be_written_does_not_stop_anything(
+    tmp_path: Path, log_file: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the log folder would go", encoding="utf-8")
+    assert setup_logging(blocker / "logs" / "crm-desktop.log") is None
+    assert not [h for h in logging.getLogger().handlers if getattr(h, "crm_desktop", False)]
+    logging.getLogger("crm_desktop").error("still fine")  # no log file: nothing breaks
+
+
 def test_a_bug_in_a_command_prints_one_line_naming_the_log(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
