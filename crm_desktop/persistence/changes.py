@@ -137,9 +137,19 @@ class ChangeBuffer:
         for obj in session.new:
             if isinstance(obj, Entity):
                 self._capture_new(obj)
+        dirty: list[tuple[Entity, dict[str, Any]]] = []
         for obj in session.dirty:
             if isinstance(obj, Entity) and session.is_modified(obj, include_collections=False):
-                self._capture_dirty(session, obj, now)
+                changed = self._changed_fields(obj)
+                if changed:
+                    obj.updated_at = now
+                    dirty.append((obj, changed))
+        if dirty:
+            # The clocks of every edited row in a query per few thousand rows, not one
+            # each: a bulk edit (an import undone, a bulk delete) changes thousands.
+            clocks = field_clocks_many(session, [(obj.id, changed) for obj, changed in dirty])
+            for obj, changed in dirty:
+                self.add_update(obj.__tablename__, obj.id, changed, clocks[obj.id])
         for obj in session.deleted:
             if isinstance(obj, Entity):
                 raise RuntimeError("synced rows are soft-deleted; set deleted_at instead")
@@ -155,7 +165,8 @@ class ChangeBuffer:
             values[column.key] = value
         self.add_insert(obj.__tablename__, values)
 
-    def _capture_dirty(self, session: Session, obj: Entity, now: dt.datetime) -> None:
+    @staticmethod
+    def _changed_fields(obj: Entity) -> dict[str, Any]:
         state = inspect(obj)
         changed: dict[str, Any] = {}
         for attr in state.mapper.column_attrs:
@@ -166,11 +177,7 @@ class ChangeBuffer:
                 if old != new:
                     changed[attr.key] = new
         changed.pop("updated_at", None)
-        if not changed:
-            return
-        obj.updated_at = now
-        base = field_clocks(session, obj.id, changed)
-        self.add_update(obj.__tablename__, obj.id, changed, base)
+        return changed
 
     def write(self, session: Session, device_id: str) -> None:
         """Number the buffered rows after this device's last seq and insert them."""
@@ -219,6 +226,34 @@ def field_clocks(session: Session, row_id: str, fields: Iterable[str]) -> dict[s
     clocks = {
         f: max(h for h in (rows.get(f), created) if h) for f in wanted if rows.get(f) or created
     }
+    return clocks
+
+
+def field_clocks_many(
+    session: Session, rows: Sequence[tuple[str, Iterable[str]]], chunk: int = 2_000
+) -> dict[str, dict[str, str]]:
+    """`field_clocks` of many rows: row id -> field -> latest clock stamp."""
+    wanted = {row_id: list(fields) for row_id, fields in rows}
+    names = sorted({f for fields in wanted.values() for f in fields} | {INSERT_FIELD})
+    found: dict[str, dict[str, str]] = {}
+    ids = list(wanted)
+    for start in range(0, len(ids), chunk):
+        stmt = (
+            select(Change.row_id, Change.field, func.max(Change.hlc))
+            .where(Change.row_id.in_(ids[start : start + chunk]), Change.field.in_(names))
+            .group_by(Change.row_id, Change.field)
+        )
+        for row_id, field, hlc in session.execute(stmt):
+            found.setdefault(row_id, {})[field] = hlc
+    clocks: dict[str, dict[str, str]] = {}
+    for row_id, fields in wanted.items():
+        known = found.get(row_id, {})
+        created = known.get(INSERT_FIELD)
+        clocks[row_id] = {
+            f: max(h for h in (known.get(f), created) if h)
+            for f in fields
+            if known.get(f) or created
+        }
     return clocks
 
 
