@@ -858,3 +858,18 @@ class DuplicateRepository:
             .order_by(model.created_at, model.id)
         )
         return list(self.session.scalars(stmt))
+
+    def link_counts(self, column: str) -> dict[str, int]:
+        """Live activities, deals and orders per contact (column "contact_id") or company
+        ("company_id"): the record with the most is the one a merge should keep."""
+        counts: dict[str, int] = {}
+        for model in (Activity, Deal, Order):
+            link = getattr(model, column)
+            stmt = (
+                select(link, func.count())
+                .where(link.is_not(None), model.deleted_at.is_(None))
+                .group_by(link)
+            )
+            for row_id, count in self._rows(stmt):
+                counts[row_id] = counts.get(row_id, 0) + count
+        return counts

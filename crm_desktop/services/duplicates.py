@@ -117,6 +117,7 @@ class DuplicateService:
             report(1, steps)
             phones = repo.contact_phones()
             roles = repo.contact_companies()
+            links = repo.link_counts("contact_id")
             company_names = dict(uow.companies.names())
         report(2, steps)
         ids = [r[0] for r in rows]
@@ -158,9 +159,17 @@ class DuplicateService:
         self._company_names(pairs, roles, index, keys, names, company_names)
         report(5, steps)
         self._similar_names(pairs, keys, names)
-        groups = group_pairs("contacts", pairs, ids, names, created)
+        groups = group_pairs("contacts", pairs, ids, names, self._keeper_order(ids, created, links))
         report(steps, steps)
         return groups
+
+    @staticmethod
+    def _keeper_order(
+        ids: list[str], created: list[Any], links: dict[str, int]
+    ) -> list[tuple[int, Any]]:
+        """Sort keys of the records: the one with the most activities, deals and orders
+        first (the one a merge should keep), then the oldest."""
+        return [(-links.get(row_id, 0), when) for row_id, when in zip(ids, created, strict=True)]
 
     @staticmethod
     def _company_names(
@@ -257,7 +266,9 @@ class DuplicateService:
         steps = 3
         report(0, steps)
         with self._uow.read() as uow:
-            rows = DuplicateRepository(uow.session).companies()
+            repo = DuplicateRepository(uow.session)
+            rows = repo.companies()
+            links = repo.link_counts("company_id")
         report(1, steps)
         ids = [r[0] for r in rows]
         names = [r[1] for r in rows]
@@ -312,7 +323,9 @@ class DuplicateService:
         for position, i in enumerate(order):
             rank[i] = position
         self._similar_company_names(pairs, keyed, names, rank)
-        groups = group_pairs("companies", pairs, ids, names, created)
+        groups = group_pairs(
+            "companies", pairs, ids, names, self._keeper_order(ids, created, links)
+        )
         report(steps, steps)
         return groups
 

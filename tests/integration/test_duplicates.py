@@ -109,7 +109,7 @@ def test_scan_groups_contacts_with_reasons(app: AppContext, people: People) -> N
     annas = group_of(groups, people.anna)
     assert annas is not None
     assert set(annas.ids) == {people.anna, people.anna_ue, people.anna_comma, people.anne}
-    assert annas.ids[0] == people.anna  # the oldest is proposed as the one to keep
+    assert annas.ids[0] == people.anna  # none has a history: the oldest is proposed to keep
     assert annas.score == 95
     phone = pair_reasons(annas, people.anna, people.anna_ue)
     assert "same phone +49 30 1234567" in phone
@@ -129,6 +129,13 @@ def test_scan_groups_contacts_with_reasons(app: AppContext, people: People) -> N
     assert bobs.reasons == ("same e-mail bob@x.de",)
     assert group_of(groups, people.carl) is None
     assert len(groups) == 2
+
+
+def test_the_record_with_most_history_is_proposed_to_keep(app: AppContext, people: People) -> None:
+    app.activities.log(people.bob2, "call", "Asked for a quote")
+    groups = app.duplicates.scan("contacts")
+    bobs = group_of(groups, people.bob)
+    assert bobs is not None and bobs.ids == (people.bob2, people.bob)
 
 
 def test_scan_leaves_out_the_trash(app: AppContext, people: People) -> None:
