@@ -29,10 +29,10 @@ class DuplicatePair:
 
 @dataclass(frozen=True)
 class DuplicateGroup:
-    """Records that are probably one: ids (oldest first: the first is proposed as the one
-    to keep), their names, the best pair score, and the pairs that tie the group together
-    (in a large group, not every pair: records sharing an e-mail are each tied to the
-    first of them)."""
+    """Records that are probably one: ids (the first is proposed as the one to keep: the
+    most activities, deals and orders, then the oldest), their names, the best pair score,
+    and the pairs that tie the group together (in a large group, not every pair: records
+    sharing an e-mail are each tied to the first of them)."""
 
     kind: str  # "contacts" | "companies"
     ids: tuple[str, ...]
