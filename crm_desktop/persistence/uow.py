@@ -225,7 +225,9 @@ class UnitOfWork:
             raise ReadOnlyError("a read-only unit of work tried to write")
         sqlite = is_sqlite(self._engine)
         plan = plan_for(model, self._engine.dialect)
-        entity = plan.table.name
+        # A plain str: the table name is a SQLAlchemy quoted_name, which the driver would
+        # inspect for adaptation once per change row.
+        entity = str(plan.table.name)
         # On SQLite, times become their stored text once, for the row and its change.
         complete = plan.complete_many(rows, utcnow(), sqlite)
         if not complete:
