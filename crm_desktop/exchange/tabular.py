@@ -30,7 +30,7 @@ DELIMITERS = (",", ";", "\t", "|")
 XLSX_MAGIC = b"PK\x03\x04"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HARMLESS_SIGNED = re.compile(r"[+-][0-9 ()./+-]*")
-_NEUTRALISED = re.compile("'[=+\\-@\t\r]")
+_NEUTRALISED = re.compile("'+[=+\\-@\t\r]")
 _STRAY = re.compile("[\udc80-\udcff]")
 _SNIFF_CHARS = 65_536
 _MAX_XLSX_TEXT = 32_767
@@ -64,15 +64,19 @@ class UnreadableFileError(ValueError):
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet will never run: formula-looking text gets a leading apostrophe."""
+    """Text a spreadsheet will never run: formula-looking text gets a leading apostrophe.
+    (So does text that already starts with apostrophes before such a character, so that
+    `restore_neutralised` gives every value back exactly.)"""
     if text.startswith(_FORMULA_STARTS) and not _HARMLESS_SIGNED.fullmatch(text):
+        return "'" + text
+    if text.startswith("'") and text.lstrip("'").startswith(_FORMULA_STARTS):
         return "'" + text
     return text
 
 
 def restore_neutralised(text: str) -> str:
     """The value `neutralise` was given (its apostrophe removed)."""
-    if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS):
+    if text.startswith("'") and text.lstrip("'").startswith(_FORMULA_STARTS):
         return text[1:]
     return text
 

@@ -450,6 +450,7 @@ def test_export_neutralises_formulas(app: AppContext, tmp_path: Path) -> None:
             last_name="@SUM(A1:A9)",
             phones=(PhoneEntry("+49 30 1234567"),),
             notes="-2+3+cmd|' /C calc'!A0",
+            lead_source="'=already quoted",
         )
     ).id
     csv_path, xlsx_path = tmp_path / "c.csv", tmp_path / "c.xlsx"
@@ -461,6 +462,7 @@ def test_export_neutralises_formulas(app: AppContext, tmp_path: Path) -> None:
     assert row["Last name"] == "'@SUM(A1:A9)"
     assert row["Notes"].startswith("'-2+3+cmd|")
     assert row["Phone"] == "+49 30 1234567"  # a phone number calls nothing
+    assert row["Lead source"] == "''=already quoted"
     sheet = openpyxl.load_workbook(xlsx_path).active
     cells = {sheet.cell(1, c).value: sheet.cell(2, c) for c in range(1, sheet.max_column + 1)}
     assert cells["First name"].data_type == "s"
@@ -472,6 +474,7 @@ def test_export_neutralises_formulas(app: AppContext, tmp_path: Path) -> None:
         result = app.imports.run(path)
         assert (result.updated, result.unchanged) == (0, 1)
     assert app.contacts.get(contact_id).notes == "-2+3+cmd|' /C calc'!A0"
+    assert app.contacts.get(contact_id).lead_source == "'=already quoted"
 
 
 def test_vcard_export_is_valid_vcard_4(app: AppContext, tmp_path: Path) -> None:
