@@ -11,6 +11,7 @@ in the same run.
 3. the import into an empty database (bar: under 15 s at 100,000 rows).
 4. the same file again into that database: every row is a duplicate of a stored contact
    (the duplicate check against 100,000 contacts; nothing to write).
+5. undoing the import: every contact and company it made goes to the Trash.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 from crm_desktop.bootstrap import AppContext, open_app
-from crm_desktop.domain.records import ContactDraft, EmailEntry, PhoneEntry, RoleEntry
+from crm_desktop.domain.records import ContactDraft, EmailEntry, ListQuery, PhoneEntry, RoleEntry
 from crm_desktop.exchange import tabular
 from crm_desktop.persistence.models import Company, new_id
 
@@ -110,6 +111,8 @@ def main() -> None:
         assert result.created == count, result  # type: ignore[attr-defined]
         again_seconds, again = timed(lambda: app.imports.run(path))
         assert again.skipped == count, again  # type: ignore[attr-defined]
+        undo_seconds, _ = timed(lambda: app.imports.undo(result.batch_id))  # type: ignore[attr-defined]
+        assert app.contacts.count(ListQuery()) == 0
         app.close()
     rows = [
         ("read CSV alone (decode, sniff, parse)", f"{count / read_seconds:,.0f} rows/s",
@@ -121,6 +124,8 @@ def main() -> None:
         ("  against create_many", f"{bulk_seconds / import_seconds:.2f} of its rate", ""),
         ("same file again: all duplicates", f"{count / again_seconds:,.0f} rows/s",
          f"{again_seconds:.2f} s"),
+        ("undo of the import (all to the Trash)", f"{count / undo_seconds:,.0f} rows/s",
+         f"{undo_seconds:.2f} s"),
     ]  # fmt: skip
     print(f"\n{'benchmark (' + format(count, ',') + ' rows)':<44} {'figure':>20}  detail")
     for name, figure, detail in rows:
