@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
@@ -288,6 +289,14 @@ def cell_text(value: Any) -> str:
 
 def read_xlsx(data: bytes) -> Sheet:
     """The first sheet of a workbook (values, not formulas), read in streaming mode."""
+    with warnings.catch_warnings():
+        # Sheets from Google, LibreOffice and others make openpyxl warn about their
+        # styles and extensions; the values are read all the same.
+        warnings.simplefilter("ignore")
+        return _read_xlsx(data)
+
+
+def _read_xlsx(data: bytes) -> Sheet:
     from openpyxl import load_workbook
 
     try:
