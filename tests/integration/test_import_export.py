@@ -647,3 +647,61 @@ def test_copy_of_fixtures_keeps_working_from_any_folder(app: AppContext, tmp_pat
     copy = tmp_path / "export without extension"
     shutil.copy(DATA / "apple_contacts.vcf", copy)
     assert app.imports.preview(copy).format == "vcard"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1980-05-17", dt.date(1980, 5, 17)),
+        ("17.05.1980", dt.date(1980, 5, 17)),
+        ("17.5.80", dt.date(1980, 5, 17)),
+        ("5/17/1980", dt.date(1980, 5, 17)),  # Outlook in English: month first
+        ("17/5/1980", dt.date(1980, 5, 17)),  # the first number cannot be a month
+        ("19800517", dt.date(1980, 5, 17)),
+        ("1980-05-17 00:00:00", dt.date(1980, 5, 17)),
+        ("--05-17", dt.date(1604, 5, 17)),
+        ("17.05.", dt.date(1604, 5, 17)),
+        ("0/0/00", None),
+        ("0.0.00", None),
+        ("", None),
+    ],
+)
+def test_dates_as_programs_write_them(text: str, expected: dt.date | None) -> None:
+    from crm_desktop.services.import_rows import parse_date
+
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["31.02.1990", "sometime", "1980-13-01", "5/17"])
+def test_dates_that_are_none(text: str) -> None:
+    from crm_desktop.services.import_rows import parse_date
+
+    with pytest.raises(ValueError, match="not a date"):
+        parse_date(text)
+
+
+def test_presets_are_recognised_by_their_headers() -> None:
+    from crm_desktop.services.import_mapping import detect_kind, detect_preset, guess_mapping
+
+    outlook = ["Title", "First Name", "Middle Name", "Last Name", "Company", "Job Title",
+               "Business Street", "Business City", "Business Postal Code",
+               "Business Country/Region", "Business Phone", "Mobile Phone", "E-mail Address",
+               "Birthday", "Categories"]  # fmt: skip
+    assert detect_preset(outlook) == "outlook"
+    mapping = guess_mapping(outlook, "contacts")
+    assert (mapping["Title"], mapping["Job Title"], mapping["Mobile Phone"]) == (
+        "",
+        "title",
+        "phone_mobile",
+    )
+    assert detect_preset(["Given Name", "Family Name", "E-mail 1 - Value"]) == "google"
+    assert detect_preset(["First Name", "Last Name", "Primary Email", "Display Name"]) == (
+        "thunderbird"
+    )
+    generic = guess_mapping(
+        ["Vorname", "Nachname", "E-Mail", "Telefon", "Firma", "PLZ"], "contacts"
+    )
+    assert list(generic.values()) == ["first_name", "last_name", "email", "phone", "company",
+                                      "postcode"]  # fmt: skip
+    assert detect_kind(["Firma", "Webseite", "Branche"]) == "companies"
+    assert detect_kind(["Name", "E-Mail"]) == "contacts"
