@@ -123,11 +123,11 @@ def _format_of(path: Path, data: bytes, wanted: str | None) -> str:
         if wanted not in FORMATS:
             raise ValidationError(f"unknown format {wanted!r} (use {', '.join(FORMATS)})")
         return wanted
+    if data.startswith(tabular.XLSX_MAGIC):
+        return "xlsx"  # whatever its name says (a workbook saved as "contacts.csv")
     by_extension = _EXTENSIONS.get(path.suffix.lower())
     if by_extension:
         return by_extension
-    if data.startswith(tabular.XLSX_MAGIC):
-        return "xlsx"
     head = data[:2048].replace(b"\x00", b"").upper()
     return "vcard" if b"BEGIN:VCARD" in head else "csv"
 

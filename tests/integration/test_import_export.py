@@ -643,10 +643,13 @@ def test_preview_shows_the_first_rows_mapped(app: AppContext, tmp_path: Path) ->
     assert (result.created, result.companies_created) == (50, 0)
 
 
-def test_copy_of_fixtures_keeps_working_from_any_folder(app: AppContext, tmp_path: Path) -> None:
+def test_the_format_is_known_by_the_content_too(app: AppContext, tmp_path: Path) -> None:
     copy = tmp_path / "export without extension"
     shutil.copy(DATA / "apple_contacts.vcf", copy)
     assert app.imports.preview(copy).format == "vcard"
+    misnamed = tmp_path / "kontakte.csv"
+    shutil.copy(DATA / "kontakte.xlsx", misnamed)
+    assert app.imports.preview(misnamed).format == "xlsx"
 
 
 @pytest.mark.parametrize(
