@@ -118,6 +118,8 @@ def make_chart(table: Table, currency: str) -> Any:
     chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
     chart.setBackgroundRoundness(4)
     labels = [format_cell(row[spec.label_column], "text") or "–" for row in table.rows]
+    if len(labels) > 4:  # "Sales: Proposal" -> "Proposal": the axis has little room
+        labels = [label.split(": ")[-1].split(" › ")[-1] for label in labels]
     columns: list[Column] = [table.columns[i] for i in spec.value_columns]
     kind_of_values = columns[0].kind if columns else "number"
     if spec.kind == "pie":
@@ -402,8 +404,14 @@ class ReportsView(QWidget):
             if dashboard:
                 for table in section.tables:
                     if table.chart is not None and table.rows:
-                        charts.addWidget(make_chart(table, doc.currency), *divmod(chart_count, 2))
-                        chart_count += 1
+                        # Wide charts with many categories get a row of their own.
+                        chart = make_chart(table, doc.currency)
+                        wide = len(table.rows) > 5
+                        if wide and chart_count % 2:
+                            chart_count += 1
+                        row, column = divmod(chart_count, 2)
+                        charts.addWidget(chart, row, column, 1, 2 if wide else 1)
+                        chart_count += 2 if wide else 1
                 continue
             layout.addWidget(self._section(section, doc.currency, page))
         if dashboard:
