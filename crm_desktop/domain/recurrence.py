@@ -40,7 +40,7 @@ def occurrences(
     if not rrule:
         return [start.astimezone(dt.UTC)] if window_start <= start < window_end else []
     try:
-        rule = rrulestr(f"RRULE:{rrule}", dtstart=local_start, forceset=True)
+        rule = rrulestr(f"RRULE:{normalise_until(rrule)}", dtstart=local_start, forceset=True)
     except (ValueError, TypeError) as exc:
         raise ValidationError(f"not a recurrence rule: {rrule!r} ({exc})") from exc
     skipped = {d.astimezone(dt.UTC) for d in exdates}
@@ -71,6 +71,56 @@ class IcsEvent:
     @property
     def all_day(self) -> bool:
         return not isinstance(self.start, dt.datetime)
+
+
+def normalise_until(rrule: str) -> str:
+    """A date-only or floating UNTIL (as Google and Apple write for all-day events) as the
+    UTC date-time RFC 5545 wants with an aware start: the end of that day in UTC."""
+    parts = rule_parts(rrule)
+    until = parts.get("UNTIL", "")
+    if not until or until.endswith("Z"):
+        return rrule.removeprefix("RRULE:")
+    if len(until) == 8:  # YYYYMMDD: the whole day counts
+        parts["UNTIL"] = f"{until}T235959Z"
+    else:  # a floating date-time: read as UTC
+        parts["UNTIL"] = f"{until}Z"
+    return join_rule(parts)
+
+
+def shift_weekdays(rrule: str, days: int) -> str:
+    """The rule for a series moved by `days` days: BYDAY weekdays (keeping an ordinal such
+    as 1TU) and BYMONTHDAY move along, so "every Monday" dragged to a Tuesday becomes
+    "every Tuesday"."""
+    if days % 7 == 0 and "BYMONTHDAY" not in rule_parts(rrule):
+        return rrule
+    parts = rule_parts(rrule)
+    codes = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+    if "BYDAY" in parts:
+        moved = []
+        for item in parts["BYDAY"].split(","):
+            prefix, code = item[:-2], item[-2:]
+            if code in codes:
+                code = codes[(codes.index(code) + days) % 7]
+            moved.append(prefix + code)
+        parts["BYDAY"] = ",".join(moved)
+    if "BYMONTHDAY" in parts and days:
+        shifted = []
+        for item in parts["BYMONTHDAY"].split(","):
+            try:
+                value = int(item)
+            except ValueError:
+                return rrule
+            new = value + days
+            if value < 0 or not 1 <= new <= 31:
+                raise ValidationError("this move would take a monthly repetition out of its month")
+            shifted.append(str(new))
+        parts["BYMONTHDAY"] = ",".join(shifted)
+    return join_rule(parts)
+
+
+def same_rule(a: str, b: str) -> bool:
+    """The same rule, whatever the order of its parts."""
+    return rule_parts(a) == rule_parts(b)
 
 
 def rule_parts(rrule: str) -> dict[str, str]:

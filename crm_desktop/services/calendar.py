@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -13,13 +14,23 @@ from pathlib import Path
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError, ValidationError
 from crm_desktop.domain.records import ActivityDraft, ActivityRecord, Saved
-from crm_desktop.domain.recurrence import IcsEvent, occurrences, split_rule, zone
+from crm_desktop.domain.recurrence import (
+    IcsEvent,
+    normalise_until,
+    occurrences,
+    same_rule,
+    shift_weekdays,
+    split_rule,
+    zone,
+)
 from crm_desktop.domain.text import display_name
 from crm_desktop.exchange import ics
 from crm_desktop.persistence.models import Activity
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
 from crm_desktop.services.activities import KINDS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -186,7 +197,14 @@ class CalendarService:
                         )
                     )
                 continue
-            for when in occurrences(starts, rrule, _parse_exdates(exdates), start, end, tz):
+            try:  # all-day series repeat on dates (UTC), timed ones in their own zone
+                expanded = occurrences(
+                    starts, rrule, _parse_exdates(exdates), start, end, "" if all_day else tz
+                )
+            except ValidationError as exc:  # one broken rule must not hide the calendar
+                log.warning("activity %s left out of the calendar: %s", row_id, exc)
+                continue
+            for when in expanded:
                 found.append(
                     Occurrence(row_id, kind, subject, when, when + length, all_day, done, True)
                 )
@@ -238,7 +256,8 @@ class CalendarService:
             occurrences(start, rrule, (), start, start + dt.timedelta(days=1), draft.timezone)
         company_id = draft.company_id
         if draft.contact_id and not company_id:
-            company_id = require(uow.contacts, draft.contact_id, "contact").company_id
+            contact = require(uow.contacts, draft.contact_id, "contact", include_deleted=True)
+            company_id = contact.company_id
         return {
             "kind": draft.kind,
             "subject": draft.subject.strip(),
@@ -246,7 +265,7 @@ class CalendarService:
             "starts_at": start.astimezone(dt.UTC),
             "ends_at": (start + dt.timedelta(minutes=draft.minutes)).astimezone(dt.UTC),
             "all_day": draft.all_day,
-            "timezone": draft.timezone,
+            "timezone": "" if draft.all_day else draft.timezone,  # all day: dates, in UTC
             "rrule": rrule,
             "reminder_minutes": draft.reminder_minutes,
             "owner_id": draft.owner_id,
@@ -294,12 +313,18 @@ class CalendarService:
                 tz = zone(a.timezone)
                 start, end = values["starts_at"], values["ends_at"]
                 assert isinstance(start, dt.datetime) and isinstance(end, dt.datetime)
-                if values["rrule"] == a.rrule:  # same rule: every occurrence moves alike
-                    shifted = _shift_wall(first, occurrence, start, tz)
-                    values["starts_at"], values["ends_at"] = shifted, shifted + (end - start)
-                    values["exdates"] = _dump(
-                        _shift_wall(d, occurrence, start, tz) for d in _exdates(a)
-                    )
+                days = (start.astimezone(tz).date() - occurrence.astimezone(tz).date()).days
+                rule = str(values["rrule"])
+                if same_rule(rule, a.rrule):  # weekdays move with the occurrence dragged
+                    rule = shift_weekdays(a.rrule, days) if days else a.rrule
+                values["rrule"] = rule
+                # The series keeps its first occurrence, moved by the same wall-clock
+                # difference (10:00 -> 11:00 stays 11:00 on both sides of a DST change).
+                shifted = _shift_wall(first, occurrence, start, tz)
+                values["starts_at"], values["ends_at"] = shifted, shifted + (end - start)
+                values["exdates"] = _dump(
+                    _shift_wall(d, occurrence, start, tz) for d in _exdates(a)
+                )
                 self._assign(a, values)
             elif scope == "one":
                 _add_exdate(a, occurrence)
@@ -310,10 +335,11 @@ class CalendarService:
                 tz = zone(a.timezone)
                 start = values["starts_at"]
                 assert isinstance(start, dt.datetime)
+                days = (start.astimezone(tz).date() - occurrence.astimezone(tz).date()).days
                 keep = [d for d in _exdates(a) if d < occurrence]
                 move = [d for d in _exdates(a) if d >= occurrence]
-                if values["rrule"] == a.rrule:
-                    values["rrule"] = new_rule
+                if same_rule(str(values["rrule"]), a.rrule):
+                    values["rrule"] = shift_weekdays(new_rule, days) if days else new_rule
                 a.rrule = old_rule
                 a.exdates = _dump(keep)
                 values["exdates"] = _dump(_shift_wall(d, occurrence, start, tz) for d in move)
@@ -401,9 +427,23 @@ class CalendarService:
         local = moment.astimezone(tz)
         day_start = dt.datetime.combine(local.date(), dt.time(), tzinfo=tz)
         day_end = day_start + dt.timedelta(days=1)
-        today = self.occurrences(day_start, day_end, open_only=True)
-        past = self.occurrences(moment - dt.timedelta(days=365), day_start, open_only=True)
-        overdue = [o for o in past if not o.recurring]
+        day = dt.timedelta(days=1)
+        today_date = local.date()
+
+        def is_today(o: Occurrence) -> bool:  # an all-day one by its date
+            if o.all_day:
+                return o.start.astimezone(dt.UTC).date() == today_date
+            return day_start <= o.start < day_end
+
+        def is_past(o: Occurrence) -> bool:
+            if o.all_day:
+                return o.start.astimezone(dt.UTC).date() < today_date
+            return o.start < day_start
+
+        near = self.occurrences(day_start - day, day_end + day, open_only=True)
+        today = [o for o in near if is_today(o)]
+        past = self.occurrences(moment - 365 * day, day_end + day, open_only=True)
+        overdue = [o for o in past if not o.recurring and is_past(o)]
         return today, overdue
 
     def reminders(self, start: dt.datetime, end: dt.datetime) -> list[Reminder]:
@@ -417,10 +457,23 @@ class CalendarService:
                 if a.done or a.reminder_minutes is None or a.starts_at is None:
                     continue
                 lead = dt.timedelta(minutes=a.reminder_minutes)
-                for when in occurrences(
-                    a.starts_at, a.rrule, _exdates(a), start, horizon, a.timezone
-                ):
-                    at = when - lead
+                try:
+                    expanded = occurrences(
+                        a.starts_at,
+                        a.rrule,
+                        _exdates(a),
+                        start - dt.timedelta(days=1),
+                        horizon,
+                        "" if a.all_day else a.timezone,
+                    )
+                except ValidationError:
+                    continue  # left out of the calendar too (logged there)
+                for when in expanded:
+                    if a.all_day:  # on its date at 09:00 on this machine's clock
+                        day = when.astimezone(dt.UTC).date()
+                        at = dt.datetime(day.year, day.month, day.day, 9).astimezone()
+                    else:
+                        at = when - lead
                     if start <= at < end:
                         found.append(Reminder(a.id, a.subject, a.kind, when, at))
         return sorted(found, key=lambda r: r.at)
@@ -505,7 +558,8 @@ class CalendarService:
             data = path.read_bytes()
         except OSError as exc:
             raise CrmError(f"cannot read {path}: {exc.strerror}") from exc
-        events, problems = ics.read_calendar(data)
+        events, read_problems = ics.read_calendar(data)
+        problems = list(read_problems)
         created = updated = 0
         with self._uow() as uow:
             for event in events:
@@ -514,6 +568,14 @@ class CalendarService:
                     start = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
                 if end is not None and not isinstance(end, dt.datetime):
                     end = dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC)
+                rule = normalise_until(event.rrule) if event.rrule else ""
+                if rule:  # a rule nothing can expand is named, the rest imports
+                    try:
+                        occurrences(start, rule, (), start, start + dt.timedelta(days=1),
+                                    "" if event.all_day else event.timezone)  # fmt: skip
+                    except ValidationError as exc:
+                        problems.append(f"{event.summary or event.uid}: {exc}")
+                        continue
                 contact_id = None
                 for email in event.attendees:
                     people = uow.contacts.by_email(email)
@@ -527,8 +589,8 @@ class CalendarService:
                     "starts_at": start,
                     "ends_at": end,
                     "all_day": event.all_day,
-                    "timezone": event.timezone,
-                    "rrule": event.rrule,
+                    "timezone": "" if event.all_day else event.timezone,
+                    "rrule": rule,
                     "exdates": json.dumps(
                         sorted(
                             (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -167,3 +168,80 @@ def test_rule_helpers() -> None:
         "every 2 weeks on Monday, Thursday, 10 times"
     )
     assert describe("") == "once"
+
+
+def test_all_occurrences_keeps_the_first_and_moves_weekdays(app: AppContext) -> None:
+    series = weekly(app)
+    # Drag the 16 March occurrence to Tuesday 17 March, for all of them.
+    app.calendar.reschedule(
+        series, berlin(2026, 3, 16, 10), berlin(2026, 3, 17, 10), berlin(2026, 3, 17, 10, 30), "all"
+    )
+    assert [(d, h) for d, h, _s in march(app)] == [(3, 10), (10, 10), (17, 10), (24, 10), (31, 10)]
+    assert "BYDAY=TU" in app.calendar.get(series).draft.rrule
+
+
+def test_a_rule_in_another_order_is_the_same_rule(app: AppContext) -> None:
+    draft = ActivityDraft(
+        "meeting",
+        "First Tuesday",
+        berlin(2026, 3, 3, 9),
+        60,
+        timezone="Europe/Berlin",
+        rrule="FREQ=MONTHLY;COUNT=6;BYDAY=1TU",
+    )
+    series = app.calendar.create(draft).activity_id
+    third = berlin(2026, 5, 5, 9)
+    renamed = replace(
+        app.calendar.get(series).draft, start=third, subject="First Tuesday review",
+        rrule="BYDAY=1TU;FREQ=MONTHLY;COUNT=6",
+    )  # fmt: skip
+    app.calendar.edit(series, third, renamed, "all")
+    spring = app.calendar.occurrences(utc(2026, 3, 1), utc(2026, 9, 1))
+    assert [o.start.astimezone(BERLIN).date().isoformat() for o in spring] == [
+        "2026-03-03", "2026-04-07", "2026-05-05", "2026-06-02", "2026-07-07", "2026-08-04",
+    ]  # fmt: skip
+    assert {o.subject for o in spring} == {"First Tuesday review"}
+
+
+def test_date_only_until_and_all_day_series_on_their_dates(app: AppContext, tmp_path: Any) -> None:
+    ics_text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:allday-weekly@google.com\r\nDTSTART;VALUE=DATE:20260302\r\n"
+        "DTEND;VALUE=DATE:20260303\r\nRRULE:FREQ=WEEKLY;UNTIL=20260330;BYDAY=MO\r\n"
+        "SUMMARY:Stock take\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:broken@google.com\r\nDTSTART:20260302T090000Z\r\n"
+        "RRULE:FREQ=SOMETIMES\r\nSUMMARY:Broken rule\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    path = tmp_path / "allday.ics"
+    path.write_text(ics_text)
+    summary = app.calendar.import_ics(path)
+    assert summary.created == 1 and any("Broken rule" in p for p in summary.problems)
+    found = app.calendar.occurrences(utc(2026, 2, 28), utc(2026, 4, 30))
+    assert [o.start.date().isoformat() for o in found] == [
+        "2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23", "2026-03-30",
+    ]  # fmt: skip
+    assert all(o.all_day and o.start.hour == 0 for o in found)
+
+
+def test_today_and_overdue_in_the_local_day(app: AppContext) -> None:
+    la = "America/Los_Angeles"
+    app.calendar.create(
+        ActivityDraft("call", "Evening call", dt.datetime(2026, 3, 10, 17, tzinfo=ZoneInfo(la)))
+    )
+    app.calendar.create(ActivityDraft("task", "All-day task", utc(2026, 3, 10), 1440, all_day=True))
+    morning = dt.datetime(2026, 3, 10, 10, tzinfo=ZoneInfo(la))
+    today, overdue = app.calendar.today_and_overdue(morning, la)
+    assert {o.subject for o in today} == {"Evening call", "All-day task"}
+    evening = dt.datetime(2026, 3, 10, 17, 30, tzinfo=ZoneInfo(la))
+    today, overdue = app.calendar.today_and_overdue(evening, la)
+    assert overdue == [] and len(today) == 2
+
+
+def test_an_activity_of_a_trashed_contact_can_still_be_moved(app: AppContext) -> None:
+    person = app.contacts.create(ContactDraft(first_name="Gone", last_name="Away")).id
+    call = app.calendar.create(
+        ActivityDraft("call", "Call", utc(2026, 3, 3, 9), 15, contact_id=person)
+    ).activity_id
+    app.contacts.delete([person])
+    app.calendar.reschedule(call, utc(2026, 3, 3, 9), utc(2026, 3, 4, 9), utc(2026, 3, 4, 9, 15))
+    assert app.calendar.get(call).draft.start == utc(2026, 3, 4, 9)
