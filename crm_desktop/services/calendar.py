@@ -407,6 +407,18 @@ class CalendarService:
                 a.deleted_at = now()
             return CalendarEdit(uow.commit(), a.id, (), before)
 
+    def end_series(self, activity_id: str, occurrence: dt.datetime) -> CalendarEdit:
+        """Delete this and the following occurrences of a series: it ends before them
+        (the whole series goes to the Trash when `occurrence` is its first)."""
+        with self._uow() as uow:
+            a = require(uow.activities, activity_id, "activity")
+            before = (_snapshot(a),)
+            if not a.rrule or a.starts_at is None or occurrence <= a.starts_at:
+                a.deleted_at = now()
+            else:
+                a.rrule = split_rule(a.starts_at, a.rrule, occurrence, a.timezone)[0]
+            return CalendarEdit(uow.commit(), a.id, (), before)
+
     def skip(self, activity_id: str, occurrence: dt.datetime) -> ChangeSet:
         """Leave out one occurrence of a recurring activity (an EXDATE)."""
         with self._uow() as uow:

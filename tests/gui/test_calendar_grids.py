@@ -246,3 +246,61 @@ def test_all_day_activity_sits_on_its_date_in_every_view(
     assert [(column, o.subject) for column, _lane, o in header.all_day] == [(2, "Trade fair")]
     view.set_mode("month")
     assert [o.subject for o in view.month.by_day[wednesday]] == ["Trade fair"]
+
+
+def test_wall_clock_position_on_a_dst_day(monkeypatch: Any) -> None:
+    import os
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+
+        class Slot:
+            def __init__(self, start: dt.datetime) -> None:
+                self.start, self.end = start, start + dt.timedelta(hours=1)
+
+        from zoneinfo import ZoneInfo
+
+        day = dt.date(2026, 3, 29)  # clocks go forward at 02:00
+        ten = dt.datetime(2026, 3, 29, 10, tzinfo=ZoneInfo("Europe/Berlin"))
+        (placed,) = place_day([Slot(ten)], day, 0)
+        assert placed.top == 600
+    finally:
+        monkeypatch.delenv("TZ")
+        os.environ.pop("TZ", None)
+        time.tzset()
+
+
+def test_delete_from_the_menu_one_occurrence_or_all(
+    app: AppContext, window: MainWindow, monkeypatch: Any
+) -> None:
+    view = window.calendar_view
+    series = app.calendar.create(
+        ActivityDraft("meeting", "Stand-up", local(monday(), 9), 15, rrule="FREQ=DAILY;COUNT=5")
+    ).activity_id
+    view.reload()
+    week = (midnight(monday()), midnight(monday() + dt.timedelta(days=7)))
+    occurrence = next(o for o in view.found if o.start.astimezone().weekday() == 2)
+    monkeypatch.setattr("crm_desktop.gui.views.calendar.ask_scope", lambda *_a: "one")
+    view.delete(occurrence)
+    assert len(app.calendar.occurrences(*week)) == 4
+    monkeypatch.setattr("crm_desktop.gui.views.calendar.ask_scope", lambda *_a: "following")
+    occurrence = next(o for o in view.found if o.start.astimezone().weekday() == 3)
+    view.delete(occurrence)
+    assert len(app.calendar.occurrences(*week)) == 2
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    assert len(app.calendar.occurrences(*week)) == 5
+    assert app.calendar.get(series).draft.rrule == "FREQ=DAILY;COUNT=5"
+
+
+def test_editor_keeps_rule_parts_it_has_no_field_for(app: AppContext, qtbot: Any) -> None:
+    draft = ActivityDraft(
+        "meeting", "First Tuesday", local(monday(), 9), 60, rrule="BYDAY=1TU;FREQ=MONTHLY;COUNT=6"
+    )
+    dialog = ActivityEditorDialog(app, draft)
+    qtbot.addWidget(dialog)
+    assert dialog.draft().rrule == "BYDAY=1TU;FREQ=MONTHLY;COUNT=6"  # unchanged: as stored
+    dialog.ui.count.setValue(8)
+    assert dialog.draft().rrule == "FREQ=MONTHLY;BYDAY=1TU;COUNT=8"

@@ -148,3 +148,21 @@ def test_the_window_takes_the_months_forecast_snapshot(
 ) -> None:
     window.take_forecast_snapshot()
     assert demo_app.reports.ensure_snapshot() is False  # this month has one now
+
+
+def test_the_monthly_report_button_asks_month_and_folder(
+    demo_app: AppContext, window: MainWindow, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from PySide6.QtWidgets import QToolButton
+
+    view = window.reports_view
+    monkeypatch.setattr(
+        "crm_desktop.gui.views.reports.QInputDialog.getText", lambda *a, **k: ("2026-10", True)
+    )
+    monkeypatch.setattr(
+        "crm_desktop.gui.views.reports.QFileDialog.getExistingDirectory", lambda *a: str(tmp_path)
+    )
+    monkeypatch.setattr("crm_desktop.gui.views.reports.QMessageBox.information", lambda *a: None)
+    button = next(b for b in view.findChildren(QToolButton) if b.text() == "Monthly report…")
+    button.click()
+    assert (tmp_path / "monthly-report-2026-10.pdf").exists()

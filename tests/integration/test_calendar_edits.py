@@ -245,3 +245,12 @@ def test_an_activity_of_a_trashed_contact_can_still_be_moved(app: AppContext) ->
     app.contacts.delete([person])
     app.calendar.reschedule(call, utc(2026, 3, 3, 9), utc(2026, 3, 4, 9), utc(2026, 3, 4, 9, 15))
     assert app.calendar.get(call).draft.start == utc(2026, 3, 4, 9)
+
+
+def test_end_a_series_at_an_occurrence(app: AppContext) -> None:
+    series = weekly(app)
+    edit = app.calendar.end_series(series, berlin(2026, 3, 23, 10))
+    assert [d for d, _h, _s in march(app)] == [2, 9, 16]
+    assert app.calendar.occurrences(utc(2026, 4, 1), utc(2026, 6, 1)) == []
+    app.calendar.revert(edit)
+    assert len(march(app)) == 5

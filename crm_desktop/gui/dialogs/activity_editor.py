@@ -11,7 +11,14 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import ActivityDraft
-from crm_desktop.domain.recurrence import describe, join_rule, occurrences, rule_parts, zone
+from crm_desktop.domain.recurrence import (
+    describe,
+    join_rule,
+    occurrences,
+    rule_parts,
+    same_rule,
+    zone,
+)
 from crm_desktop.gui.dialogs.base import FormDialog
 
 KINDS = ("call", "meeting", "task", "email", "note")
@@ -104,7 +111,12 @@ class ActivityEditorDialog(FormDialog):
         ui = self.ui
         ui.kind.setCurrentIndex(max(ui.kind.findData(draft.kind), 0))
         ui.subject.setText(draft.subject)
-        local = draft.start.astimezone(dt.UTC if draft.all_day else None)
+        zone_name = draft.timezone if draft.rrule or draft.timezone else local_zone_name()
+        try:
+            shown_in = dt.UTC if draft.all_day else (zone(zone_name) if zone_name else None)
+        except CrmError:
+            shown_in = None
+        local = draft.start.astimezone(shown_in)
         ui.start.setDateTime(
             QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
         )
@@ -116,7 +128,6 @@ class ActivityEditorDialog(FormDialog):
         ui.weekdays.setText(parts.get("BYDAY", ""))
         ui.count.setValue(int(parts.get("COUNT", "0") or 0))
         self._until = parts.get("UNTIL", "")
-        zone_name = draft.timezone if draft.rrule or draft.timezone else local_zone_name()
         if ui.timezone.findData(zone_name) < 0:
             ui.timezone.addItem(zone_name or "UTC", zone_name)
         ui.timezone.setCurrentIndex(ui.timezone.findData(zone_name))
@@ -161,40 +172,63 @@ class ActivityEditorDialog(FormDialog):
         combo.showPopup()
 
     def rule(self) -> str:
+        """The repetition as the form shows it, on top of the series' own rule: parts the
+        form has no field for (BYDAY=1TU of a monthly rule, BYMONTH, WKST ...) stay."""
         ui = self.ui
         freq = ui.repeat.currentData()
         if not freq:
             return ""
-        parts = {"FREQ": freq}
+        base = self._base.rrule
+        parts = rule_parts(base) if base else {}
+        if parts.get("FREQ") != freq:  # another frequency: the old BY... parts don't fit
+            parts = {}
+        parts["FREQ"] = freq
         if ui.interval.value() > 1:
             parts["INTERVAL"] = str(ui.interval.value())
-        days = ui.weekdays.text().strip().upper().replace(" ", "")
-        if freq == "WEEKLY" and days:
-            parts["BYDAY"] = days
+        else:
+            parts.pop("INTERVAL", None)
+        if freq == "WEEKLY":
+            days = ui.weekdays.text().strip().upper().replace(" ", "")
+            if days:
+                parts["BYDAY"] = days
+            else:
+                parts.pop("BYDAY", None)
         if ui.count.value():
             parts["COUNT"] = str(ui.count.value())
-        elif self._until and self._recurring:
-            parts["UNTIL"] = self._until
-        return join_rule(parts)
+            parts.pop("UNTIL", None)
+        else:
+            parts.pop("COUNT", None)
+        rule = join_rule(parts)
+        return base if base and same_rule(rule, base) else rule
+
+    def zone_name(self) -> str:
+        ui = self.ui
+        name = ui.timezone.currentData()
+        if name is None or ui.timezone.currentText() != ui.timezone.itemText(
+            ui.timezone.currentIndex()
+        ):
+            name = ui.timezone.currentText().strip()
+        return "" if name == "UTC" else str(name)
 
     def draft(self) -> ActivityDraft:
         ui = self.ui
         if not ui.subject.text().strip():
             raise CrmError("an activity needs a subject")
-        zone_name = ui.timezone.currentData()
-        if zone_name is None or ui.timezone.currentText() != ui.timezone.itemText(
-            ui.timezone.currentIndex()
-        ):
-            zone_name = ui.timezone.currentText().strip()
-        zone_name = "" if zone_name == "UTC" else zone_name
+        all_day = ui.allDay.isChecked()
+        zone_name = "" if all_day else self.zone_name()  # all day: dates, not times
         qt = ui.start.dateTime()
-        start = dt.datetime(
+        # The time typed is a time in the zone chosen (this machine's zone by default).
+        tz = zone(zone_name) if zone_name else None
+        wall = dt.datetime(
             qt.date().year(), qt.date().month(), qt.date().day(), qt.time().hour(),
             qt.time().minute(),
-        ).astimezone()  # fmt: skip
-        all_day = ui.allDay.isChecked()
-        if all_day:  # all-day activities are kept at midnight UTC of their date
-            start = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
+        )  # fmt: skip
+        start = wall.replace(tzinfo=tz) if tz is not None else wall.astimezone()
+        minutes = ui.minutes.value()
+        if all_day:  # kept at midnight UTC of their date, whole days long
+            start = dt.datetime(wall.year, wall.month, wall.day, tzinfo=dt.UTC)
+            days = max(round(self._base.minutes / 1440), 1) if self._base.all_day else 1
+            minutes = days * 1440
         contact_id = ui.contact.currentData()
         if ui.contact.currentText().strip() in ("", "(nobody)"):
             contact_id = None
@@ -203,7 +237,7 @@ class ActivityEditorDialog(FormDialog):
             kind=ui.kind.currentData(),
             subject=ui.subject.text().strip(),
             start=start,
-            minutes=1440 if all_day else ui.minutes.value(),
+            minutes=minutes,
             all_day=all_day,
             timezone=zone_name,
             rrule=self.rule(),

@@ -33,7 +33,11 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import ActivityDraft
 from crm_desktop.gui import icons
-from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog, ask_scope
+from crm_desktop.gui.dialogs.activity_editor import (
+    ActivityEditorDialog,
+    ask_scope,
+    local_zone_name,
+)
 from crm_desktop.gui.views.calendar_grid import (
     KIND_COLOURS,
     MonthGrid,
@@ -191,6 +195,7 @@ class CalendarView(QWidget):
         self.kind_filter.activated.connect(lambda _i: self.show_range())
         self.new_button.clicked.connect(lambda: self.create_at(self._default_start(), False))
         for source in (self.grid, self.month):
+            source.menu_requested.connect(self.occurrence_menu)
             source.rescheduled.connect(self.reschedule)
             source.create_requested.connect(self.create_at)
             source.open_requested.connect(self.open_occurrence)
@@ -332,7 +337,7 @@ class CalendarView(QWidget):
             header.setExpanded(True)
 
     def _fill_due(self) -> None:
-        today, overdue = self.context.calendar.today_and_overdue()
+        today, overdue = self.context.calendar.today_and_overdue(timezone=local_zone_name())
         keep = self.context.calendar.keep_in_touch()
         self.due.clear()
         for title, items in (
@@ -451,12 +456,42 @@ class CalendarView(QWidget):
     def _due_menu(self, pos: Any) -> None:
         item = self.due.itemAt(pos)
         occurrence = item.data(0, ROLE_OCCURRENCE) if item else None
-        if occurrence is None:
-            return
+        if occurrence is not None:
+            self.occurrence_menu(occurrence, self.due.viewport().mapToGlobal(pos))
+
+    def occurrence_menu(self, occurrence: Any, where: Any) -> None:
+        """Right-click on an activity: open, done with an outcome, delete."""
         menu = QMenu(self)
-        menu.addAction("Done…", lambda: self.complete(occurrence))
         menu.addAction("Open…", lambda: self.open_occurrence(occurrence))
-        menu.exec(self.due.viewport().mapToGlobal(pos))
+        if not occurrence.done:
+            menu.addAction("Done…", lambda: self.complete(occurrence))
+        menu.addSeparator()
+        menu.addAction("Delete…", lambda: self.delete(occurrence))
+        menu.exec(where)
+
+    def delete(self, occurrence: Any) -> None:
+        """Delete an activity, or one occurrence of a series (undoable)."""
+        if occurrence.recurring:
+            scope = ask_scope(self, "delete")
+            if scope is None:
+                return
+        else:
+            scope = "all"
+        calendar = self.context.calendar
+        if scope == "one":
+            self._apply(
+                f"Skip {occurrence.subject}",
+                lambda: calendar.delete(occurrence.activity_id, occurrence.start),
+            )
+        elif scope == "following":
+            self._apply(
+                f"End {occurrence.subject}",
+                lambda: calendar.end_series(occurrence.activity_id, occurrence.start),
+            )
+        else:
+            self._apply(
+                f"Delete {occurrence.subject}", lambda: calendar.delete(occurrence.activity_id)
+            )
 
     # ---- printing -------------------------------------------------------------------------
 

@@ -31,6 +31,12 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day).astimezone()
 
 
+def wall_minutes(moment: dt.datetime, day: dt.date) -> float:
+    """Minutes from the start of `day` to `moment` on this machine's wall clock."""
+    wall = moment.astimezone().replace(tzinfo=None)
+    return (wall - dt.datetime(day.year, day.month, day.day)).total_seconds() / 60
+
+
 def day_of(occurrence: Any) -> dt.date:
     """The day an occurrence is drawn on: an all-day one's own date (stored at midnight
     UTC), a timed one's local date."""
@@ -106,11 +112,11 @@ class Placed:
 
 def place_day(occurrences: list[Any], day: dt.date, column: int) -> list[Placed]:
     """Timed occurrences of one day side by side where they overlap (lanes per cluster)."""
-    start = midnight(day)
     placed = []
     for o in occurrences:
-        top = (o.start - start).total_seconds() / 60
-        bottom = min((o.end - start).total_seconds() / 60, 1440)
+        # Wall-clock minutes, so 10:00 is drawn at 10:00 on the day the clocks change.
+        top = wall_minutes(o.start, day)
+        bottom = min(wall_minutes(o.end, day), 1440)
         placed.append(Placed(o, column, max(top, 0), max(bottom, top + SNAP)))
     placed.sort(key=lambda p: (p.top, -p.bottom))
     cluster: list[Placed] = []
@@ -169,6 +175,7 @@ class HourCanvas(QWidget):
     rescheduled = Signal(object, object, object)  # occurrence, new start, new end
     create_requested = Signal(object, bool)  # start, all day
     open_requested = Signal(object)  # occurrence
+    menu_requested = Signal(object, object)  # occurrence, global position
     HOUR = 44
 
     def __init__(self, columns: _Columns, parent: QWidget | None = None) -> None:
@@ -274,7 +281,7 @@ class HourCanvas(QWidget):
             painter.drawRoundedRect(ghost, 3, 3)
         if today in self.columns.days:  # the current-time line
             now = dt.datetime.now().astimezone()
-            minutes = (now - midnight(today)).total_seconds() / 60
+            minutes = wall_minutes(now, today)
             now_y = minutes / 60 * self.HOUR
             x = self.columns.x(self, self.columns.days.index(today))
             painter.setPen(QPen(QColor("#dc2626"), 2))
@@ -350,6 +357,11 @@ class HourCanvas(QWidget):
         end = end.replace(tzinfo=None).astimezone()
         self.rescheduled.emit(p.occurrence, start, end)
 
+    def contextMenuEvent(self, event: Any) -> None:
+        placed = self.hit(event.pos())
+        if placed is not None:
+            self.menu_requested.emit(placed.occurrence, event.globalPos())
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         p = self.hit(event.position().toPoint())
         if p is not None:
@@ -378,6 +390,7 @@ class DayHeader(QWidget):
 
     create_requested = Signal(object, bool)
     open_requested = Signal(object)
+    menu_requested = Signal(object, object)
     NAMES = 26
     LANE = 20
 
@@ -470,6 +483,11 @@ class DayHeader(QWidget):
                     f"+{count - self._lanes + 1} more",
                 )
 
+    def contextMenuEvent(self, event: Any) -> None:
+        found = self.hit(event.pos())
+        if found is not None:
+            self.menu_requested.emit(found, event.globalPos())
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         o = self.hit(event.position().toPoint())
         if o is not None:
@@ -497,6 +515,7 @@ class TimeGridView(QWidget):
     rescheduled = Signal(object, object, object)
     create_requested = Signal(object, bool)
     open_requested = Signal(object)
+    menu_requested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -518,6 +537,7 @@ class TimeGridView(QWidget):
         for source in (self.canvas, self.header):
             source.create_requested.connect(self.create_requested)
             source.open_requested.connect(self.open_requested)
+            source.menu_requested.connect(self.menu_requested)
         self.canvas.rescheduled.connect(self.rescheduled)
         self._scrolled = False
 
@@ -569,6 +589,7 @@ class MonthGrid(QWidget):
     rescheduled = Signal(object, object, object)
     create_requested = Signal(object, bool)
     open_requested = Signal(object)
+    menu_requested = Signal(object, object)
     day_requested = Signal(object)  # a date: show that day
     HEADER = 24
     LINE = 17
@@ -765,6 +786,11 @@ class MonthGrid(QWidget):
             local = o.start.astimezone().replace(tzinfo=None) + dt.timedelta(days=shift)
             start = local.astimezone()
         self.rescheduled.emit(o, start, start + (o.end - o.start))
+
+    def contextMenuEvent(self, event: Any) -> None:
+        found = self.hit(event.pos())
+        if found is not None:
+            self.menu_requested.emit(found, event.globalPos())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()

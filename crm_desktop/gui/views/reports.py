@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QMarginsF, Qt
+from PySide6.QtCore import QDate, QMarginsF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
@@ -300,7 +300,7 @@ class ReportsView(QWidget):
             button.setIcon(icons.get(icon))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAccessibleName(text.rstrip("…"))
-            button.clicked.connect(slot)
+            button.clicked.connect(lambda _checked=False, s=slot: s())  # not clicked(bool)
             buttons.append(button)
         for widget in (self.period, self.start, self.end, self.owner, self.pipeline):
             self.bar.addWidget(widget)
@@ -309,8 +309,13 @@ class ReportsView(QWidget):
             self.bar.addWidget(button)
         self._set_period_dates()
         self.period.activated.connect(lambda _i: self._period_changed())
-        self.start.dateChanged.connect(lambda _d: self._custom_changed())
-        self.end.dateChanged.connect(lambda _d: self._custom_changed())
+        # Typing a date changes it digit by digit: recompute once the typing pauses.
+        self._dates_timer = QTimer(self)
+        self._dates_timer.setSingleShot(True)
+        self._dates_timer.setInterval(500)
+        self._dates_timer.timeout.connect(self._custom_changed)
+        self.start.dateChanged.connect(lambda _d: self._dates_timer.start())
+        self.end.dateChanged.connect(lambda _d: self._dates_timer.start())
         self.owner.activated.connect(lambda _i: self.reload())
         self.pipeline.activated.connect(lambda _i: self.reload())
 
