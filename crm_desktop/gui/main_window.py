@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QStackedWidget,
+    QSystemTrayIcon,
     QToolButton,
     QWidget,
 )
@@ -161,7 +162,8 @@ class MainWindow(QMainWindow):
         self.feed_timer.setSingleShot(True)
         self.feed_timer.setInterval(3000)
         self.feed_timer.timeout.connect(self.write_feed)
-        self.settings_view.feed.feed_changed.connect(lambda _p: self.feed_timer.start(0))
+        self.settings_view.feed.feed_changed.connect(lambda _p: self.write_feed())
+        self._feed_busy = self._feed_again = False
         self.settings_view.templates.saved.connect(self._templates_saved)
         if context.preferences.ics_feed:
             self.feed_timer.start()
@@ -724,7 +726,11 @@ class MainWindow(QMainWindow):
 
     def merge_records(self, kind: str, ids: list[str]) -> bool:
         """The side-by-side merge of records; the merge is one undo step."""
-        dialog = MergeDialog(self.context, kind, ids, self)
+        try:
+            dialog = MergeDialog(self.context, kind, ids, self)
+        except CrmError as exc:  # e.g. a record went to the Trash since the scan
+            QMessageBox.warning(self, "Merge", str(exc))
+            return False
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         duplicates = self.context.duplicates
@@ -1061,33 +1067,43 @@ class MainWindow(QMainWindow):
     def import_contacts(self, path: str = "") -> ImportWizard:
         """The import wizard (also opened by dropping a file on the window)."""
         wizard = ImportWizard(self.context, self.runner, path, self)
-        wizard.imported.connect(self._imported)
+        wizard.imported.connect(lambda result, w=wizard: self._imported(result, w))
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.setModal(False)
         wizard.show()
         self._import_wizard = wizard
         return wizard
 
-    def _imported(self, result: Any) -> None:
-        """A finished import is one undo step: undo takes the whole batch back."""
+    def _imported(self, result: Any, wizard: ImportWizard) -> None:
+        """A finished import is one undo step: undo takes the whole batch back, redo
+        imports the same file with the same choices again."""
         imports = self.context.imports
         state: dict[str, Any] = {"batch": result.batch_id, "first": True}
-        wizard = self._import_wizard
+        again = {
+            "path": Path(wizard.file_page.path.text().strip()),
+            "mapping": wizard.mapping_page.mapping_now() or None,
+            "on_duplicate": wizard.options_page.duplicates.currentData(),
+            **wizard.file_options(),
+        }
 
         def do() -> ChangeSet:
             if state["first"]:
                 state["first"] = False
                 return ChangeSet(result.changes.changed)
-            again = imports.run(
-                Path(wizard.file_page.path.text().strip()),
-                mapping=wizard.mapping_page.mapping_now() or None,
-                on_duplicate=wizard.options_page.duplicates.currentData(),
-                **wizard.file_options(),
-            )
-            state["batch"] = again.batch_id
-            return ChangeSet(again.changes.changed)
+            try:
+                redone = imports.run(**again)
+            except CrmError as exc:
+                self._warn("Redo import", str(exc))
+                return ChangeSet()
+            state["batch"] = redone.batch_id
+            return ChangeSet(redone.changes.changed)
 
         def undo() -> ChangeSet:
-            changes: ChangeSet = imports.undo(state["batch"])
+            try:
+                changes: ChangeSet = imports.undo(state["batch"])
+            except CrmError as exc:
+                self._warn("Undo import", str(exc))
+                return ChangeSet()
             return changes
 
         noun = f"{result.created + result.updated} {result.kind}"
@@ -1252,9 +1268,17 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction("Quit", self.quit_app)
         tray.setContextMenu(menu)
-        tray.activated.connect(lambda _reason: self.bring_back())
+        tray.activated.connect(self._tray_activated)
+
+    def _tray_activated(self, reason: Any) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.bring_back()
 
     def bring_back(self) -> None:
+        QApplication.setQuitOnLastWindowClosed(True)
         self.showNormal()
         self.raise_()
         self.activateWindow()
@@ -1278,13 +1302,25 @@ class MainWindow(QMainWindow):
         path = self.context.preferences.ics_feed
         if not path:
             return
+        if self._feed_busy:  # one write at a time; changes meanwhile make one more
+            self._feed_again = True
+            return
+        self._feed_busy = True
         since = dt.datetime.now(dt.UTC) - dt.timedelta(days=90)
         calendar = self.context.calendar
+
+        def finished(text: str) -> None:
+            self._feed_busy = False
+            self.hub.status.emit(text)
+            if self._feed_again:
+                self._feed_again = False
+                self.feed_timer.start()
+
         self.runner.submit(
             "Updating the calendar file",
             lambda _progress: calendar.export_ics(Path(path), since),
-            on_done=lambda n: self.hub.status.emit(f"Calendar file updated: {n} activities"),
-            on_error=lambda text: self.hub.status.emit(f"Calendar file not updated: {text}"),
+            on_done=lambda n: finished(f"Calendar file updated: {n} activities"),
+            on_error=lambda text: finished(f"Calendar file not updated: {text}"),
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -1297,6 +1333,8 @@ class MainWindow(QMainWindow):
             # Keep running in the tray so reminders still come; Quit is in the tray's menu.
             self.save_layout()
             event.ignore()
+            # A dialog closing while the window is hidden must not end the app.
+            QApplication.setQuitOnLastWindowClosed(False)
             self.hide()
             if not self.settings.value("tray/explained"):
                 tray.showMessage(

@@ -17,7 +17,9 @@ from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.tasks import SyncRunner
 
 
-def test_template_editor_creates_edits_and_deletes(app: AppContext, qtbot: Any) -> None:
+def test_template_editor_creates_edits_and_deletes(
+    app: AppContext, qtbot: Any, monkeypatch: Any
+) -> None:
     app.pipeline.create_pipeline("Sales")
     window = MainWindow(app, SyncRunner())
     qtbot.addWidget(window)
@@ -48,11 +50,14 @@ def test_template_editor_creates_edits_and_deletes(app: AppContext, qtbot: Any) 
     warnings: list[str] = []
     import crm_desktop.gui.views.settings_calendar as module
 
-    module.QMessageBox.warning = lambda _p, _t, text: warnings.append(text)  # type: ignore[assignment,method-assign]
+    monkeypatch.setattr(module.QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
     box.name.setText(" ")
     box.save()
     assert warnings and "name" in warnings[0]
     box.reload(select=onboarding.id)
+    monkeypatch.setattr(
+        module.QMessageBox, "question", lambda *_a: module.QMessageBox.StandardButton.Yes
+    )
     box.delete_template()
     assert [t.name for t in app.followups.templates()] == ["New lead"]
 

@@ -85,3 +85,18 @@ def test_merge_selected_needs_two(app: AppContext, qtbot: Any, monkeypatch: Any)
     window.contacts_view.table.selectAll()
     window.merge_selected()
     assert len(live_ids(app)) == 1
+
+
+def test_merge_of_a_record_gone_to_the_trash_says_why(
+    app: AppContext, qtbot: Any, monkeypatch: Any
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    first, second = two_annas(app)
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    app.contacts.delete([second])
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: told.append(a[2]))
+    assert window.merge_records("contacts", [first, second]) is False
+    assert told and "Trash" in told[0]

@@ -313,6 +313,12 @@ class ImportWizard(QWizard):
         if self._task is not None:
             self._task.cancel()
 
+    def reject(self) -> None:
+        """Closing the wizard while it imports cancels the import (nothing is written)."""
+        if self._running:
+            self.cancel_import()
+        super().reject()
+
     def _end(self) -> None:
         page = self.result_page
         page.done = True

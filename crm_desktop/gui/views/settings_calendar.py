@@ -167,6 +167,13 @@ class TemplatesBox(QGroupBox):
     def delete_template(self) -> None:
         template_id = self.template.currentData()
         if template_id is not None:
+            answer = QMessageBox.question(
+                self,
+                "Follow-up templates",
+                f"Delete the template {self.template.currentText()}? Activities it planned stay.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
             self.context.followups.remove_template(template_id)
         self.reload()
         self.saved.emit()
