@@ -44,18 +44,40 @@ def fold(text: str) -> str:
 
 def search_text(*parts: str | None) -> str:
     """The body stored in the search index for a record made of these parts."""
-    joined = " ".join(p for p in parts if p)
-    folded = fold(joined)
-    if joined.isascii():
-        return folded
-    extra = [
+    folded: list[str] = []
+    extra: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        if part.isascii():
+            text = " ".join(part.lower().split())
+            if text:
+                folded.append(text)
+            continue
+        text, words = _folded_part(part)
+        if text:
+            folded.append(text)
+        extra.extend(words)
+    body = " ".join(folded)
+    return f"{body} {' '.join(extra)}" if extra else body
+
+
+# Part by part, because folding works character by character (and `split` on whitespace):
+# the folded parts joined by spaces are the fold of the parts joined by spaces, and the
+# words of the joined text are the words of each part in turn. Names, companies and
+# cities repeat across records, so a part is folded once.
+@lru_cache(maxsize=65536)
+def _folded_part(part: str) -> tuple[str, tuple[str, ...]]:
+    """A non-ASCII part's folded text, and the German transliterations of its words that
+    differ from their plain fold (so "Mueller" finds "Müller")."""
+    extra = tuple(
         g
-        for w in joined.split()
+        for w in part.split()
         if not w.isascii()
         for g in (fold(w.casefold().translate(_GERMAN)),)
         if g != fold(w)
-    ]
-    return f"{folded} {' '.join(extra)}" if extra else folded
+    )
+    return fold(part), extra
 
 
 def query_terms(query: str) -> list[str]:

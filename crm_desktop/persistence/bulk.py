@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import queue
+import sqlite3
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Dialect, Table
+from sqlalchemy.exc import DBAPIError
 
 from crm_desktop.persistence.models import Entity, UtcDateTime
 
@@ -35,6 +41,141 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+_ROWS_PER_STATEMENT = 5000
+
+
+class _ShortTurns:
+    """While a pipe is open, a thread waiting for the GIL asks for it after 0.5 ms instead
+    of Python's 5: the writer wants it back after every statement it runs, and the thread
+    building rows would otherwise keep it for a whole turn each time. (Python's setting is
+    for the whole process; it is put back when the last pipe closes.)"""
+
+    SHORT = 0.0005
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+        self._saved = sys.getswitchinterval()
+
+    def begin(self) -> None:
+        with self._lock:
+            if self._open == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self.SHORT, self._saved))
+            self._open += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._open == 0:
+                sys.setswitchinterval(self._saved)
+
+
+_short_turns = _ShortTurns()
+
+
+class StatementPipe:
+    """Bulk INSERTs of one write transaction, run by a thread of their own on the
+    transaction's connection while this thread prepares the next ones.
+
+    sqlite3 lets other threads run while SQLite executes a statement, so building the
+    next batch's rows, change records and search documents overlaps with writing the
+    last. Nothing else changes: the statements run on the same connection, inside the
+    same transaction, in the order they were submitted, one at a time. The connection is
+    used by one thread at a time: whoever else is about to use it calls `drain` first
+    (the unit of work does so before every statement, commit and rollback).
+
+    A statement that fails stops the pipe: the rest is dropped, and `drain` (or the
+    next `submit`) raises the error, as the statement itself would have; the unit of
+    work then rolls the whole transaction back.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._jobs: queue.Queue[tuple[str, list[tuple[Any, ...]]] | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._cancelled = False
+        try:  # the most variables and characters a statement may have
+            self._variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            self._length = connection.getlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH)
+        except (AttributeError, sqlite3.Error):
+            self._variables, self._length = 999, 1_000_000
+        self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+        self._thread.start()
+        _short_turns.begin()
+
+    def submit(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run `executemany(sql, rows)` after the statements submitted before it."""
+        self._raise()
+        if rows:
+            self._jobs.put((sql, rows))
+
+    def drain(self) -> None:
+        """Wait until every submitted statement has run; raise the error of one that
+        failed."""
+        self._jobs.join()
+        self._raise()
+
+    def cancel(self) -> None:
+        """Drop what has not run yet and wait for the statement running now (the
+        transaction is being rolled back)."""
+        self._cancelled = True
+        self._jobs.join()
+
+    def close(self) -> None:
+        self.cancel()
+        self._jobs.put(None)
+        self._thread.join()
+        _short_turns.end()
+
+    def _execute(self, cursor: sqlite3.Cursor, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """`executemany(sql, rows)` as INSERTs of many rows each: sqlite3 gives up the GIL
+        only while SQLite steps a statement, once per row with executemany, and each
+        time it wants the GIL back it waits for the other thread's turn to end (5 ms).
+        A statement of a thousand rows waits once for all of them. The values are bound
+        exactly as executemany binds them."""
+        head, _, row = sql.partition(" VALUES ")
+        if not row:  # not an INSERT of VALUES
+            cursor.executemany(sql, rows)
+            return
+        width = len(rows[0])
+        per = min(
+            _ROWS_PER_STATEMENT,
+            self._variables // max(width, 1),
+            (self._length - len(head) - 10) // (len(row) + 2),
+        )
+        per = max(per, 1)
+        statements: dict[int, str] = {}
+        for start in range(0, len(rows), per):
+            part = rows[start : start + per]
+            statement = statements.get(len(part))
+            if statement is None:
+                statement = statements[len(part)] = f"{head} VALUES {', '.join([row] * len(part))}"
+            cursor.execute(statement, list(chain.from_iterable(part)))
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        cursor = self._connection.cursor()
+        try:
+            while (job := self._jobs.get()) is not None:
+                try:
+                    if self._error is None and not self._cancelled:
+                        self._execute(cursor, *job)
+                except sqlite3.Error as error:
+                    # What SQLAlchemy would have raised for it (IntegrityError...).
+                    self._error = DBAPIError.instance(job[0], None, error, sqlite3.Error)
+                except BaseException as error:  # handed to the thread that drains
+                    self._error = error
+                finally:
+                    self._jobs.task_done()
+            self._jobs.task_done()
+        finally:
+            cursor.close()
 
 
 def utc_text(value: dt.datetime | str | None) -> str | None:

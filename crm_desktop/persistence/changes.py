@@ -67,10 +67,12 @@ class ChangeBuffer:
         # (number, hlc, entity, row_id, field, value, base_hlc): `number` counts from 1 in
         # this unit of work; the seq is that number after the device's last seq.
         self._rows: list[tuple[int, str, str, str, str, str, str | None]] = []
+        self._written = 0  # rows written already (the bulk path writes as it goes)
+        self._last: int | None = None  # the device's last seq before this unit of work
         self.touched: dict[str, set[str]] = {}  # entity -> ids of the rows changed
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return self._written + len(self._rows)
 
     def add_insert(
         self,
@@ -97,7 +99,7 @@ class ChangeBuffer:
         encode = encode_value
         buffered = self._rows
         append = buffered.append
-        number = len(buffered)
+        number = len(self)
         ids = self.touched.setdefault(entity, set())
         for row in rows:
             values = {
@@ -120,7 +122,7 @@ class ChangeBuffer:
             if field not in UNTRACKED_FIELDS:
                 self._rows.append(
                     (
-                        len(self._rows) + 1,
+                        len(self) + 1,
                         hlc,
                         entity,
                         row_id,
@@ -179,23 +181,39 @@ class ChangeBuffer:
         changed.pop("updated_at", None)
         return changed
 
-    def write(self, session: Session, device_id: str) -> None:
-        """Number the buffered rows after this device's last seq and insert them."""
+    def write(
+        self,
+        session: Session,
+        device_id: str,
+        submit: Callable[[str, list[Any]], None] | None = None,
+    ) -> None:
+        """Number the buffered rows after this device's last seq and insert them (through
+        `submit` when the unit of work runs its bulk INSERTs in a thread). May be called
+        more than once per unit of work: the numbers go on where the last call stopped."""
         if not self._rows:
             return
-        last = session.execute(
-            select(func.coalesce(func.max(Change.seq), 0)).where(Change.device_id == device_id)
-        ).scalar_one()
+        if self._last is None:
+            # Read once per unit of work: it holds the write lock, and only this buffer
+            # writes the device's change rows meanwhile.
+            self._last = session.execute(
+                select(func.coalesce(func.max(Change.seq), 0)).where(Change.device_id == device_id)
+            ).scalar_one()
+        last = self._last
+        rows, self._rows = self._rows, []
+        self._written += len(rows)
         connection = session.connection()
         if connection.dialect.name == "sqlite":
             # The device and the seq base are the same for every row: SQLite adds them, so
             # the buffered tuples go to the driver as they are (no second copy of them).
             device = "'" + str(device_id).replace("'", "''") + "'"
-            connection.exec_driver_sql(
+            sql = (
                 "INSERT INTO change (device_id, seq, hlc, entity, row_id, field, value, "
-                f"base_hlc) VALUES ({device}, ? + {int(last)}, ?, ?, ?, ?, ?, ?)",
-                self._rows,
+                f"base_hlc) VALUES ({device}, ? + {int(last)}, ?, ?, ?, ?, ?, ?)"
             )
+            if submit is not None:
+                submit(sql, rows)
+            else:
+                connection.exec_driver_sql(sql, rows)
         else:
             keys = ("seq", "hlc", "entity", "row_id", "field", "value", "base_hlc")
             connection.execute(
@@ -206,10 +224,9 @@ class ChangeBuffer:
                         "device_id": device_id,
                         "seq": last + row[0],
                     }
-                    for row in self._rows
+                    for row in rows
                 ],
             )
-        self._rows = []
 
 
 def field_clocks(session: Session, row_id: str, fields: Iterable[str]) -> dict[str, str]:

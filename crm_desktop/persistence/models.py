@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import time
 from typing import Any
 
@@ -35,11 +36,30 @@ NAMING = {
 }
 
 
+def _seeded() -> random.Random:
+    return random.Random(int.from_bytes(os.urandom(32)))
+
+
+# The random bits of keys come from a generator seeded with 256 bits from the OS, not from
+# the OS for every key (a system call each: a tenth of a bulk insert's Python time). Keys
+# need to be unique, not unguessable: two devices (or two runs) start from different
+# seeds, and a forked child reseeds so it never repeats its parent's keys.
+_random = _seeded()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _random.seed(int.from_bytes(os.urandom(32))))
+
+
 def new_id() -> str:
     """A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
     Unique across devices like uuid4, but new keys land at the end of every index, which
-    keeps bulk inserts into large tables fast."""
-    return uuid7(time.time_ns() // 1_000_000, int.from_bytes(os.urandom(10)))
+    keeps bulk inserts into large tables fast. The same text as `uuid7`, formatted field
+    by field (a bulk import makes several keys per row)."""
+    millis = f"{time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF:012x}"
+    bits = _random.getrandbits(74)
+    return (
+        f"{millis[:8]}-{millis[8:]}-7{bits >> 62:03x}-"
+        f"{0x8000 | (bits >> 48) & 0x3FFF:04x}-{bits & 0xFFFF_FFFF_FFFF:012x}"
+    )
 
 
 def uuid7(millis: int, random_bits: int) -> str:

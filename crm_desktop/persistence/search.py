@@ -8,7 +8,7 @@ search is case- and accent-insensitive for every script, and substring-matching.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -18,7 +18,8 @@ from sqlalchemy.sql.elements import TextClause
 from crm_desktop.domain.text import display_name, query_terms, search_text
 
 # The tables themselves are made by the first migration.
-_CHUNK = 500
+_CHUNK = 500  # ids per read
+_WRITE_CHUNK = 5_000  # documents per INSERT handed to the background writer
 Doc = tuple[str, str, bool, str]  # (id, title, live, body)
 _NON_DIGIT = re.compile(r"\D+")
 
@@ -42,9 +43,9 @@ LEFT JOIN companies co ON co.id = d.company_id WHERE d.id IN ({ids})
 """
 
 
-def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
+def _chunks(ids: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _placeholders(count: int) -> str:
@@ -127,6 +128,7 @@ class FreshRows:
         # list entity -> contact id -> the values of its live entries, in rowid order
         self._lists: dict[str, dict[str, list[str]]] = {e: {} for e in _CONTACT_LISTS}
         self._stale: set[str] = set()
+        self._names: dict[str, str] | None = None  # company names of the contacts' roles
 
     def add(self, entity: str, rows: Iterable[Mapping[str, Any]]) -> None:
         records = self._records.get(entity)
@@ -190,9 +192,26 @@ class FreshRows:
             }
         return self._contact_docs(session, rows)
 
+    def _role_names(self, session: Session) -> dict[str, str]:
+        """The names of the companies the new contacts' roles name, found once: those
+        inserted in this transaction and untouched since from their rows, the others
+        read (a read waits for the bulk INSERTs running in the background)."""
+        if self._names is None:
+            companies = self._records["companies"]
+            stale = self._stale
+            wanted = {c for ids in self._lists["contact_roles"].values() for c in ids}
+            names: dict[str, str] = {}
+            for company_id in wanted:
+                row = companies.get(company_id)
+                if row is not None and company_id not in stale and isinstance(row["name"], str):
+                    names[company_id] = row["name"]
+            names.update(_company_names(session, wanted - names.keys()))
+            self._names = names
+        return self._names
+
     def _contact_docs(self, session: Session, rows: list[Mapping[str, Any]]) -> dict[str, Doc]:
         emails, phones, roles = (self._lists[e] for e in _CONTACT_LISTS)
-        names = _company_names(session, {c for ids in roles.values() for c in ids})
+        names = self._role_names(session)
         docs: dict[str, Doc] = {}
         for row in rows:
             cid = row["id"]
@@ -238,24 +257,35 @@ class SearchIndex:
         self._session = session
         self._next_doc: int | None = None  # the next free docid, once looked up
 
+    def prepare(self) -> None:
+        """Look up the next free docid now, before the bulk INSERTs of this transaction
+        start running in the background (a read would wait for them)."""
+        if self._next_doc is None:
+            self._next_doc = self._first_free_doc()
+
     def reindex(
-        self, entity: str, ids: Iterable[str], fresh: Mapping[str, Doc] | None = None
+        self,
+        entity: str,
+        ids: Iterable[str],
+        fresh: FreshRows | None = None,
+        submit: Callable[[str, list[Any]], None] | None = None,
     ) -> None:
-        """Rebuild the documents of these records. `fresh` holds documents already made
-        for records inserted in this transaction (new: no document to replace); the
-        others are read back from the tables."""
+        """Rebuild the documents of these records. `fresh` makes the documents of records
+        inserted in this transaction (new: no document to replace); the others are read
+        back from the tables. `submit` runs the INSERTs (the unit of work's background
+        writer), so the next chunk's documents are made while SQLite indexes the last."""
         wanted = sorted(set(ids))
-        fresh = fresh or {}
         builder = {
             "contacts": self._contact_bodies,
             "companies": self._company_bodies,
             "deals": self._deal_bodies,
         }[entity]
-        for chunk in _chunks(wanted):
-            stored = [i for i in chunk if i not in fresh]
-            read = {doc[0]: doc for doc in builder(stored)} if stored else {}
-            docs = [fresh.get(i) or read.get(i) for i in chunk]
-            self._replace(entity, [d for d in docs if d is not None], fresh)
+        for chunk in _chunks(wanted, _WRITE_CHUNK if submit else _CHUNK):
+            made = fresh.docs(self._session, entity, chunk) if fresh is not None else {}
+            stored = [i for i in chunk if i not in made]
+            read = {doc[0]: doc for part in _chunks(stored) for doc in builder(part)}
+            docs = [made.get(i) or read.get(i) for i in chunk]
+            self._replace(entity, [d for d in docs if d is not None], made, submit)
 
     def _rows(self, sql: str, ids: Sequence[str]) -> Any:
         return self._session.execute(text(sql.format(ids=_placeholders(len(ids)))), _params(ids))
@@ -274,30 +304,41 @@ class SearchIndex:
         for row in self._rows(_DEAL_BODIES, ids):
             yield deal_doc(*row)
 
-    def _replace(self, entity: str, docs: list[Doc], new: Container[str] = ()) -> None:
+    def _first_free_doc(self) -> int:
+        # search_doc has no index on docid: look the maximum up once per transaction
+        # (this writer holds the write lock, so nobody else takes docids meanwhile).
+        first: int = (
+            self._session.connection()
+            .exec_driver_sql("SELECT coalesce(max(docid), 0) + 1 FROM search_doc")
+            .scalar_one()
+        )
+        return first
+
+    def _replace(
+        self,
+        entity: str,
+        docs: list[Doc],
+        new: Container[str] = (),
+        submit: Callable[[str, list[Any]], None] | None = None,
+    ) -> None:
         """Write documents; those whose id is in `new` are known to have none yet."""
         if not docs:
             return
         conn = self._session.connection()
+        write: Callable[[str, list[Any]], Any] = submit or conn.exec_driver_sql
         ids = [doc[0] for doc in docs if doc[0] not in new]
         existing: dict[str, int] = {}
-        if ids:
-            marks = ", ".join("?" for _ in ids)
-            existing = dict(
+        for part in _chunks(ids):
+            marks = ", ".join("?" for _ in part)
+            existing.update(
                 conn.exec_driver_sql(
-                    f"SELECT row_id, docid FROM search_doc WHERE row_id IN ({marks})", tuple(ids)
+                    f"SELECT row_id, docid FROM search_doc WHERE row_id IN ({marks})", tuple(part)
                 ).all()
             )
         if existing:
-            conn.exec_driver_sql(
-                "DELETE FROM search_fts WHERE rowid = ?", [(d,) for d in existing.values()]
-            )
+            write("DELETE FROM search_fts WHERE rowid = ?", [(d,) for d in existing.values()])
         if self._next_doc is None:
-            # search_doc has no index on docid: look the maximum up once per transaction
-            # (this writer holds the write lock, so nobody else takes docids meanwhile).
-            self._next_doc = conn.exec_driver_sql(
-                "SELECT coalesce(max(docid), 0) + 1 FROM search_doc"
-            ).scalar_one()
+            self._next_doc = self._first_free_doc()
         next_doc: int = self._next_doc
         fresh: list[tuple[str, int]] = []
         rows: list[tuple[Any, ...]] = []
@@ -308,13 +349,13 @@ class SearchIndex:
                 fresh.append((row_id, docid))
             rows.append((docid, entity, row_id, title, int(live), body))
         self._next_doc = next_doc
-        conn.exec_driver_sql(
+        write(
             "INSERT INTO search_fts(rowid, entity, row_id, title, live, body) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
         if fresh:
-            conn.exec_driver_sql("INSERT INTO search_doc(row_id, docid) VALUES (?, ?)", fresh)
+            write("INSERT INTO search_doc(row_id, docid) VALUES (?, ?)", fresh)
 
     def matching_ids(self, entity: str, query: str) -> TextClause | None:
         """A subquery of the ids of `entity` whose text matches, or None when the query

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.hlc import HybridLogicalClock
-from crm_desktop.persistence.bulk import plan_for
+from crm_desktop.persistence.bulk import StatementPipe, plan_for
 from crm_desktop.persistence.changes import ChangeBuffer, last_stamp
 from crm_desktop.persistence.engine import BUSY_TIMEOUT_MS, CACHE_SIZE, WRITE_OPTION, is_sqlite
 from crm_desktop.persistence.exchange_queries import ExchangeQueries
@@ -129,6 +129,7 @@ class UnitOfWork:
         self._bulk = False
         self._checkpointer = checkpointer or Checkpointer(None)
         self._autocheckpoint: int | None = None  # the setting to restore, when deferred
+        self._pipe: StatementPipe | None = None  # bulk INSERTs run by a thread (bulk.py)
         self.changes = ChangeSet()
 
     # ---- context --------------------------------------------------------------------------
@@ -162,6 +163,7 @@ class UnitOfWork:
     ) -> None:
         if not self._committed:
             self.session.rollback()
+        self._close_pipe()
         if self._bulk or self._autocheckpoint is not None:
             conn = self.session.connection()
             conn.exec_driver_sql(f"PRAGMA cache_size={CACHE_SIZE}")
@@ -246,20 +248,68 @@ class UnitOfWork:
                 # a bigger page cache for the rest of the unit of work.
                 self._bulk = True
                 self.session.connection().exec_driver_sql(f"PRAGMA cache_size={_BULK_CACHE}")
-            self.session.connection().exec_driver_sql(plan.sql, plan.parameters(complete))
+            pipe = self._pipe or self._open_pipe()
+            if pipe is None:
+                self.session.connection().exec_driver_sql(plan.sql, plan.parameters(complete))
+            else:
+                pipe.submit(plan.sql, plan.parameters(complete))
+                # The change rows go now too, rather than all at the commit, so that
+                # SQLite writes them while the next rows are prepared.
+                self._buffer.write(self.session, self._device_id, pipe.submit)
         else:
             self.session.execute(insert(plan.table), complete)
         return len(complete)
 
+    def _open_pipe(self) -> StatementPipe | None:
+        """Start running this transaction's bulk INSERTs in a thread (SQLite files only:
+        an in-memory database's connection belongs to its thread)."""
+        database = self._engine.url.database
+        if not database or database == ":memory:" or "mode=memory" in database:
+            return None
+        connection = self.session.connection()
+        driver = connection.connection.driver_connection
+        if not isinstance(driver, sqlite3.Connection):
+            return None
+        if self.search is not None:
+            self.search.prepare()  # its one lookup before the writes start
+        pipe = self._pipe = StatementPipe(driver)
+        # Whatever else uses the connection waits for the pipe first: every statement
+        # (reads see the rows written before them), the commit and the rollback.
+        event.listen(connection, "before_cursor_execute", self._drain_pipe)
+        event.listen(connection, "commit", self._drain_pipe)
+        event.listen(connection, "rollback", self._cancel_pipe)
+        self._pipe_connection = connection
+        return pipe
+
+    def _drain_pipe(self, *_args: Any) -> None:
+        if self._pipe is not None:
+            self._pipe.drain()
+
+    def _cancel_pipe(self, *_args: Any) -> None:
+        if self._pipe is not None:
+            self._pipe.cancel()
+
+    def _close_pipe(self) -> None:
+        pipe, self._pipe = self._pipe, None
+        if pipe is None:
+            return
+        pipe.close()  # after the commit or rollback: nothing is left to run
+        connection = self._pipe_connection
+        event.remove(connection, "before_cursor_execute", self._drain_pipe)
+        event.remove(connection, "commit", self._drain_pipe)
+        event.remove(connection, "rollback", self._cancel_pipe)
+
     def commit(self) -> ChangeSet:
         """Flush, capture, index and commit; returns what changed."""
         self.session.flush()
+        submit = self._pipe.submit if self._pipe is not None else None
         if self.search is not None and self._reindex:
             self._expand_company_renames()
             for entity, ids in self._reindex.items():
-                fresh = self._fresh.docs(self.session, entity, ids) if self._fresh else {}
-                self.search.reindex(entity, ids, fresh)
-        self._buffer.write(self.session, self._device_id)
+                self.search.reindex(entity, ids, self._fresh, submit)
+        self._buffer.write(self.session, self._device_id, submit)
+        if self._pipe is not None:
+            self._pipe.drain()  # a failed INSERT fails the commit
         self.session.commit()
         self._committed = True
         self._fresh = None

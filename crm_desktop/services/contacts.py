@@ -193,16 +193,20 @@ class ContactService:
         drafts: Sequence[ContactDraft],
         make_id: Callable[[], str] = new_id,
         created_at: Sequence[dt.datetime] | None = None,
+        tag_ids: dict[str, str] | None = None,
     ) -> list[str]:
         """Insert drafts in an open unit of work; returns the new ids. `make_id` and
-        `created_at` let demo data be deterministic and spread over time."""
+        `created_at` let demo data be deterministic and spread over time. `tag_ids`
+        (folded name -> id) carries the tags found or made from one call to the next in
+        the same unit of work: looking one up would wait for the rows still being
+        written in the background."""
         contacts: list[dict[str, Any]] = []
         emails: list[dict[str, Any]] = []
         phones: list[dict[str, Any]] = []
         addresses: list[dict[str, Any]] = []
         roles: list[dict[str, Any]] = []
         taggings: list[dict[str, Any]] = []
-        tag_ids: dict[str, str] = {}
+        tag_ids = {} if tag_ids is None else tag_ids
         for index, raw_draft in enumerate(drafts):
             draft = raw_draft.validated()
             contact_id = make_id()

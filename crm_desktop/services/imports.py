@@ -376,9 +376,12 @@ class ImportService:
             CompanyService._write_extras(uow, cid, company_draft)
         work = len(plan.creates) + len(plan.updates)
         contact_ids: list[str] = []
+        tag_ids: dict[str, str] = {}
         for start in range(0, len(plan.creates), _WRITE_CHUNK):
             chunk = plan.creates[start : start + _WRITE_CHUNK]
-            contact_ids += ContactService.insert_drafts(uow, chunk, created_at=[stamp] * len(chunk))
+            contact_ids += ContactService.insert_drafts(
+                uow, chunk, created_at=[stamp] * len(chunk), tag_ids=tag_ids
+            )
             progress(start + len(chunk), work)
         for done, (contact_id, draft) in enumerate(plan.updates.items(), len(plan.creates)):
             if done % _STEP == 0:

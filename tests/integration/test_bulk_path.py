@@ -5,9 +5,17 @@ are read back."""
 from __future__ import annotations
 
 import json
+import os
+import random
 import sqlite3
+import sys
 import threading
+import time
 from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ContactDraft, EmailEntry, ListQuery, PhoneEntry, RoleEntry
@@ -183,3 +191,178 @@ def test_a_rolled_back_bulk_unit_of_work_starts_no_checkpoint(app: AppContext) -
     assert not [t for t in threading.enumerate() if t.name == "wal-checkpoint"]
     assert autocheckpoint(app) == before
     assert app.contacts.count(ListQuery()) == 0
+
+
+def _counts(app: AppContext) -> tuple[int, ...]:
+    with sqlite3.connect(app.paths.database) as conn:
+        return tuple(
+            conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("contacts", "contact_emails", "change", "search_fts", "search_doc")
+        )
+
+
+def _drafts(count: int, prefix: str = "P") -> list[ContactDraft]:
+    return [
+        ContactDraft(
+            first_name=f"{prefix}{i}",
+            last_name="Müller",
+            emails=(EmailEntry(f"{prefix.lower()}{i}@example.de"),),
+            phones=(PhoneEntry(f"+49 30 {i:06d}"),),
+        )
+        for i in range(count)
+    ]
+
+
+def test_bulk_inserts_run_in_the_background_and_reads_wait_for_them(
+    app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_desktop.persistence import bulk
+
+    monkeypatch.setattr(bulk, "_ROWS_PER_STATEMENT", 7)  # many statements per INSERT
+    interval = sys.getswitchinterval()
+    with app.uow() as uow:
+        ContactService.insert_drafts(uow, _drafts(50))
+        assert uow._pipe is not None  # the INSERTs went to the background writer
+        assert sys.getswitchinterval() <= interval
+        # A read in the same transaction sees every row written before it.
+        count = uow.session.connection().exec_driver_sql("SELECT count(*) FROM contact_emails")
+        assert count.scalar_one() == 50
+        ContactService.insert_drafts(uow, _drafts(20, "Q"))
+        uow.commit()
+    assert sys.getswitchinterval() == interval  # put back when the pipe closed
+    assert not [t for t in threading.enumerate() if t.name == "bulk-writer"]
+    assert _counts(app) == (70, 70, 70 * 3, 70, 70)
+    with sqlite3.connect(app.paths.database) as conn:
+        seqs = [s for (s,) in conn.execute("SELECT seq FROM change ORDER BY rowid")]
+    assert seqs == list(range(1, 211))  # written in several parts, numbered without gaps
+    assert rebuilt_docs(app) == search_docs(app.paths.database)
+
+
+def test_change_seq_goes_on_across_orm_and_background_writes(app: AppContext) -> None:
+    app.contacts.create(ContactDraft(first_name="First"))
+    with sqlite3.connect(app.paths.database) as conn:
+        (before,) = conn.execute("SELECT max(seq) FROM change").fetchone()
+    with app.uow() as uow:
+        uow.contacts.add(Contact(first_name="Orm", last_name="One", sort_name="one orm"))
+        uow.session.flush()  # captured before the bulk rows
+        ContactService.insert_drafts(uow, _drafts(10))
+        uow.contacts.add(Contact(first_name="Orm", last_name="Two", sort_name="two orm"))
+        uow.commit()
+    with sqlite3.connect(app.paths.database) as conn:
+        seqs = [s for (s,) in conn.execute("SELECT seq FROM change ORDER BY seq")]
+    assert seqs == list(range(1, before + 2 + 10 * 3 + 1))
+
+
+def test_a_background_insert_that_fails_leaves_nothing(app: AppContext) -> None:
+    import sqlalchemy.exc
+
+    app.contacts.create_many(_drafts(5))
+    before = _counts(app)
+    with pytest.raises(sqlalchemy.exc.IntegrityError), app.uow() as uow:
+        ContactService.insert_drafts(uow, _drafts(30, "Q"))
+        # An e-mail of a contact that does not exist: the foreign key fails in the
+        # background writer, after good rows were written in the same transaction.
+        uow.insert_rows(ContactEmail, [{"contact_id": "no-such-contact", "email": "x@y.z"}])
+        ContactService.insert_drafts(uow, _drafts(30, "R"))
+        uow.commit()
+    assert _counts(app) == before
+    assert not [t for t in threading.enumerate() if t.name == "bulk-writer"]
+    # The database takes the next unit of work as usual.
+    app.contacts.create_many(_drafts(3, "S"))
+    assert _counts(app)[0] == before[0] + 3
+
+
+def test_an_error_while_rows_are_written_in_the_background_leaves_nothing(
+    app: AppContext,
+) -> None:
+    before = _counts(app)
+    with pytest.raises(RuntimeError), app.uow() as uow:
+        ContactService.insert_drafts(uow, _drafts(40))
+        raise RuntimeError("the caller fails half-way")
+    assert _counts(app) == before
+    assert app.contacts.count(ListQuery()) == 0
+
+
+def test_new_ids_are_uuid7_and_unique() -> None:
+    import uuid
+
+    from crm_desktop.persistence.models import new_id, uuid7
+
+    ids = [new_id() for _ in range(100_000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids[:1000]:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+    millis = int(ids[-1].replace("-", "")[:12], 16)
+    assert abs(millis - time.time() * 1000) < 60_000
+
+    # The fast formatting is the reference layout, bit for bit.
+    class Fixed:
+        bits = 0
+        ms = 0
+
+        def getrandbits(self, _k: int) -> int:
+            return self.bits
+
+        def time_ns(self) -> int:
+            return self.ms * 1_000_000
+
+    fixed, rng = Fixed(), random.Random(5)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("crm_desktop.persistence.models._random", fixed)
+        mp.setattr("crm_desktop.persistence.models.time.time_ns", fixed.time_ns)
+        for _ in range(2000):
+            fixed.ms, fixed.bits = rng.getrandbits(48), rng.getrandbits(74)
+            assert new_id() == uuid7(fixed.ms, fixed.bits)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_process_makes_other_ids_than_its_parent() -> None:
+    from crm_desktop.persistence.models import new_id
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.write(write, "".join(new_id()[-17:] for _ in range(5)).encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 1000).decode()
+    os.waitpid(pid, 0)
+    parent = "".join(new_id()[-17:] for _ in range(5))
+    assert child and child != parent
+
+
+def _search_text_joined(*parts: str | None) -> str:
+    """`search_text` as first written: the joined text folded at once."""
+    from crm_desktop.domain.text import _GERMAN, fold
+
+    joined = " ".join(p for p in parts if p)
+    folded = fold(joined)
+    if joined.isascii():
+        return folded
+    extra = [
+        g
+        for w in joined.split()
+        if not w.isascii()
+        for g in (fold(w.casefold().translate(_GERMAN)),)
+        if g != fold(w)
+    ]
+    return f"{folded} {' '.join(extra)}" if extra else folded
+
+
+_TRICKY = list("aZ 1\tx\nß\u00a0\u2002\u0301\u0308ÄüÖΣςİıǅﬁ①é½Łø")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(st.sampled_from(_TRICKY), max_size=8), st.text(max_size=6)),
+        max_size=6,
+    )
+)
+def test_search_text_part_by_part_equals_folding_the_joined_text(
+    parts: list[str | None],
+) -> None:
+    from crm_desktop.domain.text import search_text
+
+    assert search_text(*parts) == _search_text_joined(*parts)

@@ -620,6 +620,43 @@ def test_a_crash_in_the_middle_leaves_nothing(
     assert _state(app) == before
 
 
+def test_a_write_failing_in_the_background_leaves_nothing(
+    app: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    import sqlalchemy.exc
+
+    from crm_desktop.persistence import bulk
+
+    run = bulk.StatementPipe._execute
+    calls: list[str] = []
+
+    def fail_later(
+        self: bulk.StatementPipe, cursor: sqlite3.Cursor, sql: str, rows: list[tuple[object, ...]]
+    ) -> None:
+        calls.append(sql)
+        if len(calls) == 6:  # after the companies, contacts and their change rows
+            raise sqlite3.OperationalError("disk I/O error")
+        run(self, cursor, sql, rows)
+
+    monkeypatch.setattr(bulk.StatementPipe, "_execute", fail_later)
+    sheet = tmp_path / "many.csv"
+    sheet.write_text(
+        "First Name,Last Name,E-mail 1 - Value,Organization Name\n"
+        + "".join(f"P{n},N{n},p{n}@example.de,F{n % 7}\n" for n in range(300)),
+        encoding="utf-8",
+    )
+    before = _state(app)
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        app.imports.run(sheet)
+    assert len(calls) >= 6
+    assert _state(app) == before
+    assert app.imports.batches() == []
+    monkeypatch.setattr(bulk.StatementPipe, "_execute", run)
+    assert app.imports.run(sheet).created == 300
+
+
 def test_preview_shows_the_first_rows_mapped(app: AppContext, tmp_path: Path) -> None:
     sheet = tmp_path / "big.csv"
     sheet.write_text(
