@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -554,12 +555,16 @@ class CalendarService:
                 if a.starts_at is not None and (since is None or a.rrule or a.starts_at >= since)
             ]
         data = ics.write_calendar(events)
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            tmp.write_bytes(data)
+        tmp: Path | None = None
+        try:  # a temporary name of its own: two writers never share one
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            tmp = Path(name)
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
             os.replace(tmp, path)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
             raise CrmError(f"cannot write {path}: {exc.strerror}") from exc
         return len(events)
 
