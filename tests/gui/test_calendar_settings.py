@@ -80,7 +80,7 @@ def test_calendar_file_is_kept_up_to_date(app: AppContext, qtbot: Any, tmp_path:
     calendar = icalendar.Calendar.from_ical(feed.read_bytes())
     summaries = {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
     assert summaries == {"Call the bakery", "Send offer"}  # the last 90 days and ahead
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob(".team.ics.*"))  # no temporary file left
     window.settings_view.feed.set_feed("")
     assert app.preferences.ics_feed == ""
 
