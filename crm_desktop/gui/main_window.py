@@ -709,6 +709,7 @@ class MainWindow(QMainWindow):
 
     def find_duplicates(self) -> None:
         dialog = DuplicatesDialog(self.context, self.runner, self.merge_records, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setModal(False)
         dialog.show()
         self._duplicates_dialog = dialog
