@@ -52,14 +52,15 @@ if hasattr(os, "register_at_fork"):
 def new_id() -> str:
     """A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
     Unique across devices like uuid4, but new keys land at the end of every index, which
-    keeps bulk inserts into large tables fast. The same text as `uuid7`, formatted field
-    by field (a bulk import makes several keys per row)."""
-    millis = f"{time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF:012x}"
+    keeps bulk inserts into large tables fast. The text of `uuid7`, in one expression (a
+    bulk import makes several keys per row)."""
     bits = _random.getrandbits(74)
-    return (
-        f"{millis[:8]}-{millis[8:]}-7{bits >> 62:03x}-"
-        f"{0x8000 | (bits >> 48) & 0x3FFF:04x}-{bits & 0xFFFF_FFFF_FFFF:012x}"
-    )
+    value = (time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF) << 80 | _VERSION_VARIANT
+    text = f"{value | (bits >> 62) << 64 | bits & 0x3FFF_FFFF_FFFF_FFFF:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_VERSION_VARIANT = 0x7 << 76 | 0b10 << 62
 
 
 def uuid7(millis: int, random_bits: int) -> str:
