@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.settings_view = SettingsView(context, self)
         self.calendar_view = CalendarView(context, self, hub=self.hub, undo_stack=self.undo_stack)
         self.stack.addWidget(self.calendar_view)
-        self.reports_view = ReportsView(context, self)
+        self.reports_view = ReportsView(context, self, self.runner)
         self.stack.addWidget(self.reports_view)
         self.stack.addWidget(self.settings_view)
         central = QWidget(self)

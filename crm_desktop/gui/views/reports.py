@@ -118,6 +118,21 @@ def make_chart(table: Table, currency: str) -> Any:
     chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
     chart.setBackgroundRoundness(4)
     labels = [format_cell(row[spec.label_column], "text") or "–" for row in table.rows]
+    # Large money axes read in thousands ("1,200 k EUR" instead of "1200000").
+    top_value = max(
+        (
+            abs(chart_value(row[c], table.columns[c].kind))
+            for row in table.rows
+            for c in spec.value_columns
+        ),
+        default=0.0,
+    )
+    scale = 1000.0 if top_value >= 100_000 else 1.0
+
+    def value_of(row: Any, column: int) -> float:
+        kind = table.columns[column].kind
+        return chart_value(row[column], kind) / (scale if kind in ("money", "int") else 1.0)
+
     if len(labels) > 4:  # "Sales: Proposal" -> "Proposal": the axis has little room
         labels = [label.split(": ")[-1].split(" › ")[-1] for label in labels]
     columns: list[Column] = [table.columns[i] for i in spec.value_columns]
@@ -126,7 +141,7 @@ def make_chart(table: Table, currency: str) -> Any:
         pie = QPieSeries()
         column = spec.value_columns[0]
         for label, row in zip(labels, table.rows, strict=False):
-            value = chart_value(row[column], table.columns[column].kind)
+            value = value_of(row, column)
             if value > 0:
                 pie.append(label, value)
         for index, slice_ in enumerate(pie.slices()):
@@ -144,7 +159,7 @@ def make_chart(table: Table, currency: str) -> Any:
             line = QLineSeries()
             line.setName(table.columns[column].title)
             for x, row in enumerate(table.rows):
-                value = chart_value(row[column], table.columns[column].kind)
+                value = value_of(row, column)
                 top = max(top, value)
                 line.append(x, value)
             line.setColor(QColor(SERIES_COLOURS[index % len(SERIES_COLOURS)]))
@@ -164,7 +179,7 @@ def make_chart(table: Table, currency: str) -> Any:
             bar_set = QBarSet(table.columns[column].title)
             bar_set.setColor(QColor(SERIES_COLOURS[index % len(SERIES_COLOURS)]))
             for row in table.rows:
-                bar_set.append(chart_value(row[column], table.columns[column].kind))
+                bar_set.append(value_of(row, column))
             series.append(bar_set)
         chart.addSeries(series)
         axis_x = QBarCategoryAxis()
@@ -180,6 +195,8 @@ def make_chart(table: Table, currency: str) -> Any:
         axis_y.applyNiceNumbers()
     if spec.kind != "pie":
         unit = {"money": currency, "percent": "%", "days": "days"}.get(kind_of_values, "")
+        if scale != 1.0 and kind_of_values in ("money", "int"):
+            unit = f"thousand {unit}".strip()
         for axis in chart.axes(Qt.Orientation.Vertical):
             axis.setTitleText(unit)
     view = QChartView(chart)
@@ -244,9 +261,11 @@ class KpiTile(QFrame):
 
 
 class ReportsView(QWidget):
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: Any, parent: QWidget | None = None, runner: Any = None) -> None:
         super().__init__(parent)
         self.context = context
+        self.runner = runner  # reports are computed in the background when there is one
+        self._generation = 0
         self.document: ReportDocument | None = None
         self._built = False
         self._stale = True
@@ -378,12 +397,37 @@ class ReportsView(QWidget):
         self._stale = False
         key = self.current_key()
         try:
-            self.document = self.context.reports.document(self.filters(), key)
+            filters = self.filters()
         except CrmError as exc:
             self._show_message(str(exc))
             return
-        self.title.setText(f"{dict(REPORTS)[key]} · {self.document.period}")
-        self._render(self.document, dashboard=key == "dashboard")
+        # A newer request wins: a result that comes back after the filters changed again
+        # is dropped, so a slow report never overwrites a newer one.
+        self._generation += 1
+        generation = self._generation
+        reports = self.context.reports
+
+        def show(document: ReportDocument) -> None:
+            if generation != self._generation:
+                return
+            self.document = document
+            self.title.setText(f"{dict(REPORTS)[key]} · {document.period}")
+            self._render(document, dashboard=key == "dashboard")
+
+        def failed(error: str) -> None:
+            if generation == self._generation:
+                self._show_message(error)
+
+        if self.runner is None:
+            try:
+                show(reports.document(filters, key))
+            except CrmError as exc:
+                failed(str(exc))
+            return
+        self.title.setText(f"{dict(REPORTS)[key]} · computing…")
+        self.runner.submit(
+            f"Report: {dict(REPORTS)[key]}", lambda _p: reports.document(filters, key), show, failed
+        )
 
     def _show_message(self, text: str) -> None:
         label = QLabel(text, self)
@@ -488,20 +532,29 @@ class ReportsView(QWidget):
             if not folder:
                 return
         base = Path(folder) / f"monthly-report-{month.strip()}"
-        try:
-            self.context.reports.export_monthly(
-                month.strip(),
-                base.with_suffix(".pdf"),
-                base.with_suffix(".xlsx"),
-                self.owner.currentData(),
-                self.pipeline.currentData(),
+        reports, chosen = self.context.reports, month.strip()
+        owner, pipeline = self.owner.currentData(), self.pipeline.currentData()
+
+        def work(_progress: Any) -> Any:
+            return reports.export_monthly(
+                chosen, base.with_suffix(".pdf"), base.with_suffix(".xlsx"), owner, pipeline
             )
-        except CrmError as exc:
-            QMessageBox.warning(self, "Monthly report", str(exc))
+
+        def done(_document: Any) -> None:
+            QMessageBox.information(
+                self, "Monthly report", f"Written {base.with_suffix('.pdf')} and .xlsx beside it."
+            )
+
+        def failed(error: str) -> None:
+            QMessageBox.warning(self, "Monthly report", error)
+
+        if self.runner is None:
+            try:
+                done(work(None))
+            except CrmError as exc:
+                failed(str(exc))
             return
-        QMessageBox.information(
-            self, "Monthly report", f"Written {base.with_suffix('.pdf')} and .xlsx beside it."
-        )
+        self.runner.submit(f"Monthly report {chosen}", work, done, failed)
 
     def html(self) -> str:
         """The report on screen as HTML for printing (tables; figures as on screen)."""
