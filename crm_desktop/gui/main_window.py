@@ -1235,6 +1235,8 @@ class MainWindow(QMainWindow):
         self.progress.setValue(done)
 
     def _task_finished(self) -> None:
+        if self._task is not None and self.statusBar().currentMessage() == f"{self._task.label}…":
+            self.statusBar().clearMessage()  # the task's own message, not a later one
         self._task = None
         self.progress.hide()
         self.cancel_button.hide()
