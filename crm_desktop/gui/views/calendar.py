@@ -11,8 +11,8 @@ from dataclasses import replace
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QTextDocument, QUndoCommand
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QUndoCommand
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import ActivityDraft
-from crm_desktop.gui import icons
+from crm_desktop.gui import icons, printing
 from crm_desktop.gui.dialogs.activity_editor import (
     ActivityEditorDialog,
     ask_scope,
@@ -496,22 +496,11 @@ class CalendarView(QWidget):
     # ---- printing -------------------------------------------------------------------------
 
     def preview(self, what: str) -> None:
-        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintPreviewDialog(printer, self)
-        dialog.setWindowTitle("Print the calendar")
-        dialog.paintRequested.connect(lambda p: self.print_to(p, what))
-        dialog.exec()
+        printing.preview(self, "Print the calendar", lambda p: self.print_to(p, what))
 
     def print_pdf(self, path: str, what: str = "view") -> None:
         """The same pages as the print preview, written to a PDF file."""
-        from PySide6.QtPrintSupport import QPrinter
-
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(path)
-        self.print_to(printer, what)
+        printing.to_pdf(path, lambda p: self.print_to(p, what))
 
     def agenda_html(self) -> str:
         days = self.visible_days()
@@ -547,24 +536,9 @@ class CalendarView(QWidget):
             self.found = self._occurrences(days)
             self.title.setText(self._title(days))
         if what == "agenda" or self.mode == "agenda":
-            printer.setPageLayout(
-                QPageLayout(
-                    QPageSize(QPageSize.PageSizeId.A4),
-                    QPageLayout.Orientation.Portrait,
-                    QMarginsF(15, 15, 15, 15),
-                )
-            )
-            document = QTextDocument()
-            document.setHtml(self.agenda_html())
-            document.print_(printer)
+            printing.print_html(printer, self.agenda_html())
             return
-        printer.setPageLayout(
-            QPageLayout(
-                QPageSize(QPageSize.PageSizeId.A4),
-                QPageLayout.Orientation.Landscape,
-                QMarginsF(10, 10, 10, 10),
-            )
-        )
+        printing.a4(printer, landscape=True, margin_mm=10)
         painter = QPainter(printer)
         page = printer.pageLayout().paintRectPixels(printer.resolution())
         page = QRect(0, 0, page.width(), page.height())

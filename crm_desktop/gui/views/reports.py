@@ -13,8 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QMarginsF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QTextDocument
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.reportdoc import Column, Kpi, ReportDocument, Section, Table, format_cell
 from crm_desktop.domain.reports import ReportFilter, add_months
-from crm_desktop.gui import icons
+from crm_desktop.gui import icons, printing
 
 REPORTS = (
     ("dashboard", "Dashboard"),
@@ -598,22 +598,7 @@ class ReportsView(QWidget):
         return "".join(parts)
 
     def print_to(self, printer: Any) -> None:
-        printer.setPageLayout(
-            QPageLayout(
-                QPageSize(QPageSize.PageSizeId.A4),
-                QPageLayout.Orientation.Portrait,
-                QMarginsF(15, 15, 15, 15),
-            )
-        )
-        document = QTextDocument()
-        document.setHtml(self.html())
-        document.print_(printer)
+        printing.print_html(printer, self.html())
 
     def preview(self) -> None:
-        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintPreviewDialog(printer, self)
-        dialog.setWindowTitle("Print the report")
-        dialog.paintRequested.connect(self.print_to)
-        dialog.exec()
+        printing.preview(self, "Print the report", self.print_to)
