@@ -42,6 +42,20 @@ def test_wizard_imports_reports_bad_rows_and_undoes(
     assert page.preview.rowCount() == 3
     problems = [page.preview.item(r, page.preview.columnCount() - 1).text() for r in range(3)]
     assert problems[1] and not problems[0]  # the bad e-mail shows before importing
+    headers = [
+        page.preview.horizontalHeaderItem(c).text() for c in range(page.preview.columnCount())
+    ]
+    assert "Phone (mobile)" in headers
+    phone_combo = dict(page._combos)["Mobile Phone"]
+    phone_combo.setCurrentIndex(0)  # (do not import): the preview follows once choices pause
+    assert page._remap.isActive()
+    page._remap.timeout.emit()
+    headers = [
+        page.preview.horizontalHeaderItem(c).text() for c in range(page.preview.columnCount())
+    ]
+    assert "Phone (mobile)" not in headers
+    phone_combo.setCurrentIndex(phone_combo.findData("phone_mobile"))
+    page._remap.timeout.emit()
     wizard.options_page.dry_run.setChecked(True)
     wizard.start_import()
     assert wizard.result.dry_run and wizard.result.created == 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -121,6 +121,11 @@ class MappingPage(QWizardPage):
         layout.addWidget(QLabel("<b>Preview</b> (rows that would not import are red)", self))
         layout.addWidget(self.preview, 1)
         self._combos: list[tuple[str, QComboBox]] = []
+        # Reading a big file again takes a moment: once the choices pause, not per change.
+        self._remap = QTimer(self)
+        self._remap.setSingleShot(True)
+        self._remap.setInterval(400)
+        self._remap.timeout.connect(lambda: self.w.load_preview(self.mapping_now()))
 
     def show_preview(self, preview: Any) -> None:
         where = f"{preview.format.upper()}"
@@ -147,9 +152,7 @@ class MappingPage(QWizardPage):
                 for key, label in preview.fields.items():
                     combo.addItem(label, key)
                 combo.setCurrentIndex(max(combo.findData(mapping_by_header.get(header, "")), 0))
-                combo.currentIndexChanged.connect(
-                    lambda _i: self.w.load_preview(self.mapping_now())
-                )
+                combo.currentIndexChanged.connect(lambda _i: self._remap.start())
                 self.mapping.setCellWidget(row, 1, combo)
                 field = mapping_by_header.get(header, "")
                 example = first.values.get(field, "") if first and field else ""
