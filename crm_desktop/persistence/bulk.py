@@ -9,6 +9,7 @@ tuples made by `itemgetter`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import queue
@@ -115,20 +116,42 @@ class StatementPipe:
     def drain(self) -> None:
         """Wait until every submitted statement has run; raise the error of one that
         failed."""
-        self._jobs.join()
+        self._wait()
+        if self._error is None and not self._thread.is_alive():
+            self._error = RuntimeError("the bulk writer stopped before its work was done")
         self._raise()
 
     def cancel(self) -> None:
         """Drop what has not run yet and wait for the statement running now (the
         transaction is being rolled back)."""
         self._cancelled = True
-        self._jobs.join()
+        self._wait()
 
     def close(self) -> None:
         self.cancel()
         self._jobs.put(None)
-        self._thread.join()
+        self._wait(joining=True)
         _short_turns.end()
+
+    def _wait(self, joining: bool = False) -> None:
+        """Wait for the queue to empty (or the thread to end, `joining`). An interruption
+        (Ctrl+C) drops the work not started but still waits for the statement running
+        now, then is raised: the connection must never be closed under the writer."""
+        interrupted: BaseException | None = None
+        while self._thread.is_alive():
+            try:
+                if joining:
+                    self._thread.join(0.05)
+                    continue
+                with self._jobs.all_tasks_done:
+                    if not self._jobs.unfinished_tasks:
+                        break
+                    self._jobs.all_tasks_done.wait(0.05)
+            except BaseException as exc:  # KeyboardInterrupt and the like
+                self._cancelled = True
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
 
     def _execute(self, cursor: sqlite3.Cursor, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """`executemany(sql, rows)` as INSERTs of many rows each: sqlite3 gives up the GIL
@@ -160,11 +183,15 @@ class StatementPipe:
             raise self._error
 
     def _run(self) -> None:
-        cursor = self._connection.cursor()
+        cursor: sqlite3.Cursor | None = None
+        try:
+            cursor = self._connection.cursor()
+        except BaseException as error:  # e.g. a connection bound to another thread
+            self._error = error
         try:
             while (job := self._jobs.get()) is not None:
                 try:
-                    if self._error is None and not self._cancelled:
+                    if cursor is not None and self._error is None and not self._cancelled:
                         self._execute(cursor, *job)
                 except sqlite3.Error as error:
                     # What SQLAlchemy would have raised for it (IntegrityError...).
@@ -175,7 +202,11 @@ class StatementPipe:
                     self._jobs.task_done()
             self._jobs.task_done()
         finally:
-            cursor.close()
+            if cursor is not None:
+                # The connection may be closed already (an interrupted transaction is
+                # invalidated once the statement running then has finished).
+                with contextlib.suppress(sqlite3.Error):
+                    cursor.close()
 
 
 def utc_text(value: dt.datetime | str | None) -> str | None:

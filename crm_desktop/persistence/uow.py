@@ -162,6 +162,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if not self._committed:
+            self._close_pipe()  # the writer stops before the connection is rolled back
             self.session.rollback()
         self._close_pipe()
         if self._bulk or self._autocheckpoint is not None:
@@ -263,8 +264,15 @@ class UnitOfWork:
     def _open_pipe(self) -> StatementPipe | None:
         """Start running this transaction's bulk INSERTs in a thread (SQLite files only:
         an in-memory database's connection belongs to its thread)."""
-        database = self._engine.url.database
-        if not database or database == ":memory:" or "mode=memory" in database:
+        url = self._engine.url
+        database = url.database
+        if (
+            not database
+            or database == ":memory:"
+            or "mode=memory" in database
+            or url.query.get("mode") == "memory"
+            or str(url.query.get("check_same_thread", "")).lower() in ("true", "1")
+        ):
             return None
         connection = self.session.connection()
         driver = connection.connection.driver_connection
@@ -310,6 +318,8 @@ class UnitOfWork:
         self._buffer.write(self.session, self._device_id, submit)
         if self._pipe is not None:
             self._pipe.drain()  # a failed INSERT fails the commit
+            # The writer ends before the commit hands the connection back to the pool.
+            self._close_pipe()
         self.session.commit()
         self._committed = True
         self._fresh = None

@@ -337,8 +337,10 @@ class ImportService:
             if not dry_run and (created or updated or plan.linked):
                 batch_id = new_id()
                 self._write(uow, plan, batch_id, path, source.kind, writing)
+                writing(1, 1)  # the last chance to cancel: after the commit it is done
                 changes = uow.commit()
-            writing(1, 1)
+            if progress is not None:
+                progress(2 * total, steps)
         return ImportResult(
             created=created,
             updated=updated,

@@ -366,3 +366,63 @@ def test_search_text_part_by_part_equals_folding_the_joined_text(
     from crm_desktop.domain.text import search_text
 
     assert search_text(*parts) == _search_text_joined(*parts)
+
+
+def test_a_writer_that_cannot_use_the_connection_fails_the_drain_instead_of_hanging() -> None:
+    import sqlite3
+
+    import pytest
+
+    from crm_desktop.persistence.bulk import StatementPipe
+
+    connection = sqlite3.connect(":memory:")  # bound to this thread (check_same_thread)
+    connection.execute("CREATE TABLE t (x INTEGER)")
+    pipe = StatementPipe(connection)
+    with pytest.raises(sqlite3.ProgrammingError):  # at the next submit or the drain
+        pipe.submit("INSERT INTO t (x) VALUES (?)", [(1,), (2,)])
+        pipe.drain()
+    pipe.close()
+    assert connection.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_an_interrupted_drain_waits_for_the_running_statement_then_raises() -> None:
+    import sqlite3
+    import threading
+
+    import pytest
+
+    from crm_desktop.persistence.bulk import StatementPipe
+
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.execute("CREATE TABLE t (x INTEGER)")
+    pipe = StatementPipe(connection)
+    started, release = threading.Event(), threading.Event()
+    original = pipe._execute
+
+    def slow(cursor: sqlite3.Cursor, sql: str, rows: list[tuple[int]]) -> None:
+        started.set()
+        release.wait(5)
+        original(cursor, sql, rows)
+
+    pipe._execute = slow  # type: ignore[method-assign]
+    pipe.submit("INSERT INTO t (x) VALUES (?)", [(1,)])
+    pipe.submit("INSERT INTO t (x) VALUES (?)", [(2,)])
+    started.wait(5)
+    calls = {"n": 0}
+    condition = pipe._jobs.all_tasks_done
+    real_wait = condition.wait
+
+    def interrupted_wait(timeout: float | None = None) -> bool:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            release.set()
+            raise KeyboardInterrupt
+        return real_wait(timeout)
+
+    condition.wait = interrupted_wait  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        pipe.drain()
+    assert pipe._jobs.unfinished_tasks == 0  # the running one finished, the next dropped
+    condition.wait = real_wait  # type: ignore[method-assign]
+    pipe.close()
+    assert connection.execute("SELECT count(*) FROM t").fetchone() == (1,)
