@@ -90,9 +90,7 @@ def _dump(dates: Iterable[dt.datetime]) -> str:
 
 
 def _add_exdate(activity: Activity, occurrence: dt.datetime) -> None:
-    dates = {d.astimezone(dt.UTC).isoformat() for d in _exdates(activity)}
-    dates.add(occurrence.astimezone(dt.UTC).isoformat())
-    activity.exdates = json.dumps(sorted(dates))
+    activity.exdates = _dump([*_exdates(activity), occurrence])
 
 
 def _shift_wall(
@@ -426,9 +424,7 @@ class CalendarService:
             activity = require(uow.activities, activity_id, "activity")
             if not activity.rrule:
                 raise ValidationError("only a recurring activity has occurrences to skip")
-            dates = [d.isoformat() for d in _exdates(activity)]
-            dates.append(occurrence.astimezone(dt.UTC).isoformat())
-            activity.exdates = json.dumps(sorted(set(dates)))
+            _add_exdate(activity, occurrence)
             return uow.commit()
 
     def today_and_overdue(
@@ -438,10 +434,10 @@ class CalendarService:
         moment = moment or now()
         tz = zone(timezone)
         local = moment.astimezone(tz)
-        day_start = dt.datetime.combine(local.date(), dt.time(), tzinfo=tz)
-        day_end = day_start + dt.timedelta(days=1)
         day = dt.timedelta(days=1)
         today_date = local.date()
+        day_start = dt.datetime.combine(today_date, dt.time(), tzinfo=tz)
+        day_end = day_start + day
 
         def is_today(o: Occurrence) -> bool:  # an all-day one by its date
             if o.all_day:
@@ -453,10 +449,10 @@ class CalendarService:
                 return o.start.astimezone(dt.UTC).date() < today_date
             return o.start < day_start
 
-        near = self.occurrences(day_start - day, day_end + day, open_only=True)
-        today = [o for o in near if is_today(o)]
-        past = self.occurrences(moment - 365 * day, day_end + day, open_only=True)
-        overdue = [o for o in past if not o.recurring and is_past(o)]
+        # One read for both lists (the year back reaches a day past today's end).
+        found = self.occurrences(moment - 365 * day, day_end + day, open_only=True)
+        today = [o for o in found if is_today(o)]
+        overdue = [o for o in found if not o.recurring and is_past(o)]
         return today, overdue
 
     def reminders(self, start: dt.datetime, end: dt.datetime) -> list[Reminder]:
@@ -608,17 +604,11 @@ class CalendarService:
                     "all_day": event.all_day,
                     "timezone": "" if event.all_day else event.timezone,
                     "rrule": rule,
-                    "exdates": json.dumps(
-                        sorted(
-                            (
-                                d
-                                if isinstance(d, dt.datetime)
-                                else dt.datetime.combine(d, dt.time(), tzinfo=dt.UTC)
-                            )
-                            .astimezone(dt.UTC)
-                            .isoformat()
-                            for d in event.exdates
-                        )
+                    "exdates": _dump(
+                        d
+                        if isinstance(d, dt.datetime)
+                        else dt.datetime.combine(d, dt.time(), tzinfo=dt.UTC)
+                        for d in event.exdates
                     ),
                     "contact_id": contact_id,
                     "ical_uid": event.uid,
