@@ -40,6 +40,7 @@ from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.reportdoc import Column, Kpi, ReportDocument, Section, Table, format_cell
 from crm_desktop.domain.reports import ReportFilter, add_months
 from crm_desktop.gui import icons, printing
+from crm_desktop.gui.tasks import SyncRunner
 
 REPORTS = (
     ("dashboard", "Dashboard"),
@@ -264,7 +265,8 @@ class ReportsView(QWidget):
     def __init__(self, context: Any, parent: QWidget | None = None, runner: Any = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.runner = runner  # reports are computed in the background when there is one
+        # Reports are computed in the background; without the window's runner, at once.
+        self.runner = runner or SyncRunner()
         self._generation = 0
         self.document: ReportDocument | None = None
         self._built = False
@@ -418,12 +420,6 @@ class ReportsView(QWidget):
             if generation == self._generation:
                 self._show_message(error)
 
-        if self.runner is None:
-            try:
-                show(reports.document(filters, key))
-            except CrmError as exc:
-                failed(str(exc))
-            return
         self.title.setText(f"{dict(REPORTS)[key]} · computing…")
         self.runner.submit(
             f"Report: {dict(REPORTS)[key]}", lambda _p: reports.document(filters, key), show, failed
@@ -548,12 +544,6 @@ class ReportsView(QWidget):
         def failed(error: str) -> None:
             QMessageBox.warning(self, "Monthly report", error)
 
-        if self.runner is None:
-            try:
-                done(work(None))
-            except CrmError as exc:
-                failed(str(exc))
-            return
         self.runner.submit(f"Monthly report {chosen}", work, done, failed)
 
     def html(self) -> str:
