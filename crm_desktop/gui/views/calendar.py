@@ -297,15 +297,20 @@ class CalendarView(QWidget):
             self._stale = True
             return
         self._stale = False
-        days = self.visible_days()
-        self.found = self._occurrences(days)
-        self.title.setText(self._title(days))
+        days = self._fetch()
         if self.mode in ("day", "week"):
             self.grid.set_range(days, self.found)
         elif self.mode == "month":
             self.month.set_month(self.anchor, self.found)
         else:
             self._fill_agenda(days)
+
+    def _fetch(self) -> list[dt.date]:
+        """Read the occurrences of the days shown and title them; returns the days."""
+        days = self.visible_days()
+        self.found = self._occurrences(days)
+        self.title.setText(self._title(days))
+        return days
 
     def _occurrences(self, days: list[dt.date]) -> list[Any]:
         """What the days show. All-day activities sit at midnight UTC of their date, which
@@ -531,10 +536,7 @@ class CalendarView(QWidget):
 
     def print_to(self, printer: Any, what: str = "view") -> None:
         if self._stale or not self.found:
-            self._stale = False
-            days = self.visible_days()
-            self.found = self._occurrences(days)
-            self.title.setText(self._title(days))
+            self._fetch()  # the view itself is still drawn when it is next shown
         if what == "agenda" or self.mode == "agenda":
             printing.print_html(printer, self.agenda_html())
             return
