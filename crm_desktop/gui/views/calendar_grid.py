@@ -8,6 +8,7 @@ the calendar view turns them into undoable service calls."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -466,12 +467,11 @@ class DayHeader(QWidget):
         painter.setFont(base)
         painter.setPen(QPen(palette.mid().color(), 1))
         painter.drawLine(GUTTER, self.height() - 1, full, self.height() - 1)
-        counts: dict[int, int] = {}
+        counts = Counter(column for column, _lane, _o in self.all_day)
         for column, lane, o in self.all_day:
-            counts[column] = counts.get(column, 0) + 1
+            # The last lane holds "+n more" when a day has more than fit.
             if lane < self._lanes - 1 or (
-                lane == self._lanes - 1
-                and sum(1 for c, _l, _o in self.all_day if c == column) <= self._lanes
+                lane == self._lanes - 1 and counts[column] <= self._lanes
             ):
                 _paint_chip(painter, self._rect(column, lane), o, _label(o), dark)
         for column, count in counts.items():
