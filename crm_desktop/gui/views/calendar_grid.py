@@ -198,13 +198,16 @@ class HourCanvas(QWidget):
             self.placed.extend(place_day(timed.get(day, []), day, column))
         self.update()
 
-    def _rect(self, p: Placed) -> QRectF:
-        width = self.columns.width(self)
-        lane_width = width / p.lanes
-        x = self.columns.x(self, p.day) + p.lane * lane_width
-        y = p.top / 60 * self.HOUR
-        h = max((p.bottom - p.top) / 60 * self.HOUR, 16)
+    def _block(self, day: int, top: float, bottom: float, lane: int = 0, lanes: int = 1) -> QRectF:
+        """Where an activity from `top` to `bottom` (minutes) is drawn in a day column."""
+        lane_width = self.columns.width(self) / lanes
+        x = self.columns.x(self, day) + lane * lane_width
+        y = top / 60 * self.HOUR
+        h = max((bottom - top) / 60 * self.HOUR, 16)
         return QRectF(x + 1, y + 1, max(lane_width - 3, 6), h - 2)
+
+    def _rect(self, p: Placed) -> QRectF:
+        return self._block(p.day, p.top, p.bottom, p.lane, p.lanes)
 
     def hit(self, pos: QPoint) -> Placed | None:
         for p in reversed(self.placed):
@@ -291,10 +294,7 @@ class HourCanvas(QWidget):
             painter.drawEllipse(QRectF(x - 4, now_y - 4, 8, 8))
 
     def _ghost_rect(self, drag: dict[str, Any]) -> QRectF:
-        x = self.columns.x(self, drag["day"])
-        y = drag["top"] / 60 * self.HOUR
-        h = max((drag["bottom"] - drag["top"]) / 60 * self.HOUR, 16)
-        return QRectF(x + 1, y + 1, self.columns.width(self) - 3, h - 2)
+        return self._block(drag["day"], drag["top"], drag["bottom"])  # the whole width
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
