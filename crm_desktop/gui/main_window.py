@@ -1036,7 +1036,7 @@ class MainWindow(QMainWindow):
             "Backing up",
             lambda _p: self.context.maintenance.backup(),
             lambda path: self.hub.status.emit(f"Backup written to {path}"),
-            self._backup_failed,
+            lambda error: self._warn("Backup", error),
         )
 
     def daily_backup(self) -> None:
@@ -1206,9 +1206,6 @@ class MainWindow(QMainWindow):
 
     def _warn(self, title: str, error: str) -> None:
         QMessageBox.warning(self, title, error)
-
-    def _backup_failed(self, error: str) -> None:
-        QMessageBox.warning(self, "Backup", error)
 
     def about(self) -> None:
         from crm_desktop import __version__
