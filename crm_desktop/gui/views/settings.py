@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMessageBox,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,12 +26,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui.dialogs.first_run import CURRENCIES
 from crm_desktop.gui.views.settings_calendar import CalendarFeedBox, TemplatesBox
-
-
-def _button(text: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text)
-    return button
+from crm_desktop.gui.widgets.buttons import labelled_button as _button
 
 
 class SettingsView(QWidget):

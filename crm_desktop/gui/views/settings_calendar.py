@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -27,15 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.errors import CrmError
+from crm_desktop.gui.widgets.buttons import labelled_button as _button
 from crm_desktop.services.followups import Step
 
 KINDS = ("call", "meeting", "task", "email", "note")
-
-
-def _button(text: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text)
-    return button
 
 
 class TemplatesBox(QGroupBox):
