@@ -250,6 +250,8 @@ class CalendarService:
         start = draft.start
         if start.tzinfo is None:
             start = start.replace(tzinfo=zone(draft.timezone))
+        if draft.all_day:  # kept at midnight UTC of the date it is written with
+            start = dt.datetime.combine(start.date(), dt.time(), tzinfo=dt.UTC)
         rrule = draft.rrule.removeprefix("RRULE:")
         if rrule:  # refuse a bad rule now rather than when the calendar is drawn
             occurrences(start, rrule, (), start, start + dt.timedelta(days=1), draft.timezone)

@@ -113,10 +113,11 @@ class ActivityEditorDialog(FormDialog):
         ui.subject.setText(draft.subject)
         zone_name = draft.timezone if draft.rrule or draft.timezone else local_zone_name()
         try:
-            shown_in = dt.UTC if draft.all_day else (zone(zone_name) if zone_name else None)
+            shown_in = zone(zone_name) if zone_name else None
         except CrmError:
             shown_in = None
-        local = draft.start.astimezone(shown_in)
+        # An all-day activity's date is the date its start is written with.
+        local = draft.start if draft.all_day else draft.start.astimezone(shown_in)
         ui.start.setDateTime(
             QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
         )

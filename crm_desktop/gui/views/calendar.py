@@ -406,8 +406,6 @@ class CalendarView(QWidget):
         )
 
     def create_at(self, start: dt.datetime, all_day: bool) -> None:
-        if all_day:  # kept at midnight UTC of its date
-            start = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
         draft = ActivityDraft(
             "meeting" if not all_day else "task",
             "",
