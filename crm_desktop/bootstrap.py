@@ -93,7 +93,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         uow=uow,
         contacts=ContactService(uow),
         companies=CompanyService(uow),
-        users=UserService(uow),
+        users=UserService(uow, paths.preferences),
         search=SearchService(uow),
         timeline=TimelineService(uow),
         maintenance=MaintenanceService(database, paths.backups, preferences.backups_to_keep),

@@ -131,6 +131,9 @@ class Preferences:
     theme: str = "system"
     ics_feed: str = ""  # a calendar file kept up to date for other apps to subscribe to
     keep_running_in_tray: bool = True  # closing the window keeps reminders coming
+    # Who works on this device: the owner of new records and whose calendar opens first.
+    # Per device, not a business setting: in a team each person has their own.
+    user_id: str = ""
 
     @classmethod
     def load(cls, path: Path) -> Preferences:

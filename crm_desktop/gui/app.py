@@ -75,7 +75,10 @@ def apply_theme(app: QApplication) -> None:
 
 def first_run(context: Any, parent: Any = None) -> bool:
     """Ask for the business name, currency and the user's name; optionally demo data.
-    Returns False if the user cancelled."""
+    The user named here owns new records on this device, and there is a pipeline to put
+    the first deal in. Returns False if the user cancelled."""
+    from dataclasses import replace
+
     from crm_desktop.gui.dialogs.first_run import FirstRunWizard
 
     wizard = FirstRunWizard(parent)
@@ -85,7 +88,9 @@ def first_run(context: Any, parent: Any = None) -> bool:
         context.demo.generate(contacts=500)
     context.settings.set("business_name", wizard.business.text().strip())
     context.settings.set("currency", wizard.currency.currentText())
-    context.users.create(wizard.your_name.text().strip())
+    me = context.users.create_me(wizard.your_name.text().strip())
+    context.preferences = replace(context.preferences, user_id=me.id)
+    context.pipeline.ensure_default()
     return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 from crm_desktop.domain.changes import ChangeSet
@@ -25,6 +26,29 @@ from crm_desktop.persistence.models import Deal, DealStageHistory, Pipeline, Rea
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, assign, now, require
 from crm_desktop.services.followups import apply_for_stage
+
+
+DEFAULT_PIPELINE = "Sales"
+# (name, default probability %, rotting limit in days, kind)
+DEFAULT_STAGES: tuple[tuple[str, int, int, str], ...] = (
+    ("Lead", 10, 14, "open"),
+    ("Qualified", 25, 14, "open"),
+    ("Proposal", 50, 21, "open"),
+    ("Negotiation", 75, 14, "open"),
+    ("Won", 100, 0, "won"),
+    ("Lost", 0, 0, "lost"),
+)
+DEFAULT_REASONS: dict[str, tuple[str, ...]] = {
+    "won": ("Best offer", "Relationship", "Product fit"),
+    "lost": ("Price", "Went with a competitor", "No budget", "No decision", "Bad timing"),
+}
+# The default pipeline's rows have the same ids on every device: two people who start
+# their CRM on their own and then share a team folder get one "Sales" pipeline, not two.
+_DEFAULT_IDS = uuid.UUID("6f1d6a52-3c0e-4b59-9a35-0c3f6a3e21d7")
+
+
+def _default_id(name: str) -> str:
+    return str(uuid.uuid5(_DEFAULT_IDS, name))
 
 
 def _stage_record(s: Stage) -> StageRecord:
@@ -54,13 +78,7 @@ class PipelineService:
         the usual Lead .. Won / Lost."""
         if not name.strip():
             raise ValidationError("a pipeline needs a name")
-        spec = stages or (
-            ("Lead", 10, 14, "open"),
-            ("Qualified", 30, 14, "open"),
-            ("Proposal", 60, 21, "open"),
-            ("Won", 100, 0, "won"),
-            ("Lost", 0, 0, "lost"),
-        )
+        spec = stages or DEFAULT_STAGES
         with self._uow() as uow:
             position = len(uow.deals.pipelines())
             pipeline = uow.repository(Pipeline).add(Pipeline(name=name.strip(), position=position))
@@ -78,6 +96,56 @@ class PipelineService:
                     )
                 )
             return Saved(pipeline.id, uow.commit())
+
+    def ensure_default(self) -> ChangeSet:
+        """Make sure there is a pipeline to put deals in: with none, add "Sales" (Lead,
+        Qualified, Proposal, Negotiation, Won, Lost) and, with no won or lost reasons, the
+        usual ones. Does nothing when a pipeline exists. Used by the first run, and
+        wherever a deal is about to be made."""
+        with self._uow() as uow:
+            if uow.deals.pipelines():
+                return ChangeSet()
+            reuse = uow.repository(Pipeline).get(_default_id("pipeline"), include_deleted=True)
+
+            def ids(name: str) -> dict[str, str]:
+                # Fresh ids if the default pipeline once existed and was removed.
+                return {} if reuse is not None else {"id": _default_id(name)}
+
+            pipeline = Pipeline(name=DEFAULT_PIPELINE, position=0, **ids("pipeline"))
+            uow.repository(Pipeline).add(pipeline)
+            uow.session.flush()
+            for index, (name, probability, rotting, kind) in enumerate(DEFAULT_STAGES):
+                uow.session.add(
+                    Stage(
+                        pipeline_id=pipeline.id,
+                        name=name,
+                        position=index,
+                        probability=probability,
+                        rotting_days=rotting,
+                        kind=kind,
+                        **ids(f"stage:{name}"),
+                    )
+                )
+            existing = {r.kind for r in uow.repository(Reason).all()}
+            for kind, labels in DEFAULT_REASONS.items():
+                if kind in existing:
+                    continue
+                for position, label in enumerate(labels):
+                    uow.session.add(
+                        Reason(kind=kind, label=label, position=position, **ids(f"{kind}:{label}"))
+                    )
+            return uow.commit()
+
+    def first_open_stage(self, pipeline_id: str | None = None) -> StageRecord:
+        """Where a new deal starts: the first open stage of this pipeline (of the first
+        pipeline by default; the default pipeline is made if there is none)."""
+        self.ensure_default()
+        pipelines = self.pipelines()
+        pipeline = next((p for p in pipelines if p.id == pipeline_id), pipelines[0])
+        stage = next((s for s in pipeline.stages if s.kind == "open"), None)
+        if stage is None:
+            raise ValidationError(f"the pipeline {pipeline.name} has no open stage")
+        return stage
 
     @staticmethod
     def _check_stage(name: str, probability: int, rotting: int, kind: str) -> None:

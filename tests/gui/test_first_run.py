@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtWidgets import QWizard
 
 from crm_desktop.bootstrap import AppContext
+from crm_desktop.config import Preferences
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui.app import first_run
 from crm_desktop.gui.dialogs.first_run import FirstRunWizard
@@ -34,6 +35,17 @@ def test_first_run_wizard(
     assert app.settings.get("currency") == "CHF"
     assert "Lena Graf" in [u.name for u in app.users.list()]
     assert (app.contacts.count(ListQuery()) > 0) is with_demo
+    me = app.users.me()
+    assert me is not None and me.name == "Lena Graf"
+    assert app.users.default_owner_id() == me.id
+    # The next start (a new context) still knows who works on this device.
+    assert Preferences.load(app.paths.preferences).user_id == me.id
+    pipelines = app.pipeline.pipelines()
+    assert pipelines, "a first deal needs a pipeline"
+    assert [p.name for p in pipelines].count("Sales") == 1
+    kinds = {s.kind for s in pipelines[0].stages}
+    assert kinds == {"open", "won", "lost"}
+    assert app.pipeline.reasons("lost") and app.pipeline.reasons("won")
 
 
 def test_cancelling_the_wizard_changes_nothing(
@@ -42,3 +54,12 @@ def test_cancelling_the_wizard_changes_nothing(
     monkeypatch.setattr(FirstRunWizard, "exec", lambda _w: QWizard.DialogCode.Rejected)
     assert not first_run(app)
     assert app.settings.is_first_run()
+
+
+def test_cancelling_leaves_no_owner_and_no_pipeline(
+    app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FirstRunWizard, "exec", lambda _w: QWizard.DialogCode.Rejected)
+    assert not first_run(app)
+    assert app.users.me() is None
+    assert app.pipeline.pipelines() == []

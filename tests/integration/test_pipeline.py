@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from crm_desktop.bootstrap import AppContext
+from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.pipeline import (
     BoardFilter,
@@ -114,12 +115,13 @@ def test_pipeline_edits_and_removing_a_stage_moves_its_deals(sales: tuple) -> No
     deal = app.deals.create_for_contact(contact, "Moving", 100_00).id
     new_stage = app.pipeline.add_stage(pipeline_id, "Demo", 45, 7).id
     names = [s.name for s in app.pipeline.pipelines()[0].stages]
-    assert names == ["Lead", "Qualified", "Proposal", "Demo", "Won", "Lost"]
+    assert names == ["Lead", "Qualified", "Proposal", "Negotiation", "Demo", "Won", "Lost"]
     app.pipeline.update_stage(new_stage, "Live demo", 50, 10)
     order = [
         stages["Qualified"],
         stages["Lead"],
         stages["Proposal"],
+        stages["Negotiation"],
         new_stage,
         stages["Won"],
         stages["Lost"],
@@ -189,3 +191,62 @@ def test_deal_editor_service_lines_history_and_list(sales: tuple) -> None:
         DealDraft(
             "Bad", pipeline_id, stages["Lead"], lines=(DealLine("x", 1, 100, 120),)
         ).validated()
+
+
+def test_default_pipeline_is_made_once_with_reasons(app: AppContext) -> None:
+    assert app.pipeline.pipelines() == []
+    first = app.pipeline.ensure_default()
+    assert first.changed.get("pipelines")
+    assert not app.pipeline.ensure_default().changed  # a second call does nothing
+    (sales,) = app.pipeline.pipelines()
+    assert sales.name == "Sales"
+    assert [s.name for s in sales.stages] == [
+        "Lead",
+        "Qualified",
+        "Proposal",
+        "Negotiation",
+        "Won",
+        "Lost",
+    ]
+    probabilities = [s.probability for s in sales.stages if s.kind == "open"]
+    assert probabilities == sorted(probabilities) and probabilities[0] > 0
+    assert [s.kind for s in sales.stages][-2:] == ["won", "lost"]
+    assert app.pipeline.reasons("won") and app.pipeline.reasons("lost")
+    assert app.pipeline.first_open_stage().name == "Lead"
+
+
+def test_default_pipeline_has_the_same_ids_on_every_device(tmp_path: Path) -> None:
+    ids = []
+    for device in ("a", "b"):
+        context = open_app(tmp_path / device)
+        context.pipeline.ensure_default()
+        ids.append([(s.id, s.name) for p in context.pipeline.pipelines() for s in p.stages])
+        context.close()
+    assert ids[0] == ids[1]
+
+
+def test_new_deal_stage_makes_the_default_pipeline(app: AppContext) -> None:
+    stage = app.pipeline.first_open_stage()
+    assert stage.kind == "open"
+    assert len(app.pipeline.pipelines()) == 1
+
+
+def test_no_default_pipeline_next_to_an_existing_one(app: AppContext) -> None:
+    app.pipeline.create_pipeline("Partners")
+    app.pipeline.ensure_default()
+    assert [p.name for p in app.pipeline.pipelines()] == ["Partners"]
+
+
+def test_the_device_user_owns_new_records(app: AppContext) -> None:
+    assert app.users.me() is None and app.users.default_owner_id() is None
+    only = app.users.create("Solo Trader")
+    assert app.users.default_owner_id() == only.id  # the only user is the owner
+    other = app.users.create("Second Person")
+    assert app.users.me() is None  # two users and nobody chosen: nobody is guessed
+    app.users.set_me(other.id)
+    assert app.users.default_owner_id() == other.id
+    reopened = open_app(app.paths.data_dir)
+    try:
+        assert reopened.users.default_owner_id() == other.id
+    finally:
+        reopened.close()
