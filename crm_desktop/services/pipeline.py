@@ -27,7 +27,6 @@ from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, assign, now, require
 from crm_desktop.services.followups import apply_for_stage
 
-
 DEFAULT_PIPELINE = "Sales"
 # (name, default probability %, rotting limit in days, kind)
 DEFAULT_STAGES: tuple[tuple[str, int, int, str], ...] = (
