@@ -30,6 +30,7 @@ CONTACT_FIELDS: dict[str, str] = {
     "phone_label": "Phone label",
     "company": "Company",
     "title": "Job title",
+    "website": "Website (of an organisation's own card)",
     "street": "Street",
     "city": "City",
     "region": "Region / state",

@@ -29,6 +29,7 @@ from crm_desktop.services.import_rows import (
     Values,
     company_row,
     contact_row,
+    first,
     phone_key,
 )
 from crm_desktop.services.phones import to_e164
@@ -55,10 +56,16 @@ class Source:
 
 
 def _only_a_company(values: Values) -> bool:
-    people = ("first_name", "last_name", "full_name", "email", "email_home")
-    return any(v.strip() for v in values.get("company", ())) and not any(
-        v.strip() for key in people for v in values.get(key, ())
-    )
+    """A row that names an organisation and no person is the organisation's own card
+    (Google and Outlook keep companies as contacts): its e-mail, phone and address are
+    the company's. A row with one of our contact ids stays a contact."""
+    company = first(values, "company")
+    if not company or first(values, "id"):
+        return False
+    person = [first(values, key) for key in ("first_name", "middle_name", "last_name")]
+    full = first(values, "full_name")
+    # Google's older export repeats the organisation in the Name column of such a card.
+    return not any(person) and (not full or full.casefold() == company.casefold())
 
 
 def _record_draft(rec: Mapping[str, Any]) -> ContactDraft:
@@ -212,13 +219,13 @@ class Planner:
     # -- contacts --
 
     def contact(self, line: int, values: Values) -> None:
+        if _only_a_company(values):
+            self.company(line, {**values, "name": [first(values, "company")]})
+            return
         try:
             row = contact_row(values)
         except ValidationError as exc:
-            if _only_a_company(values):  # Google and Outlook keep companies as contacts
-                self.company(line, {**values, "name": values["company"]})
-            else:
-                self.errors.append((line, str(exc)))
+            self.errors.append((line, str(exc)))
             return
         if row.record_id and row.record_id in self.live:
             self.pending.append((line, "replace", row.record_id, row))
