@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.hlc import HybridLogicalClock
 from crm_desktop.persistence.bulk import StatementPipe, plan_for
-from crm_desktop.persistence.changes import ChangeBuffer, last_stamp
+from crm_desktop.persistence.changes import ChangeBuffer, field_clocks_many, last_stamp
 from crm_desktop.persistence.engine import BUSY_TIMEOUT_MS, CACHE_SIZE, WRITE_OPTION, is_sqlite
 from crm_desktop.persistence.exchange_queries import ExchangeQueries
 from crm_desktop.persistence.models import (
@@ -260,6 +260,19 @@ class UnitOfWork:
         else:
             self.session.execute(insert(plan.table), complete)
         return len(complete)
+
+    def record_updates(self, entity: str, rows: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Capture rows changed by a set-based UPDATE (persistence/bulk_edit.py) as the
+        ORM's updates are: a change per field with the clock of the value it replaces,
+        and the search documents to rebuild."""
+        if not self._write:
+            raise ReadOnlyError("a read-only unit of work tried to write")
+        clocks = field_clocks_many(self.session, [(row_id, list(f)) for row_id, f in rows])
+        for row_id, fields in rows:
+            self._buffer.add_update(entity, row_id, fields, clocks.get(row_id, {}))
+            owner = self._note_search(entity, {"id": row_id})
+            if owner and self._fresh is not None:
+                self._fresh.mark_stale(owner)
 
     def _open_pipe(self) -> StatementPipe | None:
         """Start running this transaction's bulk INSERTs in a thread (SQLite files only:

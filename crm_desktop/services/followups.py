@@ -9,12 +9,13 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from crm_desktop.domain.activities import REMINDER_MINUTES
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import NotFoundError, ValidationError
+from crm_desktop.domain.vocabulary import ACTIVITY_KINDS
 from crm_desktop.persistence.models import Activity, Deal
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
-from crm_desktop.services.activities import KINDS
 from crm_desktop.services.settings import read_setting, write_setting
 
 SETTING = "followup_templates"
@@ -76,9 +77,9 @@ class FollowUpService:
         if not name.strip() or not steps:
             raise ValidationError("a follow-up template needs a name and at least one step")
         for step in steps:
-            if step.kind not in KINDS or step.day < 0 or not step.subject.strip():
+            if step.kind not in ACTIVITY_KINDS or step.day < 0 or not step.subject.strip():
                 raise ValidationError(
-                    f"step {step.subject!r}: a kind of {', '.join(KINDS)}, "
+                    f"step {step.subject!r}: a kind of {', '.join(ACTIVITY_KINDS)}, "
                     "a day of 0 or more and a subject"
                 )
         template = FollowUpTemplate(
@@ -114,6 +115,36 @@ class FollowUpService:
             return uow.commit()
 
 
+def planned_rows(
+    template: FollowUpTemplate,
+    start: dt.date,
+    contact_id: str | None,
+    deal_id: str | None,
+    owner_id: str | None,
+    company_id: str | None,
+) -> list[dict[str, Any]]:
+    """The activities a template plans from `start`: each step at 09:00 UTC of its day
+    (the rows of `Activity`, for one record or, in bulk, for many)."""
+    rows = []
+    for step in template.steps:
+        when = dt.datetime.combine(start + dt.timedelta(days=step.day), dt.time(9), tzinfo=dt.UTC)
+        rows.append(
+            {
+                "kind": step.kind,
+                "subject": step.subject,
+                "starts_at": when,
+                "ends_at": when + dt.timedelta(minutes=30),
+                "owner_id": owner_id,
+                "contact_id": contact_id,
+                "company_id": company_id,
+                "deal_id": deal_id,
+                "reminder_minutes": REMINDER_MINUTES,
+                "notes": f"From the follow-up template {template.name}",
+            }
+        )
+    return rows
+
+
 def _plan(
     uow: object,
     template: FollowUpTemplate,
@@ -135,26 +166,16 @@ def _plan(
         company = company or contact.company_id
     if not (contact_id or deal_id):
         raise ValidationError("apply a follow-up template to a contact or a deal")
-    for step in template.steps:
-        when = dt.datetime.combine(start + dt.timedelta(days=step.day), dt.time(9), tzinfo=dt.UTC)
-        uow.session.add(
-            Activity(
-                kind=step.kind,
-                subject=step.subject,
-                starts_at=when,
-                ends_at=when + dt.timedelta(minutes=30),
-                owner_id=owner,
-                contact_id=contact_id,
-                company_id=company,
-                deal_id=deal_id,
-                reminder_minutes=15,
-                notes=f"From the follow-up template {template.name}",
-            )
-        )
+    for row in planned_rows(template, start, contact_id, deal_id, owner, company):
+        uow.session.add(Activity(**row))
+
+
+def templates_for_stage(uow: UnitOfWork, stage_id: str) -> list[FollowUpTemplate]:
+    """The templates planned by themselves when a deal enters this stage."""
+    return [t for t in _decode(read_setting(uow, SETTING)) if t.stage_id == stage_id]
 
 
 def apply_for_stage(uow: UnitOfWork, deal: Deal, stage_id: str) -> None:
     """Called when a deal enters a stage: plan every template bound to that stage."""
-    for template in _decode(read_setting(uow, SETTING)):
-        if template.stage_id == stage_id:
-            _plan(uow, template, deal.contact_id, deal.id, now().date())
+    for template in templates_for_stage(uow, stage_id):
+        _plan(uow, template, deal.contact_id, deal.id, now().date())
