@@ -15,7 +15,7 @@ from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.pipeline import weighted_cents
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.tasks import SyncRunner
-from crm_desktop.gui.views.pipeline import DEAL_MIME, CardList
+from crm_desktop.gui.views.pipeline import DEAL_MIME, CardList, deals_text
 
 
 @pytest.fixture
@@ -58,7 +58,10 @@ def test_column_totals_equal_the_cards_shown(board: MainWindow) -> None:
         assert column._data.weighted_cents == sum(
             weighted_cents(c.value_cents, c.probability) for c in cards
         )
-        assert f"{len(cards)} deals" in column.header.text()
+        if column.stage.kind == "open":
+            assert deals_text(len(cards)) in column.header.text()
+        else:  # won and lost deals are hidden until asked for; the column stays a target
+            assert not cards and "Drop a deal here" in column.header.text()
 
 
 def test_drag_a_card_to_the_next_stage_and_undo(board: MainWindow) -> None:
@@ -87,6 +90,9 @@ def test_dropping_on_lost_asks_for_a_reason(
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Budget frozen", True))
     drop(board.pipeline_view.column("Lost").cards, deal)
     assert asked == ["Deal lost"]
+    assert deal not in card_ids(board, "Negotiation")
+    assert deal not in card_ids(board, "Lost")  # closed deals are hidden by default
+    board.pipeline_view.show_closed.setChecked(True)
     assert deal in card_ids(board, "Lost")
     card = next(c for c in board.pipeline_view.column("Lost").cards_data() if c.id == deal)
     assert card.probability == 0
@@ -187,3 +193,74 @@ def test_bulk_move_selected_deals_to_a_stage_and_undo(
     assert {demo_app.deals.get(d).stage_name for d in chosen} == {"Negotiation"}
     board.undo_stack.undo()
     assert {d: demo_app.deals.get(d).draft.stage_id for d in chosen} == before
+
+
+@pytest.fixture
+def empty_board(app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
+    """A new user's window: nothing made yet, not even a pipeline."""
+    win = MainWindow(app, SyncRunner())
+    qtbot.addWidget(win)
+    win.resize(1024, 700)
+    win.show()
+    win.sidebar.setCurrentRow(2)
+    yield win
+    win.undo_stack.clear()
+
+
+def test_an_empty_board_says_what_to_do(empty_board: MainWindow) -> None:
+    view = empty_board.pipeline_view
+    assert [c.stage.name for c in view.columns][:2] == ["Lead", "Qualified"]
+    assert view.empty_state.isVisible()
+    assert view.empty_new_button.isVisible() and view.empty_new_button.text() == "New deal"
+    view.text_filter.setText("nothing")  # a filter that finds nothing is not an empty board
+    assert not view.empty_state.isVisible()
+
+
+def test_the_first_deal_from_the_empty_state(
+    empty_board: MainWindow, app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
+
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: pytest.fail(str(a)))
+
+    def fake_exec(dialog: DealEditorDialog) -> int:
+        dialog.ui.title.setText("First deal")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(DealEditorDialog, "exec", fake_exec)
+    view = empty_board.pipeline_view
+    view.empty_new_button.click()
+    assert [c.title for c in view.column("Lead").cards_data()] == ["First deal"]
+    assert not view.empty_state.isVisible()
+
+
+def test_closed_deals_are_hidden_until_asked_for(board: MainWindow) -> None:
+    view = board.pipeline_view
+    assert not view.show_closed.isChecked()
+    assert not view.column("Won").cards_data() and not view.column("Lost").cards_data()
+    view.show_closed.setChecked(True)
+    assert view.column("Won").cards_data() and view.column("Lost").cards_data()
+
+
+def test_the_column_under_a_dragged_card_is_highlighted(board: MainWindow) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
+
+    column = board.pipeline_view.column("Qualified")
+    data = QMimeData()
+    data.setData(DEAL_MIME, card_ids(board, "Lead")[0].encode())
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.MoveAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    column.cards.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    assert column.drop_highlighted and "border" in column.styleSheet()
+    assert not board.pipeline_view.column("Lead").drop_highlighted
+    column.cards.dragLeaveEvent(QDragLeaveEvent())
+    assert not column.drop_highlighted and not column.styleSheet()

@@ -120,11 +120,13 @@ class CalendarView(QWidget):
         self.next.setAccessibleName("Next")
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        self.title.setMinimumWidth(0)
         self.mode_buttons = QButtonGroup(self)
-        bar = QHBoxLayout()
+        # Two rows, so the bar fits a small screen: where you are, then what is shown.
+        top, bar = QHBoxLayout(), QHBoxLayout()
         for widget in (self.previous, self.today_button, self.next):
-            bar.addWidget(widget)
-        bar.addWidget(self.title, 1)
+            top.addWidget(widget)
+        top.addWidget(self.title, 1)
         for mode in MODES:
             button = QToolButton(self)
             button.setText(mode.capitalize())
@@ -135,13 +137,14 @@ class CalendarView(QWidget):
             button.clicked.connect(lambda _c=False, m=mode: self.set_mode(m))
             bar.addWidget(button)
         self.owner_filter = QComboBox(self)
-        self.owner_filter.setAccessibleName("Filter activities by owner")
+        self.owner_filter.setAccessibleName("Whose calendar")
+        self.owner_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind_filter = QComboBox(self)
         self.kind_filter.setAccessibleName("Filter activities by type")
         self.kind_filter.addItem("All types", None)
         for kind in KIND_COLOURS:
             self.kind_filter.addItem(kind.capitalize(), kind)
-        bar.addSpacing(8)
+        bar.addStretch(1)
         bar.addWidget(self.owner_filter)
         bar.addWidget(self.kind_filter)
         self.new_button = QToolButton(self)
@@ -159,8 +162,8 @@ class CalendarView(QWidget):
         menu.addAction("Print this view…", lambda: self.preview("view"))
         menu.addAction("Print the agenda…", lambda: self.preview("agenda"))
         self.print_button.setMenu(menu)
-        bar.addWidget(self.new_button)
-        bar.addWidget(self.print_button)
+        top.addWidget(self.new_button)
+        top.addWidget(self.print_button)
 
         self.grid = TimeGridView(self)
         self.month = MonthGrid(self)
@@ -168,23 +171,26 @@ class CalendarView(QWidget):
         self.agenda.setAccessibleName("Agenda")
         self.agenda.setHeaderLabels(["Time", "Activity", "Type"])
         self.agenda.setColumnWidth(0, 90)
-        self.agenda.setColumnWidth(1, 420)
+        self.agenda.setColumnWidth(1, 320)
         self.pages = QStackedWidget(self)
         for page in (self.grid, self.month, self.agenda):
             self.pages.addWidget(page)
         self.due = QTreeWidget(self)
         self.due.setAccessibleName("Today and overdue")
         self.due.setHeaderLabels(["When", "Activity", "Type"])
-        self.due.setColumnWidth(0, 135)
-        self.due.setColumnWidth(1, 210)
+        self.due.setColumnWidth(0, 120)
+        self.due.setColumnWidth(1, 180)
         self.due.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         splitter = QSplitter(self)
         splitter.addWidget(self.pages)
         splitter.addWidget(self.due)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([930, 370])
+        splitter.setSizes([930, 330])
+        splitter.setChildrenCollapsible(False)
+        self.due.setMinimumWidth(160)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 6)
+        layout.addLayout(top)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
 
@@ -200,6 +206,7 @@ class CalendarView(QWidget):
             source.create_requested.connect(self.create_at)
             source.open_requested.connect(self.open_occurrence)
         self.month.day_requested.connect(self.show_day)
+        self.grid.more_requested.connect(self.show_crowd)
         self.agenda.itemDoubleClicked.connect(self._open_item)
         self.due.itemDoubleClicked.connect(self._open_item)
         self.due.customContextMenuRequested.connect(self._due_menu)
@@ -259,10 +266,17 @@ class CalendarView(QWidget):
     this_week = go_today
 
     def fill_owners(self) -> None:
+        """Whose activities are shown: your own by default ("my calendar"), the whole
+        team's, or one colleague's."""
+        first, current = self.owner_filter.count() == 0, self.owner_filter.currentData()
+        me = self.context.users.me()
         self.owner_filter.clear()
-        self.owner_filter.addItem("All owners", None)
+        self.owner_filter.addItem("Everyone", None)
         for user in self.context.users.list():
-            self.owner_filter.addItem(user.name, user.id)
+            mine = me is not None and user.id == me.id
+            self.owner_filter.addItem(f"{user.name} (me)" if mine else user.name, user.id)
+        chosen = (me.id if me else None) if first else current
+        self.owner_filter.setCurrentIndex(max(self.owner_filter.findData(chosen), 0))
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -389,6 +403,21 @@ class CalendarView(QWidget):
         hour = now.hour + 1 if day == now.date() else 9
         return dt.datetime(day.year, day.month, day.day, min(hour, 23)).astimezone()
 
+    def show_crowd(self, day: dt.date, occurrences: list[Any], where: Any) -> None:
+        """A "+n" strip was clicked: a week shows that day, wide enough for more side by
+        side; a day lists them to open one."""
+        if self.mode != "day":
+            self.show_day(day)
+            return
+        menu = QMenu(self)
+        for occurrence in occurrences:
+            local = occurrence.start.astimezone()
+            menu.addAction(
+                f"{local:%H:%M}  {occurrence.subject}",
+                lambda o=occurrence: self.open_occurrence(o),
+            )
+        menu.exec(where)
+
     def _scope(self, occurrence: Any, verb: str) -> str | None:
         return ask_scope(self, verb) if occurrence.recurring else "one"
 
@@ -412,7 +441,7 @@ class CalendarView(QWidget):
             start,
             1440 if all_day else 30,
             all_day=all_day,
-            owner_id=self.owner_filter.currentData(),
+            owner_id=self.owner_filter.currentData() or self.context.users.default_owner_id(),
         )
         dialog = ActivityEditorDialog(self.context, draft, parent=self)
         if dialog.exec():

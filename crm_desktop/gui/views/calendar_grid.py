@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,9 @@ KIND_COLOURS = {
 }
 GUTTER = 56
 SNAP = 15  # minutes
+MIN_LANE = 44  # px: narrower blocks read as slivers of "…"; more overlap becomes "+n"
+MORE_WIDTH = 30  # px: the "+n" strip of a crowded hour
+SHORTEST = 30  # minutes: a call or note of no length is drawn this long, one line of text
 
 
 def midnight(day: dt.date) -> dt.datetime:
@@ -109,6 +113,7 @@ class Placed:
     bottom: float
     lane: int = 0
     lanes: int = 1
+    cluster: int = 0  # occurrences that overlap, directly or through others, share one
 
 
 def place_day(occurrences: list[Any], day: dt.date, column: int) -> list[Placed]:
@@ -123,27 +128,41 @@ def place_day(occurrences: list[Any], day: dt.date, column: int) -> list[Placed]
     cluster: list[Placed] = []
     lane_ends: list[float] = []
     cluster_end = -1.0
+    number = 0
 
     def close() -> None:
         for p in cluster:
             p.lanes = len(lane_ends)
 
     for p in placed:
+        # Short ones take the room they are drawn in, so their text is not painted over.
+        shown_bottom = max(p.bottom, p.top + SHORTEST)
         if p.top >= cluster_end and cluster:
             close()
             cluster, lane_ends = [], []
+            number += 1
         for lane, end in enumerate(lane_ends):
             if end <= p.top:
-                p.lane, lane_ends[lane] = lane, p.bottom
+                p.lane, lane_ends[lane] = lane, shown_bottom
                 break
         else:
             p.lane = len(lane_ends)
-            lane_ends.append(p.bottom)
+            lane_ends.append(shown_bottom)
+        p.cluster = number
         cluster.append(p)
-        cluster_end = max(cluster_end, p.bottom) if len(cluster) > 1 else p.bottom
+        cluster_end = max(cluster_end, shown_bottom) if len(cluster) > 1 else shown_bottom
     if cluster:
         close()
     return placed
+
+
+@dataclass
+class Overflow:
+    """Occurrences of a crowded cluster that do not fit side by side: one "+n" strip."""
+
+    rect: QRectF
+    day: int
+    occurrences: list[Any]
 
 
 class _Columns:
@@ -177,12 +196,16 @@ class HourCanvas(QWidget):
     create_requested = Signal(object, bool)  # start, all day
     open_requested = Signal(object)  # occurrence
     menu_requested = Signal(object, object)  # occurrence, global position
+    more_requested = Signal(object, object, object)  # date, occurrences, global position
     HOUR = 44
 
     def __init__(self, columns: _Columns, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.columns = columns
         self.placed: list[Placed] = []
+        self.overflows: list[Overflow] = []
+        self._rects: dict[int, QRectF | None] = {}  # id(placed): where drawn, None: in "+n"
+        self._laid_out_for: float | None = None  # the column width of that layout
         self._drag: dict[str, Any] | None = None
         self.setMinimumHeight(24 * self.HOUR)
         self.setMouseTracking(True)
@@ -196,24 +219,64 @@ class HourCanvas(QWidget):
         self.placed = []
         for column, day in enumerate(self.columns.days):
             self.placed.extend(place_day(timed.get(day, []), day, column))
+        self._laid_out_for = None
         self.update()
 
-    def _block(self, day: int, top: float, bottom: float, lane: int = 0, lanes: int = 1) -> QRectF:
-        """Where an activity from `top` to `bottom` (minutes) is drawn in a day column."""
-        lane_width = self.columns.width(self) / lanes
+    def _block(
+        self, day: int, top: float, bottom: float, lane: int = 0, lanes: int = 1, room: float = 0
+    ) -> QRectF:
+        """Where an activity from `top` to `bottom` (minutes) is drawn in a day column
+        (`room`: pixels of the column's right side kept for a "+n" strip)."""
+        lane_width = (self.columns.width(self) - room) / lanes
         x = self.columns.x(self, day) + lane * lane_width
         y = top / 60 * self.HOUR
-        h = max((bottom - top) / 60 * self.HOUR, 16)
+        h = max((bottom - top) / 60 * self.HOUR, SHORTEST / 60 * self.HOUR)
         return QRectF(x + 1, y + 1, max(lane_width - 3, 6), h - 2)
 
-    def _rect(self, p: Placed) -> QRectF:
-        return self._block(p.day, p.top, p.bottom, p.lane, p.lanes)
+    def _layout(self) -> None:
+        """Lay the blocks out for the current column width: as many lanes side by side as
+        are at least MIN_LANE wide; the rest of a crowded cluster goes into "+n"."""
+        width = self.columns.width(self)
+        if self._laid_out_for == width:
+            return
+        self._laid_out_for = width
+        self._rects, self.overflows = {}, []
+        hidden: dict[tuple[int, int], list[Placed]] = {}
+        for p in self.placed:
+            if p.lanes <= max(int(width // MIN_LANE), 1):
+                self._rects[id(p)] = self._block(p.day, p.top, p.bottom, p.lane, p.lanes)
+                continue
+            fit = max(int((width - MORE_WIDTH) // MIN_LANE), 1)
+            if p.lane < fit:
+                self._rects[id(p)] = self._block(
+                    p.day, p.top, p.bottom, p.lane, fit, room=MORE_WIDTH
+                )
+            else:
+                self._rects[id(p)] = None
+                hidden.setdefault((p.day, p.cluster), []).append(p)
+        for (day, _cluster), crowd in hidden.items():
+            top = min(p.top for p in crowd)
+            bottom = max(max(p.bottom, p.top + SHORTEST) for p in crowd)
+            x = self.columns.x(self, day) + width - MORE_WIDTH
+            rect = QRectF(x + 1, top / 60 * self.HOUR + 1, MORE_WIDTH - 3, 0)
+            rect.setBottom(bottom / 60 * self.HOUR - 1)
+            self.overflows.append(Overflow(rect, day, [p.occurrence for p in crowd]))
+
+    def _rect(self, p: Placed) -> QRectF | None:
+        """Where an occurrence is drawn; None when it is counted in a "+n" strip."""
+        self._layout()
+        return self._rects.get(id(p))
 
     def hit(self, pos: QPoint) -> Placed | None:
         for p in reversed(self.placed):
-            if self._rect(p).contains(pos.toPointF()):
+            rect = self._rect(p)
+            if rect is not None and rect.contains(pos.toPointF()):
                 return p
         return None
+
+    def overflow_at(self, pos: QPoint) -> Overflow | None:
+        self._layout()
+        return next((o for o in self.overflows if o.rect.contains(pos.toPointF())), None)
 
     def minutes_at(self, y: float) -> float:
         return y / self.HOUR * 60
@@ -261,10 +324,12 @@ class HourCanvas(QWidget):
         drag = self._drag
         for p in self.placed:
             rect = self._rect(p)
-            if not rect.intersects(QRectF(exposed)):
+            if rect is None or not rect.intersects(QRectF(exposed)):
                 continue
             start = p.occurrence.start.astimezone()
-            label = f"{start:%H:%M} {_label(p.occurrence)}"
+            label = _label(p.occurrence)
+            if rect.width() >= 90:  # a narrow block keeps its width for the subject
+                label = f"{start:%H:%M} {label}"
             _paint_chip(
                 painter,
                 rect,
@@ -273,6 +338,9 @@ class HourCanvas(QWidget):
                 dark,
                 110 if drag and drag["placed"] is p else 255,
             )
+        for crowd in self.overflows:
+            if crowd.rect.intersects(QRectF(exposed)):
+                self._paint_more(painter, crowd, dark)
         if drag and drag["moved"]:
             p = drag["placed"]
             ghost = self._ghost_rect(drag)
@@ -293,16 +361,34 @@ class HourCanvas(QWidget):
             painter.setBrush(QColor("#dc2626"))
             painter.drawEllipse(QRectF(x - 4, now_y - 4, 8, 8))
 
+    def _paint_more(self, painter: QPainter, crowd: Overflow, dark: bool) -> None:
+        fill = QColor(self.palette().mid().color())
+        fill.setAlpha(120 if dark else 70)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(crowd.rect, 3, 3)
+        painter.setPen(self.palette().text().color())
+        painter.drawText(
+            crowd.rect.adjusted(0, 2, 0, 0),
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+            f"+{len(crowd.occurrences)}",
+        )
+
     def _ghost_rect(self, drag: dict[str, Any]) -> QRectF:
         return self._block(drag["day"], drag["top"], drag["bottom"])  # the whole width
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
-        p = self.hit(event.position().toPoint())
-        if p is None:
+        crowd = self.overflow_at(event.position().toPoint())
+        if crowd is not None:
+            day = self.columns.days[crowd.day]
+            self.more_requested.emit(day, crowd.occurrences, event.globalPosition().toPoint())
             return
-        rect = self._rect(p)
+        p = self.hit(event.position().toPoint())
+        rect = self._rect(p) if p is not None else None
+        if p is None or rect is None:
+            return
         mode = "resize" if event.position().y() > rect.bottom() - 6 else "move"
         self._drag = {
             "placed": p,
@@ -319,7 +405,8 @@ class HourCanvas(QWidget):
         drag = self._drag
         if drag is None:
             p = self.hit(pos.toPoint())
-            near_edge = p is not None and pos.y() > self._rect(p).bottom() - 6
+            rect = self._rect(p) if p is not None else None
+            near_edge = rect is not None and pos.y() > rect.bottom() - 6
             self.setCursor(
                 Qt.CursorShape.SizeVerCursor if near_edge else Qt.CursorShape.ArrowCursor
             )
@@ -378,8 +465,14 @@ class HourCanvas(QWidget):
     def event(self, event: Any) -> bool:
         if event.type() == event.Type.ToolTip:
             p = self.hit(event.pos())
+            crowd = self.overflow_at(event.pos())
             if p is not None:
                 QToolTip.showText(event.globalPos(), _tooltip(p.occurrence), self)
+            elif crowd is not None:
+                names = "<br>".join(_tooltip(o) for o in crowd.occurrences[:8])
+                more = len(crowd.occurrences) - 8
+                extra = f"<br>… and {more} more" if more > 0 else ""
+                QToolTip.showText(event.globalPos(), f"{names}{extra}", self)
             else:
                 QToolTip.hideText()
             return True
@@ -516,9 +609,11 @@ class TimeGridView(QWidget):
     create_requested = Signal(object, bool)
     open_requested = Signal(object)
     menu_requested = Signal(object, object)
+    more_requested = Signal(object, object, object)  # date, occurrences, global position
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.now: Callable[[], dt.datetime] = dt.datetime.now  # replaced in tests
         self.columns = _Columns()
         self.header = DayHeader(self.columns, self)
         self.canvas = HourCanvas(self.columns, self)
@@ -539,7 +634,13 @@ class TimeGridView(QWidget):
             source.open_requested.connect(self.open_requested)
             source.menu_requested.connect(self.menu_requested)
         self.canvas.rescheduled.connect(self.rescheduled)
+        self.canvas.more_requested.connect(self.more_requested)
         self._scrolled = False
+        self._pending_hour: int | None = None
+        # Until the hours are laid out the scroll bar has no range and a scroll is lost.
+        self.scroller.verticalScrollBar().rangeChanged.connect(
+            lambda _low, _high: self._scroll_pending()
+        )
 
     def set_range(self, days: list[dt.date], found: list[Any]) -> None:
         self.columns.days = list(days)
@@ -551,11 +652,26 @@ class TimeGridView(QWidget):
         self.header.set_occurrences(all_day)
         self.canvas.set_occurrences(timed)
         if not self._scrolled:
-            self.scroll_to_hour(7)
+            # Open at the hour it is now (an hour before, for context), not at a fixed one.
+            self.scroll_to_hour(max(self.now().hour - 1, 0))
 
     def scroll_to_hour(self, hour: int) -> None:
+        """Show `hour` at the top of the hours (once they are laid out)."""
         self._scrolled = True
-        self.scroller.verticalScrollBar().setValue(hour * HourCanvas.HOUR - 10)
+        self._pending_hour = hour
+        self._scroll_pending()
+
+    def _scroll_pending(self) -> None:
+        bar = self.scroller.verticalScrollBar()
+        if self._pending_hour is None or bar.maximum() <= 0:
+            return
+        target = max(self._pending_hour * HourCanvas.HOUR - 10, 0)
+        bar.setValue(target)
+        if bar.value() == min(target, bar.maximum()):
+            self._pending_hour = None
+
+    def first_hour_shown(self) -> int:
+        return round((self.scroller.verticalScrollBar().value() + 10) / HourCanvas.HOUR)
 
     def render_hours(self, painter: QPainter, target: QRect, first: int, last: int) -> None:
         """Draw the header and the hours first..last into `target` (printing), laid out

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import QColor, QDropEvent, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QStyle,
@@ -45,6 +47,7 @@ from crm_desktop.gui.models.contacts import DealTableModel
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1
 DEAL_MIME = "application/x-crm-desktop-deal"
 CARD_HEIGHT = 104
+COLUMN_WIDTH = 250
 
 
 class CardDelegate(QStyledItemDelegate):
@@ -138,6 +141,7 @@ class CardList(QListWidget):
     service, so what is shown is always what was saved."""
 
     card_dropped = Signal(str, str, int)  # deal id, stage id, index
+    drop_hover = Signal(bool)  # a dragged card is over this column (or has left it)
 
     def __init__(self, stage_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,8 +168,13 @@ class CardList(QListWidget):
     def dragEnterEvent(self, event: Any) -> None:
         if event.mimeData().hasFormat(DEAL_MIME):
             event.acceptProposedAction()
+            self.drop_hover.emit(True)
         else:
             event.ignore()
+
+    def dragLeaveEvent(self, event: Any) -> None:
+        super().dragLeaveEvent(event)
+        self.drop_hover.emit(False)
 
     def dragMoveEvent(self, event: Any) -> None:
         if event.mimeData().hasFormat(DEAL_MIME):
@@ -174,6 +183,7 @@ class CardList(QListWidget):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_hover.emit(False)
         if not event.mimeData().hasFormat(DEAL_MIME):
             event.ignore()
             return
@@ -202,16 +212,22 @@ class CardList(QListWidget):
             self.addItem(item)
 
 
+def deals_text(count: int) -> str:
+    return f"{count} deal" if count == 1 else f"{count} deals"
+
+
 class KanbanColumn(QFrame):
     def __init__(self, column: BoardColumn, currency: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("kanbanColumn")
-        self.setFixedWidth(250)
+        self.setFixedWidth(COLUMN_WIDTH)
         self.stage = column.stage
+        self.drop_highlighted = False
         self.header = QLabel(self)
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.cards = CardList(column.stage.id, self)
         self.cards.setAccessibleName(f"Deals in {column.stage.name}")
+        self.cards.drop_hover.connect(self.set_drop_highlight)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 8, 6, 6)
         layout.addWidget(self.header)
@@ -221,17 +237,42 @@ class KanbanColumn(QFrame):
     def cards_data(self) -> tuple[DealCard, ...]:
         return self._data.cards
 
-    def show_column(self, column: BoardColumn, currency: str) -> None:
+    @Slot(bool)
+    def set_drop_highlight(self, on: bool) -> None:
+        """Mark the column a dragged card would land in."""
+        self.drop_highlighted = on
+        if on:
+            color = self.palette().highlight().color()
+            tint = QColor(color)
+            tint.setAlpha(28)
+            self.setStyleSheet(
+                f"QFrame#kanbanColumn {{ border: 2px solid {color.name()}; border-radius: 6px;"
+                f" background: rgba({tint.red()}, {tint.green()}, {tint.blue()}, 28); }}"
+            )
+        else:
+            self.setStyleSheet("")
+
+    def show_column(self, column: BoardColumn, currency: str, closed_hidden: bool = False) -> None:
         self._data = column
         self.stage = column.stage
         kind = {"won": " ✓", "lost": " ✗"}.get(column.stage.kind, "")
-        self.header.setText(
+        title = (
             f"<b>{column.stage.name}{kind}</b> <span style='color:gray'>"
             f"{column.stage.probability} %</span><br>"
-            f"{column.count} deals · {format_money(column.total_cents, currency)}<br>"
-            f"<span style='color:gray'>weighted "
-            f"{format_money(column.weighted_cents, currency)}</span>"
         )
+        if closed_hidden and column.stage.kind != "open":
+            # Hidden, not empty: the column stays a place to drop a deal that closed.
+            self.header.setText(
+                f"{title}<span style='color:gray'>Drop a deal here to mark it "
+                f"{column.stage.kind}</span><br>&nbsp;"
+            )
+        else:
+            self.header.setText(
+                f"{title}{deals_text(column.count)} · "
+                f"{format_money(column.total_cents, currency)}<br>"
+                f"<span style='color:gray'>weighted "
+                f"{format_money(column.weighted_cents, currency)}</span>"
+            )
         self.cards.set_cards(column.cards)
 
 
@@ -262,32 +303,41 @@ class PipelineView(QWidget):
             ("Closing in 90 days", 90),
         ):
             self.close_filter.addItem(label, days)
-        self.open_only = QCheckBox("Open deals only", self)
-        self.open_only.setAccessibleName("Show open deals only")
-        bar = QHBoxLayout()
-        for widget in (self.pipeline_choice, self.owner_filter, self.close_filter):
-            bar.addWidget(widget)
-        bar.addWidget(self.text_filter, 1)
-        bar.addWidget(self.open_only)
+        # Won and lost deals would fill the board within months: hidden unless asked for.
+        self.show_closed = QCheckBox("Show won and lost", self)
+        self.show_closed.setToolTip("Show the deals already won or lost on the board")
+        self.show_closed.setAccessibleName("Show won and lost deals")
         self.board_button = QToolButton(self)
         self.board_button.setText("Board")
         self.list_button = QToolButton(self)
         self.list_button.setText("List")
-        for button in (self.board_button, self.list_button):
-            button.setCheckable(True)
-            button.setAutoExclusive(True)
-            button.setAccessibleName(f"Show deals as a {button.text().lower()}")
-            bar.addWidget(button)
-        self.board_button.setChecked(True)
         self.new_button = QToolButton(self)
         self.new_button.setText("New deal")
         self.new_button.setIcon(icons.get("add"))
         self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_button.setAccessibleName("New deal")
-        self.new_button.clicked.connect(
-            lambda: self.new_requested.emit(self.pipeline_choice.currentData())
-        )
-        bar.addWidget(self.new_button)
+        self.new_button.clicked.connect(self.request_new)
+        for button in (self.board_button, self.list_button):
+            button.setCheckable(True)
+            button.setAutoExclusive(True)
+            button.setAccessibleName(f"Show deals as a {button.text().lower()}")
+        self.board_button.setChecked(True)
+        # Two rows, so the bar fits a small screen: what is shown, then how it is filtered.
+        for combo in (self.pipeline_choice, self.owner_filter, self.close_filter):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(8)
+        bar = QVBoxLayout()
+        top, bottom = QHBoxLayout(), QHBoxLayout()
+        top.addWidget(self.pipeline_choice)
+        top.addWidget(self.board_button)
+        top.addWidget(self.list_button)
+        top.addStretch(1)
+        top.addWidget(self.new_button)
+        bottom.addWidget(self.text_filter, 1)
+        for widget in (self.owner_filter, self.close_filter, self.show_closed):
+            bottom.addWidget(widget)
+        bar.addLayout(top)
+        bar.addLayout(bottom)
         self.list_model = DealTableModel(context.deals, self)
         self.table = QTableView(self)
         self.table.setModel(self.list_model)
@@ -314,11 +364,17 @@ class PipelineView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.columns_host)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.empty_state = self._empty_state()
+        board_page = QWidget(self)
+        board_layout = QVBoxLayout(board_page)
+        board_layout.setContentsMargins(0, 0, 0, 0)
+        board_layout.addWidget(self.empty_state)
+        board_layout.addWidget(scroll, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 6)
         layout.addLayout(bar)
         self.pages = QStackedWidget(self)
-        self.pages.addWidget(scroll)
+        self.pages.addWidget(board_page)
         self.pages.addWidget(self.table)
         layout.addWidget(self.pages, 1)
         self.board_button.toggled.connect(lambda on: self._show(0 if on else 1))
@@ -327,14 +383,46 @@ class PipelineView(QWidget):
         self.pipeline_choice.activated.connect(lambda _i: self.reload())
         self.owner_filter.activated.connect(lambda _i: self.reload())
         self.close_filter.activated.connect(lambda _i: self.reload())
-        self.open_only.toggled.connect(lambda _on: self.reload())
+        self.show_closed.toggled.connect(lambda _on: self.reload())
         self.text_filter.textChanged.connect(lambda _t: self.reload())
         self.fill_choices()
+
+    def _empty_state(self) -> QFrame:
+        """What an empty board says: what a deal is, and the button to make the first."""
+        box = QFrame(self)
+        box.setObjectName("emptyState")
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        title = QLabel("<b>No deals here yet</b>", box)
+        text = QLabel(
+            "A deal is a sale you are working on. Add one, then drag its card from stage "
+            "to stage as it moves on; drop it on Won or Lost when it closes.",
+            box,
+        )
+        text.setWordWrap(True)
+        self.empty_new_button = QPushButton(icons.get("add"), "New deal", box)
+        self.empty_new_button.setAccessibleName("New deal")
+        self.empty_new_button.clicked.connect(self.request_new)
+        layout = QHBoxLayout(box)
+        words = QVBoxLayout()
+        words.addWidget(title)
+        words.addWidget(text)
+        layout.addLayout(words, 1)
+        layout.addWidget(self.empty_new_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        box.hide()
+        return box
+
+    @Slot()
+    def request_new(self) -> None:
+        self.new_requested.emit(self.pipeline_choice.currentData())
 
     def fill_choices(self) -> None:
         current = self.pipeline_choice.currentData()
         self.pipeline_choice.clear()
-        for pipeline in self.context.pipeline.pipelines():
+        pipelines = self.context.pipeline.pipelines()
+        if not pipelines:  # an older database without one: there must be a place for deals
+            self.context.pipeline.ensure_default()
+            pipelines = self.context.pipeline.pipelines()
+        for pipeline in pipelines:
             self.pipeline_choice.addItem(pipeline.name, pipeline.id)
         self.pipeline_choice.setCurrentIndex(max(self.pipeline_choice.findData(current), 0))
         self.owner_filter.clear()
@@ -348,7 +436,7 @@ class PipelineView(QWidget):
             owner_id=self.owner_filter.currentData(),
             text=self.text_filter.text(),
             close_before=dt.date.today() + dt.timedelta(days=days) if days else None,
-            include_closed=not self.open_only.isChecked(),
+            include_closed=self.show_closed.isChecked(),
         )
 
     def _show(self, page: int) -> None:
@@ -387,8 +475,12 @@ class PipelineView(QWidget):
         pipeline_id = self.pipeline_choice.currentData()
         if pipeline_id is None:
             return
-        board = self.context.pipeline.board(pipeline_id, self.filters())
+        filters = self.filters()
+        board = self.context.pipeline.board(pipeline_id, filters)
         currency = self.context.settings.get("currency") or "EUR"
+        narrowed = bool(filters.text or filters.owner_id or filters.close_before)
+        self.empty_state.setVisible(not narrowed and not any(c.cards for c in board))
+        hidden = not filters.include_closed
         if [c.stage.id for c in self.columns] != [c.stage.id for c in board]:
             for column in self.columns:
                 column.setParent(None)
@@ -396,6 +488,7 @@ class PipelineView(QWidget):
             self.columns = []
             for index, data in enumerate(board):
                 column = KanbanColumn(data, currency, self.columns_host)
+                column.show_column(data, currency, hidden)
                 column.cards.card_dropped.connect(self.move_requested)
                 column.cards.itemDoubleClicked.connect(
                     lambda item: self.open_requested.emit(item.data(Qt.ItemDataRole.UserRole))
@@ -408,7 +501,7 @@ class PipelineView(QWidget):
                 self.columns.append(column)
         else:
             for column, data in zip(self.columns, board, strict=True):
-                column.show_column(data, currency)
+                column.show_column(data, currency, hidden)
 
     def column(self, stage_name: str) -> KanbanColumn:
         return next(c for c in self.columns if c.stage.name == stage_name)
