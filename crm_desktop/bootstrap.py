@@ -15,6 +15,7 @@ from crm_desktop.persistence.database import Database, open_database
 from crm_desktop.persistence.engine import sqlite_url
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.services.activities import ActivityService
+from crm_desktop.services.bulk import BulkService
 from crm_desktop.services.calendar import CalendarService
 from crm_desktop.services.companies import CompanyService
 from crm_desktop.services.consents import ConsentService
@@ -66,6 +67,7 @@ class AppContext:
     reports: ReportService
     imports: ImportService
     exports: ExportService
+    bulk: BulkService
 
     @property
     def database_label(self) -> str:
@@ -86,6 +88,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
     paths.ensure()
     database = open_database(url, paths.backups, preferences.backups_to_keep)
     uow = UnitOfWorkFactory(database.engine, database.device_id)
+    users = UserService(uow, paths.preferences)
     return AppContext(
         paths=paths,
         preferences=preferences,
@@ -93,13 +96,13 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         uow=uow,
         contacts=ContactService(uow),
         companies=CompanyService(uow),
-        users=UserService(uow, paths.preferences),
+        users=users,
         search=SearchService(uow),
         timeline=TimelineService(uow),
         maintenance=MaintenanceService(database, paths.backups, preferences.backups_to_keep),
         demo=DemoService(uow),
         activities=ActivityService(uow),
-        deals=DealService(uow),
+        deals=DealService(uow, users),
         duplicates=DuplicateService(uow, preferences.default_country),
         settings=SettingsService(uow),
         phones=PhoneService(preferences.default_country),
@@ -113,4 +116,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         reports=ReportService(uow),
         imports=ImportService(uow, preferences.default_country),
         exports=ExportService(uow),
+        bulk=BulkService(uow),
     )

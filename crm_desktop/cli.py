@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import json
 import logging
 import sys
 import time
@@ -18,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from crm_desktop import __version__
+from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import AppPaths, setup_logging
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
 from crm_desktop.domain.reportdoc import format_cell
-from crm_desktop.domain.reports import REPORTS, ReportFilter
+from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 log = logging.getLogger("crm_desktop.cli")
@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     shots = sub.add_parser("screenshot", help="render each main view to PNG and exit")
     shots.add_argument("outdir", type=Path)
+    add_parsers(sub)
     return parser
 
 
@@ -171,11 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
-    if args.json:
-        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(text)
+_emit = emit
 
 
 def _demo(context: Any, args: argparse.Namespace) -> int:
@@ -323,7 +320,7 @@ def _export(context: Any, args: argparse.Namespace) -> int:
 
 
 def _report(context: Any, args: argparse.Namespace) -> int:
-    month = args.month or (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    month = args.month or default_month()
     owner = _pick(args.owner, [(u.id, u.name) for u in context.users.list()], "owner")
     pipeline = _pick(
         args.pipeline, [(p.id, p.name) for p in context.pipeline.pipelines()], "pipeline"
@@ -439,4 +436,5 @@ _COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "export": _export,
     "report": _report,
     "duplicates": _duplicates,
+    **EDIT_COMMANDS,
 }

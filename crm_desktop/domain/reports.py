@@ -70,6 +70,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def default_month(today: dt.date | None = None) -> str:
+    """The month a report shows unless told: last month, as YYYY-MM."""
+    return add_months(today or dt.date.today(), -1).strftime("%Y-%m")
+
+
 def julian_day(moment: dt.datetime) -> float:
     """A moment as a Julian day number (days since noon UTC, 24 November 4714 BC)."""
     return moment.timestamp() / 86400 + 2440587.5

@@ -25,11 +25,11 @@ from crm_desktop.domain.recurrence import (
     zone,
 )
 from crm_desktop.domain.text import display_name
+from crm_desktop.domain.vocabulary import ACTIVITY_KINDS as KINDS
 from crm_desktop.exchange import ics
 from crm_desktop.persistence.models import Activity
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
-from crm_desktop.services.activities import KINDS
 
 log = logging.getLogger(__name__)
 

@@ -41,6 +41,7 @@ from crm_desktop.services._common import (
     sync_children,
     sync_tags,
 )
+from crm_desktop.services.bulk import BulkService
 
 
 def _scalar_fields(draft: ContactDraft) -> dict[str, Any]:
@@ -158,20 +159,14 @@ class ContactService:
         return set_deleted(self._uow, lambda uow: uow.contacts, "contact", ids, deleted)
 
     def add_tag(self, ids: Iterable[str], tag: str) -> ChangeSet:
-        """Bulk action: tag every contact in the selection."""
-        with self._uow() as uow:
-            for contact_id in ids:
-                names = uow.tags.names_for(contact_id)
-                if tag.casefold() not in {n.casefold() for n in names}:
-                    sync_tags(uow, contact_id, "contact", [*names, tag])
-            return uow.commit()
+        """Bulk action: tag every contact in the selection (`BulkService.tag`, which also
+        says how to undo it)."""
+        return BulkService(self._uow).tag("contacts", ids, tag).changes
 
     def set_owner(self, ids: Iterable[str], owner_id: str | None) -> ChangeSet:
-        """Bulk action: give every contact in the selection to one owner."""
-        with self._uow() as uow:
-            for contact_id in ids:
-                assign(require(uow.contacts, contact_id, "contact"), {"owner_id": owner_id})
-            return uow.commit()
+        """Bulk action: give every contact in the selection to one owner
+        (`BulkService.set_owner`, which also says how to undo it)."""
+        return BulkService(self._uow).set_owner("contacts", ids, owner_id).changes
 
     def create_many(self, drafts: Sequence[ContactDraft], batch: int = 20_000) -> ChangeSet:
         """Fast path for many contacts (imports, demo data): the same rows and change

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
-from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.errors import NotFoundError, ValidationError
 from crm_desktop.domain.pipeline import (
     DealDraft,
     DealLine,
@@ -19,6 +19,7 @@ from crm_desktop.domain.pipeline import (
 )
 from crm_desktop.domain.records import ListQuery, Saved
 from crm_desktop.domain.text import display_name
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.models import Deal, DealItem, DealStageHistory, Reason, Stage
 from crm_desktop.services._common import (
     UowFactory,
@@ -28,6 +29,9 @@ from crm_desktop.services._common import (
     set_deleted,
     sync_children,
 )
+from crm_desktop.services.bulk import BulkService
+from crm_desktop.services.settings import read_setting
+from crm_desktop.services.users import UserService
 
 
 def _fields(draft: DealDraft) -> dict[str, Any]:
@@ -59,8 +63,47 @@ def _line_rows(draft: DealDraft) -> list[dict[str, Any]]:
 
 
 class DealService:
-    def __init__(self, uow_factory: UowFactory) -> None:
+    def __init__(self, uow_factory: UowFactory, users: UserService | None = None) -> None:
         self._uow = uow_factory
+        self._users = users  # who works on this device: the owner of a new deal
+
+    def new_draft(
+        self,
+        pipeline_id: str | None = None,
+        contact_id: str | None = None,
+        owner_id: str | None = None,
+    ) -> DealDraft:
+        """A new deal's defaults: in the pipeline asked for (else the first) at its first
+        open stage, in the business currency, for the contact and the company of their
+        first role, owned by `owner_id` or else the user of this device. Its title is
+        left to the user."""
+        if owner_id is None and self._users is not None:
+            owner_id = self._users.default_owner_id()
+        with self._uow.read() as uow:
+            pipelines = uow.deals.pipelines()
+            pipeline = next((p for p in pipelines if p.id == pipeline_id), None)
+            if pipeline is None and pipeline_id:
+                raise NotFoundError(f"no pipeline with id {pipeline_id}")
+            pipeline = pipeline or (pipelines[0] if pipelines else None)
+            if pipeline is None:
+                raise ValidationError("there is no pipeline yet: add one in Settings")
+            stage = next((s for s in uow.deals.stages(pipeline.id) if s.kind == "open"), None)
+            if stage is None:
+                raise ValidationError(f"the pipeline {pipeline.name} has no open stage")
+            company_id = None
+            if contact_id:
+                roles = uow.contacts.roles(require(uow.contacts, contact_id, "contact").id)
+                company_id = roles[0][0].company_id if roles else None
+            currency = read_setting(uow, "currency", DEFAULT_CURRENCY) or DEFAULT_CURRENCY
+        return DealDraft(
+            title="",
+            pipeline_id=pipeline.id,
+            stage_id=stage.id,
+            currency=currency,
+            owner_id=owner_id,
+            contact_id=contact_id,
+            company_id=company_id,
+        )
 
     # ---- the deal editor ------------------------------------------------------------------
 
@@ -202,11 +245,9 @@ class DealService:
         return result
 
     def set_owner(self, ids: Iterable[str], owner_id: str | None) -> ChangeSet:
-        """Bulk edit: give the selected deals to one owner."""
-        with self._uow() as uow:
-            for deal_id in ids:
-                assign(require(uow.deals, deal_id, "deal"), {"owner_id": owner_id})
-            return uow.commit()
+        """Bulk edit: give the selected deals to one owner (`BulkService.set_owner`, which
+        also says how to undo it)."""
+        return BulkService(self._uow).set_owner("deals", ids, owner_id).changes
 
     def delete(self, ids: list[str]) -> ChangeSet:
         """Move deals to the Trash."""
@@ -223,11 +264,13 @@ class DealService:
         contact_id: str,
         title: str,
         value_cents: int,
-        currency: str = "EUR",
+        currency: str | None = None,
         expected_close: dt.date | None = None,
     ) -> Saved:
-        """Open a deal for a contact (and their company) in the first open stage."""
+        """Open a deal for a contact (and their company) in the first open stage, in the
+        business currency unless another is given."""
         with self._uow.read() as uow:
+            currency = currency or read_setting(uow, "currency", None) or DEFAULT_CURRENCY
             contact = require(uow.contacts, contact_id, "contact")
             stage = uow.deals.first_open_stage()
             if stage is None:
