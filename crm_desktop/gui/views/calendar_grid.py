@@ -49,6 +49,13 @@ def day_of(occurrence: Any) -> dt.date:
     return start.astimezone(dt.UTC).date() if occurrence.all_day else start.astimezone().date()
 
 
+def day_name(day: dt.date, width: float) -> str:
+    """A day column's heading, as long as its width allows: "Mon 30 Nov", "Mon 30", "30"."""
+    if width >= 90:
+        return f"{day:%a %d %b}"
+    return f"{day:%a %d}" if width >= 56 else f"{day:%d}"
+
+
 def colour(kind: str) -> QColor:
     return QColor(KIND_COLOURS.get(kind, "#6b7280"))
 
@@ -327,9 +334,10 @@ class HourCanvas(QWidget):
             if rect is None or not rect.intersects(QRectF(exposed)):
                 continue
             start = p.occurrence.start.astimezone()
-            label = _label(p.occurrence)
-            if rect.width() >= 90:  # a narrow block keeps its width for the subject
-                label = f"{start:%H:%M} {label}"
+            if rect.width() >= 90:
+                label = f"{start:%H:%M} {_label(p.occurrence)}"
+            else:  # a narrow block keeps its width for the subject: the place tells the time
+                label = p.occurrence.subject
             _paint_chip(
                 painter,
                 rect,
@@ -556,7 +564,7 @@ class DayHeader(QWidget):
             else:
                 painter.setPen(text)
                 painter.setFont(base)
-            painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, f"{day:%a %d %b}")
+            painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, day_name(day, cell.width()))
         painter.setFont(base)
         painter.setPen(QPen(palette.mid().color(), 1))
         painter.drawLine(GUTTER, self.height() - 1, full, self.height() - 1)

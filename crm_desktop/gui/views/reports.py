@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -64,8 +64,77 @@ PERIODS = (
     "Last 12 months",
     "Custom",
 )
-SERIES_COLOURS = ("#2f63d4", "#1f8a5b", "#c27c0e", "#7b3fc4", "#dc2626", "#0e7490")
+SERIES_COLOURS = (
+    "#2f63d4",
+    "#1f8a5b",
+    "#c27c0e",
+    "#7b3fc4",
+    "#dc2626",
+    "#0e7490",
+    "#db2777",
+    "#65a30d",
+)
+PIE_SLICES = len(SERIES_COLOURS)  # the smallest beyond these become one "Other" slice
 NUMERIC = ("int", "money", "percent", "days", "number")
+
+
+def series_colour(index: int) -> QColor:
+    """A colour per series or slice; never the same one twice within a chart."""
+    if index < len(SERIES_COLOURS):
+        return QColor(SERIES_COLOURS[index])
+    return QColor.fromHsv((index * 47) % 360, 160, 200)  # only past the palette
+
+
+def pie_slices(labels: list[str], values: list[float]) -> list[tuple[str, float]]:
+    """The positive slices, largest first; past PIE_SLICES the rest are one "Other"."""
+    slices = sorted(
+        ((label, value) for label, value in zip(labels, values, strict=False) if value > 0),
+        key=lambda s: -s[1],
+    )
+    if len(slices) <= PIE_SLICES:
+        return slices
+    kept = slices[: PIE_SLICES - 1]
+    return [*kept, ("Other", sum(v for _l, v in slices[PIE_SLICES - 1 :]))]
+
+
+def has_chart_data(table: Table) -> bool:
+    """Whether a table's chart would show anything (an all-zero chart is an empty one)."""
+    spec = table.chart
+    if spec is None:
+        return False
+    return any(
+        chart_value(row[c], table.columns[c].kind) != 0
+        for row in table.rows
+        for c in spec.value_columns
+    )
+
+
+def empty_chart(title: str) -> QFrame:
+    """Where a chart would be when there is nothing to draw: say so, not an empty axis."""
+    box = QFrame()
+    box.setObjectName("emptyChart")
+    box.setFrameShape(QFrame.Shape.StyledPanel)
+    layout = QVBoxLayout(box)
+    heading = QLabel(f"<b>{escape(title)}</b>", box)
+    text = QLabel(
+        "Nothing to chart for this period and these filters yet. Deals, activities and "
+        "orders appear here as they are added.",
+        box,
+    )
+    text.setWordWrap(True)
+    text.setStyleSheet("color: palette(placeholder-text);")
+    layout.addWidget(heading)
+    layout.addWidget(text)
+    layout.addStretch(1)
+    box.setMinimumHeight(120)
+    box.setAccessibleName(f"Chart: {title} (empty)")
+    return box
+
+
+def labels_need_turning(labels: list[str]) -> bool:
+    """Category labels that would be cut short side by side are drawn at an angle."""
+    longest = max((len(label) for label in labels), default=0)
+    return len(labels) > 6 or longest > 9 or sum(len(label) for label in labels) > 36
 
 
 def period_range(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -141,12 +210,11 @@ def make_chart(table: Table, currency: str) -> Any:
     if spec.kind == "pie":
         pie = QPieSeries()
         column = spec.value_columns[0]
-        for label, row in zip(labels, table.rows, strict=False):
-            value = value_of(row, column)
-            if value > 0:
-                pie.append(label, value)
+        values = [value_of(row, column) for row in table.rows]
+        for label, value in pie_slices(labels, values):
+            pie.append(label, value)
         for index, slice_ in enumerate(pie.slices()):
-            slice_.setColor(QColor(SERIES_COLOURS[index % len(SERIES_COLOURS)]))
+            slice_.setColor(series_colour(index))
         chart.addSeries(pie)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
     elif spec.kind == "line":
@@ -163,7 +231,7 @@ def make_chart(table: Table, currency: str) -> Any:
                 value = value_of(row, column)
                 top = max(top, value)
                 line.append(x, value)
-            line.setColor(QColor(SERIES_COLOURS[index % len(SERIES_COLOURS)]))
+            line.setColor(series_colour(index))
             chart.addSeries(line)
             line.attachAxis(axis_y)
             # Lines over categories: the x axis of a line is numeric, so align it by hand.
@@ -174,18 +242,22 @@ def make_chart(table: Table, currency: str) -> Any:
             line.attachAxis(value_x)
         axis_y.setRange(0, top * 1.1 or 1)
         axis_y.setLabelFormat("%.0f")
+        axis_x.setTruncateLabels(False)
+        if labels_need_turning(labels):
+            axis_x.setLabelsAngle(-35)
     else:
         series = QStackedBarSeries() if spec.kind == "stacked_bar" else QBarSeries()
         for index, column in enumerate(spec.value_columns):
             bar_set = QBarSet(table.columns[column].title)
-            bar_set.setColor(QColor(SERIES_COLOURS[index % len(SERIES_COLOURS)]))
+            bar_set.setColor(series_colour(index))
             for row in table.rows:
                 bar_set.append(value_of(row, column))
             series.append(bar_set)
         chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         axis_x.append(labels)
-        if len(labels) > 6 or max((len(label) for label in labels), default=0) > 16:
+        axis_x.setTruncateLabels(False)  # turned when long rather than cut to "Qua…"
+        if labels_need_turning(labels):
             axis_x.setLabelsAngle(-35)
         axis_y = QValueAxis()
         axis_y.setLabelFormat("%.0f")
@@ -193,7 +265,10 @@ def make_chart(table: Table, currency: str) -> Any:
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis_x)
         series.attachAxis(axis_y)
-        axis_y.applyNiceNumbers()
+        if top_value > 0:
+            axis_y.applyNiceNumbers()
+        else:  # all zero: a fixed range, not a "nan" one
+            axis_y.setRange(0, 1)
     if spec.kind != "pie":
         unit = {"money": currency, "percent": "%", "days": "days"}.get(kind_of_values, "")
         if scale != 1.0 and kind_of_values in ("money", "int"):
@@ -269,19 +344,24 @@ class ReportsView(QWidget):
         self.runner = runner or SyncRunner()
         self._generation = 0
         self.document: ReportDocument | None = None
+        self._rendered_per_row: int | None = None
         self._built = False
         self._stale = True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 6)
-        self.bar = QHBoxLayout()
+        self.bar = QHBoxLayout()  # the filters
+        self.actions_bar = QHBoxLayout()  # the title, then export, print, monthly report
         self.title = QLabel(self)
         self.title.setStyleSheet("font-size: 14pt; font-weight: 600;")
-        layout.addWidget(self.title)
+        # A long title must not widen the window past a small screen: it gives way.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.actions_bar.addWidget(self.title, 1)
+        layout.addLayout(self.actions_bar)
         layout.addLayout(self.bar)
         body = QHBoxLayout()
         self.list = QListWidget(self)
         self.list.setAccessibleName("Reports")
-        self.list.setFixedWidth(170)
+        self.list.setFixedWidth(150)
         for _key, title in REPORTS:
             self.list.addItem(title)
         self.scroller = QScrollArea(self)
@@ -325,9 +405,11 @@ class ReportsView(QWidget):
             buttons.append(button)
         for widget in (self.period, self.start, self.end, self.owner, self.pipeline):
             self.bar.addWidget(widget)
+        for combo in (self.owner, self.pipeline):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.bar.addStretch(1)
         for button in buttons:
-            self.bar.addWidget(button)
+            self.actions_bar.addWidget(button)
         self._set_period_dates()
         self.period.activated.connect(lambda _i: self._period_changed())
         # Typing a date changes it digit by digit: recompute once the typing pauses.
@@ -438,7 +520,8 @@ class ReportsView(QWidget):
         if doc.kpis:
             tiles = QGridLayout()
             tiles.setSpacing(8)
-            per_row = 4 if dashboard else 6
+            per_row = self._tiles_per_row(dashboard)
+            self._rendered_per_row = per_row
             for index, kpi in enumerate(doc.kpis):
                 tiles.addWidget(KpiTile(kpi, doc.currency, page), *divmod(index, per_row))
             layout.addLayout(tiles)
@@ -448,9 +531,17 @@ class ReportsView(QWidget):
         for section in doc.sections:
             if dashboard:
                 for table in section.tables:
-                    if table.chart is not None and table.rows:
+                    if table.chart is not None:
                         # Wide charts with many categories get a row of their own.
-                        chart = make_chart(table, doc.currency)
+                        chart = (
+                            make_chart(table, doc.currency)
+                            if has_chart_data(table)
+                            else empty_chart(
+                                f"{table.title}: {table.chart.title}"
+                                if table.chart.title
+                                else table.title
+                            )
+                        )
                         wide = len(table.rows) > 5
                         if wide and chart_count % 2:
                             chart_count += 1
@@ -463,6 +554,22 @@ class ReportsView(QWidget):
             layout.addLayout(charts)
         layout.addStretch(1)
         self.scroller.setWidget(page)
+
+    def _tiles_per_row(self, dashboard: bool) -> int:
+        """As many KPI tiles side by side as the width holds (a tile is about 220 px)."""
+        room = max(self.scroller.viewport().width(), 1) // 220
+        return max(2, min(room, 4 if dashboard else 6))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        doc = self.document
+        dashboard = self.current_key() == "dashboard"
+        if (
+            doc is not None
+            and doc.kpis
+            and self._tiles_per_row(dashboard) != self._rendered_per_row
+        ):
+            self._render(doc, dashboard)
 
     def _section(self, section: Section, currency: str, parent: QWidget) -> QWidget:
         box = QWidget(parent)
@@ -480,7 +587,7 @@ class ReportsView(QWidget):
             if not table.rows:
                 layout.addWidget(QLabel("Nothing in this period.", box))
                 continue
-            if table.chart is not None:
+            if table.chart is not None and has_chart_data(table):
                 layout.addWidget(make_chart(table, currency))
             layout.addWidget(make_table(table, currency))
             if table.note:

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMessageBox,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -24,9 +28,12 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
-from crm_desktop.gui.dialogs.first_run import CURRENCIES
+from crm_desktop.domain.vocabulary import CURRENCIES, DEFAULT_CURRENCY
 from crm_desktop.gui.views.settings_calendar import CalendarFeedBox, TemplatesBox
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
+
+
+SIDE_BY_SIDE = 1000  # px: narrower, the calendar settings go under the business ones
 
 
 class SettingsView(QWidget):
@@ -42,10 +49,17 @@ class SettingsView(QWidget):
         self.currency = QComboBox(business)
         self.currency.setAccessibleName("Currency")
         self.currency.addItems(list(CURRENCIES))
+        self.me = QComboBox(business)
+        self.me.setAccessibleName("Who works on this computer")
+        self.me.setToolTip(
+            "New contacts, companies, deals and activities are yours unless you choose "
+            "another owner, and the calendar opens on yours."
+        )
         save_business = _button("Save")
         form = QFormLayout(business)
         form.addRow("Business &name", self.business_name)
         form.addRow("&Currency", self.currency)
+        form.addRow("&You are", self.me)
         form.addRow("", save_business)
         save_business.clicked.connect(self.save_business)
         # Pipelines and stages
@@ -109,17 +123,39 @@ class SettingsView(QWidget):
         left.addWidget(reasons_box, 1)
         right.addWidget(self.templates, 1)
         right.addWidget(self.feed)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.addLayout(left, 3)
-        layout.addLayout(right, 2)
+        # Side by side on a wide window, one under the other on a small one (scrolled).
+        content = QWidget(self)
+        self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, content)
+        self.columns.setContentsMargins(16, 12, 16, 12)
+        self.columns.addLayout(left, 3)
+        self.columns.addLayout(right, 2)
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroller)
         self.reload()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= SIDE_BY_SIDE
+        self.columns.setDirection(
+            QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        )
 
     # ---- loading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
         self.business_name.setText(self.context.settings.get("business_name") or "")
-        self.currency.setCurrentText(self.context.settings.get("currency") or "EUR")
+        self.currency.setCurrentText(self.context.settings.get("currency") or DEFAULT_CURRENCY)
+        me = self.context.users.me()
+        self.me.clear()
+        self.me.addItem("(nobody chosen)", None)
+        for user in self.context.users.list():
+            self.me.addItem(user.name, user.id)
+        self.me.setCurrentIndex(max(self.me.findData(me.id if me else None), 0))
         current = self.pipeline.currentData()
         self.pipeline.clear()
         for p in self.context.pipeline.pipelines():
@@ -171,6 +207,7 @@ class SettingsView(QWidget):
         def save() -> ChangeSet:
             self.context.settings.set("business_name", self.business_name.text().strip())
             self.context.settings.set("currency", self.currency.currentText())
+            self.context.users.set_me(self.me.currentData())
             return ChangeSet.of("settings", ["business_name", "currency"])
 
         self._run(save)
