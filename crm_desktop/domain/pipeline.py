@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 
 
 class StageKind(StrEnum):
@@ -148,7 +149,7 @@ class DealDraft:
     pipeline_id: str
     stage_id: str
     value_cents: int = 0
-    currency: str = "EUR"
+    currency: str = DEFAULT_CURRENCY
     probability: int | None = None  # None: the stage's default
     expected_close: dt.date | None = None
     owner_id: str | None = None

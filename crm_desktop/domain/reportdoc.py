@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from crm_desktop.domain.pipeline import format_money
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 
 # text: str · int: whole number · money: int cents · percent: float fraction (0.25 = 25 %)
 # date: datetime.date · days: float number of days · number: float
@@ -69,14 +70,14 @@ class ReportDocument:
     business: str
     period: str  # human label of the period, e.g. "November 2026"
     generated_at: dt.datetime
-    currency: str = "EUR"
+    currency: str = DEFAULT_CURRENCY
     kpis: tuple[Kpi, ...] = ()
     sections: tuple[Section, ...] = ()
     raw: Table | None = None  # the rows behind the figures (Excel's raw-data sheet)
     filters: tuple[str, ...] = field(default_factory=tuple)  # e.g. ("Owner: Anna Berg",)
 
 
-def format_cell(value: Cell, kind: ColumnKind, currency: str = "EUR") -> str:
+def format_cell(value: Cell, kind: ColumnKind, currency: str = DEFAULT_CURRENCY) -> str:
     """How a value reads on screen and on paper (Excel keeps the raw value and a number
     format instead)."""
     if value is None or value == "":

@@ -45,6 +45,7 @@ from crm_desktop.domain.reportdoc import (
     Table,
     format_cell,
 )
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.exchange._report_common import (
     local_naive,
     neutralise_text,
@@ -167,7 +168,7 @@ class _Styles:
     def __init__(self, currency: str) -> None:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-        code = re.sub(r'["\\]', "", currency).strip() or "EUR"
+        code = re.sub(r'["\\]', "", currency).strip() or DEFAULT_CURRENCY
         self.currency = code
         self.tables = 0  # Excel tables made so far (their names are workbook-wide)
         money = f'#,##0.00 "{code}"'

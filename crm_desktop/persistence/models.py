@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -279,7 +281,7 @@ class Product(Entity):
     name: Mapped[str] = mapped_column(String(200))
     sku: Mapped[str] = mapped_column(String(64), default="")
     price_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
 
 
 class Campaign(Entity):
@@ -291,7 +293,7 @@ class Campaign(Entity):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     cost_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
     started_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
 
 
@@ -303,7 +305,7 @@ class Deal(Entity):
     stage_id: Mapped[str] = _fk("stages.id", nullable=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
     value_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
     probability: Mapped[int | None] = mapped_column(Integer, default=None)  # None: stage default
     expected_close: Mapped[dt.date | None] = mapped_column(Date, default=None, index=True)
     owner_id: Mapped[str | None] = _fk("users.id")
@@ -370,7 +372,7 @@ class Order(Entity):
     number: Mapped[str] = mapped_column(String(64), default="")
     ordered_on: Mapped[dt.date] = mapped_column(Date, index=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
     description: Mapped[str] = mapped_column(String(500), default="")
     contact_id: Mapped[str | None] = _fk("contacts.id")
     company_id: Mapped[str | None] = _fk("companies.id")

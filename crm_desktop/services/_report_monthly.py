@@ -10,6 +10,7 @@ from crm_desktop.domain.business_reports import AttentionDeal, MonthlyKpis
 from crm_desktop.domain.reportdoc import Column, Kpi, Section, Table
 from crm_desktop.domain.reports import ReportFilter, add_months, month_key, month_label, rate
 from crm_desktop.domain.text import display_name
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.services._report_business import activities_totals
 from crm_desktop.services._report_parts import (
     ATTENTION_ROWS,
@@ -38,7 +39,7 @@ def monthly_head(scope: Scope, trend: Scope) -> dict[str, Any]:
     uow_settings = scope.settings
     return {
         "business": uow_settings("business_name", "") or "",
-        "currency": uow_settings("currency", "EUR") or "EUR",
+        "currency": uow_settings("currency", DEFAULT_CURRENCY) or DEFAULT_CURRENCY,
         "kpis": kpis(scope),
         "previous": previous_month(trend, month_key(add_months(f.start, -1))),
         "pipeline": pipeline(scope),

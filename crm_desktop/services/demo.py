@@ -21,6 +21,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
 )
 from crm_desktop.domain.text import fold
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import (
     Activity,
@@ -351,7 +352,7 @@ class _Generator:
             Setting,
             [
                 {"id": "business_name", "value": '"Lindenhof Trading"'},
-                {"id": "currency", "value": '"EUR"'},
+                {"id": "currency", "value": f'"{DEFAULT_CURRENCY}"'},
             ],
         )
         return [str(r["id"]) for r in rows]

@@ -45,6 +45,7 @@ from crm_desktop.domain.reports import (
     month_label,
 )
 from crm_desktop.domain.text import display_name
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.services import _report_business as business
 from crm_desktop.services import _report_monthly as monthly_parts
 from crm_desktop.services import _report_parts as parts
@@ -281,7 +282,7 @@ class ReportService:
         sections = tuple(builders[k](filters) for k in keys)
         with self._uow.read() as uow:
             business = read_setting(uow, "business_name", "") or ""
-            currency = read_setting(uow, "currency", "EUR") or "EUR"
+            currency = read_setting(uow, "currency", DEFAULT_CURRENCY) or DEFAULT_CURRENCY
             owner = parts.Scope(uow, filters, self._clock()).owner(filters.owner_id)
         first, last = filters.start, filters.end
         whole_month = first.day == 1 and add_months(first, 1) - dt.timedelta(days=1) == last

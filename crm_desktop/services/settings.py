@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.models import Setting
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, assign
 
-DEFAULTS: dict[str, Any] = {"business_name": "", "currency": "EUR"}
+DEFAULTS: dict[str, Any] = {"business_name": "", "currency": DEFAULT_CURRENCY}
 
 
 def read_setting(uow: UnitOfWork, key: str, default: Any = None) -> Any:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "PLN", "CZK", "JPY", "INR", "TRY")
+from crm_desktop.domain.vocabulary import CURRENCIES
 
 
 class FirstRunWizard(QWizard):

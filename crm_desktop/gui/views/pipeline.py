@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.pipeline import BoardColumn, BoardFilter, DealCard, format_money
+from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.gui import icons
 from crm_desktop.gui.models.contacts import DealTableModel
 
@@ -477,7 +478,7 @@ class PipelineView(QWidget):
             return
         filters = self.filters()
         board = self.context.pipeline.board(pipeline_id, filters)
-        currency = self.context.settings.get("currency") or "EUR"
+        currency = self.context.settings.get("currency") or DEFAULT_CURRENCY
         narrowed = bool(filters.text or filters.owner_id or filters.close_before)
         self.empty_state.setVisible(not narrowed and not any(c.cards for c in board))
         hidden = not filters.include_closed

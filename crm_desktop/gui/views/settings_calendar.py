@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.vocabulary import ACTIVITY_KINDS as KINDS
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
 from crm_desktop.services.followups import Step
-
-KINDS = ("call", "meeting", "task", "email", "note")
 
 
 class TemplatesBox(QGroupBox):
