@@ -32,7 +32,6 @@ from crm_desktop.domain.vocabulary import CURRENCIES, DEFAULT_CURRENCY
 from crm_desktop.gui.views.settings_calendar import CalendarFeedBox, TemplatesBox
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
 
-
 SIDE_BY_SIDE = 1000  # px: narrower, the calendar settings go under the business ones
 
 
