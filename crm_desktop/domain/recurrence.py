@@ -163,6 +163,36 @@ _DAYS |= {"FR": "Friday", "SA": "Saturday", "SU": "Sunday"}
 _UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
 
 
+_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def weekdays_in_words(byday: str) -> str:
+    """BYDAY codes as people write them: "MO,WE,FR" -> "Mon, Wed, Fri" (an ordinal such
+    as "1TU" stays in front: "1 Tue")."""
+    words = []
+    for item in (part.strip().upper() for part in byday.split(",")):
+        if not item:
+            continue
+        code, ordinal = item[-2:], item[:-2]
+        name = _DAYS[code][:3] if code in _DAYS else item
+        words.append(f"{ordinal} {name}" if ordinal and code in _DAYS else name)
+    return ", ".join(words)
+
+
+def weekdays_from_words(text: str) -> str:
+    """The reverse of `weekdays_in_words`, forgiving: "mon, Wednesday fri" or "MO,WE"
+    -> "MO,WE,FR". Raises ValidationError on a word that is not a weekday."""
+    codes = []
+    for word in text.replace(",", " ").split():
+        key = word.strip().upper()
+        code = next((c for c in _CODES if key == c or _DAYS[c].upper().startswith(key)), None)
+        if code is None or len(key) < 2:
+            raise ValidationError(f"{word!r} is not a day of the week")
+        if code not in codes:
+            codes.append(code)
+    return ",".join(sorted(codes, key=_CODES.index))
+
+
 def describe(rrule: str) -> str:
     """A rule in words: "every 2 weeks on Monday, Thursday, 10 times"."""
     if not rrule:

@@ -58,3 +58,17 @@ def test_single_activities_and_bad_rules() -> None:
         occurrences(when, "FREQ=SOMETIMES", (), utc(2026, 5, 1), utc(2026, 6, 1))
     with pytest.raises(ValidationError, match="unknown time zone"):
         occurrences(when, "FREQ=DAILY", (), utc(2026, 5, 1), utc(2026, 6, 1), "Mars/Olympus")
+
+
+def test_weekday_codes_read_as_words() -> None:
+    from crm_desktop.domain.recurrence import weekdays_from_words, weekdays_in_words
+
+    assert weekdays_in_words("MO,WE,FR") == "Mon, Wed, Fri"
+    assert weekdays_in_words("1TU") == "1 Tue"
+    assert weekdays_in_words("") == ""
+    assert weekdays_from_words("Mon, Wed, Fri") == "MO,WE,FR"
+    assert weekdays_from_words("friday monday mon") == "MO,FR"
+    assert weekdays_from_words("MO,WE") == "MO,WE"
+    assert weekdays_from_words(weekdays_in_words("TU,TH,SU")) == "TU,TH,SU"
+    with pytest.raises(ValidationError, match="not a day of the week"):
+        weekdays_from_words("Mon, someday")
