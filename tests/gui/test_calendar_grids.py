@@ -19,7 +19,13 @@ from crm_desktop.gui.dialogs import activity_editor
 from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.tasks import SyncRunner
-from crm_desktop.gui.views.calendar_grid import HourCanvas, midnight, place_day
+from crm_desktop.gui.views.calendar_grid import (
+    MIN_LANE,
+    HourCanvas,
+    day_name,
+    midnight,
+    place_day,
+)
 
 
 def monday() -> dt.date:
@@ -304,3 +310,63 @@ def test_editor_keeps_rule_parts_it_has_no_field_for(app: AppContext, qtbot: Any
     assert dialog.draft().rrule == "BYDAY=1TU;FREQ=MONTHLY;COUNT=6"  # unchanged: as stored
     dialog.ui.count.setValue(8)
     assert dialog.draft().rrule == "FREQ=MONTHLY;BYDAY=1TU;COUNT=8"
+
+
+def visible(canvas: HourCanvas) -> list[Any]:
+    return [p for p in canvas.placed if canvas._rect(p) is not None]
+
+
+def test_a_crowded_hour_collapses_into_plus_n(
+    window: MainWindow, app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = monday() + dt.timedelta(days=2)
+    for n in range(12):
+        app.calendar.schedule("meeting", f"Team meeting {n}", local(day, 10), 60)
+    view = window.calendar_view
+    view.reload()
+    canvas = view.grid.canvas
+    shown = visible(canvas)
+    assert 0 < len(shown) < 12
+    for placed in shown:  # no slivers: every block keeps a readable width
+        assert canvas._rect(placed).width() >= MIN_LANE - 3
+    (crowd,) = canvas.overflows
+    assert len(crowd.occurrences) + len(shown) == 12
+    assert {o.subject for o in crowd.occurrences}.isdisjoint({p.occurrence.subject for p in shown})
+    # A click on "+n" opens that day, where more fit side by side.
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=crowd.rect.center().toPoint())
+    assert view.mode == "day" and view.anchor == day
+    assert len(visible(canvas)) > len(shown)
+    # In the day view a "+n" lists what it holds, to open one.
+    opened: list[str] = []
+    monkeypatch.setattr(view, "open_occurrence", lambda o: opened.append(o.subject))
+
+    def choose_first(menu: Any, _where: Any = None) -> None:
+        menu.actions()[0].trigger()
+
+    monkeypatch.setattr("PySide6.QtWidgets.QMenu.exec", choose_first)
+    if canvas.overflows:
+        more = canvas.overflows[0]
+        view.show_crowd(day, more.occurrences, QPoint(0, 0))
+        assert opened == [more.occurrences[0].subject]
+
+
+def test_an_activity_of_no_length_is_readable(window: MainWindow, app: AppContext) -> None:
+    day = monday() + dt.timedelta(days=1)
+    app.calendar.schedule("note", "Called back, no answer", local(day, 11), 0)
+    app.calendar.schedule("call", "Quick call", local(day, 11, 15), 5)
+    window.calendar_view.reload()
+    canvas = window.calendar_view.grid.canvas
+    line = canvas.fontMetrics().height()
+    rects = [canvas._rect(p) for p in canvas.placed]
+    assert len(rects) == 2
+    for rect in rects:
+        assert rect is not None and rect.height() >= line
+    # Drawn one under the other or side by side, never one over the other's text.
+    assert not rects[0].intersects(rects[1])
+
+
+def test_day_headings_shorten_with_the_width() -> None:
+    day = dt.date(2026, 11, 30)
+    assert day_name(day, 120) == f"{day:%a} 30 {day:%b}"
+    assert day_name(day, 60) == f"{day:%a} 30"
+    assert day_name(day, 30) == "30"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.tasks import SyncRunner
@@ -89,3 +91,76 @@ def test_plan_a_follow_up_series_for_a_deal(
     assert len(titles) == before + 3
     window.undo_stack.undo()
     assert len(demo_app.timeline.timeline("deals", deal_id)) == before
+
+
+def test_the_calendar_opens_on_my_activities(app: AppContext, qtbot: Any) -> None:
+    """The first-run user's own calendar, not the whole team's."""
+    from crm_desktop.gui.views.calendar import CalendarView
+
+    me = app.users.create_me("Lena Graf").id
+    colleague = app.users.create("Tom Becker").id
+    start = dt.datetime.combine(dt.date.today(), dt.time(10, 0)).astimezone()
+    app.calendar.schedule("call", "My call", start, 30, owner_id=me)
+    app.calendar.schedule("call", "Tom's call", start, 30, owner_id=colleague)
+    view = CalendarView(app)
+    qtbot.addWidget(view)
+    view.resize(900, 650)
+    view.show()
+    assert view.owner_filter.currentData() == me
+    assert view.owner_filter.currentText() == "Lena Graf (me)"
+    assert [o.subject for o in view.found] == ["My call"]
+    view.owner_filter.setCurrentIndex(view.owner_filter.findData(None))
+    view.show_range()
+    assert sorted(o.subject for o in view.found) == ["My call", "Tom's call"]
+
+
+def test_the_calendar_opens_at_the_current_hour(app: AppContext, qtbot: Any) -> None:
+    from crm_desktop.gui.views.calendar import CalendarView
+    from crm_desktop.gui.views.calendar_grid import HourCanvas
+
+    view = CalendarView(app)
+    qtbot.addWidget(view)
+    view.grid.now = lambda: dt.datetime(2026, 11, 23, 15, 40)
+    view.resize(900, 650)
+    view.show()
+    # The hours are laid out once the window is: wait for that, then look where it is.
+    qtbot.waitUntil(lambda: view.grid.scroller.verticalScrollBar().maximum() > 0)
+    bar, viewport = view.grid.scroller.verticalScrollBar(), view.grid.scroller.viewport()
+    hour = 15 * HourCanvas.HOUR
+    assert bar.value() <= hour and hour + HourCanvas.HOUR <= bar.value() + viewport.height()
+    assert view.grid.first_hour_shown() >= 12  # not the fixed 07:00 of before
+
+
+def test_a_new_activity_belongs_to_me_in_the_team_view(
+    app: AppContext, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog
+    from crm_desktop.gui.views.calendar import CalendarView
+
+    me = app.users.create_me("Lena Graf").id
+    app.users.create("Tom Becker")
+    view = CalendarView(app)
+    qtbot.addWidget(view)
+    view.show()
+    view.owner_filter.setCurrentIndex(view.owner_filter.findData(None))  # everyone
+    owners: list[str | None] = []
+
+    def fake_exec(dialog: ActivityEditorDialog) -> int:
+        owners.append(dialog.ui.owner.currentData())
+        return 0
+
+    monkeypatch.setattr(ActivityEditorDialog, "exec", fake_exec)
+    view.new_button.click()
+    assert owners == [me]
+
+
+def test_an_early_hour_opens_at_that_hour(app: AppContext, qtbot: Any) -> None:
+    from crm_desktop.gui.views.calendar import CalendarView
+
+    view = CalendarView(app)
+    qtbot.addWidget(view)
+    view.grid.now = lambda: dt.datetime(2026, 11, 23, 5, 10)
+    view.resize(900, 650)
+    view.show()
+    qtbot.waitUntil(lambda: view.grid.scroller.verticalScrollBar().maximum() > 0)
+    assert view.grid.first_hour_shown() == 4
