@@ -17,7 +17,15 @@ from crm_desktop.domain.reportdoc import format_cell
 from crm_desktop.domain.reports import ReportFilter
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.tasks import SyncRunner
-from crm_desktop.gui.views.reports import REPORTS, KpiTile, period_range
+from crm_desktop.gui.views.reports import (
+    PIE_SLICES,
+    REPORTS,
+    KpiTile,
+    labels_need_turning,
+    period_range,
+    pie_slices,
+    series_colour,
+)
 
 
 @pytest.fixture
@@ -46,8 +54,12 @@ def test_dashboard_tiles_equal_the_service_figures(
     assert tiles["Revenue"] == format_cell(kpis.revenue_cents, "money", "EUR")
     assert tiles["Weighted forecast"] == format_cell(kpis.weighted_cents, "money", "EUR")
     from PySide6.QtCharts import QChartView
+    from PySide6.QtWidgets import QFrame
 
-    assert len(view.findChildren(QChartView)) >= 4
+    # A chart with nothing above zero in the period says so instead of drawing axes.
+    charts = view.findChildren(QChartView)
+    assert charts
+    assert len(charts) + len(view.findChildren(QFrame, "emptyChart")) >= 4
 
 
 def test_every_report_shows_its_tables(demo_app: AppContext, window: MainWindow) -> None:
@@ -166,3 +178,55 @@ def test_the_monthly_report_button_asks_month_and_folder(
     button = next(b for b in view.findChildren(QToolButton) if b.text() == "Monthly report…")
     button.click()
     assert (tmp_path / "monthly-report-2026-10.pdf").exists()
+
+
+def test_an_empty_database_shows_readable_empty_charts(
+    app: AppContext, qtbot: Any, qtlog: Any
+) -> None:
+    from PySide6.QtCharts import QChartView
+    from PySide6.QtWidgets import QFrame
+
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
+    window.resize(1024, 700)
+    window.show()
+    window.sidebar.setCurrentRow(4)
+    page = window.reports_view.scroller.widget()
+    empty = page.findChildren(QFrame, "emptyChart")
+    assert empty, "the dashboard says there is nothing to chart yet"
+    assert not page.findChildren(QChartView)
+    for key in range(1, len(REPORTS)):
+        window.reports_view.list.setCurrentRow(key)
+    assert not [r.message for r in qtlog.records if "nan" in r.message.lower()]
+
+
+def test_pie_slices_have_their_own_colours() -> None:
+    labels = [f"Source {n}" for n in range(12)]
+    values = [float(n + 1) for n in range(12)]
+    slices = pie_slices(labels, values)
+    assert len(slices) == PIE_SLICES
+    assert slices[-1][0] == "Other"
+    assert sum(v for _l, v in slices) == sum(values)
+    colours = {series_colour(i).name() for i in range(len(slices))}
+    assert len(colours) == len(slices)
+    assert len({series_colour(i).name() for i in range(20)}) == 20
+    assert pie_slices(["a", "b", "c"], [0.0, 2.0, 1.0]) == [("b", 2.0), ("c", 1.0)]
+
+
+def test_long_category_labels_are_turned_not_cut(window: MainWindow) -> None:
+    from PySide6.QtCharts import QBarCategoryAxis, QChartView
+
+    assert labels_need_turning(["Elena Rossi", "Jonas Weber", "Maria Keller"])
+    assert not labels_need_turning(["Jan", "Feb", "Mar"])
+    page = window.reports_view.scroller.widget()
+    axes = [
+        axis
+        for view in page.findChildren(QChartView)
+        for axis in view.chart().axes()
+        if isinstance(axis, QBarCategoryAxis)
+    ]
+    assert axes
+    for axis in axes:
+        assert not axis.truncateLabels()
+        if labels_need_turning(axis.categories()):
+            assert axis.labelsAngle() != 0
