@@ -17,6 +17,7 @@ from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.services.activities import ActivityService
 from crm_desktop.services.bulk import BulkService
 from crm_desktop.services.calendar import CalendarService
+from crm_desktop.services.changelog import ChangeLogService
 from crm_desktop.services.companies import CompanyService
 from crm_desktop.services.consents import ConsentService
 from crm_desktop.services.contacts import ContactService
@@ -67,6 +68,7 @@ class AppContext:
     reports: ReportService
     imports: ImportService
     exports: ExportService
+    changelog: ChangeLogService
     bulk: BulkService
 
     @property
@@ -116,5 +118,6 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         reports=ReportService(uow),
         imports=ImportService(uow, preferences.default_country),
         exports=ExportService(uow),
+        changelog=ChangeLogService(uow),
         bulk=BulkService(uow),
     )

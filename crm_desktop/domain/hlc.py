@@ -6,6 +6,7 @@ one device even when the wall clock does, and it moves past any stamp it has see
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -86,3 +87,8 @@ class HybridLogicalClock:
                 stamp.millis == self._millis and stamp.counter > self._counter
             ):
                 self._millis, self._counter = stamp.millis, stamp.counter
+
+
+def stamp_time(stamp: str) -> dt.datetime:
+    """The wall-clock time (UTC) a stamp was taken at, to the millisecond."""
+    return dt.datetime.fromtimestamp(Timestamp.parse(stamp).millis / 1000, tz=dt.UTC)

@@ -10,23 +10,42 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
 from crm_desktop.persistence.models import Change, Entity, column_default
+from crm_desktop.persistence.wire import (
+    INSERT_FIELD,
+    UNTRACKED_FIELDS,
+    entity_name,
+    untracked,
+)
 
-# Derived from the change clocks; recording it would double every edit.
-UNTRACKED_FIELDS = frozenset({"id", "updated_at"})
-# The `field` of a change that creates a row; its value is a JSON object of the fields.
-INSERT_FIELD = "*"
+__all__ = [
+    "INSERT_FIELD",
+    "UNTRACKED_FIELDS",
+    "ChangeBuffer",
+    "ChangeLogRepository",
+    "encode_value",
+    "iso_utc",
+]
 
 
 def iso_utc(value: dt.datetime) -> str:
     """The wire form of a time: ISO 8601 in UTC with microseconds and a Z."""
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+@lru_cache(maxsize=4096)
+def stored_time_to_wire(text: str) -> str:
+    """The wire form of a UTC time stored as SQLite text by the bulk path (parsed as a
+    time, not cut up; a batch shares few distinct times, hence the cache)."""
+    return iso_utc(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC))
 
 
 def _json_default(value: Any) -> str:
@@ -74,6 +93,13 @@ class ChangeBuffer:
     def __len__(self) -> int:
         return self._written + len(self._rows)
 
+    @property
+    def seqs(self) -> tuple[tuple[int, int], ...]:
+        """The inclusive seq range of the change rows written so far (none: empty)."""
+        if self._last is None or not self._written:
+            return ()
+        return ((self._last + 1, self._last + self._written),)
+
     def add_insert(
         self,
         entity: str,
@@ -94,21 +120,19 @@ class ChangeBuffer:
         stored_times: Sequence[str] = (),
     ) -> None:
         """`add_insert` for many rows at one stamp (the bulk path)."""
-        untracked = UNTRACKED_FIELDS
-        times = tuple(k for k in stored_times if k not in untracked)
+        skip = untracked(entity)
+        times = tuple(k for k in stored_times if k not in skip)
         encode = encode_value
         buffered = self._rows
         append = buffered.append
         number = len(self)
         ids = self.touched.setdefault(entity, set())
         for row in rows:
-            values = {
-                k: v for k, v in row.items() if v is not None and v != "" and k not in untracked
-            }
-            for key in times:  # "YYYY-MM-DD HH:MM:SS.ffffff" as stored -> wire form
+            values = {k: v for k, v in row.items() if v is not None and v != "" and k not in skip}
+            for key in times:  # the stored text of a UTC time -> its wire form
                 text = values.get(key)
                 if text is not None:
-                    values[key] = f"{text[:10]}T{text[11:]}Z"
+                    values[key] = stored_time_to_wire(text)
             number += 1
             row_id = row["id"]
             append((number, hlc, entity, row_id, INSERT_FIELD, encode(values), None))
@@ -118,8 +142,9 @@ class ChangeBuffer:
         self, entity: str, row_id: str, fields: Mapping[str, Any], base: Mapping[str, str]
     ) -> None:
         hlc = self._clock.now()
+        skip = untracked(entity)
         for field, value in fields.items():
-            if field not in UNTRACKED_FIELDS:
+            if field not in skip:
                 self._rows.append(
                     (
                         len(self) + 1,
@@ -142,7 +167,8 @@ class ChangeBuffer:
         dirty: list[tuple[Entity, dict[str, Any]]] = []
         for obj in session.dirty:
             if isinstance(obj, Entity) and session.is_modified(obj, include_collections=False):
-                changed = self._changed_fields(obj)
+                skip = untracked(entity_name(type(obj)))
+                changed = {k: v for k, v in self._changed_fields(obj).items() if k not in skip}
                 if changed:
                     obj.updated_at = now
                     dirty.append((obj, changed))
@@ -151,7 +177,7 @@ class ChangeBuffer:
             # each: a bulk edit (an import undone, a bulk delete) changes thousands.
             clocks = field_clocks_many(session, [(obj.id, changed) for obj, changed in dirty])
             for obj, changed in dirty:
-                self.add_update(obj.__tablename__, obj.id, changed, clocks[obj.id])
+                self.add_update(entity_name(type(obj)), obj.id, changed, clocks[obj.id])
         for obj in session.deleted:
             if isinstance(obj, Entity):
                 raise RuntimeError("synced rows are soft-deleted; set deleted_at instead")
@@ -165,7 +191,7 @@ class ChangeBuffer:
                 value = column_default(column)
                 setattr(obj, column.key, value)
             values[column.key] = value
-        self.add_insert(obj.__tablename__, values)
+        self.add_insert(entity_name(type(obj)), values)
 
     @staticmethod
     def _changed_fields(obj: Entity) -> dict[str, Any]:
@@ -285,3 +311,35 @@ def last_stamp(session: Session, device_id: str) -> str | None:
         .subquery()
     )
     return session.execute(select(func.max(tail.c.hlc))).scalar_one_or_none()
+
+
+class ChangeLogRepository:
+    """Reads of the change log as the wire carries it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def last_seqs(self) -> dict[str, int]:
+        """The highest seq held per device."""
+        stmt = select(Change.device_id, func.max(Change.seq)).group_by(Change.device_id)
+        return {device: int(seq) for device, seq in self.session.execute(stmt)}
+
+    def rows(self, after: Mapping[str, int], limit: int | None = None) -> list[ChangeRow]:
+        """Rows of every device after the seq `after` names for it (all of a device it
+        does not name), by device and seq."""
+        found: list[ChangeRow] = []
+        for device in sorted(self.last_seqs()):
+            stmt = (
+                select(
+                    Change.device_id, Change.seq, Change.hlc, Change.entity, Change.row_id,
+                    Change.field, Change.value, Change.base_hlc,
+                )
+                .where(Change.device_id == device, Change.seq > after.get(device, 0))
+                .order_by(Change.seq)
+            )  # fmt: skip
+            if limit is not None:
+                stmt = stmt.limit(limit - len(found))
+            found.extend(ChangeRow(*row) for row in self.session.execute(stmt))
+            if limit is not None and len(found) >= limit:
+                break
+        return found

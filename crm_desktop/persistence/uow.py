@@ -19,16 +19,24 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 
-from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.changes import ChangeRow, ChangeSet
 from crm_desktop.domain.hlc import HybridLogicalClock
+from crm_desktop.persistence.apply import RECEIVED_KEY, Applied, apply_changes
 from crm_desktop.persistence.bulk import StatementPipe, plan_for
-from crm_desktop.persistence.changes import ChangeBuffer, field_clocks_many, last_stamp
+from crm_desktop.persistence.changes import (
+    ChangeBuffer,
+    ChangeLogRepository,
+    field_clocks_many,
+    last_stamp,
+)
+from crm_desktop.persistence.derive import SOURCES, rederive_contacts, touched_contacts
 from crm_desktop.persistence.engine import BUSY_TIMEOUT_MS, CACHE_SIZE, WRITE_OPTION, is_sqlite
 from crm_desktop.persistence.exchange_queries import ExchangeQueries
 from crm_desktop.persistence.models import (
     ContactRole,
     Deal,
     Entity,
+    LocalMeta,
     utcnow,
 )
 from crm_desktop.persistence.reporting import ReportingQueries
@@ -43,6 +51,7 @@ from crm_desktop.persistence.repositories import (
     UserRepository,
 )
 from crm_desktop.persistence.search import FreshRows, SearchIndex
+from crm_desktop.persistence.wire import entity_name, model_for
 
 # Which searchable record a changed row belongs to: entity -> (searchable entity, id field).
 _SEARCH_OWNER = {
@@ -141,6 +150,8 @@ class UnitOfWork:
         self.session = Session(bind=bind, autoflush=True, expire_on_commit=False)
         self._buffer = ChangeBuffer(self._clock)
         self._reindex: dict[str, set[str]] = {}
+        self._derive: set[str] = set()  # contacts whose derived columns need recomputing
+        self._bulk_contacts: set[str] = set()  # bulk-inserted here with their copies given
         event.listen(self.session, "before_flush", self._before_flush)
         self.contacts = ContactRepository(self.session)
         self.companies = CompanyRepository(self.session)
@@ -149,6 +160,7 @@ class UnitOfWork:
         self.deals = DealRepository(self.session)
         self.activities = ActivityRepository(self.session)
         self.timeline = TimelineRepository(self.session)
+        self.changelog = ChangeLogRepository(self.session)
         self.reporting = ReportingQueries(self.session)
         self.exchange = ExchangeQueries(self.session)
         self.search = SearchIndex(self.session) if is_sqlite(self._engine) else None
@@ -199,9 +211,22 @@ class UnitOfWork:
 
     # ---- writes ---------------------------------------------------------------------------
 
+    def lock(self) -> None:
+        """Take the write lock now (SQLite: `BEGIN IMMEDIATE` runs when the transaction
+        begins). Stamps are taken only after it, so that on one device the order of seqs
+        and the order of clock stamps agree: a save that waited behind an import is
+        stamped after the import's rows, not before them."""
+        self.session.connection()
+
     def _before_flush(self, session: Session, _ctx: Any, _instances: Any) -> None:
         if not self._write and (session.new or session.dirty):
             raise ReadOnlyError("a read-only unit of work tried to write")
+        if session.new or session.dirty:
+            self.lock()
+        new = set(session.new)
+        for obj in (*session.new, *session.dirty):
+            if isinstance(obj, Entity):
+                self._derive.update(touched_contacts(obj, obj in new))
         self._buffer.capture_flush(session)
         for obj in (*session.new, *session.dirty):
             if isinstance(obj, Entity):
@@ -221,6 +246,26 @@ class UnitOfWork:
             return str(row[owner[1]])
         return None
 
+    def apply(self, rows: Sequence[ChangeRow]) -> Applied:
+        """Apply change rows from other devices (persistence/apply.py): stored as received,
+        never captured again; the rows they changed are re-derived and re-indexed at
+        commit and reported in its ChangeSet."""
+        if not self._write:
+            raise ReadOnlyError("a read-only unit of work tried to write")
+        self.session.flush()
+        self.lock()
+        applied = apply_changes(self.session, self._clock, rows)
+        for entity, written in applied.rows.items():
+            table = model_for(entity).__tablename__
+            ids = self._buffer.touched.setdefault(table, set())
+            for row in written:
+                ids.add(row["id"])
+                owner = self._note_search(table, row)
+                if owner and self._fresh is not None:
+                    self._fresh.mark_stale(owner)
+        self._derive.update(applied.contacts)
+        return applied
+
     def insert_rows(self, model: type[Entity], rows: Iterable[dict[str, Any]]) -> int:
         """Bulk insert (fast path for demo data and imports), captured like any other
         insert. Missing columns get their defaults."""
@@ -228,15 +273,22 @@ class UnitOfWork:
             raise ReadOnlyError("a read-only unit of work tried to write")
         sqlite = is_sqlite(self._engine)
         plan = plan_for(model, self._engine.dialect)
-        # A plain str: the table name is a SQLAlchemy quoted_name, which the driver would
-        # inspect for adaptation once per change row.
-        entity = str(plan.table.name)
+        entity = entity_name(model)
         # On SQLite, times become their stored text once, for the row and its change.
         complete = plan.complete_many(rows, utcnow(), sqlite)
         if not complete:
             return 0
+        self.lock()  # before the stamp (see `lock`)
         # One stamp for the batch: rows differ, so no field ties.
         self._buffer.add_inserts(entity, complete, self._clock.now(), plan.times if sqlite else ())
+        if entity == "contacts":
+            # The bulk path gives a new contact's derived columns itself (from the same
+            # function, `domain.derived.contact_copies`), with the lists that follow it.
+            self._bulk_contacts.update(row["id"] for row in complete)
+        elif entity in SOURCES:
+            self._derive.update(
+                c for row in complete if (c := row["contact_id"]) not in self._bulk_contacts
+            )
         owner = _SEARCH_OWNER.get(entity)
         if owner is not None:
             target, key = owner
@@ -268,8 +320,11 @@ class UnitOfWork:
         if not self._write:
             raise ReadOnlyError("a read-only unit of work tried to write")
         clocks = field_clocks_many(self.session, [(row_id, list(f)) for row_id, f in rows])
+        sources = SOURCES["contacts"] if entity == "contacts" else frozenset()
         for row_id, fields in rows:
             self._buffer.add_update(entity, row_id, fields, clocks.get(row_id, {}))
+            if not sources.isdisjoint(fields):
+                self._derive.add(row_id)
             owner = self._note_search(entity, {"id": row_id})
             if owner and self._fresh is not None:
                 self._fresh.mark_stale(owner)
@@ -321,8 +376,16 @@ class UnitOfWork:
         event.remove(connection, "rollback", self._cancel_pipe)
 
     def commit(self) -> ChangeSet:
-        """Flush, capture, index and commit; returns what changed."""
+        """Flush, capture, derive, index and commit; returns what changed."""
         self.session.flush()
+        if self._derive:
+            derived = rederive_contacts(self.session, self._derive)
+            self._derive = set()
+            if derived:
+                self._reindex.setdefault("contacts", set()).update(derived)
+                if self._fresh is not None:
+                    for contact_id in derived:
+                        self._fresh.mark_stale(contact_id)
         submit = self._pipe.submit if self._pipe is not None else None
         if self.search is not None and self._reindex:
             self._expand_company_renames()
@@ -337,7 +400,8 @@ class UnitOfWork:
         self._committed = True
         self._fresh = None
         self.changes = ChangeSet(
-            MappingProxyType({k: frozenset(v) for k, v in self._buffer.touched.items() if v})
+            MappingProxyType({k: frozenset(v) for k, v in self._buffer.touched.items() if v}),
+            self._buffer.seqs,
         )
         return self.changes
 
@@ -366,6 +430,10 @@ class UnitOfWorkFactory:
         self.device_id = device_id
         with Session(engine) as session:
             last = last_stamp(session, device_id)
+            # Past every stamp received from others too, so a later edit here wins.
+            received = session.get(LocalMeta, RECEIVED_KEY)
+            if received is not None and (last is None or received.value > last):
+                last = received.value
         self.clock = HybridLogicalClock(device_id, last)
         database = engine.url.database if is_sqlite(engine) else None
         self.checkpointer = Checkpointer(database if database and database != ":memory:" else None)

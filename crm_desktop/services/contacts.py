@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.derived import contact_copies
 from crm_desktop.domain.records import (
     AddressEntry,
     ContactDraft,
@@ -19,7 +20,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
     Saved,
 )
-from crm_desktop.domain.text import display_name, fold
+from crm_desktop.domain.text import display_name
 from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import (
     Contact,
@@ -45,17 +46,19 @@ from crm_desktop.services.bulk import BulkService
 
 
 def _scalar_fields(draft: ContactDraft) -> dict[str, Any]:
-    """The contact's own columns, including the copies of each list's first entry."""
-    first_role = draft.roles[0] if draft.roles else None
+    """The contact's own columns, including its derived ones (the copies of each list's
+    first entry), computed by the one function the database layer re-derives them with."""
     return {
         "first_name": draft.first_name.strip(),
         "last_name": draft.last_name.strip(),
-        "sort_name": fold(f"{draft.last_name} {draft.first_name}"),
-        "email": draft.emails[0].email.strip() if draft.emails else "",
-        "phone": draft.phones[0].number.strip() if draft.phones else "",
-        "company_id": first_role.company_id if first_role else None,
-        "title": first_role.title if first_role else "",
-        "city": draft.addresses[0].city if draft.addresses else "",
+        **contact_copies(
+            draft.first_name,
+            draft.last_name,
+            [e.email for e in draft.emails],
+            [p.number for p in draft.phones],
+            [a.city for a in draft.addresses],
+            [(r.company_id, r.title) for r in draft.roles],
+        ),
         "birthday": draft.birthday,
         "lead_source": draft.lead_source,
         "owner_id": draft.owner_id,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.derived import contact_copies
 from crm_desktop.domain.duplicates import MergeField, MergePreview, MergeResult
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.records import AddressEntry
@@ -497,14 +498,16 @@ def _move(recorder: _Recorder, plans: list[_Plan], keep_id: str) -> int:
 def _contact_copies(recorder: _Recorder, keep: Contact, plans: list[_Plan]) -> None:
     """The contact's copies of its lists' first entries and its sort name."""
     lists = {p.link.entity: [*p.kept, *p.moving] for p in plans}
-    emails, phones = lists["contact_emails"], lists["contact_phones"]
-    addresses, roles = lists["contact_addresses"], lists["contact_roles"]
-    recorder.set(keep, "sort_name", fold(f"{keep.last_name} {keep.first_name}"))
-    recorder.set(keep, "email", emails[0].email if emails else "")
-    recorder.set(keep, "phone", phones[0].number if phones else "")
-    recorder.set(keep, "city", addresses[0].city if addresses else "")
-    recorder.set(keep, "company_id", roles[0].company_id if roles else None)
-    recorder.set(keep, "title", roles[0].title if roles else "")
+    copies = contact_copies(
+        keep.first_name,
+        keep.last_name,
+        [e.email for e in lists["contact_emails"]],
+        [p.number for p in lists["contact_phones"]],
+        [a.city for a in lists["contact_addresses"]],
+        [(r.company_id, r.title) for r in lists["contact_roles"]],
+    )
+    for key, value in copies.items():
+        recorder.set(keep, key, value)
 
 
 def _employer_copies(uow: UnitOfWork, recorder: _Recorder, plans: list[_Plan]) -> None:
