@@ -94,16 +94,15 @@ class DealService:
             if contact_id:
                 roles = uow.contacts.roles(require(uow.contacts, contact_id, "contact").id)
                 company_id = roles[0][0].company_id if roles else None
-            currency = read_setting(uow, "currency", DEFAULT_CURRENCY) or DEFAULT_CURRENCY
-        return DealDraft(
-            title="",
-            pipeline_id=pipeline.id,
-            stage_id=stage.id,
-            currency=currency,
-            owner_id=owner_id,
-            contact_id=contact_id,
-            company_id=company_id,
-        )
+            return DealDraft(
+                title="",
+                pipeline_id=pipeline.id,
+                stage_id=stage.id,
+                currency=read_setting(uow, "currency", None) or DEFAULT_CURRENCY,
+                owner_id=owner_id,
+                contact_id=contact_id,
+                company_id=company_id,
+            )
 
     # ---- the deal editor ------------------------------------------------------------------
 
