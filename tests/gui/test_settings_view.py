@@ -95,3 +95,24 @@ def test_rename_and_remove_a_reason(
     view.lost.setCurrentRow(0)
     view.remove_reason("lost")
     assert first.id not in [r.id for r in demo_app.pipeline.reasons("lost")]
+
+
+def test_choose_who_works_on_this_computer(window: MainWindow, demo_app: AppContext) -> None:
+    view = window.settings_view
+    assert demo_app.users.me() is None  # five demo users, nobody chosen yet
+    tom = next(u for u in demo_app.users.list() if u.name.startswith("Tom"))
+    view.me.setCurrentIndex(view.me.findData(tom.id))
+    view.save_business()
+    assert demo_app.users.me() == tom
+    assert demo_app.users.default_owner_id() == tom.id
+
+
+def test_settings_stack_on_a_small_window(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QBoxLayout
+
+    view = window.settings_view
+    window.resize(1024, 700)
+    view.resize(840, 640)
+    assert view.columns.direction() == QBoxLayout.Direction.TopToBottom
+    view.resize(1300, 800)
+    assert view.columns.direction() == QBoxLayout.Direction.LeftToRight

@@ -28,6 +28,10 @@ class FirstRunWizard(QWizard):
         self.currency.setAccessibleName("Currency")
         self.your_name = QLineEdit()
         self.your_name.setAccessibleName("Your name")
+        self.your_name.setToolTip(
+            "You will own the contacts, deals and activities you add, and the calendar "
+            "opens on yours."
+        )
         about = QWizardPage()
         about.setTitle("Your business")
         about.setSubTitle("Everything stays on this computer. You can change it later in Settings.")
@@ -39,6 +43,10 @@ class FirstRunWizard(QWizard):
         about.registerField("you*", self.your_name)
         start = QWizardPage()
         start.setTitle("How would you like to start?")
+        start.setSubTitle(
+            "A Sales pipeline (Lead, Qualified, Proposal, Negotiation, Won, Lost) is ready "
+            "for your first deal; change it any time in Settings."
+        )
         self.empty = QRadioButton("Start with an empty CRM")
         self.demo = QRadioButton("Explore with demo data (500 contacts, deals, activities)")
         self.empty.setChecked(True)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.config import Preferences
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.vocabulary import ACTIVITY_KINDS as KINDS
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
@@ -212,7 +213,8 @@ class CalendarFeedBox(QGroupBox):
             self.set_feed(path if path.endswith(".ics") else f"{path}.ics")
 
     def set_feed(self, path: str) -> None:
-        prefs = replace(self.context.preferences, ics_feed=path)
+        # Read afresh: other settings of this device (who works here...) may have changed.
+        prefs = replace(Preferences.load(self.context.paths.preferences), ics_feed=path)
         prefs.save(self.context.paths.preferences)
         self.context.preferences = prefs
         self.path.setText(path)
