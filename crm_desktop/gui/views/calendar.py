@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -415,8 +416,7 @@ class CalendarView(QWidget):
         for occurrence in occurrences:
             local = occurrence.start.astimezone()
             menu.addAction(
-                f"{local:%H:%M}  {occurrence.subject}",
-                lambda o=occurrence: self.open_occurrence(o),
+                f"{local:%H:%M}  {occurrence.subject}", partial(self.open_occurrence, occurrence)
             )
         menu.exec(where)
 
