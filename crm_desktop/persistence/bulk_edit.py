@@ -21,6 +21,20 @@ from crm_desktop.persistence.models import SYNCED_TABLES, Deal, Tagging
 from crm_desktop.persistence.uow import UnitOfWork
 
 CHUNK = 900  # ids per statement: under SQLite's oldest limit of 999 variables
+# Fields that are in no search document (search.py): editing only these leaves the
+# documents as they are. Any other field has its record's document rebuilt.
+UNSEARCHED = frozenset(
+    {
+        "owner_id",
+        "stage_id",
+        "status",
+        "stage_entered_at",
+        "closed_at",
+        "reason_id",
+        "close_note",
+        "position",
+    }
+)
 
 
 def chunks(ids: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
@@ -119,7 +133,9 @@ def _apply_fields(uow: UnitOfWork, edit: FieldEdit, stamp: dt.datetime) -> Field
         )
         uow.session.execute(statement, singles)
     uow.record_updates(
-        edit.entity, [(i, dict(zip(edit.fields, after, strict=True))) for i, _b, after in rows]
+        edit.entity,
+        [(i, dict(zip(edit.fields, after, strict=True))) for i, _b, after in rows],
+        searched=not UNSEARCHED.issuperset(edit.fields),
     )
     return FieldEdit(edit.entity, edit.fields, tuple(rows))
 

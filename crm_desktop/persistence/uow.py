@@ -313,10 +313,13 @@ class UnitOfWork:
             self.session.execute(insert(plan.table), complete)
         return len(complete)
 
-    def record_updates(self, entity: str, rows: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    def record_updates(
+        self, entity: str, rows: Sequence[tuple[str, Mapping[str, Any]]], searched: bool = True
+    ) -> None:
         """Capture rows changed by a set-based UPDATE (persistence/bulk_edit.py) as the
         ORM's updates are: a change per field with the clock of the value it replaces,
-        and the search documents to rebuild."""
+        and the search documents to rebuild (none when the fields are in no document:
+        not `searched`)."""
         if not self._write:
             raise ReadOnlyError("a read-only unit of work tried to write")
         clocks = field_clocks_many(self.session, [(row_id, list(f)) for row_id, f in rows])
@@ -325,7 +328,7 @@ class UnitOfWork:
             self._buffer.add_update(entity, row_id, fields, clocks.get(row_id, {}))
             if not sources.isdisjoint(fields):
                 self._derive.add(row_id)
-            owner = self._note_search(entity, {"id": row_id})
+            owner = self._note_search(entity, {"id": row_id}) if searched else None
             if owner and self._fresh is not None:
                 self._fresh.mark_stale(owner)
 
