@@ -11,9 +11,8 @@ from PySide6.QtWidgets import QCompleter, QTableWidgetItem, QWidget
 
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.pipeline import DealDraft, DealLine, format_money
+from crm_desktop.domain.vocabulary import CURRENCIES, LEAD_SOURCES
 from crm_desktop.gui.dialogs.base import FormDialog
-from crm_desktop.gui.dialogs.contact_editor import LEAD_SOURCES
-from crm_desktop.gui.dialogs.first_run import CURRENCIES
 
 
 def _number(text: str, what: str, kind: type = float) -> Any:
