@@ -340,14 +340,19 @@ def test_a_crowded_hour_collapses_into_plus_n(
     opened: list[str] = []
     monkeypatch.setattr(view, "open_occurrence", lambda o: opened.append(o.subject))
 
-    def choose_first(menu: Any, _where: Any = None) -> None:
-        menu.actions()[0].trigger()
+    from PySide6.QtWidgets import QMenu
 
-    monkeypatch.setattr("PySide6.QtWidgets.QMenu.exec", choose_first)
-    if canvas.overflows:
-        more = canvas.overflows[0]
-        view.show_crowd(day, more.occurrences, QPoint(0, 0))
-        assert opened == [more.occurrences[0].subject]
+    from crm_desktop.gui.views import calendar
+
+    class FirstChoiceMenu(QMenu):
+        def exec(self, *_args: Any) -> Any:  # type: ignore[override]
+            self.actions()[0].trigger()
+
+    monkeypatch.setattr(calendar, "QMenu", FirstChoiceMenu)
+    held = [p.occurrence for p in canvas.placed[:3]]
+    view.show_crowd(day, held, QPoint(0, 0))
+    assert opened == [held[0].subject]
+    assert view.mode == "day"
 
 
 def test_an_activity_of_no_length_is_readable(window: MainWindow, app: AppContext) -> None:
