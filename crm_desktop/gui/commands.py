@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui.events import EventHub
 
 
@@ -29,8 +30,11 @@ class ServiceCommand(QUndoCommand):
 
 
 class SaveRecordCommand(QUndoCommand):
-    """Create or edit a contact/company. Undoing a creation moves it to the Trash; redoing
-    restores it (same id, so links and history stay)."""
+    """Create or edit a contact/company/deal. Undoing a creation moves it to the Trash;
+    redoing restores it (same id, so links and history stay). Undoing an edit inverts
+    this device's change rows of it, field by field (the service's `revert`), so edits
+    that arrived from others meanwhile are kept; a field someone changed since is not
+    written over: the undo is refused with a status message and leaves the stack."""
 
     def __init__(
         self,
@@ -46,6 +50,7 @@ class SaveRecordCommand(QUndoCommand):
         self.record_id, self._before, self._after = record_id, before, after
         self._created = record_id is None
         self._done_once = False
+        self._last: ChangeSet | None = None  # what the last redo or undo of an edit wrote
 
     def redo(self) -> None:
         if self._created and not self._done_once:
@@ -54,16 +59,31 @@ class SaveRecordCommand(QUndoCommand):
             changes = saved.changes
         elif self._created:
             changes = self._service.restore([self.record_id])
+        elif self._last is not None and hasattr(self._service, "revert"):
+            changes = self._invert(self._last)
         else:
             changes = self._service.update(self.record_id, self._after).changes
+            self._last = changes
         self._done_once = True
         self._hub.changed(changes)
 
     def undo(self) -> None:
         if self._created:
             self._hub.changed(self._service.delete([self.record_id]))
+        elif self._last is not None and hasattr(self._service, "revert"):
+            self._hub.changed(self._invert(self._last))
         else:
             self._hub.changed(self._service.update(self.record_id, self._before).changes)
+
+    def _invert(self, changes: ChangeSet) -> ChangeSet:
+        try:
+            inverse: ChangeSet = self._service.revert(changes)
+        except CrmError as exc:
+            self._hub.status.emit(str(exc))
+            self.setObsolete(True)  # the stack drops it: nothing was changed
+            return ChangeSet()
+        self._last = inverse
+        return inverse
 
 
 def trash_command(

@@ -18,6 +18,7 @@ from crm_desktop.domain.records import (
 from crm_desktop.domain.text import display_name
 from crm_desktop.persistence.models import Company, CustomValue
 from crm_desktop.services._common import UowFactory, assign, require, set_deleted, sync_tags
+from crm_desktop.services.changelog import Revertible
 
 
 def _fields(draft: CompanyDraft) -> dict[str, Any]:
@@ -40,7 +41,7 @@ def _fields(draft: CompanyDraft) -> dict[str, Any]:
     }
 
 
-class CompanyService:
+class CompanyService(Revertible):
     def __init__(self, uow_factory: UowFactory) -> None:
         self._uow = uow_factory
 

@@ -43,6 +43,7 @@ from crm_desktop.services._common import (
     sync_tags,
 )
 from crm_desktop.services.bulk import BulkService
+from crm_desktop.services.changelog import Revertible
 
 
 def _scalar_fields(draft: ContactDraft) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def _role_rows(draft: ContactDraft) -> list[dict[str, Any]]:
     return [{"company_id": r.company_id, "title": r.title} for r in draft.roles]
 
 
-class ContactService:
+class ContactService(Revertible):
     def __init__(self, uow_factory: UowFactory) -> None:
         self._uow = uow_factory
 

@@ -30,6 +30,7 @@ from crm_desktop.services._common import (
     sync_children,
 )
 from crm_desktop.services.bulk import BulkService
+from crm_desktop.services.changelog import Revertible
 from crm_desktop.services.settings import read_setting
 from crm_desktop.services.users import UserService
 
@@ -62,7 +63,7 @@ def _line_rows(draft: DealDraft) -> list[dict[str, Any]]:
     ]
 
 
-class DealService:
+class DealService(Revertible):
     def __init__(self, uow_factory: UowFactory, users: UserService | None = None) -> None:
         self._uow = uow_factory
         self._users = users  # who works on this device: the owner of a new deal
