@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import NotFoundError
+from crm_desktop.domain.ids import tag_id
 from crm_desktop.persistence.models import Entity, Tag, Tagging
 from crm_desktop.persistence.repositories import Repository
 from crm_desktop.persistence.uow import UnitOfWork
@@ -70,9 +71,21 @@ def sync_tags(uow: UnitOfWork, target_id: str, target_kind: str, names: Sequence
     for key, name in wanted.items():
         if key in have:
             continue
-        tag = uow.tags.by_name(name) or uow.tags.add(Tag(name=name))
+        tag = uow.tags.by_name(name) or ensure_tag(uow, name)
         uow.session.flush()
         uow.session.add(Tagging(tag_id=tag.id, target_id=target_id, target_kind=target_kind))
+
+
+def ensure_tag(uow: UnitOfWork, name: str) -> Tag:
+    """The tag of this name, made (or brought back from the Trash) with the id every
+    device gives it (`domain.ids.tag_id`): one tag per case-folded name, even when two
+    devices create it before they meet."""
+    known = uow.tags.get(tag_id(name), include_deleted=True)
+    if known is None:
+        return uow.tags.add(Tag(id=tag_id(name), name=name.strip()))
+    if known.deleted_at is not None:
+        known.deleted_at = None
+    return known
 
 
 def set_deleted(

@@ -15,6 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from crm_desktop.domain.business_reports import AttentionDeal
+from crm_desktop.domain.ids import forecast_line_id, forecast_snapshot_id
 from crm_desktop.domain.pipeline import effective_probability, is_rotting, weighted_cents
 from crm_desktop.domain.reports import (
     BEST_CASE_PROBABILITY,
@@ -39,7 +40,7 @@ from crm_desktop.domain.reports import (
     month_label,
     rate,
 )
-from crm_desktop.persistence.models import ForecastSnapshot, ForecastSnapshotLine, new_id
+from crm_desktop.persistence.models import ForecastSnapshot, ForecastSnapshotLine
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services.settings import read_setting
 
@@ -280,15 +281,19 @@ def won_lost(scope: Scope) -> WonLostReport:
 
 
 def insert_snapshot(uow: UnitOfWork, scope: Scope) -> str:
-    snapshot_id = new_id()
+    # Ids from the month (and the deal): two devices that each take the month's snapshot
+    # before they meet end with one snapshot, merged field by field, not two.
+    period = month_key(scope.today)
+    snapshot_id = forecast_snapshot_id(period)
     uow.insert_rows(
         ForecastSnapshot,
-        [{"id": snapshot_id, "period": month_key(scope.today), "taken_at": scope.now}],
+        [{"id": snapshot_id, "period": period, "taken_at": scope.now}],
     )
     uow.insert_rows(
         ForecastSnapshotLine,
         [
             {
+                "id": forecast_line_id(period, d.id),
                 "snapshot_id": snapshot_id,
                 "deal_id": d.id,
                 "stage_id": d.stage.id,

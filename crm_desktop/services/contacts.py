@@ -8,6 +8,7 @@ from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.derived import contact_copies
+from crm_desktop.domain.ids import tag_id
 from crm_desktop.domain.records import (
     AddressEntry,
     ContactDraft,
@@ -256,8 +257,15 @@ class ContactService(Revertible):
                     existing = uow.tags.by_name(name)
                     tag_ids[key] = existing.id if existing else ""
                     if not existing:
-                        tag_ids[key] = make_id()
-                        uow.insert_rows(Tag, [{"id": tag_ids[key], "name": name}])
+                        # The id every device gives this name (a tag in the Trash is
+                        # brought back rather than made twice).
+                        tag_ids[key] = tag_id(name)
+                        known = uow.tags.get(tag_ids[key], include_deleted=True)
+                        if known is None:
+                            uow.insert_rows(Tag, [{"id": tag_ids[key], "name": name.strip()}])
+                        else:
+                            known.deleted_at = None
+                            uow.session.flush()
                 taggings.append(
                     {
                         "id": make_id(),

@@ -180,3 +180,15 @@ def test_a_local_edit_after_an_apply_is_stamped_after_what_was_received(
         assert mine and mine[0].hlc > newest
     finally:
         reopened.close()
+
+
+def test_a_tag_made_on_two_devices_is_one_tag(app: AppContext, other: AppContext) -> None:
+    app.contacts.create(ContactDraft(first_name="Anna", last_name="A", tags=("VIP",)))
+    other.contacts.create(ContactDraft(first_name="Bob", last_name="B", tags=("vip",)))
+    app.changelog.apply(other.changelog.rows())
+    other.changelog.apply(app.changelog.rows())
+    for device in (app, other):
+        with device.database.engine.connect() as conn:
+            tags = conn.execute(text("SELECT id FROM tags")).scalars().all()
+            tagged = conn.execute(text("SELECT count(*) FROM taggings")).scalar_one()
+        assert len(tags) == 1 and tagged == 2
