@@ -7,6 +7,7 @@ text and for the query: "muller", "MÜLLER" and "Müller" all meet; German trans
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
@@ -95,3 +96,14 @@ def display_name(first: str | None, last: str | None) -> str:
 def initials(name: str) -> str:
     parts = [p for p in name.split() if p]
     return "".join(p[0] for p in parts[:2]).upper()
+
+
+YEARLESS = 1604  # the year of a birthday given without one (a leap year, as vCard and Apple)
+
+
+def birthday_text(day: dt.date | None) -> str:
+    """A birthday as people read it: "17 May 1980", or "17 May" when the year is unknown."""
+    if day is None:
+        return ""
+    text = f"{day.day} {day:%B}"
+    return text if day.year == YEARLESS else f"{text} {day.year}"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from crm_desktop.domain import text as _text
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.records import (
     AddressEntry,
@@ -24,7 +25,7 @@ from crm_desktop.domain.records import (
 )
 
 Values = Mapping[str, Sequence[str]]
-YEARLESS = 1604  # the year of a birthday given without one (as vCard and Apple do)
+YEARLESS = _text.YEARLESS  # the year of a birthday given without one
 ADDRESS_PARTS = ("street", "city", "region", "postcode", "country")
 
 _MULTI = re.compile(r"\s*:::\s*")  # Google puts several values in one cell like this

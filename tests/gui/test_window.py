@@ -171,11 +171,9 @@ def test_editor_refuses_bad_input_with_a_readable_message(demo_app: AppContext, 
     dialog.ui.firstName.setText("Bad")
     dialog.ui.addEmails.click()
     dialog.ui.emailsTable.item(0, 1).setText("not-an-address")
-    dialog.ui.birthday.setText("31.02.1990")
     dialog.ui.buttons.accepted.emit()
     assert dialog.result() != QDialog.DialogCode.Accepted
-    message = dialog.ui.errorLabel.text()
-    assert "not a valid e-mail address" in message and "is not a date" in message
+    assert "not a valid e-mail address" in dialog.ui.errorLabel.text()
 
 
 def test_quick_actions_write_the_timeline_and_undo(

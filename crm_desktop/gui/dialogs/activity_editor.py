@@ -19,7 +19,7 @@ from crm_desktop.domain.recurrence import (
     same_rule,
     zone,
 )
-from crm_desktop.gui.dialogs.base import FormDialog
+from crm_desktop.gui.dialogs.base import FieldError, FormDialog
 
 KINDS = ("call", "meeting", "task", "email", "note")
 REPEATS: tuple[tuple[str, str], ...] = (
@@ -105,6 +105,7 @@ class ActivityEditorDialog(FormDialog):
         ui.allDay.toggled.connect(lambda _on: self._update_repeat())
         ui.done.toggled.connect(lambda _on: self._update_repeat())
         self._load(draft)
+        self.first_field = ui.subject
         self.connect_buttons()
 
     def _load(self, draft: ActivityDraft) -> None:
@@ -214,12 +215,15 @@ class ActivityEditorDialog(FormDialog):
     def draft(self) -> ActivityDraft:
         ui = self.ui
         if not ui.subject.text().strip():
-            raise CrmError("an activity needs a subject")
+            raise FieldError(ui.subject, "an activity needs a subject")
         all_day = ui.allDay.isChecked()
         zone_name = "" if all_day else self.zone_name()  # all day: dates, not times
         qt = ui.start.dateTime()
         # The time typed is a time in the zone chosen (this machine's zone by default).
-        tz = zone(zone_name) if zone_name else None
+        try:
+            tz = zone(zone_name) if zone_name else None
+        except CrmError as exc:
+            raise FieldError(ui.timezone, str(exc)) from exc
         wall = dt.datetime(
             qt.date().year(), qt.date().month(), qt.date().day(), qt.time().hour(),
             qt.time().minute(),
@@ -252,14 +256,14 @@ class ActivityEditorDialog(FormDialog):
             outcome=ui.outcome.text().strip() if done else "",
         )
 
-    def _accept(self) -> None:
+    def check(self) -> None:
+        draft = self.draft()
         try:
-            draft = self.draft()
             zone(draft.timezone)
-            if draft.rrule:
-                occurrences(draft.start, draft.rrule, (), draft.start, draft.start, draft.timezone)
         except CrmError as exc:
-            self.ui.errorLabel.setText(f"<b>Cannot save:</b> {exc}")
-            self.ui.errorLabel.setVisible(True)
-            return
-        self.accept()
+            raise FieldError(self.ui.timezone, str(exc)) from exc
+        if draft.rrule:
+            try:
+                occurrences(draft.start, draft.rrule, (), draft.start, draft.start, draft.timezone)
+            except CrmError as exc:
+                raise FieldError(self.ui.weekdays, str(exc)) from exc

@@ -6,8 +6,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import AddressEntry, CompanyDraft
-from crm_desktop.gui.dialogs.base import FormDialog
+from crm_desktop.gui.dialogs.base import FieldError, FormDialog
 
 
 class CompanyEditorDialog(FormDialog):
@@ -24,6 +25,7 @@ class CompanyEditorDialog(FormDialog):
         self.company_id = company_id
         self.fill_owners(self.ui.owner)
         self._load(draft or CompanyDraft())
+        self.first_field = self.ui.name
         self.connect_buttons()
 
     def _load(self, d: CompanyDraft) -> None:
@@ -48,9 +50,14 @@ class CompanyEditorDialog(FormDialog):
 
     def draft(self) -> CompanyDraft:
         ui = self.ui
+        if not ui.name.text().strip():
+            raise FieldError(ui.name, "a company needs a name")
         phone = ui.phone.text().strip()
         if phone:
-            phone = self.context.phones.normalized(phone)
+            try:
+                phone = self.context.phones.normalized(phone)
+            except CrmError as exc:
+                raise FieldError(ui.phone, str(exc)) from exc
         return CompanyDraft(
             name=ui.name.text().strip(),
             domain=ui.domain.text().strip(),
@@ -71,3 +78,9 @@ class CompanyEditorDialog(FormDialog):
             tags=tuple(t.strip() for t in ui.tags.text().split(",") if t.strip()),
             custom=self._kept.custom,
         ).validated()
+
+    def field_for(self, error: CrmError) -> QWidget | None:
+        if "mail" in str(error) and not isinstance(error, FieldError):
+            email: QWidget = self.ui.email  # the draft's own check of the address
+            return email
+        return super().field_for(error)

@@ -3,7 +3,6 @@ validation as you type, and a warning that links to a likely duplicate."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -24,7 +23,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
     check_email,
 )
-from crm_desktop.gui.dialogs.base import FormDialog
+from crm_desktop.gui.dialogs.base import FieldError, FormDialog
 
 LEAD_SOURCES = (
     "",
@@ -73,6 +72,7 @@ class ContactEditorDialog(FormDialog):
         self._custom: dict[str, Any] = {}
         self._prepare_inputs()
         self._load(draft or ContactDraft())
+        self.first_field = self.ui.firstName
         self.connect_buttons()
         self.ui.duplicateWarning.linkActivated.connect(self._open_duplicate)
         self._check_timer = QTimer(self, singleShot=True, interval=300)
@@ -111,6 +111,7 @@ class ContactEditorDialog(FormDialog):
             edit.setAccessibleName(field.name)
             ui.customForm.addRow(field.name, edit)
             self._custom[field.id] = edit
+        ui.birthdayNoYear.toggled.connect(lambda on: ui.birthday.set_year_known(not on))
 
     @staticmethod
     def _add_row(table: QTableWidget, blank: list[str]) -> None:
@@ -138,7 +139,8 @@ class ContactEditorDialog(FormDialog):
         index = ui.owner.findData(draft.owner_id)
         ui.owner.setCurrentIndex(max(index, 0))
         ui.leadSource.setCurrentText(draft.lead_source)
-        ui.birthday.setText(draft.birthday.isoformat() if draft.birthday else "")
+        ui.birthday.setValue(draft.birthday)
+        ui.birthdayNoYear.setChecked(not ui.birthday.year_known())
         ui.tags.setText(", ".join(draft.tags))
         ui.notes.setPlainText(draft.notes)
         _fill(ui.emailsTable, [[e.label, e.email] for e in draft.emails])
@@ -157,7 +159,7 @@ class ContactEditorDialog(FormDialog):
     def draft(self) -> ContactDraft:
         """The draft as typed; raises CrmError with a readable message when it is wrong."""
         ui = self.ui
-        problems: list[str] = []
+        problems: list[tuple[QWidget, str]] = []
         emails = []
         for row in range(ui.emailsTable.rowCount()):
             address = _cell(ui.emailsTable, row, 1)
@@ -167,7 +169,7 @@ class ContactEditorDialog(FormDialog):
                         EmailEntry(check_email(address), _cell(ui.emailsTable, row, 0) or "work")
                     )
                 except CrmError as exc:
-                    problems.append(str(exc))
+                    problems.append((ui.emailsTable, str(exc)))
         phones = []
         for row in range(ui.phonesTable.rowCount()):
             number = _cell(ui.phonesTable, row, 1)
@@ -175,7 +177,7 @@ class ContactEditorDialog(FormDialog):
                 try:
                     number = self.context.phones.normalized(number)
                 except CrmError as exc:
-                    problems.append(str(exc))
+                    problems.append((ui.phonesTable, str(exc)))
                 phones.append(PhoneEntry(number, _cell(ui.phonesTable, row, 0) or "work"))
         addresses = tuple(
             AddressEntry(
@@ -189,25 +191,18 @@ class ContactEditorDialog(FormDialog):
             for r in range(ui.addressesTable.rowCount())
             if any(_cell(ui.addressesTable, r, c) for c in range(1, 6))
         )
-        birthday = None
-        if ui.birthday.text().strip():
-            try:
-                birthday = dt.date.fromisoformat(ui.birthday.text().strip())
-            except ValueError:
-                problems.append(
-                    f"birthday {ui.birthday.text().strip()!r} is not a date (YYYY-MM-DD)"
-                )
+        birthday = ui.birthday.value()
         roles: tuple[RoleEntry, ...] = ()
         company = ui.company.text().strip()
         if company:
             company_id = self._company_ids.get(company.casefold())
             if company_id is None:
-                problems.append(f"no company named {company!r}: create it first")
+                problems.append((ui.company, f"no company named {company!r}: create it first"))
             else:
                 roles = (RoleEntry(company_id, ui.jobTitle.text().strip(), company),)
         roles += tuple(self._extra_roles)
         if problems:
-            raise CrmError("; ".join(problems))
+            raise FieldError(problems[0][0], "; ".join(text for _, text in problems))
         draft = ContactDraft(
             first_name=ui.firstName.text().strip(),
             last_name=ui.lastName.text().strip(),
@@ -222,6 +217,8 @@ class ContactEditorDialog(FormDialog):
             tags=tuple(t.strip() for t in ui.tags.text().split(",") if t.strip()),
             custom=tuple((fid, edit.text()) for fid, edit in self._custom.items()),
         )
+        if not (draft.first_name or draft.last_name or draft.emails):
+            raise FieldError(ui.firstName, "a contact needs a name or an e-mail address")
         return draft.validated()
 
     def check_duplicates(self) -> None:
@@ -245,11 +242,13 @@ class ContactEditorDialog(FormDialog):
             ui.duplicateWarning.setVisible(False)
             return
         links = ", ".join(
-            f'<a href="{h.contact_id}">{h.display_name}</a> ({h.reason})' for h in hits
+            f'<a href="{h.contact_id}">{h.display_name}</a> ({h.reason})' for h in hits[:3]
         )
+        if len(hits) > 3:
+            links += f" and {len(hits) - 3} more"
         ui.duplicateWarning.setText(f"⚠ This may already be in your CRM: {links}")
         ui.duplicateWarning.setVisible(True)
 
     def _open_duplicate(self, contact_id: str) -> None:
         self.open_requested.emit(contact_id)
-        self.reject()
+        self.discard()  # the user chose the record that exists: nothing to ask
