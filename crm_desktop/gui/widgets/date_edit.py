@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QWidget
 
 from crm_desktop.domain.text import YEARLESS
 
-_NONE = QDate(1752, 9, 14)  # Qt's smallest date: stands for "no date" (shown as a dash)
+_NONE = QDate(1600, 1, 1)  # stands for "no date" (shown as a dash); below 1604 (no year)
 _CLEARING = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
 
 
