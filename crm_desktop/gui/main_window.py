@@ -201,7 +201,9 @@ class MainWindow(QMainWindow):
         action = QAction(icons.get(icon) if icon else icons.get("palette"), text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
+        # triggered(bool) would hand `checked` to the slot as its first argument (a file
+        # path, a pipeline id...): menu actions always call their slot with no argument.
+        action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
 
@@ -299,7 +301,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(
                 self._action(
                     title,
-                    lambda _c=False, i=index: self.sidebar.setCurrentRow(i),
+                    lambda i=index: self.sidebar.setCurrentRow(i),
                     f"Ctrl+{index + 1}",
                     icon,
                 )

@@ -110,6 +110,10 @@ class TaskRunner(QObject):
     def wait(self, msecs: int = 30_000) -> bool:
         return bool(self._pool.waitForDone(msecs))
 
+    def busy(self) -> bool:
+        """True while a submitted job has not delivered its result yet."""
+        return bool(self._live)
+
 
 class SyncRunner(TaskRunner):
     """Runs jobs at once on the calling thread (tests, screenshots)."""
