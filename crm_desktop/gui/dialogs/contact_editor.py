@@ -23,18 +23,8 @@ from crm_desktop.domain.records import (
     RoleEntry,
     check_email,
 )
+from crm_desktop.domain.vocabulary import LEAD_SOURCES
 from crm_desktop.gui.dialogs.base import FieldError, FormDialog
-
-LEAD_SOURCES = (
-    "",
-    "Website",
-    "Referral",
-    "Trade fair",
-    "Cold call",
-    "Newsletter",
-    "LinkedIn",
-    "Partner",
-)
 
 
 def _cell(table: QTableWidget, row: int, column: int) -> str:
