@@ -38,6 +38,7 @@ from crm_desktop.services.settings import SettingsService
 from crm_desktop.services.tags import TagService
 from crm_desktop.services.timeline import TimelineService
 from crm_desktop.services.users import UserService
+from crm_desktop.sync.service import SyncService
 
 
 @dataclass
@@ -70,6 +71,7 @@ class AppContext:
     exports: ExportService
     changelog: ChangeLogService
     bulk: BulkService
+    sync: SyncService
 
     @property
     def database_label(self) -> str:
@@ -120,4 +122,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         exports=ExportService(uow),
         changelog=ChangeLogService(uow),
         bulk=BulkService(uow),
+        sync=SyncService(uow, paths.preferences, paths.data_dir),
     )

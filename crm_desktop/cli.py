@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from crm_desktop import __version__
+from crm_desktop import __version__, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import AppPaths, setup_logging
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     shots = sub.add_parser("screenshot", help="render each main view to PNG and exit")
     shots.add_argument("outdir", type=Path)
     add_parsers(sub)
+    cli_sync.add_parsers(sub)
     return parser
 
 
@@ -437,4 +438,5 @@ _COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "report": _report,
     "duplicates": _duplicates,
     **EDIT_COMMANDS,
+    **cli_sync.SYNC_COMMANDS,
 }

@@ -134,6 +134,8 @@ class Preferences:
     # Who works on this device: the owner of new records and whose calendar opens first.
     # Per device, not a business setting: in a team each person has their own.
     user_id: str = ""
+    # The team folder this device shares through (empty: not shared); see sync/.
+    sync_folder: str = ""
 
     @classmethod
     def load(cls, path: Path) -> Preferences:

@@ -55,7 +55,7 @@ def test_a_migration_takes_a_backup_first(data_dir: Path, monkeypatch: pytest.Mo
     context.contacts.create(ContactDraft(first_name="Kept"))
     context.close()
     upgrades: list[list[Path]] = []
-    monkeypatch.setattr(database, "HEAD_REVISION", "0003")
+    monkeypatch.setattr(database, "HEAD_REVISION", f"{int(database.HEAD_REVISION) + 1:04d}")
     monkeypatch.setattr(
         "alembic.command.upgrade",
         lambda cfg, rev: upgrades.append(database.list_backups(data_dir / "backups")),
@@ -135,12 +135,13 @@ def test_a_real_migration_from_the_first_schema(data_dir: Path) -> None:
     context.close()
     with sqlite3.connect(data_dir / "crm.sqlite") as conn:
         conn.execute("DROP INDEX ix_contacts_list")
+        conn.execute("DROP TABLE sync_conflict")
         conn.execute("UPDATE alembic_version SET version_num = '0001'")
     again = open_app(data_dir)
     assert database.current_revision(again.database.engine) == database.HEAD_REVISION
     with sqlite3.connect(data_dir / "crm.sqlite") as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert "ix_contacts_list" in names
+    assert "ix_contacts_list" in names and "ix_sync_conflict_row_id" in names
     assert any("pre-migration" in p.name for p in again.maintenance.backups())
     assert again.contacts.count(ListQuery(search="schema")) == 1
     again.close()

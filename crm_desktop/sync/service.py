@@ -1,0 +1,271 @@
+"""Team sharing as a service: one round (seal and write this device's changes, read and
+apply the others'), the conflicts list and its resolution, the remembered team folder.
+
+    report = context.sync.round(Path("~/Dropbox/Team CRM"))   # remembered for next time
+    for conflict in context.sync.conflicts(): ...
+    context.sync.resolve(conflict.id, keep="mine")
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+from crm_desktop import __version__
+from crm_desktop.config import Preferences
+from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.sync import (
+    ConflictRecord,
+    CopiedDataFolderError,
+    NoTeamFolderError,
+    SyncError,
+    SyncReport,
+)
+from crm_desktop.persistence.sync_store import SyncStore, write_field
+from crm_desktop.persistence.uow import UnitOfWorkFactory
+from crm_desktop.sync import journal
+from crm_desktop.sync.journal import FileName, IncompleteFileError
+from crm_desktop.sync.merge import Merger, journal_files, scan_own_edits
+from crm_desktop.sync.transport import STATE, FolderTransport, Transport
+
+MAX_FILE_ROWS = 20_000  # changes per sealed file
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class SyncService:
+    """Rounds with a team folder; the conflicts they found."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        preferences_file: Path,
+        data_dir: Path,
+        wall_ms: Callable[[], int] = _wall_ms,
+        transport: Callable[[Path], Transport] = FolderTransport,
+    ) -> None:
+        self._uow = uow_factory
+        self._preferences_file = preferences_file
+        self._data_dir = data_dir
+        self._wall_ms = wall_ms
+        self._transport = transport
+
+    @property
+    def device_id(self) -> str:
+        return self._uow.device_id
+
+    # ---- the team folder ------------------------------------------------------------------
+
+    def folder(self) -> Path | None:
+        """The remembered team folder (None: not shared with a team)."""
+        chosen = Preferences.load(self._preferences_file).sync_folder
+        return Path(chosen) if chosen else None
+
+    def set_folder(self, folder: Path | None) -> None:
+        """Remember the team folder (None: stop sharing)."""
+        if folder is not None:
+            folder = self._check_folder(folder)
+        current = Preferences.load(self._preferences_file)
+        text = str(folder) if folder is not None else ""
+        if current.sync_folder != text:
+            replace(current, sync_folder=text).save(self._preferences_file)
+
+    def _check_folder(self, folder: Path) -> Path:
+        folder = folder.expanduser().absolute()
+        if not folder.is_dir():
+            if not folder.parent.is_dir():
+                raise SyncError(f"the team folder {folder} does not exist")
+            folder.mkdir()
+        data = self._data_dir.expanduser().absolute()
+        if data == folder or folder in data.parents:
+            raise SyncError(
+                f"this device's data ({data}) is inside the team folder {folder}; "
+                "the live database must stay on this computer: choose another team folder"
+            )
+        return folder
+
+    # ---- a round --------------------------------------------------------------------------
+
+    def round(self, folder: Path | None = None) -> SyncReport:
+        """One round with the team folder (given, else the remembered one; a given one is
+        remembered): check this install is the only writer of its place, seal and write
+        this device's new changes, apply every whole file of the others, recompute the
+        conflicts, write state.json. Raises `SyncError` (with what to do) when sharing
+        can't go on: a copied data folder, a file of a newer crm-desktop."""
+        if folder is not None:
+            self.set_folder(folder)
+        team = self.folder()
+        if team is None:
+            raise NoTeamFolderError("no team folder: give one with --folder DIR")
+        team = self._check_folder(team)
+        transport = self._transport(team)
+        me = self.device_id
+        self._check_identity(transport, me)
+        sent_files, sent_changes = self._seal(transport, me)
+        merged = Merger(self._uow, self._wall_ms).merge(transport, me)
+        conflicts = scan_own_edits(self._uow)
+        self._write_state(transport, me)
+        return SyncReport(
+            folder=str(team),
+            device_id=me,
+            sent_files=sent_files,
+            sent_changes=sent_changes,
+            applied_files=merged.files,
+            applied_changes=merged.changes,
+            duplicates=merged.duplicates,
+            waiting_files=merged.waiting,
+            quarantined=tuple(merged.quarantined),
+            conflicts=conflicts,
+            devices=tuple(d for d in transport.devices() if d != me),
+            changes=merged.changed,
+        )
+
+    def _check_identity(self, transport: Transport, me: str) -> None:
+        """Refuse to go on when another install writes this device's place (a copied data
+        folder: two installs, one device id): files or a state there that this database
+        did not write."""
+        with self._uow.read() as unit:
+            store = SyncStore(unit.session)
+            mine = store.last_seq(me)
+            verified = int(store.get("verified") or 0)
+            state = _state(transport, me)
+            sealed = state.get("last_sealed") if state else None
+            if isinstance(sealed, int) and sealed > mine:
+                raise _copied(me, transport)
+            checked = verified
+            for name, parsed in journal_files(transport, me):
+                if parsed.last <= verified:
+                    continue
+                if parsed.last > mine:
+                    raise _copied(me, transport)
+                try:
+                    written = journal.decode(me, name, transport.read(me, name))
+                except (OSError, IncompleteFileError):
+                    continue  # still arriving: checked next round
+                if list(written.rows) != store.device_rows(me, parsed.first, parsed.last):
+                    raise _copied(me, transport)
+                checked = max(checked, parsed.last)
+        if checked != verified:
+            with self._uow() as unit:
+                SyncStore(unit.session).put("verified", checked)
+                unit.commit()
+
+    def _seal(self, transport: Transport, me: str) -> tuple[int, int]:
+        """Write this device's changes not in the folder yet as sealed files."""
+        files = sent = 0
+        with self._uow.read() as unit:
+            store = SyncStore(unit.session)
+            sealed = int(store.get("sealed") or 0)
+        on_disk = max((f.last for _, f in journal_files(transport, me)), default=0)
+        start = max(sealed, on_disk) + 1
+        while True:
+            with self._uow.read() as unit:
+                rows = SyncStore(unit.session).device_rows(me, start, start + MAX_FILE_ROWS - 1)
+            if not rows:
+                break
+            name, data = journal.encode(me, rows)
+            transport.write(me, str(name), data)
+            with self._uow() as unit:
+                SyncStore(unit.session).put("sealed", name.last)
+                SyncStore(unit.session).put("verified", name.last)
+                unit.commit()
+            files, sent, start = files + 1, sent + len(rows), name.last + 1
+        return files, sent
+
+    def _write_state(self, transport: Transport, me: str) -> None:
+        with self._uow.read() as unit:
+            store = SyncStore(unit.session)
+            state = {
+                "format": journal.FORMAT,
+                "schema": journal.SCHEMA,
+                "app": __version__,
+                "device_id": me,
+                "last_sealed": int(store.get("sealed") or 0),
+                "applied": self._applied(transport, me, store),
+                "user_id": Preferences.load(self._preferences_file).user_id,
+            }
+        data = (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()
+        try:
+            if transport.read(me, STATE) == data:
+                return
+        except OSError:
+            pass
+        transport.write(me, STATE, data)
+
+    @staticmethod
+    def _applied(transport: Transport, me: str, store: SyncStore) -> dict[str, int]:
+        """Per other device, the seq up to which every file was applied here."""
+        through: dict[str, int] = {}
+        for device in transport.devices():
+            if device == me:
+                continue
+            files = journal_files(transport, device)
+            ends = store.held_seqs(device, [s for _, f in files for s in (f.first, f.last)])
+            last = 0
+            for _, parsed in files:
+                if parsed.first > last + 1 or not {parsed.first, parsed.last} <= ends:
+                    break
+                last = max(last, parsed.last)
+            through[device] = last
+        return through
+
+    # ---- conflicts ------------------------------------------------------------------------
+
+    def conflicts(self) -> list[ConflictRecord]:
+        """The open conflicts, after looking at this device's edits since the last round."""
+        scan_own_edits(self._uow)
+        with self._uow.read() as unit:
+            return SyncStore(unit.session).conflicts()
+
+    def conflict_count(self) -> int:
+        with self._uow.read() as unit:
+            return SyncStore(unit.session).count_conflicts()
+
+    def resolve(self, conflict_id: str, keep: Literal["mine", "theirs"]) -> ChangeSet:
+        """Settle a conflict with a new edit of the field: `mine` keeps the value this
+        device wrote (or, if neither side was this device, the value shown now), `theirs`
+        the other one. The edit travels like any other, so the conflict closes everywhere."""
+        if keep not in ("mine", "theirs"):
+            raise SyncError("keep 'mine' or 'theirs'")
+        scan_own_edits(self._uow)
+        with self._uow() as unit:
+            store = SyncStore(unit.session)
+            record = store.conflict(conflict_id)
+            lost_is_mine = record.lost_device == unit.device_id
+            take_lost = lost_is_mine == (keep == "mine")
+            value = record.lost_value if take_lost else record.kept_value
+            write_field(unit, record.entity, record.row_id, record.field, value)
+            unit.session.flush()
+            changes = unit.commit()
+        scan_own_edits(self._uow)
+        return changes
+
+
+def _state(transport: Transport, device: str) -> dict[str, Any] | None:
+    try:
+        state = json.loads(transport.read(device, STATE))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict):
+        return None
+    journal.check_schema(state)
+    return state
+
+
+def _copied(me: str, transport: Transport) -> CopiedDataFolderError:
+    where = getattr(transport, "root", "the team folder")
+    return CopiedDataFolderError(
+        f"another install uses this device's id ({me}) and writes its files in {where}: "
+        "this data folder was copied from another computer. Stop sharing on one of them, "
+        "or give this one its own identity (crm-desktop backup FILE, then crm-desktop "
+        "restore FILE), then sync again"
+    )
+
+
+__all__ = ["MAX_FILE_ROWS", "FileName", "SyncService"]
