@@ -20,6 +20,7 @@ from crm_desktop import __version__, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import AppPaths, setup_logging
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
+from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.reportdoc import format_cell
 from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
 
@@ -290,7 +291,9 @@ def _import_records(context: Any, args: argparse.Namespace) -> int:
     )
     lines = [text]
     if result.companies_created:
-        lines.append(f"  {result.companies_created} companies created for the company column")
+        lines.append(
+            f"  {pluralise(result.companies_created, 'company')} created for the company column"
+        )
     lines += [f"  line {line}: {reason}" for line, reason in result.errors]
     lines += [f"  line {line} (warning): {reason}" for line, reason in result.warnings]
     if result.batch_id:
@@ -315,7 +318,7 @@ def _export(context: Any, args: argparse.Namespace) -> int:
     _emit(
         args,
         {"exported": count, "file": str(args.file)},
-        f"Exported {count} activities to {args.file}",
+        f"Exported {pluralise(count, 'activity')} to {args.file}",
     )
     return EXIT_OK
 

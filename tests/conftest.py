@@ -17,6 +17,19 @@ from crm_desktop.bootstrap import AppContext, open_app
 TODAY = dt.date(2026, 11, 22)
 
 
+@pytest.fixture(autouse=True)
+def neutral_formats() -> Iterator[None]:
+    """Each test starts and ends with the neutral formats ("1,234.50 EUR", "17 May 2026"):
+    a test of the window as the app starts it takes the machine's locale."""
+    from crm_desktop.domain import formatting
+
+    formatting.use_locale("C")
+    formatting.use_currency("")
+    yield
+    formatting.use_locale("C")
+    formatting.use_currency("")
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

@@ -45,14 +45,6 @@ def is_rotting(entered: dt.datetime, rotting_days: int, kind: str, now: dt.datet
     )
 
 
-def format_money(cents: int, currency: str) -> str:
-    """1234567 EUR -> "12,345.67 EUR"; whole amounts drop the cents."""
-    whole, rest = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    text = f"{whole:,}" if rest == 0 else f"{whole:,}.{rest:02d}"
-    return f"{sign}{text} {currency}"
-
-
 @dataclass(frozen=True)
 class StageRecord:
     id: str

@@ -268,6 +268,30 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class RelatedDeal:
+    """A deal as a contact's or company's page lists it."""
+
+    id: str
+    title: str
+    stage: str
+    stage_kind: str  # open | won | lost
+    value_cents: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class NextActivity:
+    """The next activity not done yet of a contact or company (an overdue one first)."""
+
+    id: str
+    kind: str
+    subject: str
+    start: dt.datetime
+    all_day: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
 class CustomFieldRecord:
     id: str
     target_kind: str

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from crm_desktop.domain.pipeline import format_money
+from crm_desktop.domain.formatting import format_money
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 
 # text: str · int: whole number · money: int cents · percent: float fraction (0.25 = 25 %)

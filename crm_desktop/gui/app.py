@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory, QWizard
 
+from crm_desktop.domain import formatting
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui import icons
 
@@ -73,6 +74,13 @@ def apply_theme(app: QApplication) -> None:
     app.setStyleSheet("QListWidget#sections { border: none; }QStatusBar QLabel { padding: 0 6px; }")
 
 
+def use_formats(context: Any) -> None:
+    """Money, dates and counts as the system's locale writes them, amounts in the business
+    currency (at start, and again when the settings change)."""
+    formatting.use_locale(QLocale.system().name())
+    formatting.use_currency(str(context.settings.get("currency") or ""))
+
+
 def first_run(context: Any, parent: Any = None) -> bool:
     """Ask for the business name, currency and the user's name; optionally demo data.
     The user named here owns new records on this device, and there is a pipeline to put
@@ -130,6 +138,7 @@ def _window_session(
     try:
         if context.settings.is_first_run() and not first_run(context):
             return 0, False
+        use_formats(context)
         window = MainWindow(context)
         window.show()
         window.daily_backup()
@@ -153,6 +162,7 @@ def screenshots(context: Any, outdir: Path) -> list[Path]:
     from crm_desktop.gui.tasks import SyncRunner
 
     app = make_application()
+    use_formats(context)
     outdir.mkdir(parents=True, exist_ok=True)
     window = MainWindow(context, SyncRunner())
     window.resize(1360, 820)

@@ -727,6 +727,23 @@ class TimelineRepository:
             )
         )
 
+    def open_activities(self, target: str, target_id: str, limit: int) -> list[Activity]:
+        """Activities not done yet (with a start), earliest first: the record's next one."""
+        column = {"contacts": Activity.contact_id, "companies": Activity.company_id}[target]
+        return list(
+            self.session.scalars(
+                select(Activity)
+                .where(
+                    column == target_id,
+                    Activity.deleted_at.is_(None),
+                    Activity.done.is_(False),
+                    Activity.starts_at.is_not(None),
+                )
+                .order_by(Activity.starts_at)
+                .limit(limit)
+            )
+        )
+
     def deals(self, target: str, target_id: str, limit: int) -> list[tuple[Deal, str, str]]:
         column = {"contacts": Deal.contact_id, "companies": Deal.company_id}[target]
         stmt = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_desktop.domain.business_reports import AttentionDeal, MonthlyKpis
+from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.reportdoc import Column, Kpi, Section, Table
 from crm_desktop.domain.reports import ReportFilter, add_months, month_key, month_label, rate
 from crm_desktop.domain.text import display_name
@@ -83,7 +84,7 @@ def attention_section(deals: list[AttentionDeal]) -> Section:
                     )
                     for a in shown
                 ),
-                note=f"{len(deals):,} deals need attention"
+                note=_needs_attention(len(deals))
                 + (
                     f"; the {len(shown)} most valuable are listed."
                     if len(shown) < len(deals)
@@ -220,3 +221,7 @@ def closed_table(scope: Scope) -> Table:
         ),
         tuple(rows),
     )
+
+
+def _needs_attention(count: int) -> str:
+    return f"{pluralise(count, 'deal')} {'needs' if count == 1 else 'need'} attention"

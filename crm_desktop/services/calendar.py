@@ -14,6 +14,7 @@ from pathlib import Path
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError, ValidationError
+from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.records import ActivityDraft, ActivityRecord, Saved
 from crm_desktop.domain.recurrence import (
     IcsEvent,
@@ -506,12 +507,16 @@ class CalendarService:
             moment = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
             for cid, first, last, cadence, done_at in uow.contacts.cadence_due(moment):
                 since = (
-                    f"last contact {(moment - done_at).days} days ago"
+                    f"last contact {pluralise((moment - done_at).days, 'day')} ago"
                     if done_at
                     else "never contacted"
                 )
                 result.append(
-                    KeepInTouch(cid, display_name(first, last), f"{since} (every {cadence} days)")
+                    KeepInTouch(
+                        cid,
+                        display_name(first, last),
+                        f"{since} (every {pluralise(cadence, 'day')})",
+                    )
                 )
         return result
 

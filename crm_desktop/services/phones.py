@@ -38,3 +38,16 @@ class PhoneService:
     def normalized(self, number: str) -> str:
         """E.164 for a number typed here; ValidationError if it cannot be dialled."""
         return normalized(number, self.default_country)
+
+
+def display_phone(number: str, default_country: str = "") -> str:
+    """A number as the app shows it: international groups ("+49 30 1234567") for one that
+    parses, as typed otherwise (an extension, a short code)."""
+    text = number.strip()
+    try:
+        parsed = phonenumbers.parse(text, default_country.upper() or None)
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_possible_number(parsed):
+        return text
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -6,12 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 from itertools import groupby
+from typing import Any
 
-from crm_desktop.domain.records import TimelineEntry, TimelineKind
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.formatting import format_address, format_money
+from crm_desktop.domain.records import (
+    AddressEntry,
+    NextActivity,
+    RelatedDeal,
+    TimelineEntry,
+    TimelineKind,
+)
+from crm_desktop.domain.recurrence import occurrences
 from crm_desktop.persistence.changes import INSERT_FIELD
-from crm_desktop.persistence.models import Change
+from crm_desktop.persistence.models import Activity, Change
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory
+from crm_desktop.services.phones import display_phone
+
+ADDRESS_FIELDS = ("street", "city", "region", "postcode", "country")
 
 _FIELD_NAMES = {
     "first_name": "first name",
@@ -41,10 +54,6 @@ _HIDDEN = {
     "target_id",
     "tag_id",
 }
-
-
-def _money(cents: int, currency: str) -> str:
-    return f"{cents / 100:,.2f} {currency}"
 
 
 def _when(value: dt.datetime | dt.date) -> dt.datetime:
@@ -87,7 +96,7 @@ class TimelineService:
                             when,
                             TimelineKind.DEAL,
                             f"Deal {deal.title}",
-                            f"{stage} ({kind}) · {_money(deal.value_cents, deal.currency)}",
+                            f"{stage} ({kind}) · {format_money(deal.value_cents, deal.currency)}",
                             deal.id,
                         )
                     )
@@ -97,7 +106,8 @@ class TimelineService:
                             _when(order.ordered_on),
                             TimelineKind.ORDER,
                             f"Order {order.number}".strip(),
-                            f"{_money(order.amount_cents, order.currency)} · {order.description}",
+                            f"{format_money(order.amount_cents, order.currency)}"
+                            f" · {order.description}",
                             order.id,
                         )
                     )
@@ -119,14 +129,63 @@ class TimelineService:
         entries.sort(key=lambda e: e.at, reverse=True)
         return entries[:limit]
 
+    def deals_of(self, entity: str, record_id: str, limit: int = 200) -> list[RelatedDeal]:
+        """The deals of a contact or company, open ones first, newest first within."""
+        with self._uow.read() as uow:
+            rows = uow.timeline.deals(entity, record_id, limit)
+            deals = [
+                RelatedDeal(d.id, d.title, stage, kind, d.value_cents, d.currency)
+                for d, stage, kind in rows
+            ]
+        return sorted(deals, key=lambda d: d.stage_kind != "open")
+
+    def next_activity(
+        self, entity: str, record_id: str, now: dt.datetime | None = None
+    ) -> NextActivity | None:
+        """The contact's or company's next activity not done yet: an overdue one first,
+        else the earliest to come (a recurring one by its next occurrence)."""
+        now = now or dt.datetime.now(dt.UTC)
+        found: list[NextActivity] = []
+        with self._uow.read() as uow:
+            for a in uow.timeline.open_activities(entity, record_id, 50):
+                start = a.starts_at
+                if start is None:
+                    continue
+                if a.rrule:
+                    start = _next_occurrence(a, now)
+                    if start is None:
+                        continue
+                overdue = start < now and not a.rrule
+                found.append(NextActivity(a.id, a.kind, a.subject, start, a.all_day, overdue))
+        return min(found, key=lambda n: n.start, default=None)
+
     @staticmethod
     def _field_changes(uow: UnitOfWork, changes: list[Change]) -> list[TimelineEntry]:
+        """One entry per write of a row; a record's own creation is one "Created" entry
+        that lists the e-mails, phones, addresses, roles and tags it was created with
+        (the same transaction, so the same stamp); rows added later are entries of
+        their own."""
         tag_names = {t.id: t.name for t in uow.tags.all()}
+        groups = [
+            (hlc, entity, row_id, list(group))
+            for (hlc, entity, row_id), group in groupby(
+                changes, key=lambda c: (c.hlc, c.entity, c.row_id)
+            )
+        ]
+        # A record's insert, and the stamp or creation time its child rows share with it
+        # (one transaction shares a stamp; a bulk insert or an import, a creation time).
+        creation: dict[str, str] = {}
+        for hlc, entity, _row, rows in groups:
+            insert = next((c for c in rows if c.field == INSERT_FIELD), None)
+            if entity not in _CHILD_NAMES and insert is not None:
+                creation[hlc] = hlc
+                stamp = json.loads(insert.value or "{}").get("created_at")
+                if stamp:
+                    creation[stamp] = hlc
+        created_with: dict[str, list[tuple[int, str]]] = {hlc: [] for hlc in creation.values()}
+        created: list[tuple[int, str]] = []  # (index of a "Created" entry, its stamp)
         entries: list[TimelineEntry] = []
-        for (hlc, entity, row_id), group in groupby(
-            changes, key=lambda c: (c.hlc, c.entity, c.row_id)
-        ):
-            rows = list(group)
+        for hlc, entity, row_id, rows in groups:
             fields = {c.field: c for c in rows}
             child = _CHILD_NAMES.get(entity)
             at = _hlc_time(hlc)
@@ -134,17 +193,19 @@ class TimelineService:
                 values = json.loads(fields[INSERT_FIELD].value or "{}")
                 if values.get("created_at"):  # imported or demo rows keep their own time
                     at = dt.datetime.fromisoformat(values["created_at"].replace("Z", "+00:00"))
+                parent = creation.get(hlc) or creation.get(values.get("created_at") or "")
+                if child is not None and parent is not None:
+                    order = _CHILD_ORDER.index(entity)
+                    text = _child_text(entity, values, tag_names, uow)
+                    created_with[parent].append((order, text))
+                    continue
                 if child is None:
+                    created.append((len(entries), hlc))
                     title, detail = "Created", ""
                 elif entity == "taggings":
                     title, detail = "Tagged", tag_names.get(values.get("tag_id", ""), "")
                 else:
-                    title = f"Added {child}"
-                    detail = ", ".join(
-                        str(v)
-                        for k, v in values.items()
-                        if k not in _HIDDEN and k != "label" and not k.endswith("_id") and v
-                    )
+                    title, detail = f"Added {child}", _child_value(entity, values, uow)
             elif "deleted_at" in fields:
                 gone = json.loads(fields["deleted_at"].value or "null") is not None
                 what = child or "record"
@@ -168,4 +229,61 @@ class TimelineService:
                     if c.field not in _HIDDEN and not c.field.endswith("_id")
                 )
             entries.append(TimelineEntry(at, TimelineKind.CHANGE, title, detail, row_id))
+        for index, hlc in created:
+            parts = [text for _order, text in sorted(created_with[hlc]) if text]
+            if parts:
+                entry = entries[index]
+                entries[index] = TimelineEntry(
+                    entry.at, entry.kind, entry.title, "with " + "; ".join(parts), entry.ref_id
+                )
         return entries
+
+
+_CHILD_ORDER = tuple(_CHILD_NAMES)
+
+
+def _child_value(entity: str, values: dict[str, Any], uow: UnitOfWork) -> str:
+    """What a child row holds, as the record page writes it."""
+    if entity == "contact_roles":
+        company = uow.companies.get(values.get("company_id") or "", include_deleted=True)
+        name = company.name if company is not None else ""
+        return " at ".join(p for p in (str(values.get("title") or ""), name) if p)
+    if entity == "contact_addresses":
+        fields = {f: str(values.get(f) or "") for f in ADDRESS_FIELDS}
+        return format_address(AddressEntry(**fields))
+    if entity == "contact_phones":
+        return display_phone(str(values.get("number") or ""))
+    return ", ".join(
+        str(v)
+        for k, v in values.items()
+        if k not in _HIDDEN and k != "label" and not k.endswith("_id") and v
+    )
+
+
+def _child_text(
+    entity: str, values: dict[str, Any], tag_names: dict[str, str], uow: UnitOfWork
+) -> str:
+    if entity == "taggings":
+        return f"tag {tag_names.get(values.get('tag_id', ''), '')}".strip()
+    value = _child_value(entity, values, uow)
+    return f"{_CHILD_NAMES[entity]} {value}".strip()
+
+
+def _next_occurrence(activity: Activity, now: dt.datetime) -> dt.datetime | None:
+    start = activity.starts_at
+    if start is None:
+        return None
+    raw = activity.exdates
+    try:
+        exdates = [dt.datetime.fromisoformat(v) for v in json.loads(raw)] if raw else []
+        found = occurrences(
+            start,
+            activity.rrule,
+            exdates,
+            now,
+            now + dt.timedelta(days=400),
+            "" if activity.all_day else activity.timezone,
+        )
+    except (ValidationError, ValueError, TypeError):
+        return None
+    return found[0] if found else None

@@ -9,10 +9,10 @@ import pytest
 
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.formatting import format_money
 from crm_desktop.domain.pipeline import (
     BoardFilter,
     effective_probability,
-    format_money,
     is_rotting,
     weighted_cents,
 )

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QCompleter, QTableWidgetItem, QWidget
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
-from crm_desktop.domain.pipeline import DealDraft, DealLine, StageRecord, format_money
+from crm_desktop.domain.formatting import format_money
+from crm_desktop.domain.pipeline import DealDraft, DealLine, StageRecord
 from crm_desktop.domain.records import ActivityDraft
 from crm_desktop.domain.vocabulary import CURRENCIES, LEAD_SOURCES
 from crm_desktop.gui.dialogs import reason_dialog

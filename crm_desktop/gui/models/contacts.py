@@ -6,25 +6,26 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from crm_desktop.domain.pipeline import format_money
+from crm_desktop.domain.formatting import format_date, format_money, format_number
 from crm_desktop.gui.models.paged import Column, PagedTableModel
+from crm_desktop.services.phones import display_phone
 
 CONTACT_COLUMNS = (
     Column("name", "Name", lambda r: r.display_name),
     Column("company", "Company", lambda r: r.company_name),
     Column("title", "Title", lambda r: r.title),
     Column("email", "E-mail", lambda r: r.email),
-    Column("phone", "Phone", lambda r: r.phone),
+    Column("phone", "Phone", lambda r: display_phone(r.phone)),
     Column("city", "City", lambda r: r.city),
     Column("owner", "Owner", lambda r: r.owner_name),
-    Column("updated", "Updated", lambda r: r.updated_at.astimezone().strftime("%Y-%m-%d")),
+    Column("updated", "Updated", lambda r: format_date(r.updated_at)),
 )
 COMPANY_COLUMNS = (
     Column("name", "Name", lambda r: r.name),
     Column("industry", "Industry", lambda r: r.industry),
     Column("city", "City", lambda r: r.city),
-    Column("phone", "Phone", lambda r: r.phone),
-    Column("people", "People", lambda r: str(r.people), Qt.AlignmentFlag.AlignRight),
+    Column("phone", "Phone", lambda r: display_phone(r.phone)),
+    Column("people", "People", lambda r: format_number(r.people), Qt.AlignmentFlag.AlignRight),
     Column("owner", "Owner", lambda r: r.owner_name),
 )
 
@@ -48,7 +49,7 @@ DEAL_COLUMNS = (
     Column(
         "close",
         "Expected close",
-        lambda r: r.expected_close.isoformat() if r.expected_close else "—",
+        lambda r: format_date(r.expected_close) or "—",
     ),
     Column("owner", "Owner", lambda r: r.owner_name),
     Column("company", "Company", lambda r: r.company_name),

@@ -46,6 +46,7 @@ from crm_desktop.gui.views.calendar_grid import (
     day_of,
     midnight,
 )
+from crm_desktop.services.calendar import Occurrence
 
 KIND_ICONS = {
     "call": "call",
@@ -469,6 +470,21 @@ class CalendarView(QWidget):
             f"Edit {new.subject}",
             lambda: self.context.calendar.edit(occurrence.activity_id, when, new, scope),
         )
+
+    def open_activity(self, activity_id: str) -> None:
+        """The editor of an activity known by its id (a record's timeline, its next
+        activity): a series opens at its first occurrence."""
+        try:
+            draft = self.context.calendar.get(activity_id).draft
+        except CrmError as exc:
+            QMessageBox.warning(self, "Calendar", str(exc))
+            return
+        end = draft.start + dt.timedelta(minutes=draft.minutes)
+        occurrence = Occurrence(
+            activity_id, draft.kind, draft.subject, draft.start, end, draft.all_day,
+            draft.done, bool(draft.rrule),
+        )  # fmt: skip
+        self.open_occurrence(occurrence)
 
     def complete(self, occurrence: Any) -> None:
         outcome, ok = QInputDialog.getText(

@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.domain.pipeline import BoardColumn, BoardFilter, DealCard, format_money
+from crm_desktop.domain.formatting import format_date, format_money, pluralise
+from crm_desktop.domain.pipeline import BoardColumn, BoardFilter, DealCard
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.gui import icons
 from crm_desktop.gui.models.contacts import DealTableModel
@@ -116,9 +117,9 @@ class CardDelegate(QStyledItemDelegate):
         )
         painter.setFont(option.font)
         painter.setPen(muted)
-        close = card.expected_close.strftime("%d %b %Y") if card.expected_close else "no date"
+        close = format_date(card.expected_close, short=True) or "no close date"
         painter.drawText(line3, Qt.AlignmentFlag.AlignRight, close)
-        days = f"{card.days_in_stage} day{'s' if card.days_in_stage != 1 else ''} in stage"
+        days = f"{pluralise(card.days_in_stage, 'day')} in stage"
         if card.rotting:
             days = f"⚠ {days}: rotting"
         painter.setPen(QColor("#d64545") if card.rotting else muted)
@@ -214,7 +215,7 @@ class CardList(QListWidget):
 
 
 def deals_text(count: int) -> str:
-    return f"{count} deal" if count == 1 else f"{count} deals"
+    return pluralise(count, "deal")
 
 
 class KanbanColumn(QFrame):
