@@ -58,7 +58,7 @@ _BY_LOCALE = {
     "en_IE": Conventions(symbol=True, symbol_first=True),
     "en_AU": Conventions(symbol=True, symbol_first=True, clock12=True),
     "en_IN": Conventions(symbol=True, symbol_first=True, clock12=True),
-    "de": Conventions(".", ",", True, False, numeric="{d:02d}.{m:02d}.{y}"),
+    "de": Conventions(",", ".", True, False, numeric="{d:02d}.{m:02d}.{y}"),
     "de_CH": Conventions(".", "'", True, False, numeric="{d:02d}.{m:02d}.{y}"),
     "fr": Conventions(",", "\u202f", True, False, numeric="{d:02d}/{m:02d}/{y}"),
     "es": Conventions(",", ".", True, False, numeric="{d:02d}/{m:02d}/{y}"),
@@ -150,7 +150,7 @@ def format_date(
 ) -> str:
     """A date as the locale writes it: "17 May 2026", "May 17, 2026" or "17.05.2026"; a
     datetime is read in the local zone first. `short` leaves out the year of a date in the
-    current year ("17 May"). A birthday without a year (year 1604, as Apple writes it)
+    current year ("17 May", "2 Jan"). A birthday without a year (year 1604, as Apple writes it)
     reads "17 May". None reads ""."""
     if day is None:
         return ""
@@ -158,9 +158,9 @@ def format_date(
         day = day.astimezone().date() if day.tzinfo else day.date()
     c = conventions or _state.conventions
     if day.year == 1604:
-        return _day_month(day, c)
+        return _day_month(day, c, _FULL_MONTHS)
     if short and day.year == dt.date.today().year:
-        return _day_month(day, c)
+        return _day_month(day, c, _MONTHS)
     if c.numeric:
         return c.numeric.format(d=day.day, m=day.month, y=day.year)
     if c.date == "mdy":
@@ -168,10 +168,10 @@ def format_date(
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def _day_month(day: dt.date, c: Conventions) -> str:
+def _day_month(day: dt.date, c: Conventions, months: tuple[str, ...]) -> str:
     if c.date == "mdy":
-        return f"{_FULL_MONTHS[day.month - 1]} {day.day}"
-    return f"{day.day} {_FULL_MONTHS[day.month - 1]}"
+        return f"{months[day.month - 1]} {day.day}"
+    return f"{day.day} {months[day.month - 1]}"
 
 
 def format_time(moment: dt.datetime | dt.time, conventions: Conventions | None = None) -> str:

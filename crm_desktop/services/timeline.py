@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
@@ -162,9 +163,8 @@ class TimelineService:
     @staticmethod
     def _field_changes(uow: UnitOfWork, changes: list[Change]) -> list[TimelineEntry]:
         """One entry per write of a row; a record's own creation is one "Created" entry
-        that lists the e-mails, phones, addresses, roles and tags it was created with
-        (the same transaction, so the same stamp); rows added later are entries of
-        their own."""
+        that lists the e-mails, phones, addresses, roles and tags it was created with;
+        rows added later are entries of their own."""
         tag_names = {t.id: t.name for t in uow.tags.all()}
         groups = [
             (hlc, entity, row_id, list(group))
@@ -172,18 +172,19 @@ class TimelineService:
                 changes, key=lambda c: (c.hlc, c.entity, c.row_id)
             )
         ]
-        # A record's insert, and the stamp or creation time its child rows share with it
-        # (one transaction shares a stamp; a bulk insert or an import, a creation time).
-        creation: dict[str, str] = {}
-        for hlc, entity, _row, rows in groups:
-            insert = next((c for c in rows if c.field == INSERT_FIELD), None)
-            if entity not in _CHILD_NAMES and insert is not None:
-                creation[hlc] = hlc
-                stamp = json.loads(insert.value or "{}").get("created_at")
-                if stamp:
-                    creation[stamp] = hlc
-        created_with: dict[str, list[tuple[int, str]]] = {hlc: [] for hlc in creation.values()}
-        created: list[tuple[int, str]] = []  # (index of a "Created" entry, its stamp)
+        # When the record was made: its child rows written with it (by its editor, an
+        # import or the demo: the same moment, or a few milliseconds later) are part of
+        # its "Created" entry.
+        born = next(
+            (
+                _insert_time(hlc, rows)
+                for hlc, entity, _row, rows in groups
+                if entity not in _CHILD_NAMES and any(c.field == INSERT_FIELD for c in rows)
+            ),
+            None,
+        )
+        created_with: list[tuple[int, str]] = []
+        created: list[int] = []  # the index of the "Created" entry
         entries: list[TimelineEntry] = []
         for hlc, entity, row_id, rows in groups:
             fields = {c.field: c for c in rows}
@@ -191,16 +192,13 @@ class TimelineService:
             at = _hlc_time(hlc)
             if INSERT_FIELD in fields:
                 values = json.loads(fields[INSERT_FIELD].value or "{}")
-                if values.get("created_at"):  # imported or demo rows keep their own time
-                    at = dt.datetime.fromisoformat(values["created_at"].replace("Z", "+00:00"))
-                parent = creation.get(hlc) or creation.get(values.get("created_at") or "")
-                if child is not None and parent is not None:
+                at = _insert_time(hlc, rows)
+                if child is not None and born is not None and born <= at <= born + _WITH_IT:
                     order = _CHILD_ORDER.index(entity)
-                    text = _child_text(entity, values, tag_names, uow)
-                    created_with[parent].append((order, text))
+                    created_with.append((order, _child_text(entity, values, tag_names, uow)))
                     continue
                 if child is None:
-                    created.append((len(entries), hlc))
+                    created.append(len(entries))
                     title, detail = "Created", ""
                 elif entity == "taggings":
                     title, detail = "Tagged", tag_names.get(values.get("tag_id", ""), "")
@@ -229,17 +227,26 @@ class TimelineService:
                     if c.field not in _HIDDEN and not c.field.endswith("_id")
                 )
             entries.append(TimelineEntry(at, TimelineKind.CHANGE, title, detail, row_id))
-        for index, hlc in created:
-            parts = [text for _order, text in sorted(created_with[hlc]) if text]
+        parts = [text for _order, text in sorted(created_with) if text]
+        for index in created:
+            entry = entries[index]
             if parts:
-                entry = entries[index]
-                entries[index] = TimelineEntry(
-                    entry.at, entry.kind, entry.title, "with " + "; ".join(parts), entry.ref_id
-                )
+                detail = "with " + "; ".join(parts)
+                entries[index] = replace(entry, detail=detail)
         return entries
 
 
 _CHILD_ORDER = tuple(_CHILD_NAMES)
+_WITH_IT = dt.timedelta(seconds=2)
+
+
+def _insert_time(hlc: str, rows: list[Change]) -> dt.datetime:
+    """When a row was made: imported or demo rows keep their own time, else its stamp."""
+    insert = next(c for c in rows if c.field == INSERT_FIELD)
+    made = json.loads(insert.value or "{}").get("created_at")
+    if made:
+        return dt.datetime.fromisoformat(made.replace("Z", "+00:00"))
+    return _hlc_time(hlc)
 
 
 def _child_value(entity: str, values: dict[str, Any], uow: UnitOfWork) -> str:
