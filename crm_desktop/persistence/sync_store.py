@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import String, Text, delete, func, insert, select, tuple_
+from sqlalchemy import String, Table, Text, delete, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.errors import NotFoundError
 from crm_desktop.domain.sync import ConflictRecord
-from crm_desktop.persistence.changes import encode_value
 from crm_desktop.persistence.models import Base, Change, LocalMeta
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.persistence.wire import codec
@@ -44,6 +43,13 @@ class SyncConflict(Base):
     lost_hlc: Mapped[str] = mapped_column(String(64))
 
 
+def _conflict_table() -> Table:
+    table = SyncConflict.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_TABLE = _conflict_table()
 _COLUMNS = (
     "id", "kind", "entity", "row_id", "field", "kept_value", "kept_device", "kept_hlc",
     "lost_value", "lost_device", "lost_hlc",
@@ -144,16 +150,17 @@ class SyncStore:
 
     def replace_conflicts(self, keys: Iterable[Key], records: Iterable[ConflictRecord]) -> None:
         """The open conflicts of these rows become `records`."""
-        pairs = sorted(set(keys))
-        for chunk in _chunks(pairs):
-            self.session.execute(
-                delete(SyncConflict).where(
-                    tuple_(SyncConflict.entity, SyncConflict.row_id).in_(list(chunk))
+        by_entity: dict[str, list[str]] = defaultdict(list)
+        for entity, row_id in sorted(set(keys)):
+            by_entity[entity].append(row_id)
+        for entity, ids in by_entity.items():
+            for chunk in _chunks(ids):
+                self.session.execute(
+                    delete(_TABLE).where(_TABLE.c.entity == entity, _TABLE.c.row_id.in_(chunk))
                 )
-            )
         rows = [{c: getattr(r, c) for c in _COLUMNS} for r in records]
         if rows:
-            self.session.execute(insert(SyncConflict), rows)
+            self.session.execute(insert(_TABLE), rows)
 
     def conflicts(self) -> list[ConflictRecord]:
         """The open conflicts, by entity, row and field."""
@@ -196,20 +203,3 @@ def write_field(uow: UnitOfWork, entity: str, row_id: str, field: str, value: st
         uow.session.flush()
     else:
         uow.record_updates(entity, [(row_id, {field_codec.key: decoded})], searched=False)
-
-
-def same_value(entity: str, field: str, first: str | None, second: str | None) -> bool:
-    """Whether two JSON texts of a field mean the same value."""
-    entity_codec = codec(entity)
-    return bool(entity_codec.decode(field, first) == entity_codec.decode(field, second))
-
-
-def insert_value(entity: str, field: str, insert_value: str | None) -> str | None:
-    """A field's value in a row-creating change (`*`), as the JSON text of the field."""
-    value = codec(entity).decode_insert(insert_value).get(field)
-    return None if value is None else encode_value(value)
-
-
-def tracked_fields(entity: str) -> Mapping[str, Any]:
-    """The fields of an entity that travel, by wire name."""
-    return codec(entity).fields

@@ -11,6 +11,7 @@ format stops the round (`SyncVersionError`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from crm_desktop.domain.changes import ApplyResult, ChangeRow, ChangeSet
@@ -32,6 +33,7 @@ class Merged:
     waiting: int = 0
     quarantined: list[Quarantine] = field(default_factory=list)
     changed: ChangeSet = field(default_factory=ChangeSet)
+    keys: set[tuple[str, str]] = field(default_factory=set)  # rows whose conflicts were redone
 
 
 def journal_files(transport: Transport, device_id: str) -> list[tuple[str, FileName]]:
@@ -87,6 +89,7 @@ class Merger:
             merged.changes += result.stored
             merged.duplicates += result.duplicates
             merged.changed = merged.changed | result.changes
+            merged.keys.update((r.entity, r.row_id) for r in journal.rows)
 
     def apply(self, rows: Sequence[ChangeRow]) -> ApplyResult:
         """Apply a batch of another device's rows as `ChangeLogService.apply` does, with the
@@ -113,15 +116,27 @@ def refresh_conflicts(store: SyncStore, keys: set[tuple[str, str]]) -> None:
     store.replace_conflicts(keys, records)
 
 
-def scan_own_edits(uow: UnitOfWorkFactory) -> int:
+def own_last_seq(uow: UnitOfWorkFactory) -> int:
+    with uow.read() as unit:
+        return SyncStore(unit.session).last_seq(unit.device_id)
+
+
+def scan_own_edits(
+    uow: UnitOfWorkFactory, done: AbstractSet[tuple[str, str]] = frozenset(), done_upto: int = 0
+) -> int:
     """Recompute the conflicts of the rows this device edited since the last scan (an
-    edit after seeing the kept value settles a conflict); returns how many are open."""
+    edit after seeing the kept value settles a conflict); returns how many are open.
+    `done`: rows recomputed already with every own edit up to seq `done_upto`."""
     with uow() as unit:
         store = SyncStore(unit.session)
         scanned = int(store.get("scanned_own") or 0)
         last = store.last_seq(unit.device_id)
         if last > scanned:
-            refresh_conflicts(store, store.touched_since(unit.device_id, scanned))
+            keys = store.touched_since(unit.device_id, scanned)
+            if done and done_upto > scanned:
+                later = store.touched_since(unit.device_id, done_upto)
+                keys = (keys - done) | later
+            refresh_conflicts(store, keys)
             store.put("scanned_own", last)
         count = store.count_conflicts()
         unit.commit()

@@ -29,7 +29,7 @@ from crm_desktop.persistence.sync_store import SyncStore, write_field
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.sync import journal
 from crm_desktop.sync.journal import FileName, IncompleteFileError
-from crm_desktop.sync.merge import Merger, journal_files, scan_own_edits
+from crm_desktop.sync.merge import Merger, journal_files, own_last_seq, scan_own_edits
 from crm_desktop.sync.transport import STATE, FolderTransport, Transport
 
 MAX_FILE_ROWS = 20_000  # changes per sealed file
@@ -108,8 +108,9 @@ class SyncService:
         me = self.device_id
         self._check_identity(transport, me)
         sent_files, sent_changes = self._seal(transport, me)
+        own = own_last_seq(self._uow)
         merged = Merger(self._uow, self._wall_ms).merge(transport, me)
-        conflicts = scan_own_edits(self._uow)
+        conflicts = scan_own_edits(self._uow, merged.keys, own)
         self._write_state(transport, me)
         return SyncReport(
             folder=str(team),

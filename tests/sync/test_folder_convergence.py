@@ -107,3 +107,28 @@ def test_each_concurrent_edit_of_one_field_is_one_conflict_everywhere(template: 
             }
         finally:
             team.close()
+
+
+def test_out_of_order_and_repeated_delivery_give_the_in_order_result(template: Path) -> None:
+    with tempfile.TemporaryDirectory() as root:
+        team = Team(template, Path(root), 3)
+        try:
+            a, in_order, shuffled = team.members
+            anna = a.context.contacts.create(ContactDraft(first_name="Anna")).id
+            a.sync()
+            for note in ("one", "two", "three"):
+                draft = a.context.contacts.get(anna).to_draft()
+                a.context.contacts.update(anna, dataclasses.replace(draft, notes=note))
+                a.sync()
+            files = sorted(a.place(a.device_id).glob("*.jsonl.gz"))
+            assert len(files) == 4
+            for target, order in ((in_order, files), (shuffled, [*reversed(files), files[1]])):
+                place = target.place(a.device_id)
+                place.mkdir(parents=True)
+                for path in order:
+                    (place / path.name).write_bytes(path.read_bytes())
+                    target.sync()
+            assert snapshot(in_order.context) == snapshot(shuffled.context)
+            assert shuffled.context.contacts.get(anna).notes == "three"
+        finally:
+            team.close()
