@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crm_desktop import __version__, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
@@ -23,6 +23,9 @@ from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.reportdoc import format_cell
 from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 log = logging.getLogger("crm_desktop.cli")
@@ -151,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from crm_desktop.gui.app import run_window
 
         return run_window(args.data_dir, args.database_url, log_file)
-    handler: Callable[[Any, argparse.Namespace], int] = _COMMANDS[args.command]
+    handler: Callable[[AppContext, argparse.Namespace], int] = _COMMANDS[args.command]
     try:
         from crm_desktop.bootstrap import open_app
 
@@ -177,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 _emit = emit
 
 
-def _demo(context: Any, args: argparse.Namespace) -> int:
+def _demo(context: AppContext, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     summary = context.demo.generate(args.contacts, args.seed, args.today)
     seconds = round(time.perf_counter() - started, 2)
@@ -192,7 +195,7 @@ def _demo(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _search(context: Any, args: argparse.Namespace) -> int:
+def _search(context: AppContext, args: argparse.Namespace) -> int:
     hits = context.search.search(args.text, args.limit)
     payload = [
         {"type": h.entity, "id": h.id, "title": h.title, "subtitle": h.subtitle} for h in hits
@@ -202,13 +205,13 @@ def _search(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _backup(context: Any, args: argparse.Namespace) -> int:
+def _backup(context: AppContext, args: argparse.Namespace) -> int:
     path = context.maintenance.backup(args.file)
     _emit(args, {"backup": str(path)}, f"Backup written to {path}")
     return EXIT_OK
 
 
-def _restore(context: Any, args: argparse.Namespace) -> int:
+def _restore(context: AppContext, args: argparse.Namespace) -> int:
     result = context.maintenance.restore(args.file)
     _emit(
         args,
@@ -222,7 +225,7 @@ def _restore(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _doctor(context: Any, args: argparse.Namespace) -> int:
+def _doctor(context: AppContext, args: argparse.Namespace) -> int:
     checks = context.maintenance.doctor()
     payload = {
         "database": context.database_label,
@@ -236,7 +239,7 @@ def _doctor(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK if payload["ok"] else EXIT_ERROR
 
 
-def _import(context: Any, args: argparse.Namespace) -> int:
+def _import(context: AppContext, args: argparse.Namespace) -> int:
     if args.what == "undo":
         context.imports.undo(args.batch)
         _emit(args, {"undone": args.batch}, f"Import {args.batch} undone")
@@ -260,7 +263,7 @@ def _import(context: Any, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if summary.problems else EXIT_OK
 
 
-def _import_records(context: Any, args: argparse.Namespace) -> int:
+def _import_records(context: AppContext, args: argparse.Namespace) -> int:
     kind = "companies" if args.what == "companies" else args.kind
     result = context.imports.run(
         args.file,
@@ -304,7 +307,7 @@ def _import_records(context: Any, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if result.errors else EXIT_OK
 
 
-def _export(context: Any, args: argparse.Namespace) -> int:
+def _export(context: AppContext, args: argparse.Namespace) -> int:
     if args.what in ("contacts", "companies"):
         service = context.exports.contacts if args.what == "contacts" else context.exports.companies
         count = service(args.file)
@@ -323,7 +326,7 @@ def _export(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(context: Any, args: argparse.Namespace) -> int:
+def _report(context: AppContext, args: argparse.Namespace) -> int:
     month = args.month or default_month()
     owner = _pick(args.owner, [(u.id, u.name) for u in context.users.list()], "owner")
     pipeline = _pick(
@@ -394,7 +397,7 @@ def _pick(wanted: str | None, choices: list[tuple[str, str]], what: str) -> str 
     raise NotFoundError(f"no {what} named {wanted!r}")
 
 
-def _duplicates(context: Any, args: argparse.Namespace) -> int:
+def _duplicates(context: AppContext, args: argparse.Namespace) -> int:
     groups = context.duplicates.scan(args.kind)
     payload = {
         "kind": args.kind,
@@ -421,7 +424,7 @@ def _duplicates(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _screenshot(context: Any, args: argparse.Namespace) -> int:
+def _screenshot(context: AppContext, args: argparse.Namespace) -> int:
     from crm_desktop.gui.app import screenshots
 
     paths = screenshots(context, args.outdir)
@@ -429,7 +432,7 @@ def _screenshot(context: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
+_COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "demo": _demo,
     "search": _search,
     "backup": _backup,
