@@ -303,7 +303,7 @@ def _follow_up(context: AppContext, args: argparse.Namespace) -> int:
     return _saved(args, "follow-up", saved, "Follow-up planned")
 
 
-EDIT_COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
+EDIT_COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "contacts": _records,
     "companies": _records,
     "deals": _deals,
