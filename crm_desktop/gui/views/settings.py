@@ -3,7 +3,7 @@ templates and the calendar file for other apps."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
@@ -32,13 +32,16 @@ from crm_desktop.domain.vocabulary import CURRENCIES, DEFAULT_CURRENCY
 from crm_desktop.gui.views.settings_calendar import CalendarFeedBox, TemplatesBox
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
 
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
+
 SIDE_BY_SIDE = 1000  # px: narrower, the calendar settings go under the business ones
 
 
 class SettingsView(QWidget):
     changed = Signal(object)  # ChangeSet
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         # The business
@@ -232,7 +235,9 @@ class SettingsView(QWidget):
             changes = ChangeSet()
             for row in range(self.stages.rowCount()):
                 first = self.stages.item(row, 0)
-                stage_id = first.data(Qt.ItemDataRole.UserRole) if first else None
+                if first is None:  # show_stages gives every row its name cell
+                    continue
+                stage_id: str = first.data(Qt.ItemDataRole.UserRole)
                 try:
                     probability = int(self._cell(row, 1))
                     rotting = int(self._cell(row, 2))
