@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -31,13 +31,16 @@ from crm_desktop.domain.vocabulary import ACTIVITY_KINDS as KINDS
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
 from crm_desktop.services.followups import Step
 
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
+
 
 class TemplatesBox(QGroupBox):
     """Pick a template, edit its name, stage and steps, save; new and delete."""
 
     saved = Signal()
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Follow-up templates", parent)
         self.context = context
         self.template = QComboBox(self)
@@ -178,7 +181,7 @@ class CalendarFeedBox(QGroupBox):
 
     feed_changed = Signal(str)
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Calendar file for other apps", parent)
         self.context = context
         self.path = QLineEdit(self)
