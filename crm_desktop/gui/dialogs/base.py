@@ -5,7 +5,7 @@ message pointing at the field (and its tab) instead of closing on bad input."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QShowEvent
@@ -30,6 +30,9 @@ from PySide6.QtWidgets import (
 
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui import forms
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 _RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
@@ -85,7 +88,7 @@ class FormDialog(QDialog):
     """Subclasses provide `draft()`, which raises CrmError (FieldError where a field is to
     blame) when the input is wrong, set `first_field`, and call `connect_buttons()` last."""
 
-    def __init__(self, form: str, title: str, context: Any, parent: QWidget | None) -> None:
+    def __init__(self, form: str, title: str, context: AppContext, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.context = context
         self.ui = forms.load_into(form, self)
