@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
@@ -10,11 +10,14 @@ from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import AddressEntry, CompanyDraft
 from crm_desktop.gui.dialogs.base import FieldError, FormDialog
 
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
+
 
 class CompanyEditorDialog(FormDialog):
     def __init__(
         self,
-        context: Any,
+        context: AppContext,
         draft: CompanyDraft | None = None,
         company_id: str | None = None,
         parent: QWidget | None = None,
