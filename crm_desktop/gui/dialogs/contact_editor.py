@@ -3,7 +3,7 @@ validation as you type, and a warning that links to a likely duplicate."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +25,9 @@ from crm_desktop.domain.records import (
 )
 from crm_desktop.domain.vocabulary import LEAD_SOURCES
 from crm_desktop.gui.dialogs.base import FieldError, FormDialog
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 
 def _cell(table: QTableWidget, row: int, column: int) -> str:
@@ -49,7 +52,7 @@ class ContactEditorDialog(FormDialog):
 
     def __init__(
         self,
-        context: Any,
+        context: AppContext,
         draft: ContactDraft | None = None,
         contact_id: str | None = None,
         parent: QWidget | None = None,
