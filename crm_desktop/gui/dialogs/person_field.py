@@ -3,17 +3,20 @@ finds (name, e-mail, phone, company), so a record is linked, not a name typed.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStringListModel, Qt, QTimer
 from PySide6.QtWidgets import QCompleter, QLineEdit
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 
 class PersonSearch(QObject):
     """Attach to a QLineEdit. `chosen_id()` is the contact whose name the field shows (None
     when empty); `choose(id, name)` shows one; `unknown()` says the text names nobody."""
 
-    def __init__(self, edit: QLineEdit, context: Any) -> None:
+    def __init__(self, edit: QLineEdit, context: AppContext) -> None:
         super().__init__(edit)
         self._edit = edit
         self._context = context
