@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -26,6 +26,9 @@ from crm_desktop.gui.dialogs import reason_dialog
 from crm_desktop.gui.dialogs.base import FieldError, FormDialog
 from crm_desktop.gui.dialogs.person_field import PersonSearch
 from crm_desktop.gui.events import EventHub
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 
 def _number(text: str, what: str, kind: type = float) -> Any:
@@ -70,7 +73,7 @@ class DealEditorDialog(FormDialog):
 
     def __init__(
         self,
-        context: Any,
+        context: AppContext,
         draft: DealDraft,
         deal_id: str | None = None,
         parent: QWidget | None = None,
