@@ -5,12 +5,17 @@ reminders missed while the app was closed are shown on start."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import html
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon, QWidget
 
 from crm_desktop.gui import icons
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 LOOKAHEAD = dt.timedelta(hours=24)
 SNOOZE = dt.timedelta(minutes=10)
@@ -26,7 +31,11 @@ class ReminderScheduler(QObject):
     reminded = Signal(object)  # Reminder: shown in the window when there is no tray
 
     def __init__(
-        self, context: Any, settings: QSettings, parent: QObject | None = None, clock: Any = _now
+        self,
+        context: AppContext,
+        settings: QSettings,
+        parent: QObject | None = None,
+        clock: Callable[[], dt.datetime] = _now,
     ) -> None:
         super().__init__(parent)
         self.context = context
@@ -91,3 +100,25 @@ class ReminderScheduler(QObject):
         )
         self._snoozed.append(later)
         self.reschedule()
+
+
+def reminder_notice(
+    parent: QWidget, scheduler: ReminderScheduler, reminder: Any, missed: bool = False
+) -> QMessageBox:
+    """The in-app notice of a reminder (also when the tray showed one): non-modal, with
+    Snooze."""
+    local = reminder.occurrence.astimezone()
+    box = QMessageBox(parent)
+    box.setWindowTitle("Missed reminder" if missed else "Reminder")
+    box.setText(
+        f"<b>{html.escape(reminder.subject)}</b><br>{reminder.kind.capitalize()} at "
+        f"{local:%a %d %b %H:%M}"
+    )
+    snooze = box.addButton("Snooze 10 min", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setModal(False)
+    box.buttonClicked.connect(
+        lambda button: scheduler.snooze(reminder) if button is snooze else None
+    )
+    box.show()
+    return box
