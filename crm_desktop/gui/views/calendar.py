@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QUndoCommand
+from PySide6.QtGui import QColor, QPainter, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -46,7 +46,11 @@ from crm_desktop.gui.views.calendar_grid import (
     day_of,
     midnight,
 )
-from crm_desktop.services.calendar import Occurrence
+from crm_desktop.services.calendar import CalendarEdit, Occurrence
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
+    from crm_desktop.gui.events import EventHub
 
 KIND_ICONS = {
     "call": "call",
@@ -59,7 +63,7 @@ MODES = ("day", "week", "month", "agenda")
 ROLE_OCCURRENCE = Qt.ItemDataRole.UserRole + 1
 
 
-def _item(occurrence: Any, show_date: bool = False) -> QTreeWidgetItem:
+def _item(occurrence: Occurrence, show_date: bool = False) -> QTreeWidgetItem:
     local = occurrence.start.astimezone()
     when = "all day" if occurrence.all_day else local.strftime("%H:%M")
     if show_date:
@@ -80,7 +84,14 @@ class CalendarEditCommand(QUndoCommand):
     """An edit already made through the calendar service; undo reverts it exactly, redo
     makes it again."""
 
-    def __init__(self, text: str, context: Any, hub: Any, edit: Any, again: Callable[[], Any]):
+    def __init__(
+        self,
+        text: str,
+        context: AppContext,
+        hub: EventHub,
+        edit: CalendarEdit,
+        again: Callable[[], CalendarEdit],
+    ):
         super().__init__(text)
         self._context, self._hub, self._edit, self._again = context, hub, edit, again
         self._first = True
@@ -101,16 +112,16 @@ class CalendarView(QWidget):
 
     def __init__(
         self,
-        context: Any,
+        context: AppContext,
         parent: QWidget | None = None,
-        hub: Any = None,
-        undo_stack: Any = None,
+        hub: EventHub | None = None,
+        undo_stack: QUndoStack | None = None,
     ) -> None:
         super().__init__(parent)
         self.context, self.hub, self.undo_stack = context, hub, undo_stack
         self.anchor = dt.date.today()
         self.mode = "week"
-        self.found: list[Any] = []
+        self.found: list[Occurrence] = []
         self.previous = QToolButton(self)
         self.previous.setText("◀")
         self.previous.setAccessibleName("Previous")
@@ -330,7 +341,7 @@ class CalendarView(QWidget):
         self.title.setText(self._title(days))
         return days
 
-    def _occurrences(self, days: list[dt.date]) -> list[Any]:
+    def _occurrences(self, days: list[dt.date]) -> list[Occurrence]:
         """What the days show. All-day activities sit at midnight UTC of their date, which
         can be the evening before in local time: ask a day more on each side and keep
         what is drawn on the days."""
@@ -385,7 +396,7 @@ class CalendarView(QWidget):
 
     # ---- edits ------------------------------------------------------------------------------
 
-    def _apply(self, text: str, do: Callable[[], Any]) -> Any:
+    def _apply(self, text: str, do: Callable[[], CalendarEdit]) -> CalendarEdit | None:
         """Make an edit now (a refused one shows why and changes nothing), then put it on
         the undo stack."""
         try:
@@ -397,7 +408,7 @@ class CalendarView(QWidget):
             self.hub.changed(edit.changes)
         else:
             self.reload()
-        if self.undo_stack is not None:
+        if self.undo_stack is not None and self.hub is not None:  # the window gives both
             self.undo_stack.push(CalendarEditCommand(text, self.context, self.hub, edit, do))
         return edit
 
@@ -407,7 +418,7 @@ class CalendarView(QWidget):
         hour = now.hour + 1 if day == now.date() else 9
         return dt.datetime(day.year, day.month, day.day, min(hour, 23)).astimezone()
 
-    def show_crowd(self, day: dt.date, occurrences: list[Any], where: Any) -> None:
+    def show_crowd(self, day: dt.date, occurrences: list[Occurrence], where: Any) -> None:
         """A "+n" strip was clicked: a week shows that day, wide enough for more side by
         side; a day lists them to open one."""
         if self.mode != "day":
@@ -421,10 +432,10 @@ class CalendarView(QWidget):
             )
         menu.exec(where)
 
-    def _scope(self, occurrence: Any, verb: str) -> str | None:
+    def _scope(self, occurrence: Occurrence, verb: str) -> str | None:
         return ask_scope(self, verb) if occurrence.recurring else "one"
 
-    def reschedule(self, occurrence: Any, start: dt.datetime, end: dt.datetime) -> None:
+    def reschedule(self, occurrence: Occurrence, start: dt.datetime, end: dt.datetime) -> None:
         scope = self._scope(occurrence, "move")
         if scope is None:
             self.reload()
@@ -451,7 +462,7 @@ class CalendarView(QWidget):
             new = dialog.draft()
             self._apply(f"New {new.kind}", lambda: self.context.calendar.create(new))
 
-    def open_occurrence(self, occurrence: Any) -> None:
+    def open_occurrence(self, occurrence: Occurrence) -> None:
         record = self.context.calendar.get(occurrence.activity_id)
         draft = record.draft
         if occurrence.recurring:  # edit the occurrence clicked on, not the first one
@@ -486,7 +497,7 @@ class CalendarView(QWidget):
         )  # fmt: skip
         self.open_occurrence(occurrence)
 
-    def complete(self, occurrence: Any) -> None:
+    def complete(self, occurrence: Occurrence) -> None:
         outcome, ok = QInputDialog.getText(
             self, "Done", f"Outcome of “{occurrence.subject}” (shown on the timelines):"
         )
@@ -509,7 +520,7 @@ class CalendarView(QWidget):
         if occurrence is not None:
             self.occurrence_menu(occurrence, self.due.viewport().mapToGlobal(pos))
 
-    def occurrence_menu(self, occurrence: Any, where: Any) -> None:
+    def occurrence_menu(self, occurrence: Occurrence, where: Any) -> None:
         """Right-click on an activity: open, done with an outcome, delete."""
         menu = QMenu(self)
         menu.addAction("Open…", lambda: self.open_occurrence(occurrence))
@@ -519,7 +530,7 @@ class CalendarView(QWidget):
         menu.addAction("Delete…", lambda: self.delete(occurrence))
         menu.exec(where)
 
-    def delete(self, occurrence: Any) -> None:
+    def delete(self, occurrence: Occurrence) -> None:
         """Delete an activity, or one occurrence of a series (undoable)."""
         if occurrence.recurring:
             scope = ask_scope(self, "delete")
