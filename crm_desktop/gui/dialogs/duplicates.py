@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,6 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
+    from crm_desktop.gui.tasks import TaskRunner
+
 ROLE_GROUP = Qt.ItemDataRole.UserRole
 
 
@@ -36,7 +40,7 @@ class MergeDialog(QDialog):
     linked rows that move to it."""
 
     def __init__(
-        self, context: Any, kind: str, ids: list[str], parent: QWidget | None = None
+        self, context: AppContext, kind: str, ids: list[str], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.context, self.kind, self.ids = context, kind, list(ids)
@@ -129,8 +133,8 @@ class DuplicatesDialog(QDialog):
 
     def __init__(
         self,
-        context: Any,
-        runner: Any,
+        context: AppContext,
+        runner: TaskRunner,
         merge: Callable[[str, list[str]], bool],
         parent: QWidget | None = None,
     ) -> None:
