@@ -5,7 +5,7 @@ reopens on the restored database (`restored` is emitted; see MainWindow.reopen).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,6 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from crm_desktop.gui.tasks import TaskRunner
+    from crm_desktop.services.maintenance import MaintenanceService
 
 KINDS = {
     "daily": "Daily",
@@ -40,7 +44,9 @@ def size_text(size: int) -> str:
 class RestoreDialog(QDialog):
     restored = Signal(object)  # RestoreResult
 
-    def __init__(self, maintenance: Any, runner: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, maintenance: MaintenanceService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.maintenance, self.runner = maintenance, runner
         self.setWindowTitle("Restore from backup")
