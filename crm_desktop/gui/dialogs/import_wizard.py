@@ -8,7 +8,7 @@ one can be taken back as a whole (Undo)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
@@ -33,6 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.errors import CrmError
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
+    from crm_desktop.gui.tasks import TaskRunner
 
 PRESETS = (("Detect", "auto"), ("Google Contacts", "google"), ("Outlook", "outlook"))
 FORMATS: tuple[tuple[str, str | None], ...] = (
@@ -238,7 +242,9 @@ class ImportWizard(QWizard):
 
     imported = Signal(object)  # ImportResult (not for a dry run)
 
-    def __init__(self, context: Any, runner: Any, path: str = "", parent: QWidget | None = None):
+    def __init__(
+        self, context: AppContext, runner: TaskRunner, path: str = "", parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.context, self.runner = context, runner
         self.setWindowTitle("Import contacts")
