@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 
 from crm_desktop.domain.formatting import format_date, format_money, format_number
 from crm_desktop.gui.models.paged import Column, PagedTableModel
 from crm_desktop.services.phones import display_phone
+
+if TYPE_CHECKING:
+    from crm_desktop.services.companies import CompanyService
+    from crm_desktop.services.contacts import ContactService
+    from crm_desktop.services.deals import DealService
 
 CONTACT_COLUMNS = (
     Column("name", "Name", lambda r: r.display_name),
@@ -59,15 +64,15 @@ DEAL_COLUMNS = (
 
 
 class DealTableModel(PagedTableModel):
-    def __init__(self, service: Any, parent: Any = None) -> None:
+    def __init__(self, service: DealService, parent: Any = None) -> None:
         super().__init__(DEAL_COLUMNS, service.ids, service.rows, parent)
 
 
 class ContactTableModel(PagedTableModel):
-    def __init__(self, service: Any, parent: Any = None) -> None:
+    def __init__(self, service: ContactService, parent: Any = None) -> None:
         super().__init__(CONTACT_COLUMNS, service.ids, service.rows, parent)
 
 
 class CompanyTableModel(PagedTableModel):
-    def __init__(self, service: Any, parent: Any = None) -> None:
+    def __init__(self, service: CompanyService, parent: Any = None) -> None:
         super().__init__(COMPANY_COLUMNS, service.ids, service.rows, parent)
