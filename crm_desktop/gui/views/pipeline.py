@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QMimeData,
@@ -45,6 +45,9 @@ from crm_desktop.domain.pipeline import BoardColumn, BoardFilter, DealCard
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.gui import icons
 from crm_desktop.gui.models.contacts import DealTableModel
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1
 DEAL_MIME = "application/x-crm-desktop-deal"
@@ -286,7 +289,7 @@ class PipelineView(QWidget):
     new_requested = Signal(str)  # pipeline id
     series_requested = Signal(str)  # deal id: plan a follow-up series for it
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.pipeline_choice = QComboBox(self)
