@@ -4,7 +4,7 @@ time zone, contact, owner, reminder, done with an outcome, notes."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QDateTime, QTime, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -20,6 +20,9 @@ from crm_desktop.domain.recurrence import (
     zone,
 )
 from crm_desktop.gui.dialogs.base import FieldError, FormDialog
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 KINDS = ("call", "meeting", "task", "email", "note")
 REPEATS: tuple[tuple[str, str], ...] = (
@@ -71,7 +74,7 @@ def ask_scope(parent: QWidget | None, verb: str) -> str | None:
 class ActivityEditorDialog(FormDialog):
     def __init__(
         self,
-        context: Any,
+        context: AppContext,
         draft: ActivityDraft,
         activity_id: str | None = None,
         contact_name: str = "",
