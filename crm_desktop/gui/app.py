@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLocale, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -16,6 +16,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory, QWizard
 from crm_desktop.domain import formatting
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui import icons
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +77,14 @@ def apply_theme(app: QApplication) -> None:
     app.setStyleSheet("QListWidget#sections { border: none; }QStatusBar QLabel { padding: 0 6px; }")
 
 
-def use_formats(context: Any) -> None:
+def use_formats(context: AppContext) -> None:
     """Money, dates and counts as the system's locale writes them, amounts in the business
     currency (at start, and again when the settings change)."""
     formatting.use_locale(QLocale.system().name())
     formatting.use_currency(str(context.settings.get("currency") or ""))
 
 
-def first_run(context: Any, parent: Any = None) -> bool:
+def first_run(context: AppContext, parent: Any = None) -> bool:
     """Ask for the business name, currency and the user's name; optionally demo data.
     The user named here owns new records on this device, and there is a pipeline to put
     the first deal in. Returns False if the user cancelled."""
@@ -155,7 +158,7 @@ def _window_session(
         context.close()
 
 
-def screenshots(context: Any, outdir: Path) -> list[Path]:
+def screenshots(context: AppContext, outdir: Path) -> list[Path]:
     """Render each main view (with the current data) to PNG files in `outdir`."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from crm_desktop.gui.main_window import MainWindow
@@ -217,9 +220,9 @@ def screenshots(context: Any, outdir: Path) -> list[Path]:
     if activities:
         from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog
 
-        record = context.calendar.get(activities[0].activity_id)
+        activity = context.calendar.get(activities[0].activity_id)
         activity_editor = ActivityEditorDialog(
-            context, record.draft, record.id, record.contact_name, window
+            context, activity.draft, activity.id, activity.contact_name, window
         )
         activity_editor.show()
         shot("13-activity-editor", activity_editor)
