@@ -13,13 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from crm_desktop.domain.records import (
-    AddressEntry,
-    ContactDraft,
-    EmailEntry,
-    PhoneEntry,
-    RoleEntry,
-)
+from crm_desktop.domain.records import AddressEntry, ContactDraft, EmailEntry, PhoneEntry, RoleEntry
 from crm_desktop.domain.text import fold
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.bulk import collector_paused
@@ -43,229 +37,25 @@ from crm_desktop.persistence.models import (
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, assign
 from crm_desktop.services.contacts import ContactService
-
-# (first names, last names, country, cities, phone prefix, e-mail domain suffix)
-_PEOPLE = [
-    (
-        ["Anna", "Jürgen", "Lukas", "Sophie", "Björn", "Käthe", "Felix", "Lea"],
-        ["Müller", "Schmidt", "Weiß", "Groß", "Schäfer", "Köhler", "Becker", "Hoffmann"],
-        "Germany",
-        ["Berlin", "München", "Köln", "Hamburg", "Düsseldorf"],
-        "+49",
-        "de",
-    ),
-    (
-        ["Camille", "Léa", "Hélène", "Jérôme", "François", "Noé"],
-        ["Lefèvre", "Dubois", "Moreau", "Girard", "Fontaine", "Bénard"],
-        "France",
-        ["Paris", "Lyon", "Besançon", "Nîmes"],
-        "+33",
-        "fr",
-    ),
-    (
-        ["José", "Lucía", "Iñigo", "María", "Álvaro", "Sofía"],
-        ["Núñez", "García", "Peña", "Ibáñez", "Martínez", "Muñoz"],
-        "Spain",
-        ["Madrid", "Málaga", "Córdoba", "Bilbao"],
-        "+34",
-        "es",
-    ),
-    (
-        ["Łukasz", "Zofia", "Paweł", "Agnieszka", "Michał"],
-        ["Wójcik", "Kowalski", "Nowak", "Wiśniewska", "Zieliński"],
-        "Poland",
-        ["Kraków", "Łódź", "Gdańsk", "Warszawa"],
-        "+48",
-        "pl",
-    ),
-    (
-        ["Åsa", "Søren", "Ingrid", "Mikael", "Astrid"],
-        ["Øvergaard", "Lindqvist", "Johansson", "Sørensen", "Ångström"],
-        "Sweden",
-        ["Göteborg", "Malmö", "Uppsala", "Stockholm"],
-        "+46",
-        "se",
-    ),
-    (
-        ["Ayşe", "Emre", "Çağla", "Mehmet", "Zeynep"],
-        ["Yılmaz", "Çelik", "Şahin", "Öztürk", "Doğan"],
-        "Turkey",
-        ["İstanbul", "İzmir", "Ankara"],
-        "+90",
-        "com.tr",
-    ),
-    (
-        ["Emma", "Oliver", "Charlotte", "James", "Amelia", "Harry", "Siobhán"],
-        ["Smith", "O'Brien", "Taylor", "Clarke", "Walsh", "Evans", "MacLeod"],
-        "United Kingdom",
-        ["London", "Manchester", "Leeds", "Bristol"],
-        "+44",
-        "co.uk",
-    ),
-    (
-        ["Priya", "Arjun", "Ananya", "Rahul"],
-        ["Sharma", "Patel", "Iyer", "Gupta"],
-        "India",
-        ["Mumbai", "Bengaluru", "Pune"],
-        "+91",
-        "in",
-    ),
-    (
-        ["Yuki", "Haruto", "Sakura", "Kenji"],
-        ["Tanaka", "Sato", "Watanabe", "Kobayashi"],
-        "Japan",
-        ["Tokyo", "Osaka", "Kyoto"],
-        "+81",
-        "jp",
-    ),
-    (
-        ["Tomáš", "Jiří", "Kateřina", "Lucie"],
-        ["Dvořák", "Novák", "Černý", "Procházka"],
-        "Czechia",
-        ["Praha", "Brno", "Plzeň"],
-        "+420",
-        "cz",
-    ),
-]
-_WORDS = [
-    "Nord",
-    "Alpen",
-    "Blue",
-    "Cedar",
-    "Delta",
-    "Falcon",
-    "Granite",
-    "Harbor",
-    "Iris",
-    "Juniper",
-    "Kestrel",
-    "Lumen",
-    "Maple",
-    "Nova",
-    "Orbit",
-    "Pioneer",
-    "Quartz",
-    "River",
-    "Summit",
-    "Terra",
-    "Union",
-    "Vertex",
-    "Willow",
-    "Zenith",
-    "Atlas",
-    "Birch",
-]
-_TRADES = [
-    "Logistics",
-    "Bakery",
-    "Consulting",
-    "Dental",
-    "Engineering",
-    "Foods",
-    "Garden",
-    "Hotels",
-    "Interiors",
-    "Joinery",
-    "Kitchens",
-    "Labs",
-    "Media",
-    "Optics",
-    "Print",
-    "Roofing",
-    "Solar",
-    "Textiles",
-    "Travel",
-    "Wines",
-]
-_SUFFIX = {
-    "Germany": "GmbH",
-    "France": "SARL",
-    "Spain": "S.L.",
-    "Poland": "Sp. z o.o.",
-    "Sweden": "AB",
-    "Turkey": "A.Ş.",
-    "United Kingdom": "Ltd",
-    "India": "Pvt Ltd",
-    "Japan": "K.K.",
-    "Czechia": "s.r.o.",
-}
-_INDUSTRY = {
-    "Logistics": "Transport",
-    "Bakery": "Food",
-    "Foods": "Food",
-    "Wines": "Food",
-    "Dental": "Health",
-    "Labs": "Health",
-    "Optics": "Health",
-    "Solar": "Energy",
-}
-_SOURCES = ["Website", "Referral", "Trade fair", "Cold call", "Newsletter", "LinkedIn", "Partner"]
-_TAGS = ["VIP", "Newsletter", "Reseller", "Trade fair 2026", "Key account", "Prospect"]
-_USERS = [
-    ("Maria Keller", "maria"),
-    ("Tom Becker", "tom"),
-    ("Sina Aydın", "sina"),
-    ("Jonas Weber", "jonas"),
-    ("Elena Rossi", "elena"),
-]
-_STAGES = [
-    ("Lead", 10, 14, "open"),
-    ("Qualified", 25, 14, "open"),
-    ("Proposal", 50, 21, "open"),
-    ("Negotiation", 75, 21, "open"),
-    ("Verbal yes", 90, 10, "open"),
-    ("Won", 100, 0, "won"),
-    ("Lost", 0, 0, "lost"),
-]
-_PARTNER_STAGES = [
-    ("Contacted", 20, 30, "open"),
-    ("Pilot", 60, 45, "open"),
-    ("Signed", 100, 0, "won"),
-    ("Dropped", 0, 0, "lost"),
-]
-_LOST = ["Price too high", "Chose a competitor", "No budget", "Bad timing", "No response"]
-_WON = ["Best price", "Relationship", "Product fit"]
-_DEAL_WORDS = [
-    "Website relaunch",
-    "Annual service",
-    "Fleet upgrade",
-    "Office fit-out",
-    "Training days",
-    "Maintenance contract",
-    "Pilot project",
-    "Licences",
-    "Spring campaign",
-    "New machines",
-    "Support plan",
-    "Catering contract",
-]
-_ACTIVITY = [
-    ("call", "Call about {t}"),
-    ("meeting", "Meeting: {t}"),
-    ("email", "Sent offer for {t}"),
-    ("task", "Prepare quote: {t}"),
-    ("note", "Note on {t}"),
-]
-_CAMPAIGNS = [
-    ("Spring newsletter", "email"),
-    ("Trade fair Hannover", "event"),
-    ("Search ads", "ads"),
-    ("LinkedIn sponsored posts", "social"),
-    ("Catalogue mailing", "print"),
-    ("Summer offer", "email"),
-    ("Partner roadshow", "event"),
-    ("Retargeting ads", "ads"),
-    ("Autumn newsletter", "email"),
-    ("Year-end offer", "email"),
-]
-_SNAPSHOT_MONTHS = 6  # forecast snapshots taken at the start of the months before today's
-_OUTCOMES = [
-    "Interested, send details",
-    "Left a voicemail",
-    "Agreed next steps",
-    "Asked for a discount",
-    "Decision next month",
-]
+from crm_desktop.services.demo_data import (
+    _ACTIVITY,
+    _CAMPAIGNS,
+    _DEAL_WORDS,
+    _INDUSTRY,
+    _LOST,
+    _OUTCOMES,
+    _PARTNER_STAGES,
+    _PEOPLE,
+    _SNAPSHOT_MONTHS,
+    _SOURCES,
+    _STAGES,
+    _SUFFIX,
+    _TAGS,
+    _TRADES,
+    _USERS,
+    _WON,
+    _WORDS,
+)
 
 
 @dataclass(frozen=True)
