@@ -185,7 +185,7 @@ def screenshots(context: AppContext, outdir: Path) -> list[Path]:
         window.sidebar.setCurrentRow(index)
         view = window.current_view()
         if view is not None and view.model.rowCount():
-            view.table.selectRow(0)
+            view.table.selectRow(_showcase_row(context, view) if index == 0 else 0)
         shot(f"{index + 1}-{name}")
     window.sidebar.setCurrentRow(0)
     contact_id = window.contact_detail.record_id

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_desktop.domain.formatting import format_datetime
+from crm_desktop.domain.formatting import format_date, format_datetime
 from crm_desktop.domain.records import TimelineEntry, TimelineKind
 from crm_desktop.gui import icons
 
@@ -177,7 +177,10 @@ class DetailPanel(QWidget):
             self.timeline.addItem("Nothing has happened yet.")
 
     def _entry_item(self, entry: TimelineEntry) -> QListWidgetItem:
-        text = f"{format_datetime(entry.at)}  ·  {entry.title}"
+        # An order has a date, no time (kept as midnight UTC of that date).
+        order = entry.kind is TimelineKind.ORDER
+        when = format_date(entry.at.date()) if order else format_datetime(entry.at)
+        text = f"{when}  ·  {entry.title}"
         if entry.detail:
             text += f"\n{entry.detail}"
         icon = _KIND_ICON[entry.kind]
