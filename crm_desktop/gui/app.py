@@ -158,6 +158,19 @@ def _window_session(
         context.close()
 
 
+def _showcase_row(context: AppContext, view: Any) -> int:
+    """The first contact listed with a deal and a next activity (the README shows a
+    record's page whole), else the first."""
+    for row in range(min(view.model.rowCount(), 200)):
+        contact_id = view.model.id_at(row)
+        timeline = context.timeline
+        if timeline.deals_of("contacts", contact_id) and timeline.next_activity(
+            "contacts", contact_id
+        ):
+            return row
+    return 0
+
+
 def screenshots(context: AppContext, outdir: Path) -> list[Path]:
     """Render each main view (with the current data) to PNG files in `outdir`."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
