@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
@@ -52,6 +52,10 @@ from crm_desktop.gui.views.report_charts import (
     pie_slices,
     series_colour,
 )
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
+    from crm_desktop.gui.tasks import TaskRunner
 
 # The tiles, charts and tables are drawn in report_charts; their names stay importable here.
 __all__ = [
@@ -117,7 +121,9 @@ def period_range(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 class ReportsView(QWidget):
-    def __init__(self, context: Any, parent: QWidget | None = None, runner: Any = None) -> None:
+    def __init__(
+        self, context: AppContext, parent: QWidget | None = None, runner: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.context = context
         # Reports are computed in the background; without the window's runner, at once.
