@@ -75,7 +75,5 @@ class SyncReport:
     waiting_files: int = 0  # short, corrupt or unreadable: not arrived yet
     quarantined: tuple[Quarantine, ...] = ()
     conflicts: int = 0  # open conflicts after the round
-    cleaned_files: int = 0
-    snapshot: str | None = None
     devices: tuple[str, ...] = ()  # the other devices seen
     changes: ChangeSet = field(default_factory=ChangeSet)  # what the applied files changed
