@@ -93,7 +93,7 @@ def _window(state: _State) -> str:
     window = MainWindow(state.context, SyncRunner())
     try:
         window.resize(1100, 700)
-        rows = window.contacts_model.rowCount()
+        rows = window.contacts.contacts_model.rowCount()
         picture = window.grab()
         if picture.isNull() or picture.width() < 100:
             raise RuntimeError("the window rendered as an empty picture")

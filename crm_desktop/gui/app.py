@@ -144,8 +144,13 @@ def _window_session(
         use_formats(context)
         window = MainWindow(context)
         window.show()
-        window.daily_backup()
+        window.data.daily_backup()
         code = int(app.exec())
+        # A quit asked for twice (the window's Quit, then the last window closing) leaves
+        # a Quit event posted: delivered now, with no event loop to end, it would make
+        # every later event loop of this process (a dialog, a reopened window) return
+        # at once.
+        QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
         # Let background jobs (the daily backup...) end and deliver their results while
         # the window still exists, before the data is closed.
         window.runner.wait(10_000)
@@ -201,7 +206,7 @@ def screenshots(context: AppContext, outdir: Path) -> list[Path]:
             view.table.selectRow(_showcase_row(context, view) if index == 0 else 0)
         shot(f"{index + 1}-{name}")
     window.sidebar.setCurrentRow(0)
-    contact_id = window.contact_detail.record_id
+    contact_id = window.contacts.contact_detail.record_id
     if contact_id:
         from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
 

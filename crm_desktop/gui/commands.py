@@ -4,13 +4,41 @@ the window's QUndoStack, and announces its ChangeSet on the event hub."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui.events import EventHub
+
+if TYPE_CHECKING:
+    from crm_desktop.domain.bulk import BulkResult
+    from crm_desktop.services.bulk import BulkService
+
+
+class _Written(Protocol):
+    @property
+    def changes(self) -> ChangeSet: ...
+
+
+class _Created(_Written, Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class RecordService(Protocol):
+    """What the contacts, companies and deals services offer an editor's command."""
+
+    def create(self, draft: Any, /) -> _Created: ...
+    def update(self, record_id: str, draft: Any, /) -> _Written: ...
+    def delete(self, ids: list[str], /) -> ChangeSet: ...
+    def restore(self, ids: list[str], /) -> ChangeSet: ...
+
+
+class TrashService(Protocol):
+    def delete(self, ids: list[str], /) -> ChangeSet: ...
+    def restore(self, ids: list[str], /) -> ChangeSet: ...
 
 
 class ServiceCommand(QUndoCommand):
@@ -39,7 +67,7 @@ class SaveRecordCommand(QUndoCommand):
     def __init__(
         self,
         noun: str,
-        service: Any,
+        service: RecordService,
         hub: EventHub,
         after: Any,
         record_id: str | None = None,
@@ -58,26 +86,30 @@ class SaveRecordCommand(QUndoCommand):
             self.record_id = saved.id
             changes = saved.changes
         elif self._created:
-            changes = self._service.restore([self.record_id])
+            changes = self._service.restore([self._id()])
         elif self._last is not None and hasattr(self._service, "revert"):
             changes = self._invert(self._last)
         else:
-            changes = self._service.update(self.record_id, self._after).changes
+            changes = self._service.update(self._id(), self._after).changes
             self._last = changes
         self._done_once = True
         self._hub.changed(changes)
 
     def undo(self) -> None:
         if self._created:
-            self._hub.changed(self._service.delete([self.record_id]))
+            self._hub.changed(self._service.delete([self._id()]))
         elif self._last is not None and hasattr(self._service, "revert"):
             self._hub.changed(self._invert(self._last))
         else:
-            self._hub.changed(self._service.update(self.record_id, self._before).changes)
+            self._hub.changed(self._service.update(self._id(), self._before).changes)
+
+    def _id(self) -> str:
+        assert self.record_id is not None, "a command for a record not made yet"
+        return self.record_id
 
     def _invert(self, changes: ChangeSet) -> ChangeSet:
         try:
-            inverse: ChangeSet = self._service.revert(changes)
+            inverse: ChangeSet = self._service.revert(changes)  # type: ignore[attr-defined]
         except CrmError as exc:
             self._hub.status.emit(str(exc))
             self.setObsolete(True)  # the stack drops it: nothing was changed
@@ -87,7 +119,7 @@ class SaveRecordCommand(QUndoCommand):
 
 
 def trash_command(
-    noun: str, service: Any, hub: EventHub, ids: Sequence[str], restore: bool = False
+    noun: str, service: TrashService, hub: EventHub, ids: Sequence[str], restore: bool = False
 ) -> ServiceCommand:
     ids = list(ids)
     verb = "Restore" if restore else "Delete"
@@ -98,3 +130,25 @@ def trash_command(
         lambda: do(ids),
         lambda: undo(ids),
     )
+
+
+class BulkCommand(QUndoCommand):
+    """A bulk edit of a selection (tag, owner, stage, Trash) through the bulk service: one
+    transaction to do it, one to undo it, one to redo it, whatever the selection's size."""
+
+    def __init__(self, bulk: BulkService, hub: EventHub, run: Callable[[], BulkResult]) -> None:
+        super().__init__("Bulk edit")
+        self._bulk, self._hub, self._run = bulk, hub, run
+        self._result: BulkResult | None = None
+
+    def redo(self) -> None:
+        result = self._run() if self._result is None else self._bulk.undo(self._result.undo)
+        if self._result is None:
+            self.setText(result.label)
+        self._result = result
+        self._hub.changed(result.changes)
+
+    def undo(self) -> None:
+        assert self._result is not None
+        self._result = self._bulk.undo(self._result.undo)
+        self._hub.changed(self._result.changes)

@@ -119,9 +119,9 @@ def test_import_and_export_calendar_from_the_window(
     qtbot.addWidget(window)
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "show", lambda box: shown.append(box.text()))
-    window.import_calendar(str(data))
+    window.data.import_calendar(str(data))
     assert shown and "4 new" in shown[0] and "Not imported (1)" in shown[0]
     out = tmp_path / "out.ics"
-    window.export_calendar(str(out))
+    window.data.export_calendar(str(out))
     events = icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
     assert len(events) == 4

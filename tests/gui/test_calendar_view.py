@@ -44,11 +44,11 @@ def test_stay_in_touch_quick_action_and_undo(app: AppContext, qtbot: Any, monkey
     contact = app.contacts.create(ContactDraft(first_name="Olga", last_name="Berg")).id
     window = MainWindow(app, SyncRunner())
     qtbot.addWidget(window)
-    window.open_contact(contact)
+    window.contacts.open_contact(contact)
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (45, True))
-    window.on_contact_action("cadence", contact)
+    window.contacts.on_contact_action("cadence", contact)
     assert app.calendar.cadence(contact) == 45
-    assert "every 45 days" in window.contact_detail.facts.text()
+    assert "every 45 days" in window.contacts.contact_detail.facts.text()
     window.undo_stack.undo()
     assert app.calendar.cadence(contact) == 0
 
@@ -61,9 +61,9 @@ def test_plan_a_follow_up_series_and_undo(app: AppContext, qtbot: Any, monkeypat
     contact = app.contacts.create(ContactDraft(first_name="Mira", last_name="Kos")).id
     window = MainWindow(app, SyncRunner())
     qtbot.addWidget(window)
-    window.open_contact(contact)
+    window.contacts.open_contact(contact)
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("New lead", True))
-    window.on_contact_action("series", contact)
+    window.contacts.on_contact_action("series", contact)
     titles = [e.title for e in app.timeline.timeline("contacts", contact)]
     assert sum("(planned)" in t for t in titles) == 3
     window.undo_stack.undo()

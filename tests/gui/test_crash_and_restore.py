@@ -196,9 +196,9 @@ def test_the_window_takes_the_daily_backup_on_start(demo_app: AppContext, qtbot:
     window = MainWindow(demo_app, SyncRunner())
     qtbot.addWidget(window)
     assert demo_app.maintenance.backup_list() == []
-    window.daily_backup()
+    window.data.daily_backup()
     assert [b.reason for b in demo_app.maintenance.backup_list()] == ["daily"]
-    window.daily_backup()
+    window.data.daily_backup()
     assert len(demo_app.maintenance.backup_list()) == 1
 
 

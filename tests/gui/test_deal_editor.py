@@ -128,7 +128,7 @@ def test_saving_in_the_window_links_the_person_and_moves_the_stage_undoably(
         return int(dialog.result())
 
     monkeypatch.setattr(DealEditorDialog, "exec", fake_exec)
-    window.edit_deal(deal_id)
+    window.deals.edit_deal(deal_id)
     record = sales.deals.get(deal_id)
     assert record.stage_name == "Proposal" and record.contact_name == "Greta Lindqvist"
     assert [m.to_stage for m in record.history] == ["Lead", "Proposal"]

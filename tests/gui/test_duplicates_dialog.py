@@ -42,7 +42,7 @@ def test_scan_merge_and_undo(app: AppContext, qtbot: Any, monkeypatch: Any) -> N
     first, second = two_annas(app)
     window = MainWindow(app, SyncRunner())
     qtbot.addWidget(window)
-    dialog = DuplicatesDialog(app, window.runner, window.merge_records, window)
+    dialog = DuplicatesDialog(app, window.runner, window.contacts.merge_records, window)
     qtbot.addWidget(dialog)
     dialog.scan()
     assert len(dialog.groups) == 1
@@ -79,11 +79,11 @@ def test_merge_selected_needs_two(app: AppContext, qtbot: Any, monkeypatch: Any)
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a: told.append(a[2]))
     window.contacts_view.table.selectRow(0)
-    window.merge_selected()
+    window.contacts.merge_selected()
     assert told and "two or more" in told[0]
     monkeypatch.setattr(MergeDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
     window.contacts_view.table.selectAll()
-    window.merge_selected()
+    window.contacts.merge_selected()
     assert len(live_ids(app)) == 1
 
 
@@ -98,5 +98,5 @@ def test_merge_of_a_record_gone_to_the_trash_says_why(
     app.contacts.delete([second])
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: told.append(a[2]))
-    assert window.merge_records("contacts", [first, second]) is False
+    assert window.contacts.merge_records("contacts", [first, second]) is False
     assert told and "Trash" in told[0]

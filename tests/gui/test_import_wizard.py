@@ -33,7 +33,7 @@ def test_wizard_imports_reports_bad_rows_and_undoes(
     path.write_bytes(CSV.encode("cp1252"))
     window = MainWindow(app, SyncRunner())
     qtbot.addWidget(window)
-    wizard = window.import_contacts(str(path))
+    wizard = window.data.import_contacts(str(path))
     assert wizard.load_preview()
     page = wizard.mapping_page
     assert wizard.preview.total_rows == 3
@@ -78,7 +78,7 @@ def test_unreadable_file_stays_on_the_first_page(
 ) -> None:
     window = MainWindow(app, SyncRunner())
     qtbot.addWidget(window)
-    wizard = window.import_contacts(str(tmp_path / "missing.csv"))
+    wizard = window.data.import_contacts(str(tmp_path / "missing.csv"))
     assert not wizard.load_preview()
     assert "can't be imported" in wizard.file_page.subTitle()
 
@@ -97,7 +97,7 @@ def test_dropping_a_file_opens_the_wizard(app: AppContext, qtbot: Any, tmp_path:
         Qt.KeyboardModifier.NoModifier,
     )  # fmt: skip
     window.dropEvent(event)
-    wizard = window._import_wizard
+    wizard = window.data.import_wizard
     assert wizard.file_page.path.text() == str(path)
     wizard.load_preview()
     assert wizard.preview.format == "vcard"

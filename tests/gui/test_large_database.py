@@ -29,7 +29,7 @@ def test_window_opens_on_100k_contacts(big_app: AppContext, qtbot: Any) -> None:
     window = MainWindow(big_app, SyncRunner())
     qtbot.addWidget(window)
     window.show()
-    model = window.contacts_model
+    model = window.contacts.contacts_model
     assert model.rowCount() == 100_000
     last = model.data(model.index(99_999, 0))  # the last page is fetched on demand
     assert last
@@ -38,4 +38,5 @@ def test_window_opens_on_100k_contacts(big_app: AppContext, qtbot: Any) -> None:
     expected = big_app.contacts.count(ListQuery(search="müller"))
     assert 0 < model.rowCount() == expected
     window.sidebar.setCurrentRow(2)  # the board is built when shown
-    assert sum(len(c.cards_data()) for c in window.pipeline_view.columns) > 10_000
+    # Open deals only: won and lost ones are shown when asked for.
+    assert sum(len(c.cards_data()) for c in window.pipeline_view.columns) > 5_000

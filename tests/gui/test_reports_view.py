@@ -158,7 +158,7 @@ def test_period_ranges() -> None:
 def test_the_window_takes_the_months_forecast_snapshot(
     demo_app: AppContext, window: MainWindow
 ) -> None:
-    window.take_forecast_snapshot()
+    window.data.take_forecast_snapshot()
     assert demo_app.reports.ensure_snapshot() is False  # this month has one now
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QInputDialog
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ContactDraft, EmailEntry, ListQuery, PhoneEntry, Trash
+from crm_desktop.gui.contacts.quick import QuickActivityDialog
 from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
@@ -54,8 +55,8 @@ def test_search_as_you_type(window: MainWindow, demo_app: AppContext, qtbot: Any
     view = window.contacts_view
     # QTest types ASCII keys only; the search folds accents, so "muller" finds every Müller.
     qtbot.keyClicks(view.search, "muller")
-    qtbot.waitUntil(lambda: window.contacts_model.query.search == "muller", timeout=3000)
-    model = window.contacts_model
+    qtbot.waitUntil(lambda: window.contacts.contacts_model.query.search == "muller", timeout=3000)
+    model = window.contacts.contacts_model
     expected = demo_app.contacts.count(ListQuery(search="müller"))
     assert 0 < model.rowCount() == expected < 300
     names = [model.data(model.index(r, 0)) for r in range(model.rowCount())]
@@ -64,16 +65,18 @@ def test_search_as_you_type(window: MainWindow, demo_app: AppContext, qtbot: Any
 
 def test_selecting_a_contact_shows_details_and_timeline(window: MainWindow) -> None:
     window.contacts_view.table.selectRow(0)
-    detail = window.contact_detail
-    assert detail.record_id == window.contacts_model.id_at(0)
-    assert detail.title.text() == window.contacts_model.data(window.contacts_model.index(0, 0))
+    detail = window.contacts.contact_detail
+    assert detail.record_id == window.contacts.contacts_model.id_at(0)
+    assert detail.title.text() == window.contacts.contacts_model.data(
+        window.contacts.contacts_model.index(0, 0)
+    )
     assert detail.timeline.count() > 0
 
 
 def test_edit_through_the_editor_then_undo_and_redo(
     window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    contact_id = window.contacts_model.id_at(0)
+    contact_id = window.contacts.contacts_model.id_at(0)
     original = demo_app.contacts.get(contact_id).last_name
 
     def fake_exec(dialog: ContactEditorDialog) -> int:
@@ -81,9 +84,9 @@ def test_edit_through_the_editor_then_undo_and_redo(
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ContactEditorDialog, "exec", fake_exec)
-    window.on_contact_action("edit", contact_id)
+    window.contacts.on_contact_action("edit", contact_id)
     assert demo_app.contacts.get(contact_id).last_name == "Zimmermann"
-    assert "Zimmermann" in window.contact_detail.title.text()
+    assert "Zimmermann" in window.contacts.contact_detail.title.text()
     window.undo_action.trigger()
     assert demo_app.contacts.get(contact_id).last_name == original
     window.redo_action.trigger()
@@ -101,7 +104,7 @@ def test_new_contact_then_undo_moves_it_to_trash(
     monkeypatch.setattr(ContactEditorDialog, "exec", fake_exec)
     window.new_contact_action.trigger()
     assert demo_app.contacts.count(ListQuery(search="quellmalz")) == 1
-    assert window.contact_detail.title.text() == "Nadia Quellmalz"
+    assert window.contacts.contact_detail.title.text() == "Nadia Quellmalz"
     window.undo_stack.undo()
     assert demo_app.contacts.count(ListQuery(search="quellmalz")) == 0
     assert demo_app.contacts.count(ListQuery(search="quellmalz", trash=Trash.ONLY)) == 1
@@ -114,10 +117,11 @@ def test_delete_to_trash_restore_and_undo(window: MainWindow, demo_app: AppConte
     window.delete_action.trigger()
     assert demo_app.contacts.count(ListQuery()) == 299
     assert contact_id not in [
-        window.contacts_model.id_at(r) for r in range(window.contacts_model.rowCount())
+        window.contacts.contacts_model.id_at(r)
+        for r in range(window.contacts.contacts_model.rowCount())
     ]
     view.trash_button.setChecked(True)
-    assert window.contacts_model.rowCount() == 1
+    assert window.contacts.contacts_model.rowCount() == 1
     view.table.selectRow(0)
     window.restore_action.trigger()
     assert demo_app.contacts.count(ListQuery()) == 300
@@ -179,16 +183,20 @@ def test_editor_refuses_bad_input_with_a_readable_message(demo_app: AppContext, 
 def test_quick_actions_write_the_timeline_and_undo(
     window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    contact_id = window.contacts_model.id_at(0)
-    monkeypatch.setattr(
-        QInputDialog, "getMultiLineText", lambda *a, **k: ("Agreed a demo next week", True)
-    )
-    window.on_contact_action("log_call", contact_id)
-    titles = [e.title for e in demo_app.timeline.timeline("contacts", contact_id)]
-    assert titles[0] == "Call (done): Call"
+    contact_id = window.contacts.contacts_model.id_at(0)
+
+    def fill(dialog: QuickActivityDialog) -> int:
+        dialog.text.setPlainText("Agreed a demo next week")
+        dialog.minutes.setValue(25)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QuickActivityDialog, "exec", fill)
+    window.contacts.on_contact_action("log_call", contact_id)
+    first = demo_app.timeline.timeline("contacts", contact_id)[0]
+    assert first.title.startswith("Call (done)") and "Agreed a demo" in first.detail
     window.undo_stack.undo()
     titles = [e.title for e in demo_app.timeline.timeline("contacts", contact_id)]
-    assert "Call (done): Call" not in titles[:1]
+    assert first.title not in titles[:1]
 
 
 def test_bulk_tag_and_undo(
@@ -268,16 +276,16 @@ def test_company_people_filter_and_consent_in_detail(
 ) -> None:
     window.sidebar.setCurrentRow(1)
     window.companies_view.table.selectRow(0)
-    company_id = window.company_detail.record_id
+    company_id = window.contacts.company_detail.record_id
     assert company_id
     people = {p[0] for p in demo_app.companies.get(company_id).people}
-    window.on_company_action("show_people", company_id)
-    model = window.contacts_model
+    window.contacts.on_company_action("show_people", company_id)
+    model = window.contacts.contacts_model
     shown = {model.id_at(r) for r in range(model.rowCount())}
     assert shown == people
     assert not window.contacts_view.company_chip.isHidden()
     window.contacts_view.company_chip.click()
-    assert window.contacts_model.rowCount() == 300
+    assert window.contacts.contacts_model.rowCount() == 300
 
     import sqlite3
 
@@ -285,8 +293,8 @@ def test_company_people_filter_and_consent_in_detail(
         contact_id, purpose = conn.execute(
             "SELECT contact_id, purpose FROM consents LIMIT 1"
         ).fetchone()
-    window.open_contact(contact_id)
-    assert purpose.replace("_", " ") in window.contact_detail.facts.text()
+    window.contacts.open_contact(contact_id)
+    assert purpose.replace("_", " ") in window.contacts.contact_detail.facts.text()
 
 
 def test_save_and_use_a_segment(
@@ -295,14 +303,14 @@ def test_save_and_use_a_segment(
     view = window.contacts_view
     view.search.setText("muller")
     view.apply_filters()
-    expected = window.contacts_model.rowCount()
+    expected = window.contacts.contacts_model.rowCount()
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("The Müllers", True))
     window.segment_action.trigger()
     assert [s.name for s in demo_app.segments.list()] == ["The Müllers"]
     view.search.clear()
     view.apply_filters()
-    assert window.contacts_model.rowCount() == 300
+    assert window.contacts.contacts_model.rowCount() == 300
     view.segment_filter.setCurrentIndex(view.segment_filter.findText("The Müllers"))
-    window.apply_segment()
-    assert window.contacts_model.rowCount() == expected < 300
+    window.contacts.apply_segment()
+    assert window.contacts.contacts_model.rowCount() == expected < 300
     assert view.search.text() == "muller"

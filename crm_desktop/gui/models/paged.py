@@ -7,7 +7,7 @@ ids and at most a few pages of row records, so 100,000 contacts scroll smoothly.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -85,6 +85,26 @@ class PagedTableModel(QAbstractTableModel):
     def invalidate(self) -> None:
         """The data changed: the next query is fetched anew."""
         self._recent.clear()
+
+    def reload_changed(self, changed: Iterable[str]) -> None:
+        """Records changed: when the list still holds the same ids in the same order, only
+        the changed rows are fetched again (the view keeps its selection and scroll);
+        otherwise the query runs again."""
+        self._recent.clear()
+        ids = self._fetch_ids(self._query)
+        if ids != self._ids:
+            self.set_query(self._query)
+            return
+        wanted = set(changed)
+        rows = [row for row, record_id in enumerate(self._ids) if record_id in wanted]
+        if not rows:
+            return
+        for page_no in {row // PAGE_SIZE for row in rows}:  # fetched again when painted
+            self._pages.pop(page_no, None)
+        self._current_page = -1
+        last = self.columnCount() - 1
+        for row in rows:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     def id_at(self, row: int) -> str:
         return self._ids[row]

@@ -1,0 +1,1 @@
+"""Your data in and out: import, export, calendar files, backups and restore."""

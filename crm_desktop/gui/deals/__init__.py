@@ -1,0 +1,1 @@
+"""Deals: the pipeline board and list, the deal page, stage moves."""
