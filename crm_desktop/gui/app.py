@@ -201,7 +201,8 @@ def screenshots(context: AppContext, outdir: Path) -> list[Path]:
         ("contacts", "companies", "pipeline", "calendar", "reports", "settings")
     ):
         window.sidebar.setCurrentRow(index)
-        view = window.current_view()
+        found = window.contacts.selected()
+        view = found[0] if found else None
         if view is not None and view.model.rowCount():
             view.table.selectRow(_showcase_row(context, view) if index == 0 else 0)
         shot(f"{index + 1}-{name}")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, QTimer, Slot
+from PySide6.QtCore import QSettings, QSize, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -26,14 +26,13 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
     QStackedWidget,
     QSystemTrayIcon,
-    QToolButton,
     QWidget,
 )
 
 from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui import icons
 from crm_desktop.gui.contacts.controller import ContactsController
@@ -43,8 +42,9 @@ from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.help import HelpController
 from crm_desktop.gui.host import COMPANIES, CONTACTS, PIPELINE, SECTIONS, Host
 from crm_desktop.gui.menus import build_menus
-from crm_desktop.gui.reminders import ReminderScheduler
-from crm_desktop.gui.tasks import Progress, TaskRunner
+from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
+from crm_desktop.gui.status import TaskStatus
+from crm_desktop.gui.tasks import TaskRunner
 from crm_desktop.gui.views.calendar import CalendarView
 from crm_desktop.gui.views.detail import esc
 from crm_desktop.gui.views.lists import ListView
@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         self.data.start()
         missed = self.reminders.missed()
         if missed:
-            self.hub.status.emit(f"{len(missed)} reminders while crm-desktop was closed")
+            self.hub.status.emit(f"{pluralise(len(missed), 'reminder')} while closed")
             for reminder in missed[-5:]:
                 self.show_reminder(reminder, missed=True)
 
@@ -127,10 +127,6 @@ class MainWindow(QMainWindow):
     @property
     def pipeline_view(self) -> PipelineView:
         return self.deals.pipeline_view
-
-    @property
-    def feed_timer(self) -> QTimer:
-        return self.data.feed_timer
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -164,19 +160,9 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.db_label = QLabel(self)
         self.sync_label = QLabel("Not shared with a team", self)
-        self.progress = QProgressBar(self)
-        self.progress.setMaximumWidth(180)
-        self.progress.setAccessibleName("Background task progress")
-        self.cancel_button = QToolButton(self)
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setAccessibleName("Cancel background task")
-        self.progress.hide()
-        self.cancel_button.hide()
         bar.addWidget(self.db_label, 1)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
+        self.tasks = TaskStatus(bar, self.runner)
         bar.addPermanentWidget(self.sync_label)
-        self._task: Progress | None = None
 
     def action(
         self,
@@ -200,14 +186,12 @@ class MainWindow(QMainWindow):
         self.hub.data_changed.connect(self.on_data_changed)
         self.hub.status.connect(self._status_message)
         self.contacts.new_deal_requested.connect(self.deals.new_deal_for)
+        self.contacts.deal_open_requested.connect(self.deals.edit_deal)
+        self.contacts.activity_open_requested.connect(self.calendar_view.open_activity)
         self.data.reopen_requested.connect(self.reopen)
         self.settings_view.changed.connect(self.hub.changed)
         self.settings_view.feed.feed_changed.connect(self._feed_changed)
         self.settings_view.templates.saved.connect(self._templates_saved)
-        self.runner.started.connect(self._task_started)
-        self.runner.progressed.connect(self._task_progress)
-        self.runner.finished.connect(self._task_finished)
-        self.cancel_button.clicked.connect(self._cancel_task)
 
     # ---- data -----------------------------------------------------------------------------
 
@@ -248,28 +232,9 @@ class MainWindow(QMainWindow):
     def _status_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 5000)
 
-    def current_view(self) -> ListView | None:
-        widget = self.stack.currentWidget()
-        return widget if isinstance(widget, ListView) else None
-
     def show_reminder(self, reminder: Reminder, missed: bool = False) -> None:
-        """The in-app notice of a reminder (also when the tray showed one): non-modal,
-        with Snooze."""
+        self.notices.append(reminder_notice(self, self.reminders, reminder, missed))
         local = reminder.occurrence.astimezone()
-        box = QMessageBox(self)
-        box.setWindowTitle("Missed reminder" if missed else "Reminder")
-        box.setText(
-            f"<b>{esc(reminder.subject)}</b><br>{reminder.kind.capitalize()} at "
-            f"{local:%a %d %b %H:%M}"
-        )
-        snooze = box.addButton("Snooze 10 min", QMessageBox.ButtonRole.ActionRole)
-        box.addButton(QMessageBox.StandardButton.Close)
-        box.setModal(False)
-        box.buttonClicked.connect(
-            lambda button: self.reminders.snooze(reminder) if button is snooze else None
-        )
-        box.show()
-        self.notices.append(box)
         self.statusBar().showMessage(f"Reminder: {reminder.subject} at {local:%H:%M}", 60_000)
 
     # ---- actions that span features -------------------------------------------------------
@@ -290,9 +255,6 @@ class MainWindow(QMainWindow):
         found = self.contacts.selected()
         view, noun = (found[0], found[2]) if found else (None, "")
         self.data.export_list(view, noun, path)
-
-    def new_deal(self) -> None:
-        self.deals.new_deal()
 
     def open_record(self, kind: str, record_id: str) -> None:
         if kind == "contact":
@@ -344,35 +306,6 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         if self.data.drop([url.toLocalFile() for url in event.mimeData().urls()]):
             event.acceptProposedAction()
-
-    # ---- background tasks -------------------------------------------------------------------
-
-    @Slot(object)
-    def _task_started(self, progress: Progress) -> None:
-        self._task = progress
-        self.progress.setRange(0, 0)
-        self.progress.setFormat(progress.label)
-        self.progress.show()
-        self.cancel_button.show()
-        self.statusBar().showMessage(f"{progress.label}…")
-
-    @Slot(int, int)
-    def _task_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-
-    @Slot()
-    def _task_finished(self) -> None:
-        if self._task is not None and self.statusBar().currentMessage() == f"{self._task.label}…":
-            self.statusBar().clearMessage()  # the task's own message, not a later one
-        self._task = None
-        self.progress.hide()
-        self.cancel_button.hide()
-
-    @Slot()
-    def _cancel_task(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
 
     # ---- layout memory ----------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     for item in (
         add("new_contact_action", "New &contact", c.new_contact, Key.New, "add"),
         add("new_company_action", "New c&ompany", c.new_company, "Ctrl+Shift+N", "companies"),
-        add("new_deal_action", "New &deal", w.new_deal, "Ctrl+Alt+D", "deal"),
+        add("new_deal_action", "New &deal", d.new_deal, "Ctrl+Alt+D", "deal"),
         None,
         add(
             "import_contacts_action",

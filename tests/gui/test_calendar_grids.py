@@ -189,6 +189,13 @@ def test_editor_round_trip_and_done_with_outcome(
         "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH",
     )
     assert again.start == draft.start
+    assert dialog.ui.weekdays.text() == "Mon, Thu"  # words, not RFC 5545 codes
+    dialog.ui.weekdays.setText("tuesday fri")
+    assert dialog.draft().rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,FR"
+    dialog.ui.weekdays.setText("Mon, Someday")
+    dialog._accept()
+    assert "Someday" in dialog.ui.errorLabel.text()
+    dialog.ui.weekdays.setText("Mon, Thu")
     dialog.ui.subject.setText("")
     dialog._accept()
     assert "subject" in dialog.ui.errorLabel.text()

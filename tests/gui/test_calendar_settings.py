@@ -68,15 +68,15 @@ def test_calendar_file_is_kept_up_to_date(app: AppContext, qtbot: Any, tmp_path:
     feed = tmp_path / "team.ics"
     window.settings_view.feed.set_feed(str(feed))
     assert app.preferences.ics_feed == str(feed)
-    window.feed_timer.timeout.emit()
+    window.data.feed_timer.timeout.emit()
     assert feed.exists()
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=1)
     old = start - dt.timedelta(days=400)
     app.calendar.create(ActivityDraft("call", "Call the bakery", start))
     app.calendar.create(ActivityDraft("call", "Ancient call", old))
     window.hub.changed(app.calendar.create(ActivityDraft("task", "Send offer", start)).changes)
-    assert window.feed_timer.isActive()  # debounced: many changes, one write
-    window.feed_timer.timeout.emit()
+    assert window.data.feed_timer.isActive()  # debounced: many changes, one write
+    window.data.feed_timer.timeout.emit()
     calendar = icalendar.Calendar.from_ical(feed.read_bytes())
     summaries = {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")}
     assert summaries == {"Call the bakery", "Send offer"}  # the last 90 days and ahead

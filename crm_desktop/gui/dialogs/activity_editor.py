@@ -17,6 +17,8 @@ from crm_desktop.domain.recurrence import (
     occurrences,
     rule_parts,
     same_rule,
+    weekdays_from_words,
+    weekdays_in_words,
     zone,
 )
 from crm_desktop.gui.dialogs.base import FieldError, FormDialog
@@ -130,7 +132,7 @@ class ActivityEditorDialog(FormDialog):
         parts = rule_parts(draft.rrule)
         ui.repeat.setCurrentIndex(max(ui.repeat.findData(parts.get("FREQ", "")), 0))
         ui.interval.setValue(int(parts.get("INTERVAL", "1") or 1))
-        ui.weekdays.setText(parts.get("BYDAY", ""))
+        ui.weekdays.setText(weekdays_in_words(parts.get("BYDAY", "")))
         ui.count.setValue(int(parts.get("COUNT", "0") or 0))
         self._until = parts.get("UNTIL", "")
         if ui.timezone.findData(zone_name) < 0:
@@ -193,7 +195,10 @@ class ActivityEditorDialog(FormDialog):
         else:
             parts.pop("INTERVAL", None)
         if freq == "WEEKLY":
-            days = ui.weekdays.text().strip().upper().replace(" ", "")
+            try:
+                days = weekdays_from_words(ui.weekdays.text())
+            except CrmError as exc:
+                raise FieldError(ui.weekdays, str(exc)) from exc
             if days:
                 parts["BYDAY"] = days
             else:

@@ -28,6 +28,23 @@ def window(app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
 
 
 @pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The editors the window opened (each closed again at once, as Cancel does)."""
+    from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog
+    from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
+
+    seen: list[str] = []
+
+    def fake_exec(dialog: Any) -> int:
+        seen.append(type(dialog).__name__)
+        return 0
+
+    monkeypatch.setattr(DealEditorDialog, "exec", fake_exec)
+    monkeypatch.setattr(ActivityEditorDialog, "exec", fake_exec)
+    return seen
+
+
+@pytest.fixture
 def records(app: AppContext) -> dict[str, str]:
     """A company, a person at it with one deal of 12,000 EUR and a call planned."""
     app.pipeline.ensure_default()
@@ -58,7 +75,7 @@ def test_the_page_lists_deals_with_stage_and_value_and_the_next_activity(
 
 
 def test_a_deal_link_asks_the_window_to_open_the_deal(
-    window: MainWindow, records: dict[str, str], qtbot: Any
+    window: MainWindow, records: dict[str, str], qtbot: Any, opened: list[str]
 ) -> None:
     window.contacts.open_contact(records["contact"])
     detail = window.contacts.contact_detail
@@ -68,6 +85,7 @@ def test_a_deal_link_asks_the_window_to_open_the_deal(
     with qtbot.waitSignal(window.contacts.activity_open_requested, timeout=1000) as blocker:
         detail.facts.linkActivated.emit(f"crm:activity/{records['call']}")
     assert blocker.args == [records["call"]]
+    assert opened == ["DealEditorDialog", "ActivityEditorDialog"]  # the window opened them
 
 
 def test_the_company_link_opens_the_company_and_its_people_open_the_person(
@@ -88,7 +106,7 @@ def test_the_company_link_opens_the_company_and_its_people_open_the_person(
 
 
 def test_timeline_activities_and_deals_open_on_enter(
-    window: MainWindow, records: dict[str, str], qtbot: Any
+    window: MainWindow, records: dict[str, str], qtbot: Any, opened: list[str]
 ) -> None:
     window.contacts.open_contact(records["contact"])
     timeline = window.contacts.contact_detail.timeline
