@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+)
 
 from crm_desktop.gui.views.detail import esc
 
@@ -56,6 +62,17 @@ class HelpController(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+
+    @Slot()
+    def about(self) -> None:
+        from crm_desktop import __version__
+
+        QMessageBox.about(
+            self.window,
+            "About crm-desktop",
+            f"<b>crm-desktop {__version__}</b><p>A local-first CRM. Your data "
+            f"lives in {esc(self.window.context.database_label)}.</p>",
+        )
 
     def _page(self, title: str, html: str) -> QDialog:
         dialog = QDialog(self.window)

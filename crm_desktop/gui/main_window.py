@@ -43,10 +43,10 @@ from crm_desktop.gui.help import HelpController
 from crm_desktop.gui.host import COMPANIES, CONTACTS, PIPELINE, SECTIONS, Host
 from crm_desktop.gui.menus import build_menus
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
+from crm_desktop.gui.sharing.controller import SharingController
 from crm_desktop.gui.status import TaskStatus
 from crm_desktop.gui.tasks import TaskRunner
 from crm_desktop.gui.views.calendar import CalendarView
-from crm_desktop.gui.views.detail import esc
 from crm_desktop.gui.views.lists import ListView
 from crm_desktop.gui.views.pipeline import PipelineView
 from crm_desktop.gui.views.reports import ReportsView
@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.contacts = ContactsController(self.host)
         self.deals = DealsController(self.host)
         self.data = DataController(self.host)
+        self.sharing = SharingController(self.host)
         self.help = HelpController(self)
         self.calendar_view = CalendarView(context, self, hub=self.hub, undo_stack=self.undo_stack)
         self.reports_view = ReportsView(context, self, self.runner)
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self._tray_menu()
         self.data.start()
+        self.sharing.start()
         missed = self.reminders.missed()
         if missed:
             self.hub.status.emit(f"{pluralise(len(missed), 'reminder')} while closed")
@@ -159,7 +161,7 @@ class MainWindow(QMainWindow):
     def _status_bar(self) -> None:
         bar = self.statusBar()
         self.db_label = QLabel(self)
-        self.sync_label = QLabel("Not shared with a team", self)
+        self.sync_label = self.sharing.label
         bar.addWidget(self.db_label, 1)
         self.tasks = TaskStatus(bar, self.runner)
         bar.addPermanentWidget(self.sync_label)
@@ -190,6 +192,7 @@ class MainWindow(QMainWindow):
         self.contacts.activity_open_requested.connect(self.calendar_view.open_activity)
         self.data.reopen_requested.connect(self.reopen)
         self.settings_view.changed.connect(self.hub.changed)
+        self.settings_view.sharing_requested.connect(self.sharing.open_dialog)
         self.settings_view.feed.feed_changed.connect(self._feed_changed)
         self.settings_view.templates.saved.connect(self._templates_saved)
 
@@ -287,16 +290,6 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def about(self) -> None:
-        from crm_desktop import __version__
-
-        QMessageBox.about(
-            self,
-            "About crm-desktop",
-            f"<b>crm-desktop {__version__}</b><p>A local-first CRM. Your data "
-            f"lives in {esc(self.context.database_label)}.</p>",
-        )
-
     # ---- drops ------------------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -392,6 +385,7 @@ class MainWindow(QMainWindow):
             return
         self.save_layout()
         self.data.stop()
+        self.sharing.stop()  # a last round; the runner's wait below lets it end
         self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)
         super().closeEvent(event)

@@ -50,6 +50,8 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
         ),
         add("export_ics_action", "&Export calendar (.ics)…", data.export_calendar, None, "export"),
         None,
+        add("sharing_action", "Team s&haring…", w.sharing.open_dialog, None, "sync"),
+        None,
         add("backup_action", "&Back up now", data.backup_now, None, "backup"),
         add("restore_backup_action", "&Restore from backup…", data.restore_backup, None, "restore"),
         None,
@@ -115,5 +117,5 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
         add("shortcuts_action", "&Keyboard shortcuts", w.help.shortcuts, "Ctrl+/", "keyboard")
     )
     help_menu.addSeparator()
-    help_menu.addAction(add("about_action", "&About crm-desktop", w.about, None, "info"))
+    help_menu.addAction(add("about_action", "&About crm-desktop", w.help.about, None, "info"))
     return by_name

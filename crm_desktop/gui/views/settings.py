@@ -40,6 +40,7 @@ SIDE_BY_SIDE = 1000  # px: narrower, the calendar settings go under the business
 
 class SettingsView(QWidget):
     changed = Signal(object)  # ChangeSet
+    sharing_requested = Signal()  # open the Team sharing dialog
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,12 +120,22 @@ class SettingsView(QWidget):
         # Calendar: follow-up templates and the calendar file for other apps
         self.templates = TemplatesBox(context, self)
         self.feed = CalendarFeedBox(context, self)
+        # Team sharing: the folder and the dialog that chooses it
+        sharing = QGroupBox("Team sharing", self)
+        self.sharing_state = QLabel(sharing)
+        self.sharing_state.setWordWrap(True)
+        open_sharing = _button("Team sharing…")
+        open_sharing.clicked.connect(self.sharing_requested)
+        sharing_column = QVBoxLayout(sharing)
+        sharing_column.addWidget(self.sharing_state)
+        sharing_column.addWidget(open_sharing, 0, Qt.AlignmentFlag.AlignLeft)
         left, right = QVBoxLayout(), QVBoxLayout()
         left.addWidget(business)
         left.addWidget(stages_box, 2)
         left.addWidget(reasons_box, 1)
         right.addWidget(self.templates, 1)
         right.addWidget(self.feed)
+        right.addWidget(sharing)
         # Side by side on a wide window, one under the other on a small one (scrolled).
         content = QWidget(self)
         self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, content)
@@ -152,6 +163,13 @@ class SettingsView(QWidget):
     def reload(self) -> None:
         self.business_name.setText(self.context.settings.get("business_name") or "")
         self.currency.setCurrentText(self.context.settings.get("currency") or DEFAULT_CURRENCY)
+        folder = self.context.sync.folder()
+        self.sharing_state.setText(
+            f"Shared through {folder}"
+            if folder
+            else "Not shared with a team: choose a "
+            "folder that Dropbox, OneDrive, Google Drive or Syncthing keeps in step."
+        )
         me = self.context.users.me()
         self.me.clear()
         self.me.addItem("(nobody chosen)", None)

@@ -1,0 +1,1 @@
+"""Team sharing in the window: the status-bar state, background rounds, the dialog."""
