@@ -2,6 +2,7 @@
 
     crm-desktop sync --folder ~/Dropbox/Team-CRM     # create or join; remembered
     crm-desktop sync [--json]                        # one round with the remembered folder
+    crm-desktop sync --snapshot                      # ... and a snapshot now
     crm-desktop conflicts [--json]                   # open conflicts
     crm-desktop conflicts resolve ID --keep mine|theirs
 
@@ -31,6 +32,9 @@ def add_parsers(sub: Any) -> None:
     """The sub-commands of this module, on the command line's parser."""
     sync = sub.add_parser("sync", help="one round with the team folder (send, receive, merge)")
     sync.add_argument("--folder", type=Path, help="the team folder (created or joined; remembered)")
+    sync.add_argument(
+        "--snapshot", action="store_true", help="also take a snapshot now (else at most daily)"
+    )
     _json(sync)
     conflicts = sub.add_parser("conflicts", help="list open conflicts, or resolve one")
     _json(conflicts)
@@ -48,7 +52,7 @@ def _json(parser: argparse.ArgumentParser) -> None:
 
 
 def _sync(context: AppContext, args: argparse.Namespace) -> int:
-    report = context.sync.round(args.folder)
+    report = context.sync.round(args.folder, snapshot=args.snapshot)
     payload = {
         f.name: getattr(report, f.name)
         for f in dataclasses.fields(report)
@@ -68,6 +72,12 @@ def _sync(context: AppContext, args: argparse.Namespace) -> int:
     ]
     if report.conflicts:
         lines.append("See them with: crm-desktop conflicts")
+    if report.started_from:
+        lines.append(f"  started   from snapshot {report.started_from}")
+    if report.snapshot:
+        lines.append(f"  snapshot  {report.snapshot}")
+    if report.cleaned_files:
+        lines.append(f"  archived  {report.cleaned_files} own files every device has")
     if report.waiting_files:
         lines.append(f"  waiting   {report.waiting_files} files not arrived whole yet")
     emit(args, payload, "\n".join(lines))

@@ -75,5 +75,8 @@ class SyncReport:
     waiting_files: int = 0  # short, corrupt or unreadable: not arrived yet
     quarantined: tuple[Quarantine, ...] = ()
     conflicts: int = 0  # open conflicts after the round
+    snapshot: str | None = None  # the snapshot this round took
+    started_from: str | None = None  # the snapshot this device started from (device/name)
+    cleaned_files: int = 0  # own files archived
     devices: tuple[str, ...] = ()  # the other devices seen
     changes: ChangeSet = field(default_factory=ChangeSet)  # what the applied files changed

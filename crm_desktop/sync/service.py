@@ -8,11 +8,10 @@ apply the others'), the conflicts list and its resolution, the remembered team f
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,22 +27,13 @@ from crm_desktop.domain.sync import (
 )
 from crm_desktop.persistence.sync_store import SyncStore, write_field
 from crm_desktop.persistence.uow import UnitOfWorkFactory
-from crm_desktop.sync import journal
+from crm_desktop.sync import cleanup, journal, snapshots
 from crm_desktop.sync.journal import FileName, IncompleteFileError
 from crm_desktop.sync.merge import Merger, journal_files, own_last_seq, scan_own_edits
 from crm_desktop.sync.transport import STATE, FolderTransport, Transport
 
 MAX_FILE_ROWS = 20_000  # changes per sealed file
-
-
-@dataclass(frozen=True)
-class DeviceSeen:
-    """A device of the team folder: whose it is and when its files last changed."""
-
-    device_id: str
-    person: str  # the user's name; "" when the device has not said who uses it
-    last_seen: dt.datetime | None  # UTC; None when nothing of it could be read
-    this_device: bool
+HOUR_MS = 3_600_000  # state.json's "seen" moves by the hour (no rewrite every round)
 
 
 def _wall_ms() -> int:
@@ -103,12 +93,15 @@ class SyncService:
 
     # ---- a round --------------------------------------------------------------------------
 
-    def round(self, folder: Path | None = None) -> SyncReport:
+    def round(self, folder: Path | None = None, snapshot: bool = False) -> SyncReport:
         """One round with the team folder (given, else the remembered one; a given one is
         remembered): check this install is the only writer of its place, seal and write
         this device's new changes, apply every whole file of the others, recompute the
-        conflicts, write state.json. Raises `SyncError` (with what to do) when sharing
-        can't go on: a copied data folder, a file of a newer crm-desktop."""
+        conflicts, write state.json; take a snapshot when one is due (or `snapshot`) and
+        archive own files every active device applied (sync/snapshots.py, cleanup.py); a
+        device lacking changes only a snapshot holds starts from it. Raises `SyncError`
+        (with what to do) when sharing can't go on: a copied data folder, a file of a newer
+        crm-desktop."""
         if folder is not None:
             self.set_folder(folder)
         team = self.folder()
@@ -120,9 +113,13 @@ class SyncService:
         self._check_identity(transport, me)
         sent_files, sent_changes = self._seal(transport, me)
         own = own_last_seq(self._uow)
-        merged = Merger(self._uow, self._wall_ms).merge(transport, me)
+        merger = Merger(self._uow, self._wall_ms)
+        started = snapshots.start_from(self._uow, transport, me, merger)
+        merged = merger.merge(transport, me)
         conflicts = scan_own_edits(self._uow, merged.keys, own)
         self._write_state(transport, me)
+        taken = snapshots.take(self._uow, transport, me, self._wall_ms, snapshot)
+        cleaned = cleanup.clean(transport, me, self._wall_ms)
         return SyncReport(
             folder=str(team),
             device_id=me,
@@ -136,6 +133,9 @@ class SyncService:
             conflicts=conflicts,
             devices=tuple(d for d in transport.devices() if d != me),
             changes=merged.changed,
+            snapshot=taken,
+            started_from=started,
+            cleaned_files=cleaned,
         )
 
     def _check_identity(self, transport: Transport, me: str) -> None:
@@ -201,6 +201,7 @@ class SyncService:
                 "last_sealed": int(store.get("sealed") or 0),
                 "applied": self._applied(transport, me, store),
                 "user_id": Preferences.load(self._preferences_file).user_id,
+                "seen": self._wall_ms() // HOUR_MS * HOUR_MS,
             }
         data = (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()
         try:
@@ -218,42 +219,16 @@ class SyncService:
             if device == me:
                 continue
             files = journal_files(transport, device)
-            ends = store.held_seqs(device, [s for _, f in files for s in (f.first, f.last)])
+            seqs = [s for _, f in files for s in (f.first - 1, f.first, f.last)]
+            ends = store.held_seqs(device, seqs)
             last = 0
-            for _, parsed in files:
-                if parsed.first > last + 1 or not {parsed.first, parsed.last} <= ends:
+            for _, parsed in files:  # files before an archived gap came from a snapshot
+                gap = parsed.first > last + 1 and parsed.first - 1 not in ends
+                if gap or not {parsed.first, parsed.last} <= ends:
                     break
                 last = max(last, parsed.last)
             through[device] = last
         return through
-
-    # ---- the devices --------------------------------------------------------------------
-
-    def devices(self) -> list[DeviceSeen]:
-        """Every device of the team folder (this one first), its person (from its
-        state.json) and when its files last changed; [] when not shared with a team."""
-        team = self.folder()
-        if team is None or not team.is_dir():
-            return []
-        transport = self._transport(team)
-        with self._uow.read() as unit:
-            names = {u.id: u.name for u in unit.users.all()}
-        me = self.device_id
-        found: list[DeviceSeen] = []
-        for device in sorted(set(transport.devices()) | {me}, key=lambda d: (d != me, d)):
-            try:
-                state = _state(transport, device) or {}
-            except SyncError:
-                state = {}
-            user_id = state.get("user_id") or ""
-            if device == me:
-                user_id = Preferences.load(self._preferences_file).user_id or user_id
-            found.append(
-                DeviceSeen(
-                    device, names.get(str(user_id), ""), _last_seen(transport, device), device == me
-                )
-            )
-        return found
 
     # ---- conflicts ------------------------------------------------------------------------
 
@@ -298,17 +273,6 @@ def _state(transport: Transport, device: str) -> dict[str, Any] | None:
     return state
 
 
-def _last_seen(transport: Transport, device: str) -> dt.datetime | None:
-    root = getattr(transport, "root", None)
-    if not isinstance(root, Path):
-        return None
-    try:
-        stamps = [p.stat().st_mtime for p in (root / "devices" / device).iterdir()]
-    except OSError:
-        return None
-    return dt.datetime.fromtimestamp(max(stamps), dt.UTC) if stamps else None
-
-
 def _copied(me: str, transport: Transport) -> CopiedDataFolderError:
     where = getattr(transport, "root", "the team folder")
     return CopiedDataFolderError(
@@ -319,4 +283,4 @@ def _copied(me: str, transport: Transport) -> CopiedDataFolderError:
     )
 
 
-__all__ = ["MAX_FILE_ROWS", "DeviceSeen", "FileName", "SyncService"]
+__all__ = ["MAX_FILE_ROWS", "FileName", "SyncService"]

@@ -5,7 +5,9 @@ are the wire format: a server transport would implement the same few calls.
 
     <team folder>/crm-sync/v1/devices/<device_id>/<first>-<last>.jsonl.gz
                                                  /state.json
+                                                 /archive/<first>-<last>.jsonl.gz
                              /snapshots/<device_id>/<stamp>.sqlite
+                                                   /<stamp>.json   (what it covers)
 """
 
 from __future__ import annotations
@@ -52,6 +54,22 @@ class Transport(Protocol):
 
     def snapshot_path(self, device_id: str, name: str) -> Path:
         """A local path to read a snapshot from."""
+        ...
+
+    def put_snapshot_bytes(self, device_id: str, name: str, data: bytes) -> None:
+        """Write a small file (a snapshot's description) beside the snapshots, whole."""
+        ...
+
+    def read_snapshot_bytes(self, device_id: str, name: str) -> bytes:
+        """A file beside the snapshots; OSError if it can't be read."""
+        ...
+
+    def remove_snapshot(self, device_id: str, name: str) -> None:
+        """Remove a file of a device's snapshots place."""
+        ...
+
+    def archive(self, device_id: str, name: str) -> None:
+        """Move a file of a device's place into its `archive/` folder."""
         ...
 
 
@@ -153,3 +171,20 @@ class FolderTransport:
 
     def snapshot_path(self, device_id: str, name: str) -> Path:
         return self.root / "snapshots" / self._device(device_id).name / name
+
+    def put_snapshot_bytes(self, device_id: str, name: str, data: bytes) -> None:
+        write_atomically(self.snapshot_path(device_id, name), data)
+
+    def read_snapshot_bytes(self, device_id: str, name: str) -> bytes:
+        return self.snapshot_path(device_id, name).read_bytes()
+
+    def remove_snapshot(self, device_id: str, name: str) -> None:
+        self.snapshot_path(device_id, name).unlink(missing_ok=True)
+
+    def archive(self, device_id: str, name: str) -> None:
+        place = self._device(device_id)
+        target = place / "archive" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(place / name, target)
+        _fsync_dir(target.parent)
+        _fsync_dir(place)

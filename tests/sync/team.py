@@ -79,8 +79,9 @@ class Member:
     def sync(self) -> SyncReport:
         return self.context.sync.round(self.team)
 
-    def place(self, device: str) -> Path:
-        return self.team / "crm-sync" / "v1" / "devices" / device
+    def place(self, device: str, kind: str = "devices") -> Path:
+        """A device's place in this copy of the team folder (`devices` or `snapshots`)."""
+        return self.team / "crm-sync" / "v1" / kind / device
 
 
 class Team:
@@ -99,29 +100,39 @@ class Team:
             member.context.close()
 
     def pending(self) -> list[tuple[Member, Member, str]]:
-        """(from, to, file name) of every file not yet whole at its destination."""
+        """(from, to, file name) of every file not yet whole at its destination (a
+        snapshot's files named `snapshots/<name>`; archived files stay where they are)."""
         found: list[tuple[Member, Member, str]] = []
         for source in self.members:
-            place = source.place(source.device_id)
-            if not place.is_dir():
-                continue
-            for path in sorted(place.iterdir()):
-                if path.name.startswith("."):
+            for kind, prefix in (("devices", ""), ("snapshots", "snapshots/")):
+                place = source.place(source.device_id, kind)
+                if not place.is_dir():
                     continue
-                for target in self.members:
-                    if target is source:
+                for path in sorted(place.iterdir()):
+                    if path.name.startswith(".") or path.is_dir():
                         continue
-                    there = target.place(source.device_id) / path.name
-                    if not there.exists() or there.read_bytes() != path.read_bytes():
-                        found.append((source, target, path.name))
+                    for target in self.members:
+                        if target is source:
+                            continue
+                        there = target.place(source.device_id, kind) / path.name
+                        if not there.exists() or there.read_bytes() != path.read_bytes():
+                            found.append((source, target, prefix + path.name))
         return found
+
+    @staticmethod
+    def where(member: Member, device: str, name: str) -> Path:
+        """The path of a file `pending` names, in a member's copy of the team folder."""
+        if name.startswith("snapshots/"):
+            return member.place(device, "snapshots") / name.removeprefix("snapshots/")
+        return member.place(device) / name
 
     def move(self, rnd: random.Random, count: int) -> None:
         """Deliver up to `count` random files, some of them cut short (whole later), some
         also as a conflicted copy, some twice."""
-        for source, target, name in self._pick(rnd, count):
-            data = (source.place(source.device_id) / name).read_bytes()
-            there = target.place(source.device_id)
+        for source, target, pending in self._pick(rnd, count):
+            data = self.where(source, source.device_id, pending).read_bytes()
+            path = self.where(target, source.device_id, pending)
+            there, name = path.parent, path.name
             there.mkdir(parents=True, exist_ok=True)
             roll = rnd.random()
             if roll < 0.2:
@@ -140,9 +151,9 @@ class Team:
     def flush(self) -> None:
         """Every file whole everywhere."""
         for source, target, name in self.pending():
-            there = target.place(source.device_id)
-            there.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source.place(source.device_id) / name, there / name)
+            there = self.where(target, source.device_id, name)
+            there.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.where(source, source.device_id, name), there)
 
     def settle(self) -> None:
         """Rounds and deliveries until every device has everything."""
