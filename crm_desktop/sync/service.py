@@ -8,10 +8,11 @@ apply the others'), the conflicts list and its resolution, the remembered team f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +35,16 @@ from crm_desktop.sync.transport import STATE, FolderTransport, Transport
 
 MAX_FILE_ROWS = 20_000  # changes per sealed file
 HOUR_MS = 3_600_000  # state.json's "seen" moves by the hour (no rewrite every round)
+
+
+@dataclass(frozen=True)
+class DeviceSeen:
+    """A device of the team folder: whose it is and when its files last changed."""
+
+    device_id: str
+    person: str  # the user's name; "" when the device has not said who uses it
+    last_seen: dt.datetime | None  # UTC; None when nothing of it could be read
+    this_device: bool
 
 
 def _wall_ms() -> int:
@@ -230,6 +241,34 @@ class SyncService:
             through[device] = last
         return through
 
+    # ---- the devices --------------------------------------------------------------------
+
+    def devices(self) -> list[DeviceSeen]:
+        """Every device of the team folder (this one first), its person (from its
+        state.json) and when its files last changed; [] when not shared with a team."""
+        team = self.folder()
+        if team is None or not team.is_dir():
+            return []
+        transport = self._transport(team)
+        with self._uow.read() as unit:
+            names = {u.id: u.name for u in unit.users.all()}
+        me = self.device_id
+        found: list[DeviceSeen] = []
+        for device in sorted(set(transport.devices()) | {me}, key=lambda d: (d != me, d)):
+            try:
+                state = _state(transport, device) or {}
+            except SyncError:
+                state = {}
+            user_id = state.get("user_id") or ""
+            if device == me:
+                user_id = Preferences.load(self._preferences_file).user_id or user_id
+            found.append(
+                DeviceSeen(
+                    device, names.get(str(user_id), ""), _last_seen(transport, device), device == me
+                )
+            )
+        return found
+
     # ---- conflicts ------------------------------------------------------------------------
 
     def conflicts(self) -> list[ConflictRecord]:
@@ -273,6 +312,17 @@ def _state(transport: Transport, device: str) -> dict[str, Any] | None:
     return state
 
 
+def _last_seen(transport: Transport, device: str) -> dt.datetime | None:
+    root = getattr(transport, "root", None)
+    if not isinstance(root, Path):
+        return None
+    try:
+        stamps = [p.stat().st_mtime for p in (root / "devices" / device).iterdir()]
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(max(stamps), dt.UTC) if stamps else None
+
+
 def _copied(me: str, transport: Transport) -> CopiedDataFolderError:
     where = getattr(transport, "root", "the team folder")
     return CopiedDataFolderError(
@@ -283,4 +333,4 @@ def _copied(me: str, transport: Transport) -> CopiedDataFolderError:
     )
 
 
-__all__ = ["MAX_FILE_ROWS", "FileName", "SyncService"]
+__all__ = ["MAX_FILE_ROWS", "DeviceSeen", "FileName", "SyncService"]
