@@ -264,8 +264,9 @@ def _field(conflict: ConflictRecord) -> str:
 
 
 def _when(conflict: ConflictRecord) -> str:
+    """The later of the two edits, from its clock (hex wall-clock milliseconds first)."""
     try:
-        ms = int(max(conflict.kept_hlc, conflict.lost_hlc).split("-", 1)[0])
+        ms = int(max(conflict.kept_hlc, conflict.lost_hlc).split("-", 1)[0], 16)
     except ValueError:
         return ""
     return f"{dt.datetime.fromtimestamp(ms / 1000):%d %b %Y %H:%M}"

@@ -6,6 +6,7 @@ Two data folders and one team folder; rounds run on the synchronous runner."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,6 +139,7 @@ def test_a_conflict_is_listed_and_keep_theirs_settles_it(
     assert table.rowCount() == 1
     row = [table.item(0, column).text() for column in range(table.columnCount())]
     assert row[:4] == ["Contact: Both Edited", "notes", "from B", "from A"]
+    assert re.fullmatch(r"\d\d \w{3} \d{4} \d\d:\d\d", row[4]), row[4]  # when: a date and time
     assert not dialog.keep_theirs.isEnabled()
     table.selectRow(0)
     dialog.keep_theirs.click()
