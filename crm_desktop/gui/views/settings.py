@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -160,16 +160,23 @@ class SettingsView(QWidget):
 
     # ---- loading ----------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        self.business_name.setText(self.context.settings.get("business_name") or "")
-        self.currency.setCurrentText(self.context.settings.get("currency") or DEFAULT_CURRENCY)
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._show_sharing()  # the folder is chosen in the Team sharing dialog
+
+    def _show_sharing(self) -> None:
         folder = self.context.sync.folder()
         self.sharing_state.setText(
             f"Shared through {folder}"
             if folder
-            else "Not shared with a team: choose a "
-            "folder that Dropbox, OneDrive, Google Drive or Syncthing keeps in step."
+            else "Not shared with a team: choose a folder that Dropbox, OneDrive, "
+            "Google Drive or Syncthing keeps in step."
         )
+
+    def reload(self) -> None:
+        self.business_name.setText(self.context.settings.get("business_name") or "")
+        self.currency.setCurrentText(self.context.settings.get("currency") or DEFAULT_CURRENCY)
+        self._show_sharing()
         me = self.context.users.me()
         self.me.clear()
         self.me.addItem("(nobody chosen)", None)

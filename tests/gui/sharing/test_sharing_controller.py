@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.records import ContactDraft
+from crm_desktop.gui.host import SETTINGS
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.sharing.dialog import NEW_PERSON
 from crm_desktop.gui.tasks import SyncRunner
@@ -115,6 +116,32 @@ def test_an_edit_on_one_device_reaches_the_others_open_list(
     assert b.window.sync_label.text().startswith("Synced ")
     # The round's own changes do not ask for another round a few seconds later.
     assert not b.window.sharing.soon.isActive()
+    # A local edit asks for a round a few seconds later.
+    saved = b.context.contacts.create(ContactDraft(first_name="Local"))
+    b.window.hub.changed(saved.changes)
+    assert b.window.sharing.soon.isActive()
+
+
+def test_quitting_sends_the_last_edits(devices: list[Device], tmp_path: Path) -> None:
+    a, b = devices
+    for device in devices:
+        device.window.sharing.share(tmp_path / "team")
+    a.context.contacts.create(ContactDraft(first_name="Last", last_name="Word"))
+    a.window.close()
+    b.window.sharing.sync_now()
+    assert "Last Word" in _shown_names(b.window)
+
+
+def test_settings_say_where_the_team_folder_is(devices: list[Device], tmp_path: Path) -> None:
+    a = devices[0]
+    settings = a.window.settings_view
+    a.window.show()
+    a.window.sidebar.setCurrentRow(SETTINGS)
+    assert settings.sharing_state.text().startswith("Not shared with a team")
+    a.window.sidebar.setCurrentRow(0)
+    a.window.sharing.share(tmp_path / "team")
+    a.window.sidebar.setCurrentRow(SETTINGS)
+    assert settings.sharing_state.text() == f"Shared through {tmp_path / 'team'}"
 
 
 def test_a_conflict_is_listed_and_keep_theirs_settles_it(
