@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import NotFoundError, ValidationError
@@ -44,6 +45,9 @@ DEFAULT_REASONS: dict[str, tuple[str, ...]] = {
 # The default pipeline's rows have the same ids on every device: two people who start
 # their CRM on their own and then share a team folder get one "Sales" pipeline, not two.
 _DEFAULT_IDS = uuid.UUID("6f1d6a52-3c0e-4b59-9a35-0c3f6a3e21d7")
+_DEFAULT_TIME = dt.datetime(
+    2026, 1, 1, tzinfo=dt.UTC
+)  # when every device's default rows "were made"
 
 
 def _default_id(name: str) -> str:
@@ -106,9 +110,17 @@ class PipelineService:
                 return ChangeSet()
             reuse = uow.repository(Pipeline).get(_default_id("pipeline"), include_deleted=True)
 
-            def ids(name: str) -> dict[str, str]:
-                # Fresh ids if the default pipeline once existed and was removed.
-                return {} if reuse is not None else {"id": _default_id(name)}
+            def ids(name: str) -> dict[str, Any]:
+                # Fresh ids if the default pipeline once existed and was removed. Otherwise
+                # the same ids and the same times on every device: two people who started
+                # apart make identical rows, so joining a team shows no conflicts for them.
+                if reuse is not None:
+                    return {}
+                return {
+                    "id": _default_id(name),
+                    "created_at": _DEFAULT_TIME,
+                    "updated_at": _DEFAULT_TIME,
+                }
 
             pipeline = Pipeline(name=DEFAULT_PIPELINE, position=0, **ids("pipeline"))
             uow.repository(Pipeline).add(pipeline)

@@ -40,9 +40,8 @@ def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture
 def devices(tmp_path: Path, qtbot: Any, warnings: list[str]) -> Iterator[list[Device]]:
     opened: list[Device] = []
-    # Both devices start from one template with the default pipeline (as the sync tests
-    # do): two installs seeded apart each bring their own pipeline rows, whose created_at
-    # differ, into the team folder (15 conflicts; a matter for the sync engine).
+    # Both devices start from one template with the default pipeline, as the sync tests
+    # do (installs made apart agree too: tests/sync/test_default_rows.py).
     template = _template(tmp_path / "template")
 
     def device(folder: Path) -> Device:
