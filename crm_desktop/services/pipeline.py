@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
@@ -54,6 +54,28 @@ def _default_id(name: str) -> str:
     return str(uuid.uuid5(_DEFAULT_IDS, name))
 
 
+def _add_stages(
+    uow: UnitOfWork,
+    pipeline_id: str,
+    spec: Sequence[tuple[str, int, int, str]],
+    extra: Callable[[str], dict[str, Any]] = lambda _name: {},
+) -> None:
+    """A new pipeline's stages in the order given; `extra` adds columns per stage (the
+    default pipeline's fixed ids and times)."""
+    for index, (name, probability, rotting, kind) in enumerate(spec):
+        uow.session.add(
+            Stage(
+                pipeline_id=pipeline_id,
+                name=name,
+                position=index,
+                probability=probability,
+                rotting_days=rotting,
+                kind=kind,
+                **extra(name),
+            )
+        )
+
+
 def _stage_record(s: Stage) -> StageRecord:
     return StageRecord(
         s.id, s.pipeline_id, s.name, s.position, s.probability, s.rotting_days, s.kind
@@ -84,20 +106,11 @@ class PipelineService:
         spec = stages or DEFAULT_STAGES
         with self._uow() as uow:
             position = len(uow.deals.pipelines())
+            for stage, probability, rotting, kind in spec:
+                self._check_stage(stage, probability, rotting, kind)
             pipeline = uow.repository(Pipeline).add(Pipeline(name=name.strip(), position=position))
             uow.session.flush()
-            for index, (stage, probability, rotting, kind) in enumerate(spec):
-                self._check_stage(stage, probability, rotting, kind)
-                uow.session.add(
-                    Stage(
-                        pipeline_id=pipeline.id,
-                        name=stage,
-                        position=index,
-                        probability=probability,
-                        rotting_days=rotting,
-                        kind=kind,
-                    )
-                )
+            _add_stages(uow, pipeline.id, spec)
             return Saved(pipeline.id, uow.commit())
 
     def ensure_default(self) -> ChangeSet:
@@ -125,18 +138,7 @@ class PipelineService:
             pipeline = Pipeline(name=DEFAULT_PIPELINE, position=0, **ids("pipeline"))
             uow.repository(Pipeline).add(pipeline)
             uow.session.flush()
-            for index, (name, probability, rotting, kind) in enumerate(DEFAULT_STAGES):
-                uow.session.add(
-                    Stage(
-                        pipeline_id=pipeline.id,
-                        name=name,
-                        position=index,
-                        probability=probability,
-                        rotting_days=rotting,
-                        kind=kind,
-                        **ids(f"stage:{name}"),
-                    )
-                )
+            _add_stages(uow, pipeline.id, DEFAULT_STAGES, lambda name: ids(f"stage:{name}"))
             existing = {r.kind for r in uow.repository(Reason).all()}
             for kind, labels in DEFAULT_REASONS.items():
                 if kind in existing:
