@@ -4,6 +4,7 @@ from one migrated template (a migration per hypothesis example would take second
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +80,25 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     context.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def team_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated data folder (with the default pipeline) that team members copy."""
+    from tests.sync.team import make_template
+
+    return make_template(tmp_path_factory.mktemp("team-template") / "data")
+
+
+@pytest.fixture
+def pair(team_template: Path) -> Iterator[Any]:
+    """Two members of one team, each with a data folder of their own."""
+    from tests.sync.team import Team
+
+    with tempfile.TemporaryDirectory() as root:
+        team = Team(team_template, Path(root), 2)
+        yield team
+        team.close()
 
 
 @pytest.fixture

@@ -11,22 +11,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
 from crm_desktop.domain.records import ContactDraft
-from tests.sync.team import Member, Team, make_template, snapshot
+from tests.sync.team import Member, Team, snapshot
 
 VALUES = st.sampled_from(["Anna", "Bob", "Chloé", "Dörte", ""])
 KINDS = ["create", "first", "notes", "delete", "restore", "sync", "move"]
 OPS = st.tuples(st.integers(0, 2), st.sampled_from(KINDS), st.integers(0, 5), VALUES)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("template") / "data")
 
 
 def _contacts(member: Member, trash: bool) -> list[str]:
@@ -65,11 +59,11 @@ def _run(team: Team, member: Member, kind: str, pick: int, value: str, rnd: Any)
     seed=st.integers(0, 2**32 - 1),
 )
 def test_devices_sharing_a_folder_end_identical(
-    template: Path, size: int, ops: list[tuple[int, str, int, str]], seed: int
+    team_template: Path, size: int, ops: list[tuple[int, str, int, str]], seed: int
 ) -> None:
     rnd = random.Random(seed)
     with tempfile.TemporaryDirectory() as root:
-        team = Team(template, Path(root), size)
+        team = Team(team_template, Path(root), size)
         try:
             for who, kind, pick, value in ops:
                 _run(team, team.members[who % size], kind, pick, value, rnd)
@@ -82,9 +76,9 @@ def test_devices_sharing_a_folder_end_identical(
             team.close()
 
 
-def test_each_concurrent_edit_of_one_field_is_one_conflict_everywhere(template: Path) -> None:
+def test_each_concurrent_edit_of_one_field_is_one_conflict_everywhere(team_template: Path) -> None:
     with tempfile.TemporaryDirectory() as root:
-        team = Team(template, Path(root), 3)
+        team = Team(team_template, Path(root), 3)
         try:
             a, b, c = team.members
             anna = a.context.contacts.create(ContactDraft(first_name="Anna", notes="start")).id
@@ -109,9 +103,9 @@ def test_each_concurrent_edit_of_one_field_is_one_conflict_everywhere(template: 
             team.close()
 
 
-def test_out_of_order_and_repeated_delivery_give_the_in_order_result(template: Path) -> None:
+def test_out_of_order_and_repeated_delivery_give_the_in_order_result(team_template: Path) -> None:
     with tempfile.TemporaryDirectory() as root:
-        team = Team(template, Path(root), 3)
+        team = Team(team_template, Path(root), 3)
         try:
             a, in_order, shuffled = team.members
             anna = a.context.contacts.create(ContactDraft(first_name="Anna")).id

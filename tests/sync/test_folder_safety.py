@@ -8,9 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,22 +21,9 @@ from crm_desktop.domain.records import ContactDraft
 from crm_desktop.domain.sync import CopiedDataFolderError, SyncVersionError
 from crm_desktop.sync import journal
 from crm_desktop.sync.service import SyncService
-from tests.sync.team import Member, Team, make_template, open_device, snapshot
+from tests.sync.team import Member, Team, open_device, snapshot
 
 YEAR_MS = 366 * 24 * 3600 * 1000
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("template") / "data")
-
-
-@pytest.fixture
-def pair(template: Path) -> Iterator[Team]:
-    with tempfile.TemporaryDirectory() as root:
-        team = Team(template, Path(root), 2)
-        yield team
-        team.close()
 
 
 def _note(member: Member, contact_id: str, note: str) -> None:
@@ -63,8 +48,8 @@ def test_a_device_a_year_ahead_is_quarantined(pair: Team) -> None:
     assert a.device_id not in b.context.changelog.last_seqs()
 
 
-def test_a_copied_data_folder_is_refused(template: Path, tmp_path: Path) -> None:
-    original = open_device(template, tmp_path / "a", "00000001-0000-4000-8000-00000000000a")
+def test_a_copied_data_folder_is_refused(team_template: Path, tmp_path: Path) -> None:
+    original = open_device(team_template, tmp_path / "a", "00000001-0000-4000-8000-00000000000a")
     original.contacts.create(ContactDraft(first_name="Before the copy"))
     team = tmp_path / "team"
     team.mkdir()
@@ -188,13 +173,13 @@ def test_an_edit_against_a_delete_is_shown_and_can_bring_the_row_back(pair: Team
 
 
 def test_two_data_folders_through_the_command_line(
-    template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    team_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     team = tmp_path / "team"
     team.mkdir()
     folders = [tmp_path / "a", tmp_path / "b"]
     for number, folder in enumerate(folders, 1):
-        open_device(template, folder, f"0000000{number}-0000-4000-8000-00000000000c").close()
+        open_device(team_template, folder, f"0000000{number}-0000-4000-8000-00000000000c").close()
 
     def run(folder: Path, *args: str) -> str:
         capsys.readouterr()

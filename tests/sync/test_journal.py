@@ -3,10 +3,6 @@ crash) and applies once it is whole; names that are not a sealed file's are igno
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,21 +11,7 @@ from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.records import ContactDraft, EmailEntry
 from crm_desktop.sync import journal
 from crm_desktop.sync.journal import FileName, IncompleteFileError
-from tests.sync.team import Team, make_template
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("template") / "data")
-
-
-@pytest.fixture
-def pair(template: Path) -> Iterator[Team]:
-    with tempfile.TemporaryDirectory() as root:
-        team = Team(template, Path(root), 2)
-        yield team
-        team.close()
-
+from tests.sync.team import Team
 
 ROWS = tuple(
     ChangeRow("dev-1", seq, f"0000000000001-000{seq}-dev-1", "contacts", "c1", "notes", '"x"')

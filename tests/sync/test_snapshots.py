@@ -17,20 +17,15 @@ import pytest
 
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.domain.sync import SyncReport
-from tests.sync.team import Member, Team, device_id, make_template, snapshot
+from tests.sync.team import Member, Team, device_id, snapshot
 
 Pick = Callable[[Member, Member, str], bool]  # (from, to, name): deliver this one?
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("template") / "data")
-
-
 @pytest.fixture
-def trio(template: Path) -> Iterator[Team]:
+def trio(team_template: Path) -> Iterator[Team]:
     with tempfile.TemporaryDirectory() as root:
-        team = Team(template, Path(root), 3)
+        team = Team(team_template, Path(root), 3)
         yield team
         team.close()
 
