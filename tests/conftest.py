@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from crm_desktop.bootstrap import AppContext, open_app
+from tests import databases
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -35,9 +36,41 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+_BOTH_DATABASES = ("tests/integration/",)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The integration and service tests that use `app` run on SQLite and, when
+    CRM_DESKTOP_TEST_DATABASE_URL names a PostgreSQL server, on PostgreSQL too."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    where = Path(str(metafunc.definition.fspath)).as_posix()
+    both = databases.server_url() is not None and any(part in where for part in _BOTH_DATABASES)
+    if both and metafunc.definition.get_closest_marker("sqlite_only") is None:
+        metafunc.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def app(data_dir: Path) -> Iterator[AppContext]:
-    context = open_app(data_dir)
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None for the data folder's SQLite file, or the URL of a fresh PostgreSQL database."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    url = databases.new_database()
+    yield url
+    databases.drop_database(url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_template_database() -> Iterator[None]:
+    yield
+    if databases.server_url() is not None:
+        databases.drop_template()
+
+
+@pytest.fixture
+def app(data_dir: Path, database_url: str | None) -> Iterator[AppContext]:
+    context = open_app(data_dir, database_url=database_url)
     yield context
     context.close()
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
+from crm_desktop.persistence.dialect import lock_change_seqs
 from crm_desktop.persistence.models import Change, Entity, column_default
 from crm_desktop.persistence.wire import (
     INSERT_FIELD,
@@ -221,6 +222,7 @@ class ChangeBuffer:
         if self._last is None:
             # Read once per unit of work: it holds the write lock, and only this buffer
             # writes the device's change rows meanwhile.
+            lock_change_seqs(session.connection(), device_id)
             self._last = session.execute(
                 select(func.coalesce(func.max(Change.seq), 0)).where(Change.device_id == device_id)
             ).scalar_one()

@@ -13,10 +13,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     and_,
     case,
-    cast,
     distinct,
     exists,
     func,
@@ -26,6 +24,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from crm_desktop.persistence.dialect import (
+    SQLITE,
+    day_of,
+    days_between,
+    julian_day,
+    name_of,
+    year_month,
+)
 from crm_desktop.persistence.models import (
     Activity,
     Campaign,
@@ -50,26 +56,21 @@ Range = tuple[dt.datetime, dt.datetime]  # [start, end) in UTC
 class ReportingQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
-        bind = session.get_bind()
-        self._sqlite = bind.dialect.name == "sqlite"
+        self._dialect = name_of(session)
 
     # ---- dialect helpers ------------------------------------------------------------------
 
     def _month(self, column: Any) -> ColumnElement[str]:
         """ "YYYY-MM" of a date or time column."""
-        if self._sqlite:
-            return func.substr(column, 1, 7)
-        return func.to_char(column, "YYYY-MM")
+        return year_month(self._dialect, column)
 
     def _day(self, column: Any) -> ColumnElement[Any]:
         """The date of a time column (SQLite: its "YYYY-MM-DD" text)."""
-        return func.date(column) if self._sqlite else cast(column, Date)
+        return day_of(self._dialect, column)
 
     def _days(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         """Days (fractional) between two time columns."""
-        if self._sqlite:
-            return func.julianday(later) - func.julianday(earlier)
-        return func.extract("epoch", later - earlier) / 86400.0
+        return days_between(self._dialect, later, earlier)
 
     @staticmethod
     def _deals(stmt: Any, owner_id: str | None, pipeline_id: str | None) -> Any:
@@ -251,9 +252,7 @@ class ReportingQueries:
 
     def day_number(self, column: Any) -> ColumnElement[Any]:
         """A time column as a Julian day number (days, fractional, UTC)."""
-        if self._sqlite:
-            return func.julianday(column)
-        return func.extract("epoch", column) / 86400.0 + 2440587.5
+        return julian_day(self._dialect, column)
 
     # ---- forecast snapshots -------------------------------------------------------------------
 
@@ -529,7 +528,7 @@ class ReportingQueries:
             owner_id,
         )
         purchases = union_all(deals, orders).subquery()
-        first_day = start.date().isoformat() if self._sqlite else start.date()
+        first_day = start.date().isoformat() if self._dialect == SQLITE else start.date()
         stmt = select(
             purchases.c.key,
             func.min(purchases.c.kind),

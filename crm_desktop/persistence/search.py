@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
 from crm_desktop.domain.text import display_name, query_terms, search_text
+from crm_desktop.persistence.dialect import SQLITE, marks, name_of, text_agg_sql
 
 # The tables themselves are made by the first migration.
 _CHUNK = 500  # ids per read
@@ -23,16 +24,23 @@ _WRITE_CHUNK = 5_000  # documents per INSERT handed to the background writer
 Doc = tuple[str, str, bool, str]  # (id, title, live, body)
 _NON_DIGIT = re.compile(r"\D+")
 
-_CONTACT_BODIES = """
+
+def _contact_bodies_sql(dialect: str) -> str:
+    def agg(column: str) -> str:
+        return text_agg_sql(dialect, column, " ")
+
+    return f"""
 SELECT c.id, c.deleted_at IS NULL, c.first_name, c.last_name, c.title, c.city, c.notes,
-  (SELECT group_concat(e.email, ' ') FROM contact_emails e
+  (SELECT {agg("e.email")} FROM contact_emails e
      WHERE e.contact_id = c.id AND e.deleted_at IS NULL),
-  (SELECT group_concat(p.number, ' ') FROM contact_phones p
+  (SELECT {agg("p.number")} FROM contact_phones p
      WHERE p.contact_id = c.id AND p.deleted_at IS NULL),
-  (SELECT group_concat(co.name, ' ') FROM contact_roles r JOIN companies co
+  (SELECT {agg("co.name")} FROM contact_roles r JOIN companies co
      ON co.id = r.company_id WHERE r.contact_id = c.id AND r.deleted_at IS NULL)
-FROM contacts c WHERE c.id IN ({ids})
+FROM contacts c WHERE c.id IN ({{ids}})
 """
+
+
 _COMPANY_BODIES = """
 SELECT id, deleted_at IS NULL, name, domain, industry, email, phone, city, country, notes
 FROM companies WHERE id IN ({ids})
@@ -238,20 +246,35 @@ class FreshRows:
 
 def _company_names(session: Session, ids: set[str]) -> dict[str, str]:
     conn = session.connection()
+    dialect = conn.dialect.name
     names: dict[str, str] = {}
     ordered = sorted(ids)
     for chunk in _chunks(ordered):
-        marks = ", ".join("?" for _ in chunk)
         names.update(
             conn.exec_driver_sql(
-                f"SELECT id, name FROM companies WHERE id IN ({marks})", tuple(chunk)
+                f"SELECT id, name FROM companies WHERE id IN ({marks(dialect, len(chunk))})",
+                tuple(chunk),
             ).all()
         )
     return names
 
 
+def search_index(session: Session) -> SearchIndex:
+    """The search index of the session's database: FTS5 on SQLite, pg_trgm on PostgreSQL."""
+    if name_of(session) == SQLITE:
+        return SearchIndex(session)
+    return TrigramSearchIndex(session)
+
+
+def _like_terms(terms: Sequence[str]) -> list[str]:
+    """LIKE patterns matching each folded term anywhere (its %, _ and \\ taken literally)."""
+    escaped = (t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for t in terms)
+    return [f"%{t}%" for t in escaped]
+
+
 class SearchIndex:
-    """Keeps `search_fts` in step with contacts, companies and deals."""
+    """Keeps `search_fts` in step with contacts, companies and deals (SQLite: an FTS5
+    table with the trigram tokenizer)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -293,7 +316,7 @@ class SearchIndex:
     # Each builder yields (id, title, live, body) for the index.
 
     def _contact_bodies(self, ids: Sequence[str]) -> Iterator[Doc]:
-        for row in self._rows(_CONTACT_BODIES, ids):
+        for row in self._rows(_contact_bodies_sql(name_of(self._session)), ids):
             yield contact_doc(*row)
 
     def _company_bodies(self, ids: Sequence[str]) -> Iterator[Doc]:
@@ -389,6 +412,74 @@ class SearchIndex:
         session.execute(text("DELETE FROM search_fts"))
         session.execute(text("DELETE FROM search_doc"))
         self._next_doc = None
+        for entity in ("contacts", "companies", "deals"):
+            ids = list(session.execute(text(f"SELECT id FROM {entity}")).scalars())
+            self.reindex(entity, ids)
+
+
+class TrigramSearchIndex(SearchIndex):
+    """The same documents on PostgreSQL: `search_fts` is a plain table keyed by the record's
+    id with a pg_trgm GIN index on the folded body; every word is a substring LIKE, which
+    the trigram index answers. The text is folded by the app on both sides, exactly as on
+    SQLite, so the same query finds the same records on both databases."""
+
+    def prepare(self) -> None:
+        return None
+
+    def _replace(
+        self,
+        entity: str,
+        docs: list[Doc],
+        new: Container[str] = (),
+        submit: Callable[[str, list[Any]], None] | None = None,
+    ) -> None:
+        if not docs:
+            return
+        self._session.execute(
+            text(
+                "INSERT INTO search_fts (row_id, entity, title, live, body) "
+                "VALUES (:row_id, :entity, :title, :live, :body) "
+                "ON CONFLICT (row_id) DO UPDATE SET entity = excluded.entity, "
+                "title = excluded.title, live = excluded.live, body = excluded.body"
+            ),
+            [
+                {"row_id": i, "entity": entity, "title": t, "live": bool(live), "body": body}
+                for i, t, live, body in docs
+            ],
+        )
+
+    @staticmethod
+    def _where(query: str) -> tuple[str, dict[str, Any]] | None:
+        terms = query_terms(query)
+        if not any(len(t) >= 3 for t in terms):
+            return None
+        params: dict[str, Any] = {}
+        clauses = []
+        for i, pattern in enumerate(_like_terms(terms)):
+            clauses.append(f"body LIKE :s{i}")
+            params[f"s{i}"] = pattern
+        return " AND ".join(clauses), params
+
+    def matching_ids(self, entity: str, query: str) -> TextClause | None:
+        where = self._where(query)
+        if where is None:
+            return None
+        clauses, params = where
+        sql = f"SELECT row_id FROM search_fts WHERE entity = :e AND {clauses}"
+        return text(sql).bindparams(e=entity, **params)
+
+    def search(self, query: str, limit: int) -> list[tuple[str, str, str]]:
+        where = self._where(query)
+        if where is None:
+            return []
+        clauses, params = where
+        sql = f"SELECT entity, row_id, title FROM search_fts WHERE live AND {clauses} LIMIT :n"
+        rows = self._session.execute(text(sql), {**params, "n": limit})
+        return [(e, r, t) for e, r, t in rows]
+
+    def rebuild(self) -> None:
+        session = self._session
+        session.execute(text("DELETE FROM search_fts"))
         for entity in ("contacts", "companies", "deals"):
             ids = list(session.execute(text(f"SELECT id FROM {entity}")).scalars())
             self.reindex(entity, ids)

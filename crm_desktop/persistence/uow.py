@@ -50,7 +50,7 @@ from crm_desktop.persistence.repositories import (
     TimelineRepository,
     UserRepository,
 )
-from crm_desktop.persistence.search import FreshRows, SearchIndex
+from crm_desktop.persistence.search import FreshRows, SearchIndex, search_index
 from crm_desktop.persistence.wire import entity_name, model_for
 
 # Which searchable record a changed row belongs to: entity -> (searchable entity, id field).
@@ -163,8 +163,8 @@ class UnitOfWork:
         self.changelog = ChangeLogRepository(self.session)
         self.reporting = ReportingQueries(self.session)
         self.exchange = ExchangeQueries(self.session)
-        self.search = SearchIndex(self.session) if is_sqlite(self._engine) else None
-        self._fresh = FreshRows() if self.search is not None else None
+        self.search: SearchIndex | None = search_index(self.session)
+        self._fresh: FreshRows | None = FreshRows()
         return self
 
     def __exit__(

@@ -31,6 +31,10 @@ from crm_desktop.persistence.models import (
 from crm_desktop.persistence.search import SearchIndex
 from crm_desktop.services.contacts import ContactService
 from tests.conftest import TODAY
+from tests.databases import connect
+
+# About the SQLite file and its writer thread: not run against PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
 
 
 def search_docs(path: Path) -> dict[str, tuple[str, str, int, str]]:
@@ -119,7 +123,7 @@ def test_bulk_change_values_are_compact_json_of_the_set_fields(app: AppContext) 
         [ContactDraft(first_name="Łukasz", last_name='O"Brien', emails=(EmailEntry("l@x.pl"),))]
     ).ids("contacts")
     (contact_id,) = ids
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         (value,) = conn.execute(
             "SELECT value FROM change WHERE row_id = ? AND field = '*'", (contact_id,)
         ).fetchone()
@@ -160,7 +164,7 @@ def test_search_index_uses_one_docid_counter(app: AppContext) -> None:
         assert isinstance(uow.search, SearchIndex)
     app.contacts.create_many([ContactDraft(first_name=f"P{i}", last_name="X") for i in range(30)])
     app.contacts.create_many([ContactDraft(first_name=f"Q{i}", last_name="Y") for i in range(30)])
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         docids = [d for (d,) in conn.execute("SELECT docid FROM search_doc ORDER BY docid")]
         rowids = [r for (r,) in conn.execute("SELECT rowid FROM search_fts ORDER BY rowid")]
     assert docids == rowids == list(range(1, 61))
@@ -177,7 +181,7 @@ def test_bulk_batches_are_checkpointed_by_the_time_create_many_returns(app: AppC
         [ContactDraft(first_name=f"P{i}", last_name="X") for i in range(60)], batch=20
     )
     assert not [t for t in threading.enumerate() if t.name == "wal-checkpoint"]
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         _busy, log, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert log == done  # every frame is in the database file already
     assert autocheckpoint(app) == before  # the connection's setting is back
@@ -194,7 +198,7 @@ def test_a_rolled_back_bulk_unit_of_work_starts_no_checkpoint(app: AppContext) -
 
 
 def _counts(app: AppContext) -> tuple[int, ...]:
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         return tuple(
             conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("contacts", "contact_emails", "change", "search_fts", "search_doc")
@@ -232,7 +236,7 @@ def test_bulk_inserts_run_in_the_background_and_reads_wait_for_them(
     assert sys.getswitchinterval() == interval  # put back when the pipe closed
     assert not [t for t in threading.enumerate() if t.name == "bulk-writer"]
     assert _counts(app) == (70, 70, 70 * 3, 70, 70)
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         seqs = [s for (s,) in conn.execute("SELECT seq FROM change ORDER BY rowid")]
     assert seqs == list(range(1, 211))  # written in several parts, numbered without gaps
     assert rebuilt_docs(app) == search_docs(app.paths.database)
@@ -240,7 +244,7 @@ def test_bulk_inserts_run_in_the_background_and_reads_wait_for_them(
 
 def test_change_seq_goes_on_across_orm_and_background_writes(app: AppContext) -> None:
     app.contacts.create(ContactDraft(first_name="First"))
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         (before,) = conn.execute("SELECT max(seq) FROM change").fetchone()
     with app.uow() as uow:
         uow.contacts.add(Contact(first_name="Orm", last_name="One", sort_name="one orm"))
@@ -248,7 +252,7 @@ def test_change_seq_goes_on_across_orm_and_background_writes(app: AppContext) ->
         ContactService.insert_drafts(uow, _drafts(10))
         uow.contacts.add(Contact(first_name="Orm", last_name="Two", sort_name="two orm"))
         uow.commit()
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         seqs = [s for (s,) in conn.execute("SELECT seq FROM change ORDER BY seq")]
     assert seqs == list(range(1, before + 2 + 10 * 3 + 1))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
@@ -19,10 +18,11 @@ from crm_desktop.domain.records import (
     RoleEntry,
     Trash,
 )
+from tests.databases import connect
 
 
 def changes(app: AppContext) -> list[tuple]:
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         return conn.execute(
             "SELECT device_id, seq, hlc, entity, row_id, field, value, base_hlc FROM change "
             "ORDER BY seq"

@@ -11,6 +11,10 @@ from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.errors import BackupError, DatabaseError
 from crm_desktop.domain.records import ContactDraft, ListQuery
 from crm_desktop.persistence import database
+from tests.databases import connect
+
+# About the SQLite file and its writer thread: not run against PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_head_revision_constant_matches_the_migration_scripts() -> None:
@@ -114,7 +118,7 @@ def test_doctor_finds_a_broken_search_index_and_gaps(app: AppContext) -> None:
     app.contacts.create(ContactDraft(first_name="Anna"))
     app.contacts.create(ContactDraft(first_name="Bernd"))
     assert all(c.ok for c in app.maintenance.doctor())
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         conn.execute("DELETE FROM search_doc")
         conn.execute("DELETE FROM change WHERE seq = 1")
     failed = {c.name for c in app.maintenance.doctor() if not c.ok}

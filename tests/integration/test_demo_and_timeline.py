@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.records import CompanyDraft, ContactDraft, ListQuery, TimelineKind
 from tests.conftest import TODAY
+from tests.databases import connect
 
 
-def table_counts(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as conn:
+def table_counts(app: AppContext) -> dict[str, int]:
+    with connect(app) as conn:
         return {
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("contacts", "companies", "deals", "activities", "orders", "users")
@@ -31,21 +31,21 @@ def test_demo_is_deterministic_for_a_seed_and_day(tmp_path: Path) -> None:
 
 
 def test_demo_data_looks_like_a_real_business(demo_app: AppContext) -> None:
-    counts = table_counts(demo_app.paths.database)
+    counts = table_counts(demo_app)
     assert counts["contacts"] == 300
     assert counts["deals"] == 60
     assert counts["users"] == 5
     assert counts["companies"] >= 30
-    with sqlite3.connect(demo_app.paths.database) as conn:
+    with connect(demo_app) as conn:
         statuses = dict(conn.execute("SELECT status, count(*) FROM deals GROUP BY status"))
         assert set(statuses) == {"open", "won", "lost"}
         first, last = conn.execute("SELECT min(created_at), max(created_at) FROM deals").fetchone()
-        span = dt.date.fromisoformat(last[:10]) - dt.date.fromisoformat(first[:10])
+        span = dt.date.fromisoformat(str(last)[:10]) - dt.date.fromisoformat(str(first)[:10])
         assert span.days > 300  # spread over about 18 months
         future = conn.execute(
             "SELECT count(*) FROM activities WHERE starts_at > ?", (TODAY.isoformat(),)
         ).fetchone()[0]
-        past = conn.execute("SELECT count(*) FROM activities WHERE done = 1").fetchone()[0]
+        past = conn.execute("SELECT count(*) FROM activities WHERE done").fetchone()[0]
         assert future > 0 and past > 0
         moves = conn.execute("SELECT count(*) FROM deal_stage_history").fetchone()[0]
         assert moves > counts["deals"]
@@ -59,7 +59,7 @@ def test_demo_data_looks_like_a_real_business(demo_app: AppContext) -> None:
 
 
 def test_timeline_shows_activities_deals_orders_and_edits(demo_app: AppContext) -> None:
-    with sqlite3.connect(demo_app.paths.database) as conn:
+    with connect(demo_app) as conn:
         contact_id = conn.execute(
             "SELECT contact_id FROM orders o WHERE EXISTS (SELECT 1 FROM deals d "
             "WHERE d.contact_id = o.contact_id) LIMIT 1"

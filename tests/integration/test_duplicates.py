@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from dataclasses import dataclass
 
 import pytest
@@ -29,6 +28,7 @@ from crm_desktop.domain.records import (
 from crm_desktop.persistence.models import Campaign, CampaignMember, Consent, Order
 from crm_desktop.services import merge as merging
 from crm_desktop.services.matching import name_key
+from tests.databases import connect, location_args
 
 
 def person(
@@ -206,7 +206,7 @@ def test_scan_companies(app: AppContext) -> None:
 
 
 def rows(app: AppContext, sql: str, *params: object) -> list[tuple]:
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         return conn.execute(sql, params).fetchall()
 
 
@@ -542,15 +542,14 @@ def test_similar_contacts_still_warns_while_typing(app: AppContext, people: Peop
 def test_command_line_lists_groups(
     app: AppContext, people: People, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = str(app.paths.data_dir)
-    assert main(["--data-dir", folder, "duplicates"]) == 0
+    assert main([*location_args(app), "duplicates"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("2 groups of likely duplicate contacts (6 records)")
     assert "same e-mail bob@x.de" in text
     assert "same phone +49 30 1234567" in text
-    assert main(["--data-dir", folder, "duplicates", "--kind", "companies", "--json"]) == 0
+    assert main([*location_args(app), "duplicates", "--kind", "companies", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"kind": "companies", "groups": []}
-    assert main(["--data-dir", folder, "--json", "duplicates"]) == 0
+    assert main([*location_args(app), "--json", "duplicates"]) == 0
     payload = json.loads(capsys.readouterr().out)
     bobs = next(g for g in payload["groups"] if people.bob in g["ids"])
     assert bobs["pairs"][0]["reasons"] == ["same e-mail bob@x.de"]

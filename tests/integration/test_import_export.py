@@ -620,6 +620,7 @@ def test_a_crash_in_the_middle_leaves_nothing(
     assert _state(app) == before
 
 
+@pytest.mark.sqlite_only  # SQLite's background writer / write lock
 def test_a_write_failing_in_the_background_leaves_nothing(
     app: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -17,6 +17,7 @@ from crm_desktop.domain.pipeline import (
     weighted_cents,
 )
 from crm_desktop.domain.records import ContactDraft
+from tests.databases import connect, url_of
 
 
 @pytest.fixture
@@ -85,9 +86,8 @@ def test_moves_record_history_and_won_lost_need_a_reason(sales: tuple) -> None:
     assert [c.id for c in columns["Proposal"].cards] == [deal]  # back where it was
     titles = [e.title for e in app.timeline.timeline("contacts", contact)]
     assert any("Analytical engine" in t for t in titles)
-    import sqlite3
 
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         moves = conn.execute(
             "SELECT s1.name, s2.name FROM deal_stage_history h LEFT JOIN stages s1 "
             "ON s1.id = h.from_stage_id JOIN stages s2 ON s2.id = h.to_stage_id "
@@ -245,7 +245,7 @@ def test_the_device_user_owns_new_records(app: AppContext) -> None:
     assert app.users.me() is None  # two users and nobody chosen: nobody is guessed
     app.users.set_me(other.id)
     assert app.users.default_owner_id() == other.id
-    reopened = open_app(app.paths.data_dir)
+    reopened = open_app(app.paths.data_dir, database_url=url_of(app))
     try:
         assert reopened.users.default_owner_id() == other.id
     finally:

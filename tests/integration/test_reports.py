@@ -23,7 +23,6 @@ L2 lost 700 (Ben, 11-05 -> 11-15).
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +41,7 @@ from crm_desktop.domain.records import (
 from crm_desktop.domain.reports import ReportFilter, quintile_scores, rfm_class
 from crm_desktop.persistence.models import Campaign, Consent, Order
 from crm_desktop.services.reports import ReportService
+from tests.databases import connect
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 OCT_NOV = ReportFilter(dt.date(2026, 10, 1), dt.date(2026, 11, 30))
@@ -74,7 +74,7 @@ class Shop:
 
 
 def _sql(app: AppContext, statement: str, *params: Any) -> None:
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         conn.execute(statement, params)
 
 
@@ -83,7 +83,7 @@ def _times(
 ) -> None:
     """Backdate a deal: creation (the first move), its stage moves in order, entering
     its stage (the last move) and the close."""
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         rows = conn.execute(
             "SELECT id FROM deal_stage_history WHERE deal_id = ? ORDER BY rowid", (deal,)
         ).fetchall()

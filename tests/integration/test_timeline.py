@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
     TimelineKind,
 )
+from tests.databases import connect
 
 
 def _changes(app: AppContext, contact_id: str) -> list[tuple[str, str]]:
@@ -59,7 +59,7 @@ def test_a_new_contact_is_one_created_entry_listing_what_it_came_with(app: AppCo
 
 def _made_a_minute_ago(app: AppContext, row_id: str) -> None:
     """As if the row had been written a minute ago (no test waits for the clock)."""
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         (value,) = conn.execute(
             "SELECT value FROM change WHERE row_id = ? AND field = '*'", (row_id,)
         ).fetchone()

@@ -116,6 +116,7 @@ def _drafts(count: int, prefix: str) -> list[ContactDraft]:
     return [ContactDraft(first_name=f"{prefix}{i}", last_name="Import") for i in range(count)]
 
 
+@pytest.mark.sqlite_only  # SQLite's background writer / write lock
 def test_a_save_waiting_behind_an_import_is_stamped_after_the_import(app: AppContext) -> None:
     trying = threading.Event()
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.records import Trash
+from crm_desktop.persistence.dialect import text_agg
 from crm_desktop.persistence.models import Entity, Tag, Tagging, User
 
 M = TypeVar("M", bound=Entity)
@@ -73,9 +74,9 @@ def _tag_filter(target: Any, tag: str) -> ColumnElement[bool]:
     return condition
 
 
-def _tags_column(target: Any) -> Any:
+def _tags_column(target: Any, dialect: str) -> Any:
     return (
-        select(func.group_concat(Tag.name, ", "))
+        select(text_agg(dialect, Tag.name, ", "))
         .join(Tagging, Tagging.tag_id == Tag.id)
         .where(Tagging.target_id == target, Tagging.deleted_at.is_(None))
         .scalar_subquery()

@@ -16,7 +16,7 @@ from crm_desktop.persistence.repositories.base import (
     _tag_filter,
     _trash_filter,
 )
-from crm_desktop.persistence.search import SearchIndex
+from crm_desktop.persistence.search import search_index
 
 
 class CompanyRepository(Repository[Company]):
@@ -41,12 +41,7 @@ class CompanyRepository(Repository[Company]):
         if query.owner_id:
             stmt = stmt.where(Company.owner_id == query.owner_id)
         if query.search.strip():
-            index = SearchIndex(self.session)
-            matching = (
-                index.matching_ids("companies", query.search)
-                if self.session.bind is not None and self.session.bind.dialect.name == "sqlite"
-                else None
-            )
+            matching = search_index(self.session).matching_ids("companies", query.search)
             if matching is not None:
                 stmt = stmt.where(Company.id.in_(matching.columns(row_id=String)))
             else:

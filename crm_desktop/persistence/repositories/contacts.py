@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.domain.text import fold
+from crm_desktop.persistence.dialect import month_day, name_of
 from crm_desktop.persistence.models import (
     Activity,
     Company,
@@ -28,7 +29,7 @@ from crm_desktop.persistence.repositories.base import (
     _tags_column,
     _trash_filter,
 )
-from crm_desktop.persistence.search import SearchIndex
+from crm_desktop.persistence.search import search_index
 
 
 class ContactRepository(Repository[Contact]):
@@ -56,11 +57,7 @@ class ContactRepository(Repository[Contact]):
         return stmt
 
     def _search_filter(self, search: str) -> ColumnElement[bool]:
-        matching = (
-            SearchIndex(self.session).matching_ids("contacts", search)
-            if self.session.bind is not None and self.session.bind.dialect.name == "sqlite"
-            else None
-        )
+        matching = search_index(self.session).matching_ids("contacts", search)
         if matching is not None:
             return Contact.id.in_(matching.columns(row_id=String))
         folded = fold(search)
@@ -128,7 +125,7 @@ class ContactRepository(Repository[Contact]):
                 Contact.title,
                 Contact.city,
                 func.coalesce(owner.name, ""),
-                _tags_column(Contact.id),
+                _tags_column(Contact.id, name_of(self.session)),
                 Contact.updated_at,
             )
             .outerjoin(company, company.id == Contact.company_id)
@@ -185,7 +182,7 @@ class ContactRepository(Repository[Contact]):
         stmt = select(Contact.id, Contact.first_name, Contact.last_name, Contact.birthday).where(
             Contact.deleted_at.is_(None),
             Contact.birthday.is_not(None),
-            func.strftime("%m-%d", Contact.birthday).in_(list(month_days)),
+            month_day(name_of(self.session), Contact.birthday).in_(list(month_days)),
         )
         return [(i, f, la, b) for i, f, la, b in self.session.execute(stmt)]
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, func, select
+from sqlalchemy import Date, Select, String, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from crm_desktop.domain.records import ListQuery
@@ -20,7 +21,7 @@ from crm_desktop.persistence.models import (
     User,
 )
 from crm_desktop.persistence.repositories.base import Repository, _fetch_ids, _trash_filter
-from crm_desktop.persistence.search import SearchIndex
+from crm_desktop.persistence.search import search_index
 
 
 class DealRepository(Repository[Deal]):
@@ -39,10 +40,7 @@ class DealRepository(Repository[Deal]):
         if query.company_id:
             stmt = stmt.where(Deal.company_id == query.company_id)
         if query.search.strip():
-            is_sqlite = self.session.bind is not None and self.session.bind.dialect.name == "sqlite"
-            matching = (
-                SearchIndex(self.session).matching_ids("deals", query.search) if is_sqlite else None
-            )
+            matching = search_index(self.session).matching_ids("deals", query.search)
             if matching is not None:
                 stmt = stmt.where(Deal.id.in_(matching.columns(row_id=String)))
             else:
@@ -65,7 +63,7 @@ class DealRepository(Repository[Deal]):
             column = {
                 "title": func.lower(Deal.title),
                 "value": Deal.value_cents,
-                "close": func.coalesce(Deal.expected_close, "9999-12-31"),
+                "close": func.coalesce(Deal.expected_close, literal(dt.date(9999, 12, 31), Date)),
                 "updated": Deal.updated_at,
                 "status": Deal.status,
             }[key]

@@ -3,7 +3,6 @@ change log, all or nothing, and undone (and redone) as one step, exactly."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
@@ -15,6 +14,7 @@ from crm_desktop.domain.errors import NotFoundError, ValidationError
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.persistence.uow import UnitOfWork, UnitOfWorkFactory
 from crm_desktop.services.bulk import BulkService
+from tests.databases import connect
 
 
 class CountingFactory:
@@ -39,7 +39,7 @@ def counted(demo_app: AppContext) -> Iterator[tuple[BulkService, CountingFactory
 
 
 def rows(app: AppContext, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(app.paths.database)) as conn:
+    with closing(connect(app)) as conn:
         return conn.execute(sql, params).fetchall()
 
 

@@ -1,0 +1,100 @@
+"""Where SQLite and PostgreSQL differ, in one place.
+
+Everything above this module writes one query; the few spellings that differ between the
+two databases (text aggregation, dates as text, day arithmetic, placeholders of raw
+driver SQL, the lock that keeps change-log seqs gap-free with many writers) are chosen
+here by the connection's dialect.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from sqlalchemy import Date, cast, func, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
+
+def name_of(bind: Session | Connection | Engine | None) -> str:
+    """The dialect name of a session, connection or engine ("sqlite", "postgresql")."""
+    if bind is None:
+        return SQLITE
+    if isinstance(bind, Session):
+        return bind.get_bind().dialect.name
+    return bind.dialect.name
+
+
+def is_sqlite(bind: Session | Connection | Engine | None) -> bool:
+    return name_of(bind) == SQLITE
+
+
+def text_agg(dialect: str, column: Any, separator: str) -> ColumnElement[Any]:
+    """The values of a group joined by `separator` (SQLite group_concat, string_agg)."""
+    if dialect == SQLITE:
+        return func.group_concat(column, separator)
+    return func.string_agg(column, separator)
+
+
+def text_agg_sql(dialect: str, column: str, separator: str = " ") -> str:
+    """`text_agg` for raw SQL text."""
+    quoted = "'" + separator.replace("'", "''") + "'"
+    if dialect == SQLITE:
+        return f"group_concat({column}, {quoted})"
+    return f"string_agg({column}, {quoted})"
+
+
+def month_day(dialect: str, column: Any) -> ColumnElement[str]:
+    """ "MM-DD" of a date column (birthdays)."""
+    if dialect == SQLITE:
+        return func.strftime("%m-%d", column)
+    return func.to_char(column, "MM-DD")
+
+
+def year_month(dialect: str, column: Any) -> ColumnElement[str]:
+    """ "YYYY-MM" of a date or time column."""
+    if dialect == SQLITE:
+        return func.substr(column, 1, 7)
+    return func.to_char(column, "YYYY-MM")
+
+
+def day_of(dialect: str, column: Any) -> ColumnElement[Any]:
+    """The date of a time column (SQLite: its "YYYY-MM-DD" text)."""
+    return func.date(column) if dialect == SQLITE else cast(column, Date)
+
+
+def days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Days (fractional) between two time columns."""
+    if dialect == SQLITE:
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400.0
+
+
+def julian_day(dialect: str, column: Any) -> ColumnElement[Any]:
+    """A time column as a Julian day number (days, fractional, UTC)."""
+    if dialect == SQLITE:
+        return func.julianday(column)
+    return func.extract("epoch", column) / 86400.0 + 2440587.5
+
+
+def marks(dialect: str, count: int) -> str:
+    """Positional placeholders of raw driver SQL (`exec_driver_sql`)."""
+    mark = "?" if dialect == SQLITE else "%s"
+    return ", ".join(mark for _ in range(count))
+
+
+def lock_change_seqs(connection: Connection, device_id: str) -> None:
+    """Hold the right to number this device's change rows until the transaction ends.
+
+    SQLite has one writer at a time (BEGIN IMMEDIATE), so the seqs after the last one are
+    free. On PostgreSQL many people write through the same server "device": a transaction
+    lock per device makes them take numbers one after another, gap-free, in commit order
+    (a reader that has seen seq N has seen every seq below it)."""
+    if connection.dialect.name == SQLITE:
+        return
+    key = zlib.crc32(device_id.encode()) - 2**31
+    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
