@@ -34,6 +34,7 @@ from crm_desktop.services.pipeline import PipelineService
 from crm_desktop.services.reports import ReportService
 from crm_desktop.services.search import SearchService
 from crm_desktop.services.segments import SegmentService
+from crm_desktop.services.server_watch import ServerWatch
 from crm_desktop.services.settings import SettingsService
 from crm_desktop.services.tags import TagService
 from crm_desktop.services.timeline import TimelineService
@@ -72,12 +73,16 @@ class AppContext:
     changelog: ChangeLogService
     bulk: BulkService
     sync: SyncService
+    # Others' changes as they commit (a PostgreSQL server only; None for the local file).
+    server_watch: ServerWatch | None = None
 
     @property
     def database_label(self) -> str:
         return str(self.database.path) if self.database.path else "server database"
 
     def close(self) -> None:
+        if self.server_watch is not None:
+            self.server_watch.close()
         self.database.engine.dispose()
 
 
@@ -123,4 +128,5 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         changelog=ChangeLogService(uow),
         bulk=BulkService(uow),
         sync=SyncService(uow, paths.preferences, paths.data_dir),
+        server_watch=ServerWatch(uow) if database.path is None else None,
     )

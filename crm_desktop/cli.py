@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crm_desktop import __version__, cli_sync
+from crm_desktop import __version__, cli_server, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import AppPaths, setup_logging
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
@@ -108,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     shots.add_argument("outdir", type=Path)
     add_parsers(sub)
     cli_sync.add_parsers(sub)
+    cli_server.add_parsers(sub)
     return parser
 
 
@@ -445,4 +446,5 @@ _COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "duplicates": _duplicates,
     **EDIT_COMMANDS,
     **cli_sync.SYNC_COMMANDS,
+    **cli_server.SERVER_COMMANDS,
 }

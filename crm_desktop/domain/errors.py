@@ -28,3 +28,7 @@ class DatabaseError(CrmError):
 
 class BackupError(CrmError):
     """A backup could not be written or a restore could not be done."""
+
+
+class PermissionDenied(CrmError):
+    """The database server refused a change this person's role may not make."""

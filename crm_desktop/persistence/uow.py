@@ -17,9 +17,11 @@ from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow, ChangeSet
+from crm_desktop.domain.errors import PermissionDenied
 from crm_desktop.domain.hlc import HybridLogicalClock
 from crm_desktop.persistence.apply import RECEIVED_KEY, Applied, apply_changes
 from crm_desktop.persistence.bulk import StatementPipe, plan_for
@@ -121,6 +123,20 @@ class Checkpointer:
             pass
 
 
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for a refused GRANT
+
+
+def _refused(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE
+
+
+def _permission_denied() -> PermissionDenied:
+    return PermissionDenied(
+        "the server refused the change: only an admin may change pipelines, stages, "
+        "reasons, custom fields, products, settings and users"
+    )
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -186,6 +202,8 @@ class UnitOfWork:
         self.session.close()
         if self._autocheckpoint is not None and self._committed:
             self._checkpointer.start()
+        if isinstance(exc, DBAPIError) and _refused(exc):
+            raise _permission_denied() from exc
 
     @property
     def device_id(self) -> str:
@@ -380,6 +398,14 @@ class UnitOfWork:
 
     def commit(self) -> ChangeSet:
         """Flush, capture, derive, index and commit; returns what changed."""
+        try:
+            return self._commit()
+        except DBAPIError as exc:
+            if _refused(exc):
+                raise _permission_denied() from exc
+            raise
+
+    def _commit(self) -> ChangeSet:
         self.session.flush()
         if self._derive:
             derived = rederive_contacts(self.session, self._derive)

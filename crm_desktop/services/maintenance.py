@@ -11,8 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crm_desktop.domain.errors import BackupError
 from crm_desktop.persistence import database as db
+from crm_desktop.persistence import transfer
 from crm_desktop.persistence.database import Check, Database
+from crm_desktop.persistence.engine import sqlite_url
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,48 @@ class MaintenanceService:
     def backup(self, target: Path | None = None, reason: str = "manual") -> Path:
         """A consistent copy of the database: to `target`, or into the rotated backups
         folder when no target is given."""
+        if self._db.path is None:
+            return self._server_backup(target, reason)
         if target is not None:
             return db.backup_to(self._db.engine, target)
         return db.make_backup(self._db.engine, self._backups, reason, self._keep)
+
+    def _server_backup(self, target: Path | None, reason: str) -> Path:
+        """A server database copied into a new SQLite file, which the app opens offline
+        (`crm-desktop --data-dir FOLDER` with the file as FOLDER/crm.sqlite)."""
+        if target is None:
+            self._backups.mkdir(parents=True, exist_ok=True)
+            stamp = self._clock().strftime("%Y%m%d-%H%M%S-%f")
+            target = self._backups / f"crm-{stamp}-{reason}.sqlite"
+        target = target.expanduser().resolve()
+        if target.exists():
+            raise BackupError(f"{target} already exists; choose a new file name")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        copy = db.open_database(sqlite_url(partial))
+        try:
+            transfer.copy_database(self._db.engine, copy.engine)
+        except BaseException:
+            copy.engine.dispose()
+            for leftover in (partial, *partial.parent.glob(partial.name + "-*")):
+                leftover.unlink(missing_ok=True)
+            raise
+        copy.engine.dispose()
+        partial.replace(target)
+        return target
+
+    def move_to(
+        self, url: str, progress: Callable[[str, int], None] | None = None
+    ) -> transfer.TransferResult:
+        """Copy this database, with its history, into an empty database at `url`
+        (a PostgreSQL server), migrating it first; the counts are compared before the copy
+        commits. This database is left as it is."""
+        target = db.open_database(url)
+        try:
+            return transfer.copy_database(self._db.engine, target.engine, progress)
+        finally:
+            target.engine.dispose()
 
     def backups(self) -> list[Path]:
         """Backups in the backups folder, newest first."""

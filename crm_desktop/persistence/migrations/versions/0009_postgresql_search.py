@@ -5,8 +5,8 @@ Revises: 0003
 Create Date: 2026-12-06
 
 On PostgreSQL the search documents live in a plain table with a trigram GIN index on the
-folded text (SQLite keeps its FTS5 table from the first migration), and every committed
-change-log insert notifies the channel `crm_changes`, so open windows of other people
+folded text (SQLite keeps its FTS5 table from the first migration), each change row
+says which login wrote it, and every committed change-log insert notifies the channel `crm_changes`, so open windows of other people
 refresh within seconds. Nothing changes on SQLite.
 """
 
@@ -34,6 +34,8 @@ def upgrade() -> None:
         "CREATE INDEX IF NOT EXISTS ix_search_fts_body ON search_fts "
         "USING gin (body gin_trgm_ops)"
     )
+    # Who made each change: the server's login of the writer (not in the synced wire).
+    op.execute("ALTER TABLE change ADD COLUMN IF NOT EXISTS author TEXT DEFAULT session_user")
     op.execute(
         "CREATE OR REPLACE FUNCTION crm_notify_changes() RETURNS trigger "
         "LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('crm_changes', ''); "
@@ -52,3 +54,4 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS crm_change_notify ON change")
     op.execute("DROP FUNCTION IF EXISTS crm_notify_changes()")
     op.execute("DROP TABLE IF EXISTS search_fts")
+    op.execute("ALTER TABLE change DROP COLUMN IF EXISTS author")
