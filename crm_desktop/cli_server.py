@@ -53,7 +53,7 @@ def _read_password(args: argparse.Namespace, prompt: str) -> str:
 
 
 def _move_to(context: AppContext, args: argparse.Namespace) -> int:
-    from crm_desktop.persistence.engine import redact, without_password
+    from crm_desktop.services.databases import redact, without_password
 
     result = context.maintenance.move_to(args.url)
     payload = {"url": redact(args.url), "rows": result.counts, "total": result.total}
@@ -70,15 +70,14 @@ def _move_to(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _server(context: AppContext, args: argparse.Namespace) -> int:
-    from crm_desktop.persistence import accounts
-    from crm_desktop.persistence.engine import remember_password
+    from crm_desktop.services import databases
 
     if args.verb == "password":
-        remember_password(args.url, _read_password(args, "Password: "))
+        databases.remember_password(args.url, _read_password(args, "Password: "))
         emit(args, {"stored": True}, "Password kept in the keyring")
         return EXIT_OK
     secret = _read_password(args, f"Password for {args.name}: ")
-    accounts.add_user(context.database.engine, args.name, secret, admin=args.admin)
+    databases.add_user(context.database, args.name, secret, admin=args.admin)
     kind = "an admin" if args.admin else "a member"
     emit(args, {"user": args.name, "admin": args.admin}, f"{args.name} can sign in as {kind}")
     return EXIT_OK

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No test reaches the machine's keyring: keyring's own "fail" backend, unless a test sets
+# an in-memory one itself.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 import datetime as dt
 from collections.abc import Iterator

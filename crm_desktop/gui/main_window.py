@@ -43,6 +43,7 @@ from crm_desktop.gui.help import HelpController
 from crm_desktop.gui.host import COMPANIES, CONTACTS, PIPELINE, SECTIONS, Host
 from crm_desktop.gui.menus import build_menus
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
+from crm_desktop.gui.server.controller import ServerController
 from crm_desktop.gui.sharing.controller import SharingController
 from crm_desktop.gui.status import TaskStatus
 from crm_desktop.gui.tasks import TaskRunner
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.deals = DealsController(self.host)
         self.data = DataController(self.host)
         self.sharing = SharingController(self.host)
+        self.server = ServerController(self.host)
         self.help = HelpController(self)
         self.calendar_view = CalendarView(context, self, hub=self.hub, undo_stack=self.undo_stack)
         self.reports_view = ReportsView(context, self, self.runner)
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self._tray_menu()
         self.data.start()
         self.sharing.start()
+        self.server.start()
         missed = self.reminders.missed()
         if missed:
             self.hub.status.emit(f"{pluralise(len(missed), 'reminder')} while closed")
@@ -386,6 +389,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.data.stop()
         self.sharing.stop()  # a last round; the runner's wait below lets it end
+        self.server.stop()
         self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)
         super().closeEvent(event)

@@ -114,3 +114,28 @@ def _on_sqlite_begin(connection: Connection) -> None:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def probe_server(url: str) -> tuple[str, str | None]:
+    """(server version, schema revision or None) of a PostgreSQL database, connecting
+    once; DatabaseError with the server's one-line reason when it cannot."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crm_desktop.domain.errors import DatabaseError
+
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as conn:
+            version = str(conn.exec_driver_sql("SHOW server_version").scalar_one())
+            table = conn.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
+            revision = (
+                conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                if table
+                else None
+            )
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise DatabaseError(f"cannot connect to {redact(url)}: {reason}") from exc
+    finally:
+        engine.dispose()
+    return version.split(maxsplit=1)[0], revision

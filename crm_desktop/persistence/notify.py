@@ -25,6 +25,7 @@ class ChangeListener:
     def start(self) -> None:
         import psycopg
 
+        self.close()  # a second start listens on a new connection, not two
         url = self._engine.url
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)

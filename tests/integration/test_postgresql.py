@@ -5,6 +5,7 @@ rest of the integration suite runs on both databases through the `app` fixture."
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import uuid
@@ -230,3 +231,30 @@ def test_monthly_report_is_the_same_on_both_databases(
     on_sqlite = report("--data-dir", str(tmp_path / "lite"))
     on_server = report("--data-dir", str(tmp_path / "srv"), "--database-url", server_db)
     assert on_server == on_sqlite
+
+
+def test_command_line_moves_up_and_adds_a_person(
+    tmp_path: Path,
+    server_db: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    local = ["--data-dir", str(tmp_path / "local")]
+    assert main([*local, "demo", "--contacts", "60", "--seed", "4"]) == 0
+    capsys.readouterr()
+    assert main([*local, "move-to", server_db, "--switch"]) == 0
+    out = capsys.readouterr().out
+    assert "every count checked" in out and "contacts" in out
+    saved = json.loads((tmp_path / "local" / "preferences.json").read_text())
+    assert saved["database_url"].startswith("postgresql+psycopg://")
+    # The same folder now opens the server (the preference), and an admin adds a person.
+    login = f"cli_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw-of-the-person\n"))
+    assert main([*local, "server", "add-user", login, "--password-stdin"]) == 0
+    assert f"{login} can sign in as a member" in capsys.readouterr().out
+    assert main([*local, "--json", "search", "müller"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)
+    databases.drop_database(server_db)
+    admin_role, member_role = accounts.group_roles(server_db.rsplit("/", 1)[1])
+    for role in (login, admin_role, member_role):
+        _drop_role(role)

@@ -30,6 +30,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.vocabulary import CURRENCIES, DEFAULT_CURRENCY
 from crm_desktop.gui.views.settings_calendar import CalendarFeedBox, TemplatesBox
+from crm_desktop.gui.views.settings_database import DatabaseBox
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ class SettingsView(QWidget):
         right.addWidget(self.templates, 1)
         right.addWidget(self.feed)
         right.addWidget(sharing)
+        self.database_box = DatabaseBox(context, self)
+        right.addWidget(self.database_box)
         # Side by side on a wide window, one under the other on a small one (scrolled).
         content = QWidget(self)
         self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, content)
