@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtGui import QUndoCommand
 
 from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.edits import EditConflictError, edit_conflicts, merged
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui.events import EventHub
 
@@ -32,6 +33,7 @@ class RecordService(Protocol):
 
     def create(self, draft: Any, /) -> _Created: ...
     def update(self, record_id: str, draft: Any, /) -> _Written: ...
+    def draft_of(self, record_id: str, /) -> Any: ...
     def delete(self, ids: list[str], /) -> ChangeSet: ...
     def restore(self, ids: list[str], /) -> ChangeSet: ...
 
@@ -77,6 +79,7 @@ class SaveRecordCommand(QUndoCommand):
         self._service, self._hub = service, hub
         self.record_id, self._before, self._after = record_id, before, after
         self._created = record_id is None
+        self._checked = False  # others' changes since the editor opened looked at
         self._done_once = False
         self._last: ChangeSet | None = None  # what the last redo or undo of an edit wrote
 
@@ -90,10 +93,30 @@ class SaveRecordCommand(QUndoCommand):
         elif self._last is not None and hasattr(self._service, "revert"):
             changes = self._invert(self._last)
         else:
+            if not self._done_once and not self._checked:
+                self.check()
             changes = self._service.update(self._id(), self._after).changes
             self._last = changes
         self._done_once = True
         self._hub.changed(changes)
+
+    def check(self) -> None:
+        """Before an edit is saved: keep the fields someone else changed since the editor
+        opened (and this person did not) as they are now; EditConflictError when both
+        changed a field to different values (nothing saved; see `save_over`)."""
+        if self._created or self._before is None:
+            self._checked = True
+            return
+        current = self._service.draft_of(self._id())
+        conflicts = edit_conflicts(self._before, current, self._after)
+        if conflicts:
+            raise EditConflictError(conflicts, current)
+        self._after = merged(self._before, current, self._after)
+        self._checked = True
+
+    def save_over(self, current: Any) -> None:
+        """This person chose their values over the ones stored now (after a conflict)."""
+        self._before = current
 
     def undo(self) -> None:
         if self._created:

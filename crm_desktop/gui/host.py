@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from crm_desktop.domain.edits import EditConflictError
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.tasks import TaskRunner
@@ -30,6 +31,10 @@ SECTIONS = (
 CONTACTS, COMPANIES, PIPELINE, CALENDAR, REPORTS, SETTINGS = range(len(SECTIONS))
 
 
+class _Cancelled(Exception):
+    """The person chose not to save."""
+
+
 @dataclass
 class Host:
     context: AppContext
@@ -41,13 +46,37 @@ class Host:
     current_section: Callable[[], int]
 
     def run_command(self, command: QUndoCommand) -> bool:
-        """Push an undoable command; a refused edit shows one line, nothing half-done."""
+        """Push an undoable command; a refused edit shows one line, nothing half-done.
+        An edit that meets someone else's change of the same field shows both values and
+        saves this person's only when they say so."""
         try:
+            check = getattr(command, "check", None)
+            if check is not None:
+                self._check_edit(command, check)
             self.undo_stack.push(command)
+        except _Cancelled:
+            return False
         except CrmError as exc:
             QMessageBox.warning(self.window, "crm-desktop", str(exc))
             return False
         return True
+
+    def _check_edit(self, command: QUndoCommand, check: Callable[[], None]) -> None:
+        """Ask before an edit is saved over someone else's change of the same field."""
+        try:
+            check()
+        except EditConflictError as conflict:
+            answer = QMessageBox.question(
+                self.window,
+                "Changed by someone else",
+                str(conflict)[0].upper() + str(conflict)[1:] + ".\n\nSave yours over theirs?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Save:
+                raise _Cancelled from conflict
+            command.save_over(conflict.current)  # type: ignore[attr-defined]
+            check()
 
     def warn(self, title: str, error: str) -> None:
         QMessageBox.warning(self.window, title, error)

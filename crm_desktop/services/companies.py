@@ -85,6 +85,10 @@ class CompanyService(Revertible):
     def _set_deleted(self, ids: Iterable[str], deleted: bool) -> ChangeSet:
         return set_deleted(self._uow, lambda uow: uow.companies, "company", ids, deleted)
 
+    def draft_of(self, company_id: str) -> Any:
+        """The record as an editor would open it now (to find what others changed)."""
+        return self.get(company_id).to_draft()
+
     def get(self, company_id: str) -> CompanyRecord:
         with self._uow.read() as uow:
             c = require(uow.companies, company_id, "company", include_deleted=True)

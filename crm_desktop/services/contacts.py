@@ -285,6 +285,10 @@ class ContactService(Revertible):
 
     # ---- reads ----------------------------------------------------------------------------
 
+    def draft_of(self, contact_id: str) -> Any:
+        """The record as an editor would open it now (to find what others changed)."""
+        return self.get(contact_id).to_draft()
+
     def get(self, contact_id: str) -> ContactRecord:
         """A contact with its lists, roles, tags and custom values (Trash included)."""
         with self._uow.read() as uow:

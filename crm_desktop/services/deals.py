@@ -151,6 +151,10 @@ class DealService(Revertible):
             )
             return Saved(deal_id, uow.commit())
 
+    def draft_of(self, deal_id: str) -> Any:
+        """The record as an editor would open it now (to find what others changed)."""
+        return self.get(deal_id).draft
+
     def get(self, deal_id: str) -> DealRecord:
         """A deal with its lines and stage history."""
         with self._uow.read() as uow:
