@@ -12,7 +12,7 @@ from pathlib import Path
 
 from crm_desktop.config import DATABASE_URL_ENV, AppPaths, Preferences, check_local_folder
 from crm_desktop.persistence.database import Database, open_database
-from crm_desktop.persistence.engine import sqlite_url
+from crm_desktop.persistence.engine import redact, sqlite_url
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.services.activities import ActivityService
 from crm_desktop.services.bulk import BulkService
@@ -78,7 +78,9 @@ class AppContext:
 
     @property
     def database_label(self) -> str:
-        return str(self.database.path) if self.database.path else "server database"
+        if self.database.path is not None:
+            return str(self.database.path)
+        return redact(self.database.engine.url.render_as_string(hide_password=False))
 
     def close(self) -> None:
         if self.server_watch is not None:

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
-from crm_desktop.persistence.dialect import lock_change_seqs
+from crm_desktop.persistence.dialect import copy_rows, lock_change_seqs
 from crm_desktop.persistence.models import Change, Entity, column_default
 from crm_desktop.persistence.wire import (
     INSERT_FIELD,
@@ -243,17 +243,12 @@ class ChangeBuffer:
             else:
                 connection.exec_driver_sql(sql, rows)
         else:
-            keys = ("seq", "hlc", "entity", "row_id", "field", "value", "base_hlc")
-            connection.execute(
-                insert(Change),
-                [
-                    {
-                        **dict(zip(keys, row, strict=True)),
-                        "device_id": device_id,
-                        "seq": last + row[0],
-                    }
-                    for row in rows
-                ],
+            columns = ("device_id", "seq", "hlc", "entity", "row_id", "field", "value", "base_hlc")
+            copy_rows(
+                connection,
+                "change",
+                columns,
+                ((device_id, last + row[0], *row[1:]) for row in rows),
             )
 
 

@@ -275,19 +275,20 @@ def doctor(engine: Engine, device_id: str) -> list[Check]:
                     else f"gaps for devices {bad}",
                 )
             )
-            if is_sqlite(engine):
-                indexed = conn.exec_driver_sql("SELECT count(*) FROM search_doc").scalar_one()
-                records = conn.exec_driver_sql(
-                    "SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM companies)"
-                    " + (SELECT count(*) FROM deals)"
-                ).scalar_one()
-                checks.append(
-                    Check(
-                        "search index",
-                        indexed == records,
-                        f"{indexed} of {records} records indexed",
-                    )
+            # SQLite keeps a docid per record in search_doc; PostgreSQL a row in search_fts.
+            index_table = "search_doc" if is_sqlite(engine) else "search_fts"
+            indexed = conn.exec_driver_sql(f"SELECT count(*) FROM {index_table}").scalar_one()
+            records = conn.exec_driver_sql(
+                "SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM companies)"
+                " + (SELECT count(*) FROM deals)"
+            ).scalar_one()
+            checks.append(
+                Check(
+                    "search index",
+                    indexed == records,
+                    f"{indexed} of {records} records indexed",
                 )
+            )
         checks.append(Check("device", bool(device_id), f"device id {device_id}"))
     except SQLAlchemyError as exc:
         checks.append(Check("open", False, str(exc).splitlines()[0]))

@@ -8,7 +8,9 @@ here by the connection's dialect.
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Date, cast, func, text
@@ -98,3 +100,23 @@ def lock_change_seqs(connection: Connection, device_id: str) -> None:
         return
     key = zlib.crc32(device_id.encode()) - 2**31
     connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def copy_rows(
+    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Bulk-load rows into a PostgreSQL table with COPY, in the connection's transaction
+    (a round trip per statement would make an import of 100,000 contacts take minutes).
+    Aware datetimes are written as naive UTC, as the model stores them."""
+    raw: Any = connection.connection.driver_connection
+    names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    v.astimezone(dt.UTC).replace(tzinfo=None)
+                    if isinstance(v, dt.datetime) and v.tzinfo is not None
+                    else v
+                    for v in row
+                ]
+            )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
 from crm_desktop.domain.text import display_name, query_terms, search_text
-from crm_desktop.persistence.dialect import SQLITE, marks, name_of, text_agg_sql
+from crm_desktop.persistence.dialect import SQLITE, copy_rows, marks, name_of, text_agg_sql
 
 # The tables themselves are made by the first migration.
 _CHUNK = 500  # ids per read
@@ -435,6 +435,17 @@ class TrigramSearchIndex(SearchIndex):
     ) -> None:
         if not docs:
             return
+        fresh = [d for d in docs if d[0] in new]  # known to have no document yet: COPY
+        if fresh:
+            copy_rows(
+                self._session.connection(),
+                "search_fts",
+                ("row_id", "entity", "title", "live", "body"),
+                ((i, entity, t, bool(live), body) for i, t, live, body in fresh),
+            )
+        others = [d for d in docs if d[0] not in new]
+        if not others:
+            return
         self._session.execute(
             text(
                 "INSERT INTO search_fts (row_id, entity, title, live, body) "
@@ -444,7 +455,7 @@ class TrigramSearchIndex(SearchIndex):
             ),
             [
                 {"row_id": i, "entity": entity, "title": t, "live": bool(live), "body": body}
-                for i, t, live, body in docs
+                for i, t, live, body in others
             ],
         )
 

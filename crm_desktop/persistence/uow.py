@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event, insert, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from crm_desktop.persistence.changes import (
     last_stamp,
 )
 from crm_desktop.persistence.derive import SOURCES, rederive_contacts, touched_contacts
+from crm_desktop.persistence.dialect import copy_rows
 from crm_desktop.persistence.engine import BUSY_TIMEOUT_MS, CACHE_SIZE, WRITE_OPTION, is_sqlite
 from crm_desktop.persistence.exchange_queries import ExchangeQueries
 from crm_desktop.persistence.models import (
@@ -328,7 +329,11 @@ class UnitOfWork:
                 # SQLite writes them while the next rows are prepared.
                 self._buffer.write(self.session, self._device_id, pipe.submit)
         else:
-            self.session.execute(insert(plan.table), complete)
+            self.session.flush()  # rows added through the ORM go first (foreign keys)
+            columns = [c.name for c in plan.table.columns]
+            copy_rows(
+                self.session.connection(), plan.table.name, columns, plan.parameters(complete)
+            )
         return len(complete)
 
     def record_updates(
