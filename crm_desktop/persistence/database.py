@@ -1,8 +1,10 @@
 """Opening a database: migrations (backup first), device identity, backups, checks.
 
 Backups are `VACUUM INTO` copies (consistent while the app runs, never a file copy of a
-live WAL database); restore copies a checked backup into the live file with SQLite's
-backup API and gives this install a new device id, so the change log never reuses seqs.
+live WAL database), checked and compressed before they get their name; restore checks a
+backup whole, then replaces the live file by file operations (it works on a damaged file)
+and gives this install a new device id, so the change log never reuses seqs. The file
+work is SQLite-only and lives in `sqlite_files`.
 """
 
 from __future__ import annotations
@@ -10,18 +12,35 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from crm_desktop.domain.errors import BackupError, DatabaseError
-from crm_desktop.persistence.engine import create_db_engine, is_sqlite, sqlite_url
+from crm_desktop.config import make_private, make_private_dir, private_file
+from crm_desktop.domain.errors import (
+    BackupError,
+    CrmError,
+    DamagedDatabaseError,
+    DatabaseBusyError,
+    DatabaseError,
+    DiskFullError,
+    ReadOnlyError,
+)
+from crm_desktop.persistence import sqlite_files
+from crm_desktop.persistence.engine import (
+    BUSY_TIMEOUT_MS,
+    create_db_engine,
+    is_sqlite,
+    sqlite_url,
+)
 from crm_desktop.persistence.models import Change, LocalMeta
+from crm_desktop.persistence.sqlite_files import Check, DataLock
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -30,7 +49,11 @@ if TYPE_CHECKING:
 # (half a second of start-up); a test checks it against the migration scripts.
 HEAD_REVISION = "0003"
 DEVICE_KEY = "device_id"
-_BACKUP_GLOB = "crm-*.sqlite"
+_BACKUP_GLOBS = ("crm-*.sqlite", "crm-*.sqlite.gz")
+DAMAGED = "damaged"  # the reason of a copy of a damaged file kept by a restore
+DAMAGED_KEPT = 2
+
+__all__ = ["Check", "Database"]
 
 
 @dataclass(frozen=True)
@@ -38,13 +61,12 @@ class Database:
     engine: Engine
     device_id: str
     path: Path | None  # None for a server database
+    lock: DataLock | None = None  # SQLite: held shared while the data is open
 
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def _alembic_config() -> Config:
@@ -85,16 +107,70 @@ def current_revision(engine: Engine) -> str | None:
 def open_database(url: str, backups: Path | None = None, keep: int = 10) -> Database:
     """Open (creating if needed) and migrate a database; return it with this device's id."""
     path = Path(url.split("///", 1)[1]) if url.startswith("sqlite") else None
-    if path is not None and path.exists():
-        _check_sqlite_header(path)
+    lock = _prepare_sqlite_file(path, backups) if path is not None else None
     engine = create_db_engine(url)
     try:
         migrate(engine, backups, keep)
         device_id = _ensure_device_id(engine)
-    except OperationalError as exc:
+    except SQLAlchemyError as exc:
         engine.dispose()
-        raise DatabaseError(f"cannot open the database {path or url}: {exc.orig}") from exc
-    return Database(engine, device_id, path)
+        if lock is not None:
+            lock.release()
+        raise open_error(exc, path or url) from exc
+    except BaseException:
+        engine.dispose()
+        if lock is not None:
+            lock.release()
+        raise
+    return Database(engine, device_id, path, lock)
+
+
+def _prepare_sqlite_file(path: Path, backups: Path | None) -> DataLock:
+    """SQLite: refuse a file that is plainly damaged, create a new one private to the user
+    (SQLite gives its -wal and -shm the same mode), and hold the data lock."""
+    if path.exists():
+        _check_sqlite_header(path)
+        problem = sqlite_files.header_problem(path)
+        empty_after_use = problem and path.stat().st_size == 0 and backups and list_backups(backups)
+        if problem and (path.stat().st_size or empty_after_use):
+            raise DamagedDatabaseError(
+                f"the database {path} is damaged: {problem}; restore a backup (crm-desktop "
+                "doctor names the newest good one)"
+            )
+        make_private(path)
+    else:
+        try:
+            make_private_dir(path.parent)
+            private_file(path).close()  # an empty file is an empty SQLite database
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise sqlite_files.os_error(exc, f"cannot create the database {path}") from exc
+    lock = DataLock(path)
+    lock.shared()
+    return lock
+
+
+def open_error(exc: SQLAlchemyError, where: Path | str) -> DatabaseError | CrmError:
+    """A driver error on opening or writing, as the one-line error a person can act on."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    name = f"the database {where}" if str(where) else "the database"
+    if "malformed" in text or "not a database" in text or "disk image" in text:
+        return DamagedDatabaseError(
+            f"{name} is damaged ({text}); restore a backup: crm-desktop doctor names the "
+            "newest good one"
+        )
+    if "locked" in text or "busy" in text:
+        return DatabaseBusyError(
+            f"{name} is busy: another crm-desktop kept it locked for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was written, try again when it has finished"
+        )
+    if "disk is full" in text:
+        return DiskFullError("the disk is full: nothing was written; free some space and try again")
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyError(f"{name} cannot be written: the data folder is read-only")
+    return DatabaseError(f"cannot open {name}: {text}")
 
 
 def open_sqlite(path: Path, backups: Path | None = None, keep: int = 10) -> Database:
@@ -103,10 +179,35 @@ def open_sqlite(path: Path, backups: Path | None = None, keep: int = 10) -> Data
 
 
 def _check_sqlite_header(path: Path) -> None:
-    with path.open("rb") as handle:
-        header = handle.read(16)
-    if header and header != b"SQLite format 3\x00":
-        raise DatabaseError(f"{path} is not a crm-desktop database (not an SQLite file)")
+    kind = sqlite_files.file_kind(path)
+    if kind in ("gzip", "other"):
+        what = "a compressed backup" if kind == "gzip" else "not an SQLite file"
+        raise DamagedDatabaseError(
+            f"{path} is not a crm-desktop database ({what}); if it was, it is damaged: "
+            "restore a backup (crm-desktop doctor names the newest good one)"
+        )
+
+
+def known_revision(revision: str | None) -> bool:
+    """Whether this app knows a schema revision (it is the head or one of the older ones a
+    migration starts from); imports Alembic unless it is the head."""
+    if revision is None or revision == HEAD_REVISION:
+        return True
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _newer_app_error(revision: str | None) -> DatabaseError:
+    return DatabaseError(
+        f"this database was made by a newer crm-desktop (schema {revision}); update the app "
+        "to open it"
+    )
 
 
 def migrate(engine: Engine, backups: Path | None = None, keep: int = 10) -> bool:
@@ -115,23 +216,12 @@ def migrate(engine: Engine, backups: Path | None = None, keep: int = 10) -> bool
     current = current_revision(engine)
     if current == HEAD_REVISION:
         return False
+    if not known_revision(current):
+        raise _newer_app_error(current)
     from alembic import command
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
 
-    script = ScriptDirectory.from_config(_alembic_config())
-    try:
-        known = current is None or script.get_revision(current) is not None
-    except CommandError:
-        known = False
-    if not known:
-        raise DatabaseError(
-            "this database was made by a newer crm-desktop (schema "
-            f"{current}); update the app to open it"
-        )
     if current is not None and backups is not None and is_sqlite(engine):
-        backup_to(engine, backups / _backup_name("pre-migration"))
-        rotate_backups(backups, keep)
+        make_backup(engine, backups, "pre-migration", keep)
     cfg = _alembic_config()
     sqlite = is_sqlite(engine)
     with engine.connect() as conn:
@@ -157,93 +247,136 @@ def _ensure_device_id(engine: Engine) -> str:
         return meta.value
 
 
-def _backup_name(reason: str) -> str:
+def backup_name(reason: str) -> str:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return f"crm-{stamp}-{reason}.sqlite"
+    return f"crm-{stamp}-{reason}{sqlite_files.COMPRESSED_SUFFIX}"
 
 
-def backup_to(engine: Engine, target: Path) -> Path:
-    """A consistent copy of the live database at `target` (VACUUM INTO)."""
+def _vacuum_into(engine: Engine) -> Callable[[Path], None]:
+    def run(target: Path) -> None:
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("VACUUM INTO ?", (str(target),))  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise sqlite_files.sqlite_error(exc, f"backup to {target} failed") from exc
+        finally:
+            raw.close()
+
+    return run
+
+
+def backup_to(engine: Engine, target: Path, compressed: bool | None = None) -> Path:
+    """A consistent, checked copy of the live database at `target` (VACUUM INTO, then
+    quick_check, then renamed into place). Compressed (gzip) when the name ends in .gz
+    or `compressed` says so."""
     if not is_sqlite(engine):
         raise BackupError("backups of a server database are made with the server's tools")
     target = target.expanduser().resolve()
     if target.exists():
         raise BackupError(f"{target} already exists; choose a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    raw = engine.raw_connection()
-    try:
-        raw.driver_connection.execute("VACUUM INTO ?", (str(target),))  # type: ignore[union-attr]
-    except sqlite3.Error as exc:
-        raise BackupError(f"backup to {target} failed: {exc}") from exc
-    finally:
-        raw.close()
-    return target
+    if compressed is None:
+        compressed = target.name.endswith(".gz")
+    return sqlite_files.write_backup(_vacuum_into(engine), target, compressed)
 
 
 def make_backup(engine: Engine, backups: Path, reason: str, keep: int) -> Path:
-    """A backup in the backups folder, keeping only the `keep` newest."""
-    path = backup_to(engine, backups / _backup_name(reason))
+    """A compressed backup in the backups folder, keeping only the `keep` newest good."""
+    path = backup_to(engine, backups / backup_name(reason), compressed=True)
     rotate_backups(backups, keep)
     return path
 
 
-def list_backups(backups: Path) -> list[Path]:
-    """Backups in the folder, newest first."""
+def list_backups(backups: Path, good_only: bool = True) -> list[Path]:
+    """Backups in the folder, newest first: only good ones (not empty, a backup's first
+    bytes, not the copy of a damaged file) unless `good_only` is False."""
     if not backups.exists():
         return []
-    return sorted(backups.glob(_BACKUP_GLOB), key=lambda p: p.name, reverse=True)
+    found = {p for pattern in _BACKUP_GLOBS for p in backups.glob(pattern)}
+    if good_only:
+        found = {p for p in found if not _is_damaged(p) and sqlite_files.is_good_backup(p)}
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def _is_damaged(path: Path) -> bool:
+    return path.name.removesuffix(".gz").removesuffix(".sqlite").endswith(f"-{DAMAGED}")
 
 
 def rotate_backups(backups: Path, keep: int) -> list[Path]:
-    removed = list_backups(backups)[max(keep, 1) :]
+    """Keep the `keep` newest good backups (and the newest copies of a damaged file);
+    remove older ones, and files that are no backup at all (empty, cut short)."""
+    every = list_backups(backups, good_only=False)
+    good = [p for p in every if not _is_damaged(p) and sqlite_files.is_good_backup(p)]
+    damaged = [p for p in every if _is_damaged(p)]
+    removed = good[max(keep, 1) :] + damaged[DAMAGED_KEPT:]
+    removed += [p for p in every if p not in good and p not in damaged]
     for old in removed:
         old.unlink(missing_ok=True)
+        sqlite_files.wal_of(old).unlink(missing_ok=True)
     return removed
 
 
-def check_backup_file(path: Path) -> None:
-    """Raise BackupError unless `path` is an intact crm-desktop database."""
-    if not path.is_file():
-        raise BackupError(f"no such backup file: {path}")
-    try:
-        _check_sqlite_header(path)
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        finally:
-            conn.close()
-    except (sqlite3.Error, DatabaseError) as exc:
-        raise BackupError(f"{path} is not a readable crm-desktop backup: {exc}") from exc
-    if result != "ok":
-        raise BackupError(f"{path} is damaged: {result}")
-    if not {"alembic_version", "contacts", "change"} <= tables:
-        raise BackupError(f"{path} is not a crm-desktop backup (tables missing)")
+def check_revision(revision: str, source: Path) -> None:
+    """Refuse a backup whose schema this app does not know (made by a newer version)."""
+    if not known_revision(revision):
+        raise BackupError(
+            f"{source} was made by a newer crm-desktop (schema {revision}); update the app to "
+            "restore it. Nothing was changed."
+        )
 
 
-def restore_from(engine: Engine, source: Path, backups: Path, keep: int) -> tuple[Path, str]:
-    """Replace the live data with a checked backup; the current data is backed up first.
-    Returns the safety backup's path and the device id this install now uses."""
-    if not is_sqlite(engine):
-        raise BackupError("restore is for the local database only")
+def check_backup_file(path: Path) -> sqlite_files.BackupContents:
+    """Raise BackupError unless `path` is an intact crm-desktop backup this app can open."""
+    path = path.expanduser().resolve()
+    with sqlite_files.unpacked(path, path.parent) as plain:
+        contents = sqlite_files.inspect_backup(plain, path)
+    check_revision(contents.revision, path)
+    return contents
+
+
+def restore_file(
+    live: Path, source: Path, backups: Path, keep: int, lock: DataLock
+) -> tuple[Path | None, str]:
+    """Replace the live file with a checked backup (the live data is copied first, as it
+    is, even when damaged). Returns the copy's path (None if there was no data) and the
+    new device id of this install. `lock` must not be held by another process."""
     source = source.expanduser().resolve()
-    check_backup_file(source)
-    safety = make_backup(engine, backups, "before-restore", keep + 1)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    raw = engine.raw_connection()
-    try:
-        src.backup(raw.driver_connection)  # type: ignore[arg-type]
-    except sqlite3.Error as exc:
-        raise BackupError(f"restore from {source} failed: {exc}") from exc
-    finally:
-        src.close()
-        raw.close()
-    engine.dispose()
-    migrate(engine, backups, keep)
     device_id = str(uuid.uuid4())
-    with Session(engine) as session, session.begin():
-        session.merge(LocalMeta(key=DEVICE_KEY, value=device_id))
+    safety, _contents = sqlite_files.restore_file(
+        live, source, backups, backup_name, check_revision, lock, DEVICE_KEY, device_id
+    )
+    rotate_backups(backups, keep + 1)
     return safety, device_id
+
+
+def restore_from(
+    database: Database, source: Path, backups: Path, keep: int
+) -> tuple[Path | None, str]:
+    """Restore into an open database: its connections are closed first; the caller must
+    reopen the data afterwards."""
+    if not is_sqlite(database.engine) or database.path is None:
+        raise BackupError("restore is for the local database only")
+    database.engine.dispose()
+    lock = database.lock or DataLock(database.path)
+    try:
+        return restore_file(database.path, source, backups, keep, lock)
+    finally:
+        if database.lock is None:
+            lock.release()
+        else:  # back to shared: this process still has the (old) data open until it reopens
+            lock.shared()
+
+
+def revision_words(revision: str | None) -> tuple[bool, str]:
+    if revision == HEAD_REVISION:
+        return True, f"revision {revision} (this app's)"
+    if known_revision(revision):
+        return True, f"revision {revision}: updated to {HEAD_REVISION} when crm-desktop opens it"
+    return False, f"revision {revision} was made by a newer crm-desktop"
+
+
+def doctor_file(path: Path, advice: str) -> list[Check]:
+    """Every check on a database file that may not open (SQLite only)."""
+    return sqlite_files.doctor_file(path, revision_words, advice)
 
 
 def doctor(engine: Engine, device_id: str) -> list[Check]:
@@ -292,3 +425,29 @@ def doctor(engine: Engine, device_id: str) -> list[Check]:
     except SQLAlchemyError as exc:
         checks.append(Check("open", False, str(exc).splitlines()[0]))
     return checks
+
+
+def data_state(engine: Engine) -> str:
+    """A token that changes whenever the data does: every write to a synced table adds
+    change rows (persistence.changes), so their count and newest row say it."""
+    with engine.connect() as conn:
+        count, top = conn.execute(text("SELECT count(*), max(rowid) FROM change")).one()
+    return f"{current_revision(engine)}:{count}:{top}"
+
+
+def translate_error(exc: BaseException) -> CrmError | None:
+    """An expected failure met mid-command (the database locked past the timeout, a full
+    disk, a read-only folder, a damaged file) as the one-line error a person can act on;
+    None for anything else (a bug)."""
+    if isinstance(exc, CrmError):
+        return exc
+    if isinstance(exc, SQLAlchemyError):
+        error = open_error(exc, "")
+        return None if type(error) is DatabaseError else error
+    if isinstance(exc, sqlite3.Error):
+        error = sqlite_files.sqlite_error(exc, "the database")
+        return None if type(error) is BackupError else error
+    if isinstance(exc, OSError):
+        error = sqlite_files.os_error(exc, "writing failed")
+        return None if type(error) is BackupError else error
+    return None

@@ -178,10 +178,13 @@ def test_a_backup_is_taken_when_the_newest_is_older_than_a_day(app: AppContext) 
     now[0] += dt.timedelta(hours=23)
     assert service.backup_if_due() is None  # the newest is less than a day old
     now[0] += dt.timedelta(hours=2)
+    assert service.backup_if_due() is None  # a day later, but nothing changed since
+    app.contacts.create(ContactDraft(first_name="New"))
     second = service.backup_if_due()
     assert second is not None and second != first
-    for _ in range(3):
+    for day in range(3):
         now[0] += dt.timedelta(days=1, minutes=1)
+        app.contacts.create(ContactDraft(first_name=f"Day {day}"))
         assert service.backup_if_due() is not None
     assert len(service.backup_list()) == 3  # rotated as before: the 3 newest kept
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 from pathlib import Path
 
@@ -64,7 +65,10 @@ def test_a_migration_takes_a_backup_first(data_dir: Path, monkeypatch: pytest.Mo
     assert len(upgrades) == 1
     backups = upgrades[0]
     assert len(backups) == 1 and "pre-migration" in backups[0].name
-    with sqlite3.connect(backups[0]) as conn:
+    assert backups[0].read_bytes()[:2] == b"\x1f\x8b"  # compressed (gzip)
+    plain = data_dir / "plain.sqlite"
+    plain.write_bytes(gzip.decompress(backups[0].read_bytes()))
+    with sqlite3.connect(plain) as conn:
         assert conn.execute("SELECT first_name FROM contacts").fetchall() == [("Kept",)]
 
 
