@@ -111,14 +111,37 @@ class ExportService:
             _write_atomically(path, lambda s: tabular.write_csv(s, headers, rows))
 
 
+# A sheet has at most 16,384 columns (Excel): e-mails and phones past this many columns
+# go, joined by "; ", into one "More e-mails" / "More phones" column.
+MAX_REPEATED_COLUMNS = 50
+
+
+def _repeated(
+    records: Sequence[Mapping[str, Any]], key: str, name: str, more: str
+) -> tuple[list[str], Callable[[Mapping[str, Any]], list[str]]]:
+    """The columns of a repeated value (e-mails, phones) and the cells of one record."""
+    most = max((len(r[key]) for r in records), default=1) or 1
+    shown = min(most, MAX_REPEATED_COLUMNS)
+    headers = [name if n == 1 else f"{name} {n}" for n in range(1, shown + 1)]
+    if most > shown:
+        headers.append(more)
+
+    def cells(r: Mapping[str, Any]) -> list[str]:
+        values = [entry[0] for entry in r[key]]
+        row = values[:shown] + [""] * (shown - min(len(values), shown))
+        if most > shown:
+            row.append("; ".join(values[shown:]))
+        return row
+
+    return headers, cells
+
+
 def contact_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of a contacts sheet (as many e-mail and phone columns as the
-    contact with the most of them needs)."""
-    emails = max((len(r["emails"]) for r in records), default=1) or 1
-    phones = max((len(r["phones"]) for r in records), default=1) or 1
-    headers = ["ID", "First name", "Last name"]
-    headers += ["E-mail" if n == 1 else f"E-mail {n}" for n in range(1, emails + 1)]
-    headers += ["Phone" if n == 1 else f"Phone {n}" for n in range(1, phones + 1)]
+    contact with the most of them needs, up to MAX_REPEATED_COLUMNS each)."""
+    email_headers, email_cells = _repeated(records, "emails", "E-mail", "More e-mails")
+    phone_headers, phone_cells = _repeated(records, "phones", "Phone", "More phones")
+    headers = ["ID", "First name", "Last name", *email_headers, *phone_headers]
     headers += ["Company", "Title", "Street", "Postcode", "City", "Region", "Country"]
     headers += ["Birthday", "Lead source", "Owner", "Tags", "Notes", "Created", "Updated"]
     rows: list[list[Any]] = []
@@ -126,8 +149,7 @@ def contact_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list
         address = r["addresses"][0] if r["addresses"] else ("", "", "", "", "", "")
         role = r["roles"][0] if r["roles"] else ("", "", "")
         row: list[Any] = [r["id"], r["first_name"], r["last_name"]]
-        row += [r["emails"][i][0] if i < len(r["emails"]) else "" for i in range(emails)]
-        row += [r["phones"][i][0] if i < len(r["phones"]) else "" for i in range(phones)]
+        row += email_cells(r) + phone_cells(r)
         street, city, region, postcode, country, _label = address
         row += [role[2], role[1], street, postcode, city, region, country]
         row += [_day(r["birthday"]), r["lead_source"], r["owner_name"], ", ".join(r["tags"])]
