@@ -204,7 +204,14 @@ def _run(handler: Callable[[AppContext, argparse.Namespace], int], args: argpars
 
     context = open_app(args.data_dir, args.database_url)
     try:
-        return handler(context, args)
+        code = handler(context, args)
+        if context.database.read_only:  # said once, after what could still be done
+            print(
+                f"crm-desktop: note: the data folder {context.paths.data_dir} is read-only; "
+                "search and export work, changes cannot be saved",
+                file=sys.stderr,
+            )
+        return code
     finally:
         context.close()
 

@@ -120,7 +120,9 @@ class AppPaths:
 
     def ensure(self) -> None:
         for folder in (self.data_dir, self.backups, self.logs):
-            make_private_dir(folder)
+            # A read-only data folder still opens for reading; writing then says why.
+            with contextlib.suppress(OSError):
+                make_private_dir(folder)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ work is SQLite-only and lives in `sqlite_files`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -62,6 +63,7 @@ class Database:
     device_id: str
     path: Path | None  # None for a server database
     lock: DataLock | None = None  # SQLite: held shared while the data is open
+    read_only: bool = False  # SQLite: the file or its folder cannot be written
 
     def close(self) -> None:
         self.engine.dispose()
@@ -107,7 +109,10 @@ def current_revision(engine: Engine) -> str | None:
 def open_database(url: str, backups: Path | None = None, keep: int = 10) -> Database:
     """Open (creating if needed) and migrate a database; return it with this device's id."""
     path = Path(url.split("///", 1)[1]) if url.startswith("sqlite") else None
+    read_only = path is not None and path.exists() and not sqlite_writable(path)
     lock = _prepare_sqlite_file(path, backups) if path is not None else None
+    if path is not None and read_only:
+        url = _read_only_url(path)
     engine = create_db_engine(url)
     try:
         migrate(engine, backups, keep)
@@ -122,7 +127,20 @@ def open_database(url: str, backups: Path | None = None, keep: int = 10) -> Data
         if lock is not None:
             lock.release()
         raise
-    return Database(engine, device_id, path, lock)
+    return Database(engine, device_id, path, lock, read_only)
+
+
+# ---- SQLite only: a data folder that cannot be written ---------------------------------------
+
+
+def sqlite_writable(path: Path) -> bool:
+    """Whether SQLite can write the file and make its -wal and -shm files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _read_only_url(path: Path) -> str:
+    # immutable: SQLite reads the file without the -shm it could not create here.
+    return f"sqlite+pysqlite:///file:{path}?mode=ro&immutable=1&uri=true"
 
 
 def _prepare_sqlite_file(path: Path, backups: Path | None) -> DataLock:

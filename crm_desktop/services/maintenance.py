@@ -150,7 +150,7 @@ class MaintenanceService:
         and the data changed since it was taken, or there is none; returns its path, or
         None when none was needed or the database is a server's (backed up with the
         server's tools)."""
-        if self._db.path is None:
+        if self._db.path is None or self._db.read_only:
             return None
         newest = self.backup_list()
         if newest and self._clock() - newest[0].taken_at < every:
