@@ -368,28 +368,13 @@ def _set_device_id(path: Path, key: str, device_id: str) -> None:
         conn.close()
 
 
-def _checkpoint(live: Path) -> bool:
-    """Fold the live file's WAL into it, if SQLite can; True if the file passed a quick
-    check. Errors are the damage we are here to repair: never raised."""
-    try:
-        conn = sqlite3.connect(live, timeout=1)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            ok = conn.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    return bool(ok)
-
-
 def safety_copy(live: Path, name: Callable[[str], str], backups: Path) -> Path | None:
-    """The live data as it is, by plain file copy (compressed): the main file, and its WAL
-    beside it when one is left. None when there is no data to keep (missing or 0 bytes).
-    A copy of a file that fails SQLite's check is named "damaged"."""
+    """The live data as it is, by plain file copy (compressed), never through SQLite: the
+    main file, and its WAL beside it when one is left. None when there is no data to keep
+    (missing or 0 bytes). A copy of a file that fails SQLite's check is named "damaged"."""
     if not live.exists() or live.stat().st_size == 0:
         return None
-    good = header_problem(live) is None and _checkpoint(live)
+    good = header_problem(live) is None and not check_file(live, full=False)
     target = backups / name("before-restore" if good else "damaged")
     make_private_dir(backups)
     partial = _hidden(target, "partial")
