@@ -75,7 +75,9 @@ class AppContext:
 
     @property
     def database_label(self) -> str:
-        return str(self.database.path) if self.database.path else "server database"
+        """Where the data is, as the status bar shows it (and that it is read-only)."""
+        label = str(self.database.path) if self.database.path else "server database"
+        return f"{label} (read-only: changes cannot be saved)" if self.database.read_only else label
 
     def close(self) -> None:
         self.database.close()

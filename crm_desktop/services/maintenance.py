@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from crm_desktop.config import private_file
@@ -50,6 +50,7 @@ class BackupInfo:
 
 DAILY = dt.timedelta(days=1)
 _STATE_FILE = ".state.json"  # backup name -> the state of the data it holds
+_ADVICE = "\x00advice"  # stands for what to do about damage until it is worked out
 
 
 class RecoveryService:
@@ -98,7 +99,11 @@ class RecoveryService:
         each failure says what to do."""
         if not self.database.exists():
             return [Check("file", True, "no database yet: crm-desktop makes it when it starts")]
-        return db.doctor_file(self.database, self._advice())
+        checks = db.doctor_file(self.database, _ADVICE)
+        if all(c.ok for c in checks):
+            return checks
+        advice = self._advice()  # checks the backups whole: only when it is needed
+        return [replace(c, advice=c.advice.replace(_ADVICE, advice)) for c in checks]
 
     def _advice(self) -> str:
         newest = self.newest_good_backup()

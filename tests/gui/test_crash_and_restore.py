@@ -386,3 +386,23 @@ def test_the_damaged_data_dialog_looks_right(qtbot: Any, tmp_path: Path) -> None
     assert dialog.restore_button.text() == "Restore the backup"
     assert "Sat 21 Nov 2026 09:30" in dialog.text() and "734 KB" in dialog.text()
     dialog.grab().save(str(tmp_path / "damaged.png"))
+
+
+def test_a_read_only_data_folder_is_said_in_the_status_bar(
+    data_dir: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_desktop.persistence import database
+
+    made = open_app(data_dir)
+    made.pipeline.ensure_default()
+    made.close()
+    monkeypatch.setattr(database, "sqlite_writable", lambda _path: False)
+    context = open_app(data_dir)
+    try:
+        window = MainWindow(context, SyncRunner())
+        qtbot.addWidget(window)
+        window.data.daily_backup()
+        assert "read-only: changes cannot be saved" in window.db_label.text()
+        assert context.maintenance.backup_list() == []  # no daily backup attempted
+    finally:
+        context.close()
