@@ -356,6 +356,12 @@ def inspect_backup(path: Path, shown: Path) -> BackupContents:
 # ---- restore --------------------------------------------------------------------------------
 
 
+# This device's sync bookkeeping counts its own seqs (sealed into the team folder,
+# verified there, scanned for conflicts): a restored database starts a new device at seq
+# 1, so they go with the old id, or its changes would never be sealed.
+OWN_SEQ_KEYS = ("sync.sealed", "sync.verified", "sync.scanned_own")
+
+
 def _set_device_id(path: Path, key: str, device_id: str) -> None:
     conn = sqlite3.connect(path)
     try:
@@ -363,6 +369,7 @@ def _set_device_id(path: Path, key: str, device_id: str) -> None:
             conn.execute(
                 "INSERT OR REPLACE INTO local_meta (key, value) VALUES (?, ?)", (key, device_id)
             )
+            conn.executemany("DELETE FROM local_meta WHERE key = ?", [(k,) for k in OWN_SEQ_KEYS])
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()

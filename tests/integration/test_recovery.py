@@ -291,3 +291,23 @@ def test_doctor_on_a_file_that_is_not_a_database(
         "is damaged). What to do: no good backup was found: keep a copy of the data folder "
         "before trying anything else"
     ]
+
+
+def test_a_restored_database_seals_its_new_device_from_seq_one(
+    saved: tuple[AppContext, Path, list[str]],
+) -> None:
+    """The backup remembers how far the old device id was sealed into the team folder;
+    the new device id starts at seq 1, so that bookkeeping must not carry over."""
+    app, _backup, _names = saved
+    context = open_app(app.paths.data_dir)
+    with sqlite3.connect(app.paths.database) as conn:
+        conn.executemany(
+            "INSERT INTO local_meta (key, value) VALUES (?, '881')",
+            [("sync.sealed",), ("sync.verified",), ("sync.scanned_own",)],
+        )
+    backup = context.maintenance.backup(reason="manual")
+    context.maintenance.restore(backup)
+    context.close()
+    with sqlite3.connect(app.paths.database) as conn:
+        keys = {k for (k,) in conn.execute("SELECT key FROM local_meta")}
+    assert "device_id" in keys and not keys & {"sync.sealed", "sync.verified", "sync.scanned_own"}
