@@ -406,3 +406,25 @@ def test_a_read_only_data_folder_is_said_in_the_status_bar(
         assert context.maintenance.backup_list() == []  # no daily backup attempted
     finally:
         context.close()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_full_disk_in_a_slot_is_said_in_one_line_not_as_a_bug(
+    crash: CrashHandler, log_file: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+
+    def full() -> None:
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database or disk is full"))
+
+    button = QPushButton("Save")
+    qtbot.addWidget(button)
+    button.clicked.connect(full)
+    button.click()
+    assert warnings == ["the disk is full: nothing was written; free some space and try again"]
+    assert crash.shown == warnings  # not the "unexpected error" dialog
