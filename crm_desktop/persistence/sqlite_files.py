@@ -555,6 +555,8 @@ def _fts_check(path: Path, advice: str) -> Check:
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc) or "read-only" in str(exc):
             return Check("search (FTS5)", True, "not checked: the file is read-only")
+        if "locked" in str(exc) or "busy" in str(exc):
+            return Check("search (FTS5)", True, "not checked: another program is writing")
         return Check("search (FTS5)", False, f"the search index is damaged: {exc}", advice)
     except sqlite3.Error as exc:
         return Check("search (FTS5)", False, f"the search index is damaged: {exc}", advice)

@@ -324,3 +324,27 @@ def test_a_restored_database_seals_its_new_device_from_seq_one(
     with sqlite3.connect(app.paths.database) as conn:
         keys = {k for (k,) in conn.execute("SELECT key FROM local_meta")}
     assert "device_id" in keys and not keys & {"sync.sealed", "sync.verified", "sync.scanned_own"}
+
+
+def test_doctor_while_another_program_writes_is_no_damage(
+    saved: tuple[AppContext, Path, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from crm_desktop.persistence import sqlite_files
+
+    app, _backup, _names = saved
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite_files.sqlite3,
+        "connect",
+        lambda *a, **k: real_connect(*a, **{**k, "timeout": 0.05}),
+    )
+    writer = sqlite3.connect(app.paths.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        code, out, _ = run(capsys, "--data-dir", str(app.paths.data_dir), "doctor")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert code == 0 and "not checked: another program is writing" in out
