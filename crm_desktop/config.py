@@ -122,7 +122,7 @@ class AppPaths:
         for folder in (self.data_dir, self.backups, self.logs):
             # A read-only data folder still opens for reading; writing then says why.
             with contextlib.suppress(OSError):
-                make_private_dir(folder)
+                make_private_dir(folder, tighten=True)
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def setup_logging(log_file: Path, level: int = logging.INFO) -> Path | None:
         root.removeHandler(old)
         old.close()
     try:
-        make_private_dir(log_file.parent)
+        make_private_dir(log_file.parent, tighten=True)
         handler = _PrivateLogHandler(
             log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
         )
@@ -267,11 +267,12 @@ def _windows_drive_type(folder: Path) -> str | None:  # pragma: no cover - Windo
 PRIVATE_FILE_MODE, PRIVATE_DIR_MODE = 0o600, 0o700
 
 
-def make_private_dir(folder: Path) -> Path:
-    """Create `folder` (and missing parents) readable by this user only; a folder that
-    exists is made private too (it holds data)."""
+def make_private_dir(folder: Path, tighten: bool = False) -> Path:
+    """Create `folder` (and missing parents) readable by this user only. `tighten`: a
+    folder that exists is made private too (the app's own folders, which hold data; never
+    a folder the user chose for a file)."""
     folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    if os.name == "posix":
+    if os.name == "posix" and tighten:
         with contextlib.suppress(OSError):  # not ours, or read-only: leave it as it is
             if folder.stat().st_mode & 0o077:
                 folder.chmod(PRIVATE_DIR_MODE)

@@ -158,7 +158,7 @@ def _prepare_sqlite_file(path: Path, backups: Path | None) -> DataLock:
         make_private(path)
     else:
         try:
-            make_private_dir(path.parent)
+            make_private_dir(path.parent, tighten=True)
             private_file(path).close()  # an empty file is an empty SQLite database
         except FileExistsError:
             pass

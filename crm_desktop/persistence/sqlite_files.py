@@ -383,7 +383,7 @@ def safety_copy(live: Path, name: Callable[[str], str], backups: Path) -> Path |
         return None
     good = header_problem(live) is None and not check_file(live, full=False)
     target = backups / name("before-restore" if good else "damaged")
-    make_private_dir(backups)
+    make_private_dir(backups, tighten=True)
     partial = _hidden(target, "partial")
     try:
         compress(live, partial)

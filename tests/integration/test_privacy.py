@@ -59,3 +59,15 @@ def test_an_older_install_is_made_private_when_opened(tmp_path: Path) -> None:
         assert mode(data / "crm.sqlite") == 0o600 and mode(data) == 0o700
     finally:
         context.close()
+
+
+def test_a_folder_the_user_chose_for_a_backup_keeps_its_mode(tmp_path: Path) -> None:
+    desktop = tmp_path / "Desktop"
+    desktop.mkdir(mode=0o755)
+    desktop.chmod(0o755)
+    context = open_app(tmp_path / "data")
+    try:
+        copy = context.maintenance.backup(desktop / "crm-copy.sqlite")
+    finally:
+        context.close()
+    assert mode(copy) == 0o600 and mode(desktop) == 0o755
