@@ -18,7 +18,8 @@ from pathlib import Path
 
 from crm_desktop.config import private_file
 from crm_desktop.domain.errors import BackupError, CrmError
-from crm_desktop.persistence import database as db
+from crm_desktop.persistence import backups as db
+from crm_desktop.persistence import database
 from crm_desktop.persistence.database import Check, Database
 from crm_desktop.persistence.sqlite_files import DataLock
 
@@ -175,7 +176,7 @@ class MaintenanceService:
         """Integrity, foreign keys, search index, schema and change log checks."""
         if self.recovery is not None:
             return self.recovery.doctor()
-        return db.doctor(self._db.engine, self._db.device_id)
+        return database.doctor(self._db.engine, self._db.device_id)
 
     def _states(self) -> dict[str, str]:
         try:
@@ -213,4 +214,4 @@ def _info(path: Path) -> BackupInfo:
 def expected_failure(exc: BaseException) -> CrmError | None:
     """An exception from deep down (the database locked past its timeout, a full disk, a
     read-only folder, a damaged file) as the error a person can act on; None for a bug."""
-    return db.translate_error(exc)
+    return database.translate_error(exc)

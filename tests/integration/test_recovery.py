@@ -17,7 +17,7 @@ from crm_desktop.bootstrap import AppContext, open_app, open_recovery
 from crm_desktop.cli import EXIT_BUSY, EXIT_DAMAGED, main
 from crm_desktop.domain.errors import BackupError, DamagedDatabaseError, DatabaseBusyError
 from crm_desktop.domain.records import ContactDraft, ListQuery
-from crm_desktop.persistence import database
+from crm_desktop.persistence import backups
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -88,7 +88,7 @@ def test_a_failed_backup_leaves_no_file(app: AppContext, monkeypatch: pytest.Mon
     def full_disk(_target: Path) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(database, "_vacuum_into", lambda _engine: full_disk)
+    monkeypatch.setattr(backups, "_vacuum_into", lambda _engine: full_disk)
     from crm_desktop.domain.errors import DiskFullError
 
     with pytest.raises(DiskFullError, match="the disk is full"):
@@ -100,13 +100,13 @@ def test_a_failed_backup_leaves_no_file(app: AppContext, monkeypatch: pytest.Mon
 def test_a_copy_that_fails_the_check_is_not_kept(
     app: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = database._vacuum_into(app.database.engine)
+    real = backups._vacuum_into(app.database.engine)
 
     def half(target: Path) -> None:  # a copy cut short on the way
         real(target)
         _truncate(target)
 
-    monkeypatch.setattr(database, "_vacuum_into", lambda _engine: half)
+    monkeypatch.setattr(backups, "_vacuum_into", lambda _engine: half)
     with pytest.raises(BackupError, match="did not pass SQLite's check"):
         app.maintenance.backup(reason="manual")
     assert list(app.paths.backups.iterdir()) == []
@@ -118,7 +118,7 @@ def test_rotation_counts_only_good_backups(app: AppContext) -> None:
     for stamp in ("20991231-235959-000001", "20991231-235959-000002"):
         (app.paths.backups / f"crm-{stamp}-daily.sqlite").write_bytes(b"")
     assert [b.path for b in app.maintenance.backup_list()] == good[::-1]
-    database.rotate_backups(app.paths.backups, 3)
+    backups.rotate_backups(app.paths.backups, 3)
     assert sorted(app.paths.backups.glob("crm-*")) == sorted(good)
 
 
