@@ -28,7 +28,7 @@ from crm_desktop.services.duplicates import DuplicateService
 from crm_desktop.services.exports import ExportService
 from crm_desktop.services.followups import FollowUpService
 from crm_desktop.services.imports import ImportService
-from crm_desktop.services.maintenance import MaintenanceService
+from crm_desktop.services.maintenance import MaintenanceService, RecoveryService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
 from crm_desktop.services.reports import ReportService
@@ -78,14 +78,30 @@ class AppContext:
 
     @property
     def database_label(self) -> str:
+        """Where the data is, as the status bar shows it (and that it is read-only)."""
         if self.database.path is not None:
-            return str(self.database.path)
-        return redact(self.database.engine.url.render_as_string(hide_password=False))
+            label = str(self.database.path)
+        else:
+            label = redact(self.database.engine.url.render_as_string(hide_password=False))
+        return f"{label} (read-only: changes cannot be saved)" if self.database.read_only else label
 
     def close(self) -> None:
         if self.server_watch is not None:
             self.server_watch.close()
-        self.database.engine.dispose()
+        self.database.close()
+
+
+def open_recovery(
+    data_dir: str | Path | None = None, database_url: str | None = None
+) -> RecoveryService | None:
+    """Backups, `doctor` and `restore` of the local database without opening it (it may
+    be damaged); None when the data is on a server."""
+    paths = AppPaths.resolve(data_dir)
+    preferences = Preferences.load(paths.preferences)
+    if database_url or os.environ.get(DATABASE_URL_ENV) or preferences.database_url:
+        return None
+    check_local_folder(paths.data_dir)
+    return RecoveryService(paths.database, paths.backups, preferences.backups_to_keep)
 
 
 def open_app(data_dir: str | Path | None = None, database_url: str | None = None) -> AppContext:

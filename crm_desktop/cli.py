@@ -19,15 +19,34 @@ from typing import TYPE_CHECKING
 from crm_desktop import __version__, cli_server, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import AppPaths, setup_logging
-from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
+from crm_desktop.domain.errors import (
+    AlreadyDoneError,
+    CrmError,
+    DamagedDatabaseError,
+    DatabaseBusyError,
+    DiskFullError,
+    NotFoundError,
+    ReadOnlyError,
+    ValidationError,
+)
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.reportdoc import format_cell
 from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
+    from crm_desktop.services.maintenance import Check, RestoreResult
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+# Expected failures a script may want to tell apart (README, "Exit codes").
+EXIT_DAMAGED, EXIT_BUSY, EXIT_DISK_FULL, EXIT_READ_ONLY, EXIT_ALREADY = 4, 5, 6, 7, 8
+_EXIT_CODES: tuple[tuple[type[CrmError], int], ...] = (
+    (DamagedDatabaseError, EXIT_DAMAGED),
+    (DatabaseBusyError, EXIT_BUSY),
+    (DiskFullError, EXIT_DISK_FULL),
+    (ReadOnlyError, EXIT_READ_ONLY),
+    (AlreadyDoneError, EXIT_ALREADY),
+)
 log = logging.getLogger("crm_desktop.cli")
 DUPLICATE_REASONS_SHOWN = 10  # per group; --json has them all
 
@@ -157,25 +176,66 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_window(args.data_dir, args.database_url, log_file)
     handler: Callable[[AppContext, argparse.Namespace], int] = _COMMANDS[args.command]
     try:
-        from crm_desktop.bootstrap import open_app
-
-        context = open_app(args.data_dir, args.database_url)
-        try:
-            return handler(context, args)
-        finally:
-            context.close()
+        if args.command in _RECOVERY_COMMANDS:
+            code = _run_recovery(args)
+            if code is not None:
+                return code
+        return _run(handler, args)
     except CrmError as exc:
-        log.warning("%s: %s", args.command, exc)
-        print(f"crm-desktop: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return _failed(args, exc)
     except KeyboardInterrupt:
         print("crm-desktop: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug: the traceback goes to the log, one line to the user
+    except Exception as exc:
+        from crm_desktop.services.maintenance import expected_failure
+
+        known = expected_failure(exc)  # locked, disk full, read-only, damaged mid-command
+        if known is not None:
+            log.warning("%s failed", args.command, exc_info=True)
+            return _failed(args, known)
+        # a bug: the traceback goes to the log, one line to the user
         log.exception("%s failed", args.command)
         where = f"; details in {log_file}" if log_file else ""
         print(f"crm-desktop: unexpected error: {exc}{where}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _run(handler: Callable[[AppContext, argparse.Namespace], int], args: argparse.Namespace) -> int:
+    from crm_desktop.bootstrap import open_app
+
+    context = open_app(args.data_dir, args.database_url)
+    try:
+        code = handler(context, args)
+        if context.database.read_only:  # said once, after what could still be done
+            print(
+                f"crm-desktop: note: the data folder {context.paths.data_dir} is read-only; "
+                "search and export work, changes cannot be saved",
+                file=sys.stderr,
+            )
+        return code
+    finally:
+        context.close()
+
+
+def _failed(args: argparse.Namespace, exc: CrmError) -> int:
+    log.warning("%s: %s", args.command, exc)
+    print(f"crm-desktop: {exc}", file=sys.stderr)
+    return next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), EXIT_ERROR)
+
+
+def _run_recovery(args: argparse.Namespace) -> int | None:
+    """`doctor` and `restore` of the local database work without opening it: it may be
+    damaged. None for a server database (run as any command)."""
+    from crm_desktop.bootstrap import open_recovery
+
+    recovery = open_recovery(args.data_dir, args.database_url)
+    if recovery is None or (args.command == "doctor" and not recovery.database.exists()):
+        return None
+    if args.command == "restore":
+        result = recovery.restore(args.file)
+        _print_restored(args, result)
+        return EXIT_OK
+    return _print_checks(args, str(recovery.database), recovery.doctor())
 
 
 _emit = emit
@@ -213,31 +273,45 @@ def _backup(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _restore(context: AppContext, args: argparse.Namespace) -> int:
-    result = context.maintenance.restore(args.file)
+    _print_restored(args, context.maintenance.restore(args.file))
+    return EXIT_OK
+
+
+def _print_restored(args: argparse.Namespace, result: RestoreResult) -> None:
+    kept = (
+        f" The data before the restore is kept in {result.safety_backup}"
+        if result.safety_backup
+        else ""
+    )
     _emit(
         args,
         {
             "restored": str(args.file),
-            "safety_backup": str(result.safety_backup),
+            "safety_backup": str(result.safety_backup) if result.safety_backup else None,
             "device_id": result.device_id,
         },
-        f"Restored {args.file}. The data before the restore is kept in {result.safety_backup}",
+        f"Restored {args.file}.{kept}",
     )
-    return EXIT_OK
 
 
 def _doctor(context: AppContext, args: argparse.Namespace) -> int:
-    checks = context.maintenance.doctor()
+    return _print_checks(args, context.database_label, context.maintenance.doctor())
+
+
+def _print_checks(args: argparse.Namespace, label: str, checks: list[Check]) -> int:
+    """One line per finding, with what to do; exit 4 when anything failed."""
     payload = {
-        "database": context.database_label,
+        "database": label,
         "checks": [dataclasses.asdict(c) for c in checks],
         "ok": all(c.ok for c in checks),
     }
-    lines = [f"Database: {context.database_label}"] + [
-        f"  {'ok  ' if c.ok else 'FAIL'} {c.name:<14} {c.detail}" for c in checks
+    lines = [f"Database: {label}"] + [
+        f"  {'ok  ' if c.ok else 'FAIL'} {c.name:<14} {c.detail}"
+        + (f". What to do: {c.advice}" if c.advice and not c.ok else "")
+        for c in checks
     ]
     _emit(args, payload, "\n".join(lines))
-    return EXIT_OK if payload["ok"] else EXIT_ERROR
+    return EXIT_OK if payload["ok"] else EXIT_DAMAGED
 
 
 def _import(context: AppContext, args: argparse.Namespace) -> int:
@@ -433,6 +507,7 @@ def _screenshot(context: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_RECOVERY_COMMANDS = ("doctor", "restore")
 _COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "demo": _demo,
     "search": _search,

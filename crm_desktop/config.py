@@ -7,6 +7,7 @@ over Dropbox or SMB corrupts (SYNC.md). `check_local_folder` refuses such places
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import logging.handlers
@@ -14,6 +15,7 @@ import os
 import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import platformdirs
 
@@ -118,7 +120,9 @@ class AppPaths:
 
     def ensure(self) -> None:
         for folder in (self.data_dir, self.backups, self.logs):
-            folder.mkdir(parents=True, exist_ok=True)
+            # A read-only data folder still opens for reading; writing then says why.
+            with contextlib.suppress(OSError):
+                make_private_dir(folder, tighten=True)
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,8 @@ def setup_logging(log_file: Path, level: int = logging.INFO) -> Path | None:
         root.removeHandler(old)
         old.close()
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        make_private_dir(log_file.parent, tighten=True)
+        handler = _PrivateLogHandler(
             log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
         )
     except OSError:
@@ -179,6 +183,15 @@ def setup_logging(log_file: Path, level: int = logging.INFO) -> Path | None:
     if root.level == logging.NOTSET or root.level > level:
         root.setLevel(level)
     return log_file
+
+
+class _PrivateLogHandler(logging.handlers.RotatingFileHandler):
+    """The log names customers: each log file is created readable by this user only."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        os.close(os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        make_private(Path(self.baseFilename))
+        return super()._open()
 
 
 def synced_folder_reason(folder: Path) -> str | None:
@@ -245,3 +258,36 @@ def _windows_drive_type(folder: Path) -> str | None:  # pragma: no cover - Windo
     drive = folder.drive + "\\"
     kind = ctypes.windll.kernel32.GetDriveTypeW(drive)  # type: ignore[attr-defined]
     return "smb" if kind == 4 else None  # DRIVE_REMOTE
+
+
+# ---- files private to the user -------------------------------------------------------------
+# The database, its backups and the logs hold the customer base: other local users must
+# not read them. Files are created 0600 and folders 0700 (POSIX; Windows keeps a user's
+# profile folders private by default).
+PRIVATE_FILE_MODE, PRIVATE_DIR_MODE = 0o600, 0o700
+
+
+def make_private_dir(folder: Path, tighten: bool = False) -> Path:
+    """Create `folder` (and missing parents) readable by this user only. `tighten`: a
+    folder that exists is made private too (the app's own folders, which hold data; never
+    a folder the user chose for a file)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if os.name == "posix" and tighten:
+        with contextlib.suppress(OSError):  # not ours, or read-only: leave it as it is
+            if folder.stat().st_mode & 0o077:
+                folder.chmod(PRIVATE_DIR_MODE)
+    return folder
+
+
+def private_file(path: Path) -> BinaryIO:
+    """A new file (it must not exist) open for writing, readable by this user only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def make_private(path: Path) -> None:
+    """Take away other users' access to a file that exists (e.g. made by SQLite)."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(PRIVATE_FILE_MODE)

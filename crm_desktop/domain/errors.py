@@ -32,3 +32,25 @@ class BackupError(CrmError):
 
 class PermissionDenied(CrmError):
     """The database server refused a change this person's role may not make."""
+
+
+class DamagedDatabaseError(DatabaseError):
+    """The database file is damaged (truncated, a bad header, malformed pages): restore a
+    backup (`crm-desktop restore FILE`; `crm-desktop doctor` says which)."""
+
+
+class DatabaseBusyError(DatabaseError):
+    """Another program held the database past the lock timeout, or has it open while a
+    restore needs it to itself."""
+
+
+class DiskFullError(CrmError):
+    """The disk (or the user's quota) is full: nothing was written."""
+
+
+class ReadOnlyError(CrmError):
+    """The data folder or the database file cannot be written: reading still works."""
+
+
+class AlreadyDoneError(CrmError):
+    """The thing asked for is already there (demo data in a database that has it)."""

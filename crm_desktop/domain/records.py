@@ -13,13 +13,24 @@ from crm_desktop.domain.errors import ValidationError
 
 T = TypeVar("T")
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+# NUL and the other control characters (tab and line breaks aside) have no place in a
+# name: they cut it short in other programs and hide it from search.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def check_email(value: str) -> str:
     value = value.strip()
     if not _EMAIL.match(value):
-        raise ValidationError(f"not a valid e-mail address: {value!r}")
+        shown = _CONTROL.sub("?", value)
+        raise ValidationError(f"not a valid e-mail address: {shown!r}")
+    return value
+
+
+def check_name(value: str, what: str = "a name") -> str:
+    """Refuse control characters (NUL...) in a name."""
+    if _CONTROL.search(value) or "\t" in value or "\n" in value or "\r" in value:
+        raise ValidationError(f"{what} cannot hold control characters (such as NUL)")
     return value
 
 
@@ -80,6 +91,8 @@ class ContactDraft:
     def validated(self) -> ContactDraft:
         if not (self.first_name.strip() or self.last_name.strip() or self.emails):
             raise ValidationError("a contact needs a name or an e-mail address")
+        check_name(self.first_name, "the first name")
+        check_name(self.last_name, "the last name")
         for entry in self.emails:
             check_email(entry.email)
         return self
@@ -159,6 +172,7 @@ class CompanyDraft:
     def validated(self) -> CompanyDraft:
         if not self.name.strip():
             raise ValidationError("a company needs a name")
+        check_name(self.name, "the company name")
         if self.email:
             check_email(self.email)
         return self

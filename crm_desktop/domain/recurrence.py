@@ -23,6 +23,62 @@ def zone(name: str) -> dt.tzinfo:
         raise ValidationError(f"unknown time zone {name!r}") from exc
 
 
+# Bounds on the work one rule can cause (a hostile or broken calendar file): a rule may
+# repeat at most MAX_COUNT times when it repeats more often than hourly; expanding it for
+# one range walks at most MAX_STEPS repetitions from its start and yields at most
+# MAX_PER_RANGE of them (a month of hourly repetitions is 744).
+MAX_COUNT = 10_000
+MAX_STEPS = 200_000
+MAX_PER_RANGE = 2_000
+_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86_400, "WEEKLY": 604_800}
+_TOO_OFTEN = {"SECONDLY": "every second", "MINUTELY": "every minute"}
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The occurrences of one rule in one range, and the work it took."""
+
+    found: list[dt.datetime]
+    steps: int  # repetitions walked from the start of the series
+    capped: bool  # stopped at MAX_STEPS or MAX_PER_RANGE
+
+
+def check_reasonable(rrule: str, start: dt.datetime) -> None:
+    """Refuse a rule whose repetitions cannot end in reason: more than MAX_COUNT times,
+    or every second / minute with no end near enough."""
+    parts = rule_parts(rrule)
+    freq = parts.get("FREQ", "").upper()
+    count_text = parts.get("COUNT", "")
+    count = int(count_text) if count_text.isdigit() else None
+    if count is not None and count > MAX_COUNT:
+        raise ValidationError(
+            f"the rule repeats {count:,} times; crm-desktop plans at most {MAX_COUNT:,} "
+            "repetitions of one activity"
+        )
+    if freq not in _TOO_OFTEN or count is not None:
+        return
+    interval_text = parts.get("INTERVAL", "1")
+    interval = int(interval_text) if interval_text.isdigit() and int(interval_text) else 1
+    until = _until(parts.get("UNTIL", ""))
+    if until is not None:
+        span = (until - start.astimezone(dt.UTC)).total_seconds()
+        if span / (_SECONDS[freq] * interval) <= MAX_COUNT:
+            return
+    raise ValidationError(
+        f"the rule repeats {_TOO_OFTEN[freq]} without an end in reach; crm-desktop plans "
+        f"repetitions that often only with an end (at most {MAX_COUNT:,} times)"
+    )
+
+
+def _until(text: str) -> dt.datetime | None:
+    for pattern in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    return None
+
+
 def occurrences(
     start: dt.datetime,
     rrule: str,
@@ -34,23 +90,51 @@ def occurrences(
     """Start times (aware, UTC) of the occurrences inside [window_start, window_end).
 
     `start` is the first occurrence (aware). The rule is expanded in `timezone` wall time,
-    only for the window asked for; EXDATEs remove single occurrences."""
+    only for the window asked for; EXDATEs remove single occurrences. A rule that cannot
+    end in reason is refused (ValidationError); the work is bounded (see `expand`)."""
+    return expand(start, rrule, exdates, window_start, window_end, timezone).found
+
+
+def expand(
+    start: dt.datetime,
+    rrule: str,
+    exdates: Iterable[dt.datetime],
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    timezone: str = "",
+) -> Expansion:
+    """`occurrences`, with the work it took: at most MAX_STEPS repetitions are walked and
+    MAX_PER_RANGE returned, whatever the rule."""
     tz = zone(timezone)
     local_start = start.astimezone(tz)
     if not rrule:
-        return [start.astimezone(dt.UTC)] if window_start <= start < window_end else []
+        inside = window_start <= start < window_end
+        return Expansion([start.astimezone(dt.UTC)] if inside else [], 1, False)
+    check_reasonable(rrule, start)
     try:
         rule = rrulestr(f"RRULE:{normalise_until(rrule)}", dtstart=local_start, forceset=True)
     except (ValueError, TypeError) as exc:
         raise ValidationError(f"not a recurrence rule: {rrule!r} ({exc})") from exc
     skipped = {d.astimezone(dt.UTC) for d in exdates}
-    found = rule.between(window_start.astimezone(tz), window_end.astimezone(tz), inc=True)
-    result = []
-    for moment in found:
-        when = moment.astimezone(dt.UTC)
-        if when not in skipped and window_start <= when < window_end:
-            result.append(when)
-    return result
+    first, last = window_start.astimezone(tz), window_end.astimezone(tz)
+    result: list[dt.datetime] = []
+    steps, capped = 0, False
+    try:
+        for moment in rule:
+            steps += 1
+            if moment > last:
+                break
+            if steps > MAX_STEPS or len(result) >= MAX_PER_RANGE:
+                capped = True
+                break
+            if moment < first:
+                continue
+            when = moment.astimezone(dt.UTC)
+            if when not in skipped and window_start <= when < window_end:
+                result.append(when)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValidationError(f"not a recurrence rule: {rrule!r} ({exc})") from exc
+    return Expansion(result, steps, capped)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from crm_desktop.domain.errors import CrmError
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A signed phone number or figure ("+49 30 1234567", "-12.5") calls no function and no
 # other program even when typed into a cell, so it keeps its look.
-_HARMLESS_SIGNED = re.compile(r"[+-][0-9 ()./+-]*")
+_HARMLESS_SIGNED = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?|\+(?=(?:[^0-9]*[0-9]){6})[0-9 ()./-]*")
 
 
 def neutralise_text(text: str) -> str:

@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import re
+import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,11 +31,20 @@ from typing import IO, Any, NamedTuple
 DELIMITERS = (",", ";", "\t", "|")
 XLSX_MAGIC = b"PK\x03\x04"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_HARMLESS_SIGNED = re.compile(r"[+-][0-9 ()./+-]*")
+# Left as they are: a signed figure ("-12.5") and a phone number ("+49 30 1234567",
+# "+1-555-0100": a plus, then at least six digits with spaces, brackets, dots, slashes or
+# dashes, and no second plus). Anything else after a sign is arithmetic to a spreadsheet:
+# "-2+3" is a formula.
+_HARMLESS_SIGNED = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?|\+(?=(?:[^0-9]*[0-9]){6})[0-9 ()./-]*")
 _NEUTRALISED = re.compile("'+[=+\\-@\t\r]")
 _STRAY = re.compile("[\udc80-\udcff]")
 _SNIFF_CHARS = 65_536
 _MAX_XLSX_TEXT = 32_767
+MAX_COLUMNS = 16_384  # Excel's limit; a header wider than this is no table of records
+MAX_HEADER_CHARS = 1 << 20  # a line of column names longer than 1 MiB is no header
+# Fields of any size that fit in memory: a note of a pasted mail thread is often more
+# than the csv module's default 128 KiB. (The C long is 32 bits on Windows.)
+_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 _XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -197,6 +207,10 @@ def read_csv(data: bytes, delimiter: str | None = None) -> Sheet:
     """The table in CSV bytes: encoding and delimiter detected (an Excel ``sep=;`` first
     line is honoured), the first non-empty record as the header."""
     text, encoding, problems = decode(data)
+    if "\x00" in text:  # NUL is no character of any text a person wrote
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        problems.append((line, "NUL characters were removed"))
+        text = text.replace("\x00", "")
     first_line_end = text.find("\n")
     first = text[: first_line_end if first_line_end >= 0 else len(text)].strip()
     skipped_lines = 0
@@ -206,6 +220,8 @@ def read_csv(data: bytes, delimiter: str | None = None) -> Sheet:
         skipped_lines = 1
     if not text.strip():
         raise UnreadableFileError("the file is empty")
+    _check_first_line(text)
+    csv.field_size_limit(_FIELD_LIMIT)
     delimiter = delimiter or detect_delimiter(text)
     unreadable: list[tuple[int, str]] = []
     records = _records(text, delimiter, unreadable)
@@ -218,6 +234,11 @@ def read_csv(data: bytes, delimiter: str | None = None) -> Sheet:
         if not any(c.strip() for c in cells):
             continue
         if not headers:
+            if len(cells) > MAX_COLUMNS:
+                raise UnreadableFileError(
+                    f"the first line has {len(cells):,} columns; a table of records has at "
+                    f"most {MAX_COLUMNS:,}"
+                )
             headers = tuple(_clean_header(c) for c in cells)
             header_line = line
             continue
@@ -227,6 +248,20 @@ def read_csv(data: bytes, delimiter: str | None = None) -> Sheet:
     return Sheet(
         "csv", encoding, delimiter, headers, header_line, rows, sorted(problems), unreadable
     )
+
+
+def _check_first_line(text: str) -> None:
+    """Refuse a file whose first line cannot be a header of column names before reading
+    it (a 50 MB single line would otherwise be split into millions of columns)."""
+    start = len(text) - len(text.lstrip())
+    end = text.find("\n", start, start + MAX_HEADER_CHARS + 1)
+    if end < 0 and len(text) - start > MAX_HEADER_CHARS:
+        line_end = text.find("\n", start)
+        size = (line_end if line_end >= 0 else len(text)) - start
+        raise UnreadableFileError(
+            f"the first line is {size / 1_000_000:.1f} million characters long; a table starts "
+            "with a line of column names"
+        )
 
 
 def _records(text: str, delimiter: str, problems: list[tuple[int, str]]) -> Iterator[Row]:

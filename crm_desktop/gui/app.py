@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyleFactory, QWizard
 
 from crm_desktop.domain import formatting
-from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.errors import CrmError, DamagedDatabaseError
 from crm_desktop.gui import icons
 
 if TYPE_CHECKING:
@@ -133,6 +133,12 @@ def _window_session(
 
     try:
         context = open_app(data_dir, database_url)
+    except DamagedDatabaseError as exc:
+        log.error("the data is damaged: %s", exc)
+        if offer_newest_backup(data_dir, database_url, str(exc)):
+            return 0, True  # restored: open it
+        print(f"crm-desktop: {exc}", file=sys.stderr)
+        return 4, False
     except CrmError as exc:
         log.error("cannot open the data: %s", exc)
         QMessageBox.critical(None, "crm-desktop", str(exc))
@@ -161,6 +167,31 @@ def _window_session(
         return code, reopen
     finally:
         context.close()
+
+
+def offer_newest_backup(data_dir: str | None, database_url: str | None, problem: str) -> bool:
+    """The data will not open because it is damaged: offer the newest backup that passes
+    the whole check, and restore it if the user agrees. True when restored."""
+    from crm_desktop.bootstrap import open_recovery
+    from crm_desktop.gui.dialogs.restore import DamagedDataDialog
+
+    recovery = open_recovery(data_dir, database_url)
+    newest = recovery.newest_good_backup() if recovery is not None else None
+    accepted = DamagedDataDialog(problem, newest).exec()
+    if recovery is None or newest is None or not accepted:
+        return False
+    try:
+        result = recovery.restore(newest.path)
+    except CrmError as exc:
+        log.error("restore after damage failed: %s", exc)
+        QMessageBox.critical(None, "crm-desktop", str(exc))
+        return False
+    log.info(
+        "restored %s after damage; the damaged file is kept in %s",
+        newest.path,
+        result.safety_backup,
+    )
+    return True
 
 
 def _showcase_row(context: AppContext, view: Any) -> int:

@@ -1,6 +1,9 @@
 """Unexpected exceptions in the window: written to the log with their traceback and shown
 in a dialog that names the log file, instead of vanishing; the app keeps running.
 
+An expected failure that escaped a slot (the database locked past its timeout, a full
+disk, a read-only folder, a damaged file) is no bug: it is shown as its one line.
+
 PySide6 hands an exception raised in a slot or in an overridden Qt method (paintEvent...)
 to `sys.excepthook` and carries on, so one hook covers both. The same error is shown once
 (a broken paintEvent would otherwise open a dialog on every repaint); later ones are only
@@ -28,6 +31,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+from crm_desktop.services.maintenance import expected_failure
 
 log = logging.getLogger("crm_desktop.crash")
 _QT_LEVELS = {
@@ -78,6 +83,13 @@ class CrashHandler(QObject):
     ) -> None:
         if issubclass(kind, KeyboardInterrupt):  # Ctrl+C in the terminal: stop, as usual
             QApplication.exit(130)
+            return
+        known = expected_failure(value)
+        if known is not None:  # locked, disk full, read-only, damaged: no bug, say what
+            log.warning("%s", known, exc_info=(kind, value, tb))
+            if str(known) not in self.shown:
+                self.shown.append(str(known))
+                QMessageBox.warning(QApplication.activeWindow(), "crm-desktop", str(known))
             return
         log.error("unexpected error", exc_info=(kind, value, tb))
         where = traceback.extract_tb(tb)[-1] if tb is not None else None

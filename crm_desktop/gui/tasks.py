@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from crm_desktop.domain.errors import CrmError
+from crm_desktop.services.maintenance import expected_failure
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,11 @@ class _Job(QRunnable):
         except CrmError as exc:
             self.signals.failed.emit(str(exc))
         except Exception as exc:
+            known = expected_failure(exc)  # locked, disk full, read-only, damaged
+            if known is not None:
+                log.warning("background task %r failed: %s", self.progress.label, known)
+                self.signals.failed.emit(str(known))
+                return
             log.exception("background task %r failed", self.progress.label)
             self.signals.failed.emit(f"Unexpected error: {exc}")
         else:

@@ -1,13 +1,14 @@
-"""Opening a database: migrations (backup first), device identity, backups, checks.
+"""Opening a database: migrations (backup first), device identity, checks, and driver
+errors as errors a person can act on.
 
-Backups are `VACUUM INTO` copies (consistent while the app runs, never a file copy of a
-live WAL database); restore copies a checked backup into the live file with SQLite's
-backup API and gives this install a new device id, so the change log never reuses seqs.
+Backups and restore (SQLite only) live in `backups`, the file work under them in
+`sqlite_files`: a restore gives this install a new device id, so the change log never
+reuses seqs.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -16,12 +17,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from crm_desktop.domain.errors import BackupError, DatabaseError
-from crm_desktop.persistence.engine import create_db_engine, is_sqlite, sqlite_url
+from crm_desktop.config import make_private, make_private_dir, private_file
+from crm_desktop.domain.errors import (
+    BackupError,
+    CrmError,
+    DamagedDatabaseError,
+    DatabaseBusyError,
+    DatabaseError,
+    DiskFullError,
+    ReadOnlyError,
+)
+from crm_desktop.persistence import sqlite_files
+from crm_desktop.persistence.engine import (
+    BUSY_TIMEOUT_MS,
+    create_db_engine,
+    is_sqlite,
+    sqlite_url,
+)
 from crm_desktop.persistence.models import Change, LocalMeta
+from crm_desktop.persistence.sqlite_files import Check, DataLock
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -30,7 +47,8 @@ if TYPE_CHECKING:
 # (half a second of start-up); a test checks it against the migration scripts.
 HEAD_REVISION = "0009"
 DEVICE_KEY = "device_id"
-_BACKUP_GLOB = "crm-*.sqlite"
+
+__all__ = ["Check", "Database"]
 
 
 @dataclass(frozen=True)
@@ -38,13 +56,13 @@ class Database:
     engine: Engine
     device_id: str
     path: Path | None  # None for a server database
+    lock: DataLock | None = None  # SQLite: held shared while the data is open
+    read_only: bool = False  # SQLite: the file or its folder cannot be written
 
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def _alembic_config() -> Config:
@@ -85,16 +103,88 @@ def current_revision(engine: Engine) -> str | None:
 def open_database(url: str, backups: Path | None = None, keep: int = 10) -> Database:
     """Open (creating if needed) and migrate a database; return it with this device's id."""
     path = Path(url.split("///", 1)[1]) if url.startswith("sqlite") else None
-    if path is not None and path.exists():
-        _check_sqlite_header(path)
+    read_only = path is not None and path.exists() and not sqlite_writable(path)
+    lock = _prepare_sqlite_file(path, backups) if path is not None else None
+    if path is not None and read_only:
+        url = _read_only_url(path)
     engine = create_db_engine(url)
     try:
         migrate(engine, backups, keep)
         device_id = _ensure_device_id(engine)
-    except OperationalError as exc:
+    except SQLAlchemyError as exc:
         engine.dispose()
-        raise DatabaseError(f"cannot open the database {path or url}: {exc.orig}") from exc
-    return Database(engine, device_id, path)
+        if lock is not None:
+            lock.release()
+        raise open_error(exc, path or url) from exc
+    except BaseException:
+        engine.dispose()
+        if lock is not None:
+            lock.release()
+        raise
+    return Database(engine, device_id, path, lock, read_only)
+
+
+# ---- SQLite only: a data folder that cannot be written ---------------------------------------
+
+
+def sqlite_writable(path: Path) -> bool:
+    """Whether SQLite can write the file and make its -wal and -shm files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _read_only_url(path: Path) -> str:
+    # immutable: SQLite reads the file without the -shm it could not create here.
+    return f"sqlite+pysqlite:///file:{path}?mode=ro&immutable=1&uri=true"
+
+
+def _prepare_sqlite_file(path: Path, backups: Path | None) -> DataLock:
+    """SQLite: refuse a file that is plainly damaged, create a new one private to the user
+    (SQLite gives its -wal and -shm the same mode), and hold the data lock."""
+    if path.exists():
+        from crm_desktop.persistence.backups import list_backups
+
+        _check_sqlite_header(path)
+        problem = sqlite_files.header_problem(path)
+        empty_after_use = problem and path.stat().st_size == 0 and backups and list_backups(backups)
+        if problem and (path.stat().st_size or empty_after_use):
+            raise DamagedDatabaseError(
+                f"the database {path} is damaged: {problem}; restore a backup (crm-desktop "
+                "doctor names the newest good one)"
+            )
+        make_private(path)
+    else:
+        try:
+            make_private_dir(path.parent, tighten=True)
+            private_file(path).close()  # an empty file is an empty SQLite database
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise sqlite_files.os_error(exc, f"cannot create the database {path}") from exc
+    lock = DataLock(path)
+    lock.shared()
+    return lock
+
+
+def open_error(exc: SQLAlchemyError, where: Path | str) -> DatabaseError | CrmError:
+    """A driver error on opening or writing, as the one-line error a person can act on."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    name = f"the database {where}" if str(where) else "the database"
+    if "malformed" in text or "not a database" in text or "disk image" in text:
+        return DamagedDatabaseError(
+            f"{name} is damaged ({text}); restore a backup: crm-desktop doctor names the "
+            "newest good one"
+        )
+    if "locked" in text or "busy" in text:
+        return DatabaseBusyError(
+            f"{name} is busy: another crm-desktop kept it locked for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was written, try again when it has finished"
+        )
+    if "disk is full" in text:
+        return DiskFullError("the disk is full: nothing was written; free some space and try again")
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyError(f"{name} cannot be written: the data folder is read-only")
+    return DatabaseError(f"cannot open {name}: {text}")
 
 
 def open_sqlite(path: Path, backups: Path | None = None, keep: int = 10) -> Database:
@@ -103,10 +193,35 @@ def open_sqlite(path: Path, backups: Path | None = None, keep: int = 10) -> Data
 
 
 def _check_sqlite_header(path: Path) -> None:
-    with path.open("rb") as handle:
-        header = handle.read(16)
-    if header and header != b"SQLite format 3\x00":
-        raise DatabaseError(f"{path} is not a crm-desktop database (not an SQLite file)")
+    kind = sqlite_files.file_kind(path)
+    if kind in ("gzip", "other"):
+        what = "a compressed backup" if kind == "gzip" else "not an SQLite file"
+        raise DamagedDatabaseError(
+            f"{path} is not a crm-desktop database ({what}); if it was, it is damaged: "
+            "restore a backup (crm-desktop doctor names the newest good one)"
+        )
+
+
+def known_revision(revision: str | None) -> bool:
+    """Whether this app knows a schema revision (it is the head or one of the older ones a
+    migration starts from); imports Alembic unless it is the head."""
+    if revision is None or revision == HEAD_REVISION:
+        return True
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _newer_app_error(revision: str | None) -> DatabaseError:
+    return DatabaseError(
+        f"this database was made by a newer crm-desktop (schema {revision}); update the app "
+        "to open it"
+    )
 
 
 def migrate(engine: Engine, backups: Path | None = None, keep: int = 10) -> bool:
@@ -115,23 +230,14 @@ def migrate(engine: Engine, backups: Path | None = None, keep: int = 10) -> bool
     current = current_revision(engine)
     if current == HEAD_REVISION:
         return False
+    if not known_revision(current):
+        raise _newer_app_error(current)
     from alembic import command
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
 
-    script = ScriptDirectory.from_config(_alembic_config())
-    try:
-        known = current is None or script.get_revision(current) is not None
-    except CommandError:
-        known = False
-    if not known:
-        raise DatabaseError(
-            "this database was made by a newer crm-desktop (schema "
-            f"{current}); update the app to open it"
-        )
     if current is not None and backups is not None and is_sqlite(engine):
-        backup_to(engine, backups / _backup_name("pre-migration"))
-        rotate_backups(backups, keep)
+        from crm_desktop.persistence.backups import make_backup
+
+        make_backup(engine, backups, "pre-migration", keep)
     cfg = _alembic_config()
     sqlite = is_sqlite(engine)
     with engine.connect() as conn:
@@ -155,95 +261,6 @@ def _ensure_device_id(engine: Engine) -> str:
             meta = LocalMeta(key=DEVICE_KEY, value=str(uuid.uuid4()))
             session.add(meta)
         return meta.value
-
-
-def _backup_name(reason: str) -> str:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return f"crm-{stamp}-{reason}.sqlite"
-
-
-def backup_to(engine: Engine, target: Path) -> Path:
-    """A consistent copy of the live database at `target` (VACUUM INTO)."""
-    if not is_sqlite(engine):
-        raise BackupError("backups of a server database are made with the server's tools")
-    target = target.expanduser().resolve()
-    if target.exists():
-        raise BackupError(f"{target} already exists; choose a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    raw = engine.raw_connection()
-    try:
-        raw.driver_connection.execute("VACUUM INTO ?", (str(target),))  # type: ignore[union-attr]
-    except sqlite3.Error as exc:
-        raise BackupError(f"backup to {target} failed: {exc}") from exc
-    finally:
-        raw.close()
-    return target
-
-
-def make_backup(engine: Engine, backups: Path, reason: str, keep: int) -> Path:
-    """A backup in the backups folder, keeping only the `keep` newest."""
-    path = backup_to(engine, backups / _backup_name(reason))
-    rotate_backups(backups, keep)
-    return path
-
-
-def list_backups(backups: Path) -> list[Path]:
-    """Backups in the folder, newest first."""
-    if not backups.exists():
-        return []
-    return sorted(backups.glob(_BACKUP_GLOB), key=lambda p: p.name, reverse=True)
-
-
-def rotate_backups(backups: Path, keep: int) -> list[Path]:
-    removed = list_backups(backups)[max(keep, 1) :]
-    for old in removed:
-        old.unlink(missing_ok=True)
-    return removed
-
-
-def check_backup_file(path: Path) -> None:
-    """Raise BackupError unless `path` is an intact crm-desktop database."""
-    if not path.is_file():
-        raise BackupError(f"no such backup file: {path}")
-    try:
-        _check_sqlite_header(path)
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        finally:
-            conn.close()
-    except (sqlite3.Error, DatabaseError) as exc:
-        raise BackupError(f"{path} is not a readable crm-desktop backup: {exc}") from exc
-    if result != "ok":
-        raise BackupError(f"{path} is damaged: {result}")
-    if not {"alembic_version", "contacts", "change"} <= tables:
-        raise BackupError(f"{path} is not a crm-desktop backup (tables missing)")
-
-
-def restore_from(engine: Engine, source: Path, backups: Path, keep: int) -> tuple[Path, str]:
-    """Replace the live data with a checked backup; the current data is backed up first.
-    Returns the safety backup's path and the device id this install now uses."""
-    if not is_sqlite(engine):
-        raise BackupError("restore is for the local database only")
-    source = source.expanduser().resolve()
-    check_backup_file(source)
-    safety = make_backup(engine, backups, "before-restore", keep + 1)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    raw = engine.raw_connection()
-    try:
-        src.backup(raw.driver_connection)  # type: ignore[arg-type]
-    except sqlite3.Error as exc:
-        raise BackupError(f"restore from {source} failed: {exc}") from exc
-    finally:
-        src.close()
-        raw.close()
-    engine.dispose()
-    migrate(engine, backups, keep)
-    device_id = str(uuid.uuid4())
-    with Session(engine) as session, session.begin():
-        session.merge(LocalMeta(key=DEVICE_KEY, value=device_id))
-    return safety, device_id
 
 
 def doctor(engine: Engine, device_id: str) -> list[Check]:
@@ -293,3 +310,21 @@ def doctor(engine: Engine, device_id: str) -> list[Check]:
     except SQLAlchemyError as exc:
         checks.append(Check("open", False, str(exc).splitlines()[0]))
     return checks
+
+
+def translate_error(exc: BaseException) -> CrmError | None:
+    """An expected failure met mid-command (the database locked past the timeout, a full
+    disk, a read-only folder, a damaged file) as the one-line error a person can act on;
+    None for anything else (a bug)."""
+    if isinstance(exc, CrmError):
+        return exc
+    if isinstance(exc, SQLAlchemyError):
+        error = open_error(exc, "")
+        return None if type(error) is DatabaseError else error
+    if isinstance(exc, sqlite3.Error):
+        error = sqlite_files.sqlite_error(exc, "the database")
+        return None if type(error) is BackupError else error
+    if isinstance(exc, OSError):
+        error = sqlite_files.os_error(exc, "writing failed")
+        return None if type(error) is BackupError else error
+    return None

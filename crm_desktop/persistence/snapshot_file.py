@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
-from crm_desktop.persistence.database import backup_to
+from crm_desktop.persistence.backups import backup_to
 from crm_desktop.persistence.models import Change, LocalMeta
 
 

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from crm_desktop.domain.errors import AlreadyDoneError
 from crm_desktop.domain.records import AddressEntry, ContactDraft, EmailEntry, PhoneEntry, RoleEntry
 from crm_desktop.domain.text import fold
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
@@ -68,6 +69,9 @@ class DemoSummary:
     orders: int
 
 
+DEMO_DOMAIN = "@example-business.com"  # the demo's users; how demo data is recognised
+
+
 class DemoService:
     def __init__(self, uow_factory: UowFactory) -> None:
         self._uow = uow_factory
@@ -75,7 +79,15 @@ class DemoService:
     def generate(
         self, contacts: int = 500, seed: int = 1, today: dt.date | None = None
     ) -> DemoSummary:
-        """Fill the database with demo data; the same seed and day give the same data."""
+        """Fill the database with demo data; the same seed and day give the same data.
+        Refused (AlreadyDoneError) when the database has demo data already."""
+        with self._uow.read() as uow:
+            has_demo = any(u.email.endswith(DEMO_DOMAIN) for u in uow.users.all())
+        if has_demo:
+            raise AlreadyDoneError(
+                "this database has demo data already; for another set, use a new data "
+                "folder: crm-desktop --data-dir FOLDER demo"
+            )
         with collector_paused():
             return _Generator(self._uow, contacts, seed, today or dt.date.today()).run()
 
@@ -132,17 +144,22 @@ class _Generator:
             {
                 "id": self.id(),
                 "name": name,
-                "email": f"{login}@example-business.com",
+                "email": f"{login}{DEMO_DOMAIN}",
                 "created_at": self.start,
             }
             for name, login in _USERS
         ]
         uow.insert_rows(User, rows)
-        uow.insert_rows(
+        settings = uow.repository(Setting)
+        uow.insert_rows(  # a business name or currency already chosen stays
             Setting,
             [
-                {"id": "business_name", "value": '"Lindenhof Trading"'},
-                {"id": "currency", "value": f'"{DEFAULT_CURRENCY}"'},
+                row
+                for row in (
+                    {"id": "business_name", "value": '"Lindenhof Trading"'},
+                    {"id": "currency", "value": f'"{DEFAULT_CURRENCY}"'},
+                )
+                if settings.get(str(row["id"])) is None
             ],
         )
         return [str(r["id"]) for r in rows]

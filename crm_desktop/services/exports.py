@@ -9,13 +9,14 @@ their target and moved into place, so a failed export never leaves half a file.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from crm_desktop.domain.errors import CrmError, ValidationError
+from crm_desktop.domain.errors import CrmError, DiskFullError, ReadOnlyError, ValidationError
 from crm_desktop.domain.records import AddressEntry, EmailEntry, PhoneEntry
 from crm_desktop.domain.text import display_name
 from crm_desktop.exchange import tabular, vcard
@@ -50,17 +51,28 @@ def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise CrmError(f"cannot write {path}: no folder {folder}")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
         os.replace(temp, path)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise CrmError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise _write_error(path, exc) from exc
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _write_error(path: Path, exc: OSError) -> CrmError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(f"cannot write {path}: the disk is full; nothing was written")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ReadOnlyError(f"cannot write {path}: the folder is read-only")
+    return CrmError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 class ExportService:
@@ -111,14 +123,37 @@ class ExportService:
             _write_atomically(path, lambda s: tabular.write_csv(s, headers, rows))
 
 
+# A sheet has at most 16,384 columns (Excel): e-mails and phones past this many columns
+# go, joined by "; ", into one "More e-mails" / "More phones" column.
+MAX_REPEATED_COLUMNS = 50
+
+
+def _repeated(
+    records: Sequence[Mapping[str, Any]], key: str, name: str, more: str
+) -> tuple[list[str], Callable[[Mapping[str, Any]], list[str]]]:
+    """The columns of a repeated value (e-mails, phones) and the cells of one record."""
+    most = max((len(r[key]) for r in records), default=1) or 1
+    shown = min(most, MAX_REPEATED_COLUMNS)
+    headers = [name if n == 1 else f"{name} {n}" for n in range(1, shown + 1)]
+    if most > shown:
+        headers.append(more)
+
+    def cells(r: Mapping[str, Any]) -> list[str]:
+        values = [entry[0] for entry in r[key]]
+        row = values[:shown] + [""] * (shown - min(len(values), shown))
+        if most > shown:
+            row.append("; ".join(values[shown:]))
+        return row
+
+    return headers, cells
+
+
 def contact_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of a contacts sheet (as many e-mail and phone columns as the
-    contact with the most of them needs)."""
-    emails = max((len(r["emails"]) for r in records), default=1) or 1
-    phones = max((len(r["phones"]) for r in records), default=1) or 1
-    headers = ["ID", "First name", "Last name"]
-    headers += ["E-mail" if n == 1 else f"E-mail {n}" for n in range(1, emails + 1)]
-    headers += ["Phone" if n == 1 else f"Phone {n}" for n in range(1, phones + 1)]
+    contact with the most of them needs, up to MAX_REPEATED_COLUMNS each)."""
+    email_headers, email_cells = _repeated(records, "emails", "E-mail", "More e-mails")
+    phone_headers, phone_cells = _repeated(records, "phones", "Phone", "More phones")
+    headers = ["ID", "First name", "Last name", *email_headers, *phone_headers]
     headers += ["Company", "Title", "Street", "Postcode", "City", "Region", "Country"]
     headers += ["Birthday", "Lead source", "Owner", "Tags", "Notes", "Created", "Updated"]
     rows: list[list[Any]] = []
@@ -126,8 +161,7 @@ def contact_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list
         address = r["addresses"][0] if r["addresses"] else ("", "", "", "", "", "")
         role = r["roles"][0] if r["roles"] else ("", "", "")
         row: list[Any] = [r["id"], r["first_name"], r["last_name"]]
-        row += [r["emails"][i][0] if i < len(r["emails"]) else "" for i in range(emails)]
-        row += [r["phones"][i][0] if i < len(r["phones"]) else "" for i in range(phones)]
+        row += email_cells(r) + phone_cells(r)
         street, city, region, postcode, country, _label = address
         row += [role[2], role[1], street, postcode, city, region, country]
         row += [_day(r["birthday"]), r["lead_source"], r["owner_name"], ", ".join(r["tags"])]

@@ -178,10 +178,13 @@ def test_a_backup_is_taken_when_the_newest_is_older_than_a_day(app: AppContext) 
     now[0] += dt.timedelta(hours=23)
     assert service.backup_if_due() is None  # the newest is less than a day old
     now[0] += dt.timedelta(hours=2)
+    assert service.backup_if_due() is None  # a day later, but nothing changed since
+    app.contacts.create(ContactDraft(first_name="New"))
     second = service.backup_if_due()
     assert second is not None and second != first
-    for _ in range(3):
+    for day in range(3):
         now[0] += dt.timedelta(days=1, minutes=1)
+        app.contacts.create(ContactDraft(first_name=f"Day {day}"))
         assert service.backup_if_due() is not None
     assert len(service.backup_list()) == 3  # rotated as before: the 3 newest kept
 
@@ -302,3 +305,126 @@ def test_the_window_reopens_on_the_restored_data_in_the_same_process(
     assert gui_app.run_window(str(data_dir), None) == 0
     assert [t.split(" — ")[0] for t in titles] == ["After", "Before"]
     assert not ours()  # each session's window was deleted
+
+
+# ---- starting with a damaged database ------------------------------------------------------
+
+
+def test_a_damaged_database_at_start_offers_the_newest_good_backup(
+    data_dir: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPatch, qtbot: Any
+) -> None:
+    from crm_desktop.gui import app as gui_app
+    from crm_desktop.gui.dialogs.restore import DamagedDataDialog
+
+    context = open_app(data_dir)
+    for name in ("Anna", "Bernd", "Carla"):
+        context.contacts.create(ContactDraft(first_name=name))
+    context.settings.set("business_name", "Kept")
+    good = context.maintenance.backup(reason="daily")
+    context.close()
+    (good.parent / "crm-20991231-235959-000000-manual.sqlite.gz").write_bytes(b"")  # no good
+    database = data_dir / "crm.sqlite"
+    with database.open("r+b") as handle:
+        handle.truncate(database.stat().st_size // 2)
+    offered: list[DamagedDataDialog] = []
+
+    def take_it(dialog: DamagedDataDialog) -> int:
+        offered.append(dialog)
+        qtbot.addWidget(dialog)
+        return 1
+
+    monkeypatch.setattr(DamagedDataDialog, "exec", take_it)
+    counts: list[int] = []
+
+    def fake_exec() -> int:
+        [window] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and w.context.paths.data_dir == data_dir.resolve()
+        ]
+        counts.append(window.context.contacts.count(ListQuery()))
+        return 0
+
+    monkeypatch.setattr(qapp, "exec", fake_exec)
+    assert gui_app.run_window(str(data_dir), None) == 0
+    assert len(offered) == 1 and offered[0].newest is not None
+    assert offered[0].newest.path == good
+    assert "damaged" in offered[0].text() and "newest good backup" in offered[0].text()
+    assert counts == [3]  # the window opened on the restored data
+
+
+def test_a_damaged_database_without_a_backup_says_so_and_exits_4(
+    data_dir: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPatch, qtbot: Any
+) -> None:
+    from crm_desktop.gui import app as gui_app
+    from crm_desktop.gui.dialogs.restore import DamagedDataDialog
+
+    data_dir.mkdir(parents=True)
+    (data_dir / "crm.sqlite").write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
+    shown: list[str] = []
+
+    def quit_(dialog: DamagedDataDialog) -> int:
+        shown.append(dialog.text())
+        qtbot.addWidget(dialog)
+        return 0
+
+    monkeypatch.setattr(DamagedDataDialog, "exec", quit_)
+    assert gui_app.run_window(str(data_dir), None) == 4
+    assert len(shown) == 1 and "no good backup was found" in shown[0]
+
+
+def test_the_damaged_data_dialog_looks_right(qtbot: Any, tmp_path: Path) -> None:
+    from crm_desktop.gui.dialogs.restore import DamagedDataDialog
+    from crm_desktop.services.maintenance import BackupInfo
+
+    newest = BackupInfo(
+        tmp_path / "b.sqlite.gz", dt.datetime(2026, 11, 21, 9, 30), 734_000, "daily"
+    )
+    dialog = DamagedDataDialog("the file is cut short: 1,810,432 of 3,620,864 bytes", newest)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.restore_button.text() == "Restore the backup"
+    assert "Sat 21 Nov 2026 09:30" in dialog.text() and "734 KB" in dialog.text()
+    dialog.grab().save(str(tmp_path / "damaged.png"))
+
+
+def test_a_read_only_data_folder_is_said_in_the_status_bar(
+    data_dir: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_desktop.persistence import database
+
+    made = open_app(data_dir)
+    made.pipeline.ensure_default()
+    made.close()
+    monkeypatch.setattr(database, "sqlite_writable", lambda _path: False)
+    context = open_app(data_dir)
+    try:
+        window = MainWindow(context, SyncRunner())
+        qtbot.addWidget(window)
+        window.data.daily_backup()
+        assert "read-only: changes cannot be saved" in window.db_label.text()
+        assert context.maintenance.backup_list() == []  # no daily backup attempted
+    finally:
+        context.close()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_full_disk_in_a_slot_is_said_in_one_line_not_as_a_bug(
+    crash: CrashHandler, log_file: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+
+    def full() -> None:
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database or disk is full"))
+
+    button = QPushButton("Save")
+    qtbot.addWidget(button)
+    button.clicked.connect(full)
+    button.click()
+    assert warnings == ["the disk is full: nothing was written; free some space and try again"]
+    assert crash.shown == warnings  # not the "unexpected error" dialog

@@ -167,3 +167,63 @@ def test_follow_up_templates_by_hand_and_on_entering_a_stage(app: AppContext) ->
     assert any(o.subject == "Ask about the proposal" for o in after)
     with pytest.raises(ValidationError):
         app.followups.save_template("Bad", [Step(-1, "call", "x")])
+
+
+ENDLESS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//hostile//EN
+BEGIN:VEVENT
+UID:endless@x
+DTSTAMP:20261101T000000Z
+DTSTART:20261101T090000Z
+DTEND:20261101T093000Z
+SUMMARY:Every second
+RRULE:FREQ=SECONDLY
+END:VEVENT
+BEGIN:VEVENT
+UID:million@x
+DTSTAMP:20261101T000000Z
+DTSTART:20261101T090000Z
+SUMMARY:A million times
+RRULE:FREQ=DAILY;COUNT=1000000
+END:VEVENT
+BEGIN:VEVENT
+UID:fine@x
+DTSTAMP:20261101T000000Z
+DTSTART:20261102T090000Z
+SUMMARY:Weekly review
+RRULE:FREQ=WEEKLY
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_rules_that_cannot_end_are_named_at_import_and_at_save(
+    app: AppContext, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from crm_desktop.domain.errors import ValidationError
+
+    path = tmp_path / "hostile.ics"
+    path.write_text(ENDLESS.replace("\n", "\r\n"), encoding="utf-8")
+    summary = app.calendar.import_ics(path)
+    assert summary.created == 1
+    assert [p.split(":")[0] for p in summary.problems] == ["Every second", "A million times"]
+    assert "without an end" in summary.problems[0] and "1,000,000" in summary.problems[1]
+    start = dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)
+    with pytest.raises(ValidationError, match="every second"):
+        app.calendar.schedule("meeting", "Tick", start, rrule="FREQ=SECONDLY")
+
+
+def test_a_stored_endless_rule_is_left_out_of_the_calendar(app: AppContext) -> None:
+    """A rule saved by an older version (or written by hand) draws nothing, bounded."""
+    import datetime as dt
+    import sqlite3
+
+    start = dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)
+    saved = app.calendar.schedule("meeting", "Tick", start, rrule="FREQ=DAILY")
+    with sqlite3.connect(app.paths.database) as conn:
+        conn.execute("UPDATE activities SET rrule = 'FREQ=SECONDLY' WHERE id = ?", (saved.id,))
+    hour = app.calendar.occurrences(start, start + dt.timedelta(hours=1))
+    assert [o.subject for o in hour] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.errors import BackupError, DatabaseError
 from crm_desktop.domain.records import ContactDraft, ListQuery
-from crm_desktop.persistence import database
+from crm_desktop.persistence import backups, database
 from tests.databases import connect
 
 # About the SQLite file and its writer thread: not run against PostgreSQL.
@@ -62,13 +63,16 @@ def test_a_migration_takes_a_backup_first(data_dir: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(database, "HEAD_REVISION", f"{int(database.HEAD_REVISION) + 1:04d}")
     monkeypatch.setattr(
         "alembic.command.upgrade",
-        lambda cfg, rev: upgrades.append(database.list_backups(data_dir / "backups")),
+        lambda cfg, rev: upgrades.append(backups.list_backups(data_dir / "backups")),
     )
     open_app(data_dir).close()
     assert len(upgrades) == 1
-    backups = upgrades[0]
-    assert len(backups) == 1 and "pre-migration" in backups[0].name
-    with sqlite3.connect(backups[0]) as conn:
+    taken = upgrades[0]
+    assert len(taken) == 1 and "pre-migration" in taken[0].name
+    assert taken[0].read_bytes()[:2] == b"\x1f\x8b"  # compressed (gzip)
+    plain = data_dir / "plain.sqlite"
+    plain.write_bytes(gzip.decompress(taken[0].read_bytes()))
+    with sqlite3.connect(plain) as conn:
         assert conn.execute("SELECT first_name FROM contacts").fetchall() == [("Kept",)]
 
 

@@ -72,3 +72,43 @@ def test_weekday_codes_read_as_words() -> None:
     assert weekdays_from_words(weekdays_in_words("TU,TH,SU")) == "TU,TH,SU"
     with pytest.raises(ValidationError, match="not a day of the week"):
         weekdays_from_words("Mon, someday")
+
+
+# ---- bounds: one line of input must not cause unbounded work -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("FREQ=SECONDLY", "every second without an end"),
+        ("FREQ=MINUTELY;INTERVAL=5", "every minute without an end"),
+        ("FREQ=MINUTELY;UNTIL=20300101T000000Z", "every minute without an end"),
+        ("FREQ=DAILY;COUNT=1000000", "repeats 1,000,000 times"),
+    ],
+)
+def test_a_rule_that_cannot_end_in_reason_is_refused(rule: str, words: str) -> None:
+    start = utc(2026, 1, 5, 9)
+    with pytest.raises(ValidationError, match=words):
+        occurrences(start, rule, (), start, start + dt.timedelta(hours=1))
+
+
+def test_frequent_rules_with_an_end_in_reach_are_fine() -> None:
+    start = utc(2026, 1, 5, 9)
+    found = occurrences(start, "FREQ=MINUTELY;COUNT=30", (), start, start + dt.timedelta(days=1))
+    assert len(found) == 30
+    until = "FREQ=SECONDLY;UNTIL=20260105T090100Z"
+    assert len(occurrences(start, until, (), start, start + dt.timedelta(days=1))) == 61
+
+
+def test_expansion_walks_and_returns_a_bounded_number_of_repetitions() -> None:
+    from crm_desktop.domain.recurrence import MAX_PER_RANGE, MAX_STEPS, expand
+
+    # An hourly series begun a century ago, drawn for one week: the walk stops.
+    old = expand(utc(1926, 1, 1), "FREQ=HOURLY", (), utc(2026, 1, 5), utc(2026, 1, 12))
+    assert old.capped and old.steps <= MAX_STEPS + 1 and old.found == []
+    # Hourly for a year in one range: at most MAX_PER_RANGE come back.
+    year = expand(utc(2026, 1, 1), "FREQ=HOURLY", (), utc(2026, 1, 1), utc(2027, 1, 1))
+    assert year.capped and len(year.found) == MAX_PER_RANGE
+    # An ordinary weekly series: all of it, no cap.
+    weekly = expand(utc(2026, 1, 5, 9), "FREQ=WEEKLY", (), utc(2026, 1, 1), utc(2026, 3, 1))
+    assert not weekly.capped and len(weekly.found) == 8 and weekly.steps == 9

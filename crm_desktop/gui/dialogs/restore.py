@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from crm_desktop.gui.tasks import TaskRunner
-    from crm_desktop.services.maintenance import MaintenanceService
+    from crm_desktop.services.maintenance import BackupInfo, MaintenanceService
 
 KINDS = {
     "daily": "Daily",
@@ -118,7 +118,10 @@ class RestoreDialog(QDialog):
 
     def restore_other_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Restore from a backup file", str(Path.home()), "Backups (*.sqlite)"
+            self,
+            "Restore from a backup file",
+            str(Path.home()),
+            "Backups (*.sqlite.gz *.sqlite *.gz)",
         )
         if path:
             self.restore(Path(path), Path(path).name)
@@ -149,3 +152,40 @@ class RestoreDialog(QDialog):
         self.setEnabled(True)
         QMessageBox.warning(self, "Restore from backup", error)
         self.reload()
+
+
+class DamagedDataDialog(QMessageBox):
+    """At start, when the database is damaged: says so in plain words and offers the
+    newest backup that passes the whole check (exec() is true when the user takes it)."""
+
+    def __init__(self, problem: str, newest: BackupInfo | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setWindowTitle("crm-desktop: the data is damaged")
+        self.newest = newest
+        if newest is None:
+            self.setText(
+                "crm-desktop cannot open your data: the database file is damaged, and no "
+                "good backup was found.<br><br>Keep a copy of the data folder before trying "
+                "anything else."
+            )
+            self.setDetailedText(problem)
+            self.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+            return
+        kind = KINDS.get(newest.reason, newest.reason.replace("-", " ").capitalize())
+        self.setText(
+            "crm-desktop cannot open your data: the database file is damaged.<br><br>"
+            f"The newest good backup is from <b>{newest.taken_at:%a %d %b %Y %H:%M}</b> "
+            f"({kind.lower()}, {size_text(newest.size)}). Restore it? Changes made after it "
+            "are lost; the damaged file is kept in the backups folder."
+        )
+        self.setDetailedText(problem)
+        self.restore_button = self.addButton(
+            "Restore the backup", QMessageBox.ButtonRole.AcceptRole
+        )
+        self.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.restore_button)
+
+    def exec(self) -> int:
+        super().exec()
+        return int(self.newest is not None and self.clickedButton() is self.restore_button)
