@@ -17,6 +17,9 @@ from crm_desktop.domain.records import ContactDraft
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
+# About the SQLite file, its backups and permissions: not run against PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)

@@ -19,6 +19,9 @@ from crm_desktop.domain.errors import BackupError, DamagedDatabaseError, Databas
 from crm_desktop.domain.records import ContactDraft, ListQuery
 from crm_desktop.persistence import backups
 
+# About the SQLite file, its backups and permissions: not run against PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
