@@ -52,9 +52,9 @@ def _run(team: Team, member: Member, kind: str, pick: int, value: str, rnd: Any)
                 contacts.update(contact_id, changed)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
-    size=st.integers(2, 3),
+    size=st.integers(2, 5),
     ops=st.lists(OPS, min_size=1, max_size=12),
     seed=st.integers(0, 2**32 - 1),
 )
