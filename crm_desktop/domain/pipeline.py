@@ -215,3 +215,29 @@ class DealRow:
     @property
     def weighted_cents(self) -> int:
         return weighted_cents(self.value_cents, self.probability)
+
+
+# Board order: a deal's place in its column is a rank between its neighbours', so a drag
+# writes one row (two devices dragging different cards don't rewrite each other's). Ranks
+# are spaced integers; only when two neighbours have no room left is the column renumbered.
+RANK_GAP = 65_536
+
+
+def rank_between(before: int | None, after: int | None) -> int | None:
+    """A rank strictly between two neighbours' (None: no neighbour on that side), or None
+    when there is no integer room left between them."""
+    if before is None and after is None:
+        return 0
+    if before is None:
+        assert after is not None
+        return after - RANK_GAP
+    if after is None:
+        return before + RANK_GAP
+    if after - before < 2:
+        return None
+    return before + (after - before) // 2
+
+
+def spaced_ranks(count: int) -> list[int]:
+    """Fresh ranks for a whole column, evenly spaced."""
+    return [index * RANK_GAP for index in range(count)]

@@ -20,6 +20,8 @@ from crm_desktop.domain.pipeline import (
     days_in_stage,
     effective_probability,
     is_rotting,
+    rank_between,
+    spaced_ranks,
 )
 from crm_desktop.domain.records import Saved
 from crm_desktop.domain.text import display_name, fold, initials
@@ -377,9 +379,15 @@ class PipelineService:
                 )
             column = [d for d in uow.deals.in_stage(target.id) if d.id != deal.id]
             place = len(column) if index is None else max(0, min(index, len(column)))
-            column.insert(place, deal)
-            for position, d in enumerate(column):
-                assign(d, {"position": position})
+            before = column[place - 1].position if place > 0 else None
+            after = column[place].position if place < len(column) else None
+            rank = rank_between(before, after)
+            if rank is None:  # no room between the neighbours: renumber the column once
+                column.insert(place, deal)
+                for d, position in zip(column, spaced_ranks(len(column)), strict=True):
+                    assign(d, {"position": position})
+            else:
+                assign(deal, {"position": rank})
             return uow.commit()
 
     def reason_of(self, deal_id: str) -> str | None:

@@ -110,6 +110,46 @@ def test_reorder_within_a_column(sales: tuple) -> None:
     assert [c.id for c in lead.cards] == [ids[2], ids[0], ids[1]]
 
 
+def _position_changes(app: AppContext) -> int:
+    with connect(app) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM change WHERE entity = 'deals' AND field = 'position'"
+        ).fetchone()[0]
+
+
+def test_a_drag_writes_one_row_once_the_column_has_ranks(sales: tuple) -> None:
+    app, pipeline_id, stages, contact = sales
+    ids = [app.deals.create_for_contact(contact, f"D{i}", 100_00).id for i in range(6)]
+    # New deals share one rank: the first drag between two of them spaces the column.
+    app.pipeline.move(ids[5], stages["Lead"], index=2)
+    order = [*ids[:2], ids[5], *ids[2:5]]
+    lead = next(c for c in app.pipeline.board(pipeline_id) if c.stage.name == "Lead")
+    assert [c.id for c in lead.cards] == order
+    for deal, index in ((ids[0], 4), (ids[3], 1), (ids[5], 5), (ids[2], 0)):
+        before = _position_changes(app)
+        app.pipeline.move(deal, stages["Lead"], index=index)
+        assert _position_changes(app) - before == 1  # only the dragged deal is written
+        order.remove(deal)
+        order.insert(index, deal)
+        lead = next(c for c in app.pipeline.board(pipeline_id) if c.stage.name == "Lead")
+        assert [c.id for c in lead.cards] == order
+
+
+def test_ranks_lie_between_neighbours_and_run_out_gracefully() -> None:
+    from crm_desktop.domain.pipeline import RANK_GAP, rank_between, spaced_ranks
+
+    assert rank_between(None, None) == 0
+    assert rank_between(None, 0) == -RANK_GAP
+    assert rank_between(0, None) == RANK_GAP
+    assert rank_between(0, RANK_GAP) == RANK_GAP // 2
+    assert rank_between(4, 5) is None  # no room: the column is renumbered
+    assert spaced_ranks(3) == [0, RANK_GAP, 2 * RANK_GAP]
+    low, high, steps = 0, RANK_GAP, 0
+    while (middle := rank_between(low, high)) is not None:
+        high, steps = middle, steps + 1
+    assert steps >= 15  # fifteen drags into one gap before a renumbering
+
+
 def test_pipeline_edits_and_removing_a_stage_moves_its_deals(sales: tuple) -> None:
     app, pipeline_id, stages, contact = sales
     deal = app.deals.create_for_contact(contact, "Moving", 100_00).id
