@@ -250,17 +250,31 @@ def _import(context: AppContext, args: argparse.Namespace) -> int:
     payload = {
         "created": summary.created,
         "updated": summary.updated,
+        "moved_occurrences": summary.moved,
+        "cancelled_occurrences": summary.cancelled,
+        "tasks": summary.tasks,
         "problems": list(summary.problems),
+        "notes": list(summary.notes),
+        "not_used": list(summary.not_used),
     }
-    _emit(
-        args,
-        payload,
-        f"Imported {args.file}: {summary.created} created, "
-        f"{summary.updated} updated, {len(summary.problems)} not imported",
-    )
+    lines = [
+        f"Imported {args.file}: {summary.created} created, {summary.updated} updated, "
+        f"{len(summary.problems)} not imported"
+    ]
+    if summary.moved or summary.cancelled:
+        lines.append(
+            f"  series exceptions: {pluralise(summary.moved, 'moved occurrence')}, "
+            f"{pluralise(summary.cancelled, 'cancelled occurrence')}"
+        )
+    if summary.tasks:
+        lines.append(f"  {pluralise(summary.tasks, 'to-do')} imported as tasks")
+    lines += [f"  note: {note}" for note in summary.notes]
+    if summary.not_used:
+        lines.append(f"  not used: {', '.join(summary.not_used)}")
+    _emit(args, payload, "\n".join(lines))
     for problem in summary.problems:
         print(f"crm-desktop: {problem}", file=sys.stderr)
-    return EXIT_PARTIAL if summary.problems else EXIT_OK
+    return summary.exit_code
 
 
 def _import_records(context: AppContext, args: argparse.Namespace) -> int:

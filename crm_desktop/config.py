@@ -7,6 +7,7 @@ over Dropbox or SMB corrupts (SYNC.md). `check_local_folder` refuses such places
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import logging.handlers
@@ -245,3 +246,28 @@ def _windows_drive_type(folder: Path) -> str | None:  # pragma: no cover - Windo
     drive = folder.drive + "\\"
     kind = ctypes.windll.kernel32.GetDriveTypeW(drive)  # type: ignore[attr-defined]
     return "smb" if kind == 4 else None  # DRIVE_REMOTE
+
+
+def local_timezone() -> str:
+    """The IANA name of this computer's time zone ("" when it cannot be told: UTC).
+    Floating times in imported calendars are read in it, as the calendar shows them."""
+    from crm_desktop.domain.zones import is_iana, resolve
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:  # pragma: no cover - no such file on Windows
+        pass
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import time
+
+        candidates.append(resolve(time.tzname[0]) or "")
+    for name in candidates:
+        if name and is_iana(name):
+            resolved = resolve(name)
+            return "" if resolved in (None, "UTC") else resolved
+    return ""
