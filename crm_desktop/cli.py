@@ -297,6 +297,7 @@ def _import_records(context: AppContext, args: argparse.Namespace) -> int:
         "companies_created": result.companies_created,
         "errors": [{"line": line, "reason": reason} for line, reason in result.errors],
         "warnings": [{"line": line, "reason": reason} for line, reason in result.warnings],
+        "not_used": list(result.not_used),
         "batch_id": result.batch_id,
         "dry_run": result.dry_run,
     }
@@ -312,12 +313,17 @@ def _import_records(context: AppContext, args: argparse.Namespace) -> int:
             f"  {pluralise(result.companies_created, 'company')} created for the company column"
         )
     lines += [f"  line {line}: {reason}" for line, reason in result.errors]
-    lines += [f"  line {line} (warning): {reason}" for line, reason in result.warnings]
+    lines += [f"  line {line} (imported, {reason})" for line, reason in result.warnings]
+    if result.not_used:
+        lines.append(f"  not used: {', '.join(result.not_used)}")
     if result.batch_id:
         lines.append(f"Undo with: crm-desktop import undo {result.batch_id}")
     elif result.dry_run:
         lines.append("Nothing was written (dry run).")
     _emit(args, payload, "\n".join(lines))
+    if result.errors and not (result.created or result.updated or result.skipped
+                              or result.unchanged):  # fmt: skip
+        return EXIT_ERROR  # nothing in the file could be imported
     return EXIT_PARTIAL if result.errors else EXIT_OK
 
 

@@ -205,7 +205,7 @@ class _Reader:
         elif name in ("FN", "TITLE", "ROLE", "NOTE", "UID", "NICKNAME") and name not in self.values:
             self.values[name] = text_of(prop)
         elif name == "ORG":
-            parts = [p for p in components(prop)]
+            parts = components(prop)
             if parts and parts[0] and not self.organizations:
                 self.fields["department"] = ", ".join(p for p in parts[1:] if p)
             if parts and parts[0]:

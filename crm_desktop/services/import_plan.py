@@ -23,6 +23,7 @@ from crm_desktop.domain.records import (
 )
 from crm_desktop.persistence.models import Company, Contact, new_id
 from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services.contacts import extras_of
 from crm_desktop.services.import_rows import (
     ADDRESS_PARTS,
     RowDraft,
@@ -32,7 +33,6 @@ from crm_desktop.services.import_rows import (
     first,
     phone_key,
 )
-from crm_desktop.services.contacts import extras_of
 from crm_desktop.services.phones import to_e164
 
 

@@ -35,7 +35,8 @@ _DIGITS = re.compile(r"\D+")
 _TAG_SEPARATORS = re.compile("[:;,]")
 _SPECIAL_EMAIL = re.compile(r"[:;,<]|mailto")
 _ADDRESS_KEYS = frozenset([
-    *ADDRESS_PARTS, "address_label", "address_formatted", "address_labels_given",
+    *ADDRESS_PARTS, "address_label", "address_formatted", "address_labels_given", "street2",
+    "home_street2",
     *(f"home_{p}" for p in ADDRESS_PARTS), *(f"other_{p}" for p in ADDRESS_PARTS),
 ])  # fmt: skip
 _BIRTHDAY_KEYS = frozenset({"birthday", "birth_year", "birth_month", "birth_day"})
@@ -176,8 +177,10 @@ def _addresses(cell: str) -> list[str]:
     return [p for p in parts if p]
 
 
-_PHONE_KEYS = (("phone_work", "work"), ("phone_mobile", "mobile"), ("phone_home", "home"),
-               ("phone_fax", "fax"), ("phone_other", "other"), ("phone_pager", "pager"))  # fmt: skip
+_PHONE_KEYS = (
+    ("phone_work", "work"), ("phone_mobile", "mobile"), ("phone_home", "home"),
+    ("phone_fax", "fax"), ("phone_other", "other"), ("phone_pager", "pager"),
+)  # fmt: skip
 
 
 def _phones(values: Values) -> list[PhoneEntry]:
@@ -219,6 +222,8 @@ def _address_list(values: Values) -> list[AddressEntry]:
             values[p][index].strip() if index < len(values.get(p, ())) else ""
             for p in ADDRESS_PARTS
         ]
+        if index == 0 and joined(values, "street2"):
+            parts[0] = ", ".join(p for p in (parts[0], joined(values, "street2", ", ")) if p)
         if any(parts):
             label = labels[index] if index < len(labels) else ""
             found.append(_address(parts, label if given else email_label(label)))
@@ -232,6 +237,9 @@ def _address_list(values: Values) -> list[AddressEntry]:
             found.append(AddressEntry(street=flat[:300], label=email_label(label)))
     for prefix, label in (("home", "home"), ("other", "other")):
         extra = [joined(values, f"{prefix}_{p}", ", ") for p in ADDRESS_PARTS]
+        second = joined(values, f"{prefix}_street2", ", ")
+        if second:
+            extra[0] = ", ".join(p for p in (extra[0], second) if p)
         if any(extra):
             found.append(_address(extra, label))
     return found

@@ -105,7 +105,7 @@ def test_google_contacts_older_columns(app: AppContext) -> None:
 def test_outlook_from_a_german_windows_cp1252_with_semicolons(app: AppContext) -> None:
     preview = app.imports.preview(DATA / "outlook_de.csv")
     assert (preview.preset, preview.encoding, preview.delimiter) == ("outlook", "cp1252", ";")
-    assert preview.mapping["Anrede"] == ""  # a salutation, not a job title
+    assert preview.mapping["Anrede"] == "prefix"  # a salutation (Herr, Frau), not a job title
 
     result = app.imports.run(DATA / "outlook_de.csv")
 
@@ -736,7 +736,7 @@ def test_presets_are_recognised_by_their_headers() -> None:
     assert detect_preset(outlook) == "outlook"
     mapping = guess_mapping(outlook, "contacts")
     assert (mapping["Title"], mapping["Job Title"], mapping["Mobile Phone"]) == (
-        "",
+        "prefix",  # Outlook's Title is the form of address
         "title",
         "phone_mobile",
     )

@@ -8,7 +8,6 @@ one can be taken back as a whole (Undo)."""
 from __future__ import annotations
 
 from html import escape
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
