@@ -199,11 +199,14 @@ class _Reader:
     def one(self, prop: Property) -> None:
         name = prop.name
         if name == "N":
-            parts = [*components(prop), "", "", "", "", ""]
+            # Each part may be a list (vCard 4.0: "Richter,James"): read as words.
+            raw = split_escaped(raw_value(prop), ";")
+            parts = [" ".join(unescape(w).strip() for w in split_escaped(p, ",") if w.strip())
+                     for p in raw] + ["", "", "", "", ""]  # fmt: skip
             self.fields.update(last_name=parts[0], first_name=parts[1], middle_name=parts[2],
                                prefix=parts[3], suffix=parts[4])  # fmt: skip
         elif name in ("FN", "TITLE", "ROLE", "NOTE", "UID", "NICKNAME") and name not in self.values:
-            self.values[name] = text_of(prop)
+            self.values[name] = text_of(prop).replace("\r\n", "\n").replace("\r", "\n")
         elif name == "ORG":
             parts = components(prop)
             if parts and parts[0] and not self.organizations:

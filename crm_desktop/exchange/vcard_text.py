@@ -26,7 +26,8 @@ class Property:
 
     @property
     def types(self) -> list[str]:
-        return [t.lower() for t in self.params.get("TYPE", [])]
+        # TYPE="voice,home" (quoted, vCard 4.0) is two types, as TYPE=voice,home is
+        return [t.strip().lower() for v in self.params.get("TYPE", []) for t in v.split(",")]
 
 
 def logical_lines(

@@ -63,6 +63,8 @@ CONTACT_FIELDS: dict[str, str] = {
     "birth_month": "Birth month",
     "birth_day": "Birth day",
     "anniversary": "Anniversary",
+    "event": "Date (Google's events: the anniversary is kept)",
+    "event_label": "Date label",
     "notes": "Notes",
     "tags": "Tags",
     "lead_source": "Lead source",
@@ -259,6 +261,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^organization \d+ name$"), "company"),
     (re.compile(r"^organization \d+ title$"), "title"),
     (re.compile(r"^website \d+ value$"), "website"),
+    (re.compile(r"^event \d+ (label|type)$"), "event_label"),
+    (re.compile(r"^event \d+ value$"), "event"),
     (re.compile(r"^address \d+ formatted$"), "address_formatted"),
 )
 
@@ -266,7 +270,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 # (Outlook's "Title" is the form of address: Mr., Dr.)
 _OUTLOOK_OVERRIDES = {
     "title": "prefix", "anrede": "prefix", "e mail type": "", "e mail display name": "",
-    "ort": "", "location": "",
+    "e mail 2 type": "", "e mail 2 display name": "", "e mail 3 type": "",
+    "e mail 3 display name": "", "ort": "", "location": "",
 }  # fmt: skip
 _GOOGLE_SKIP = re.compile(
     r"^(organization \d+ (yomi name|type|symbol|location)|website \d+ (type|label)"

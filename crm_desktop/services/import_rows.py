@@ -347,14 +347,21 @@ def _extras(values: Values, warnings: list[str]) -> tuple[tuple[str, Any], ...]:
         found = [f for f in found if f[0] != "middle_name"]  # part of a full name instead
     full = joined(values, "full_name")
     if full and ("first_name" in values or "last_name" in values):
-        # The name as written is kept when the parts do not make it ("Dr. Wile E. Coyote").
-        parts = ("prefix", "first_name", "middle_name", "last_name", "suffix")
-        built = " ".join(joined(values, key) for key in parts if joined(values, key))
+        # The name as written is kept when it is more than "first last" ("Wile E. Coyote").
+        built = " ".join(
+            p for p in (joined(values, "first_name"), joined(values, "last_name")) if p
+        )
         if full != built:
             found.append(("formatted_name", full[:400]))
-    if "anniversary" in values:
+    anniversary = first(values, "anniversary")
+    events, kinds = values.get("event", ()), values.get("event_label", ())
+    for index, text in enumerate(events):  # Google: "Event 1 - Label" says which date
+        kind = kinds[index].casefold() if index < len(kinds) else ""
+        if text.strip() and ("anniv" in kind or "jahrestag" in kind) and not anniversary:
+            anniversary = text
+    if anniversary or "anniversary" in values:
         try:
-            found.append(("anniversary", parse_date(first(values, "anniversary"))))
+            found.append(("anniversary", parse_date(anniversary)))
         except ValueError as exc:
             warnings.append(f"anniversary left out: {exc}")
     if "website" in values:
