@@ -4,9 +4,8 @@ Overdue list, and iCalendar import and export."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from crm_desktop.persistence.models import Activity
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services import calendar_files
 from crm_desktop.services._common import UowFactory, now, require
-from crm_desktop.services.calendar_files import ImportSummary, parse_dates
+from crm_desktop.services.calendar_files import ImportSummary, dump_dates, parse_dates
 
 __all__ = ["CalendarEdit", "CalendarService", "ImportSummary", "Occurrence", "Reminder"]
 
@@ -85,12 +84,8 @@ def _snapshot(activity: Activity) -> tuple[str, tuple[tuple[str, object], ...]]:
     return activity.id, tuple((f, getattr(activity, f)) for f in _FIELDS)
 
 
-def _dump(dates: Iterable[dt.datetime]) -> str:
-    return json.dumps(sorted({d.astimezone(dt.UTC).isoformat() for d in dates}))
-
-
 def _add_exdate(activity: Activity, occurrence: dt.datetime) -> None:
-    activity.exdates = _dump([*_exdates(activity), occurrence])
+    activity.exdates = dump_dates([*_exdates(activity), occurrence])
 
 
 def _shift_wall(
@@ -321,7 +316,7 @@ class CalendarService:
                 # difference (10:00 -> 11:00 stays 11:00 on both sides of a DST change).
                 shifted = _shift_wall(first, occurrence, start, tz)
                 values["starts_at"], values["ends_at"] = shifted, shifted + (end - start)
-                values["exdates"] = _dump(
+                values["exdates"] = dump_dates(
                     _shift_wall(d, occurrence, start, tz) for d in _exdates(a)
                 )
                 self._assign(a, values)
@@ -346,8 +341,8 @@ class CalendarService:
                 if same_rule(str(values["rrule"]), a.rrule):
                     values["rrule"] = shift_weekdays(new_rule, days) if days else new_rule
                 a.rrule = old_rule
-                a.exdates = _dump(keep)
-                values["exdates"] = _dump(_shift_wall(d, occurrence, start, tz) for d in move)
+                a.exdates = dump_dates(keep)
+                values["exdates"] = dump_dates(_shift_wall(d, occurrence, start, tz) for d in move)
                 target = uow.activities.add(Activity(**values, series_id=a.id))
             if values.get("done") and target.done_at is None:
                 target.done_at = now()

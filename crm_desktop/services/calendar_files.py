@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,8 @@ def _dump_rdates(values: Iterable[dt.datetime | Period]) -> str:
     return json.dumps(sorted(texts)) if texts else ""
 
 
-def _dump(values: Iterable[dt.datetime]) -> str:
+def dump_dates(values: Iterable[dt.datetime]) -> str:
+    """EXDATEs as stored: a JSON list of ISO date-times in UTC, sorted, each once."""
     return json.dumps(sorted({d.astimezone(dt.UTC).isoformat() for d in values}))
 
 
@@ -136,7 +137,7 @@ class _Import:
         for series_id, extra in self.exdates.items():
             series = self.uow.activities.get(series_id)
             if series is not None:
-                dump = _dump([*parse_dates(series.exdates), *extra])
+                dump = dump_dates([*parse_dates(series.exdates), *extra])
                 if series.exdates != dump:
                     series.exdates = dump
 
@@ -175,7 +176,7 @@ class _Import:
             "all_day": event.all_day,
             "timezone": tz,
             "rrule": rule,
-            "exdates": _dump(exdates) if exdates else "",
+            "exdates": dump_dates(exdates) if exdates else "",
             "rdates": _dump_rdates(rdates),
             "contact_id": self.contact(event),
             "ical_uid": event.uid,
@@ -359,32 +360,24 @@ def calendar_events(activities: list[Activity], since: dt.datetime | None) -> li
         )
         away = {c.recurrence_id for c in children}
         exdates = [d for d in parse_dates(a.exdates) if d not in away]
-        rdates = [
-            (_moment(d[0], False), _moment(d[1], False)) if isinstance(d, tuple)
-            else _moment(d, a.all_day)
-            for d in _parse_rdates(a.rdates)
-        ]  # fmt: skip
+        rdates: list[Moment | Period] = [
+            d if isinstance(d, tuple) else _moment(d, a.all_day) for d in _parse_rdates(a.rdates)
+        ]
         base = _event(a, uid)
         events.append(
-            IcsEvent(
-                **{
-                    **base.__dict__,
-                    "exdates": tuple(_moment(d, a.all_day) for d in exdates),
-                    "rdates": tuple(rdates),
-                }
+            replace(
+                base, exdates=tuple(_moment(d, a.all_day) for d in exdates), rdates=tuple(rdates)
             )
         )
         for child in children:
             assert child.recurrence_id is not None
             event = _event(child, uid)
             events.append(
-                IcsEvent(
-                    **{
-                        **event.__dict__,
-                        "rrule": "",
-                        "recurrence_id": _moment(child.recurrence_id, a.all_day),
-                        "timezone": event.timezone or ("" if a.all_day else a.timezone),
-                    }
+                replace(
+                    event,
+                    rrule="",
+                    recurrence_id=_moment(child.recurrence_id, a.all_day),
+                    timezone=event.timezone or ("" if a.all_day else a.timezone),
                 )
             )
     return events
