@@ -36,8 +36,8 @@ _MORE_FIELDS = (
     ("suffix", "Su&ffix", "Jr., Sr., PhD"),
     ("nickname", "Nic&kname", ""),
     ("formatted_name", "Name as &written", "when it is not first and last name"),
-    ("department", "&Department", ""),
-    ("role", "&Role", "what the person does (not the job title)"),
+    ("department", "De&partment", ""),
+    ("role", "R&ole", "what the person does (not the job title)"),
 )
 
 if TYPE_CHECKING:
@@ -134,13 +134,13 @@ class ContactEditorDialog(FormDialog):
             self._more[key] = edit
         self.anniversary = BirthdayEdit(page)
         self.anniversary.setAccessibleName("Anniversary")
-        form.addRow("A&nniversary", self.anniversary)
+        form.addRow("Anni&versary", self.anniversary)
         self.websites = QPlainTextEdit(page)
         self.websites.setAccessibleName("Websites")
         self.websites.setPlaceholderText("one address per line")
         self.websites.setTabChangesFocus(True)
-        form.addRow("&Websites", self.websites)
-        self.ui.tabs.insertTab(1, page, "Name && &more")
+        form.addRow("We&bsites", self.websites)
+        self.ui.tabs.insertTab(1, page, "Name && mo&re")
 
     @staticmethod
     def _add_row(table: QTableWidget, blank: list[str]) -> None:
