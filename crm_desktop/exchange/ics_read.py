@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from crm_desktop.domain.recurrence import IcsEvent, Moment, Period
 from crm_desktop.exchange.ics_zones import ZoneBook
@@ -174,6 +173,14 @@ def _one(component: Any, name: str) -> Any:
     return value
 
 
+def _all(component: Any, name: str) -> list[Any]:
+    """Every value of a property that may come once or several times."""
+    value = component.get(name)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _text(component: Any, name: str) -> str:
     value = _one(component, name)
     return str(value).strip() if value is not None else ""
@@ -230,10 +237,8 @@ def _moments(
     component: Any, name: str, zones: ZoneBook, default: tuple[str, dt.tzinfo]
 ) -> list[Moment | Period]:
     """Every value of EXDATE or RDATE (each may come several times, with several values)."""
-    raw = component.get(name)
-    groups = raw if isinstance(raw, list) else [raw] if raw is not None else []
     found: list[Moment | Period] = []
-    for group in groups:
+    for group in _all(component, name):
         tzid = group.params.get("TZID") if hasattr(group, "params") else None
         for item in getattr(group, "dts", []):
             value = getattr(item, "dt", None)
@@ -279,19 +284,10 @@ def event_of(component: Any, number: int, zones: ZoneBook) -> IcsEvent:
     recurrence = _one(component, "RECURRENCE-ID")
     rid = _moment(recurrence, "RECURRENCE-ID", zones, series_zone)[0] if recurrence else None
     status = _text(component, "STATUS").upper()
-    categories = []
-    for group in (
-        component.get("CATEGORIES", [])
-        if isinstance(component.get("CATEGORIES"), list)
-        else [component.get("CATEGORIES")]
-        if component.get("CATEGORIES")
-        else []
-    ):
-        categories += [str(c) for c in getattr(group, "cats", [])]
-    attendees = component.get("ATTENDEE")
+    categories = [str(c) for g in _all(component, "CATEGORIES") for c in getattr(g, "cats", [])]
     emails = [
         str(a).strip().removeprefix("mailto:").removeprefix("MAILTO:")
-        for a in (attendees if isinstance(attendees, list) else [attendees] if attendees else [])
+        for a in _all(component, "ATTENDEE")
     ]
     exdates = [
         d for d in _moments(component, "EXDATE", zones, series_zone) if not isinstance(d, tuple)
@@ -426,7 +422,3 @@ def read(data: bytes, local: str) -> CalendarFile:
         result.events.append(event)
     result.notes = zones.notes + result.notes
     return result
-
-
-def zone_of(name: str) -> dt.tzinfo:
-    return ZoneInfo(name) if name else dt.UTC
