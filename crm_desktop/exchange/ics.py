@@ -81,7 +81,10 @@ def _add_rule(event: Any, item: IcsEvent) -> None:
     until = parts.get("UNTIL", "")
     if item.all_day and len(until) > 8:  # RFC 5545: UNTIL is a DATE when DTSTART is
         parts["UNTIL"] = until[:8]
-    event.add("rrule", vRecur.from_ical(join_rule(parts)))
+    try:
+        event.add("rrule", vRecur.from_ical(join_rule(parts)))
+    except ValueError as exc:  # a rule stored by hand that no program can read: left out
+        log.warning("event %s written without its rule %r: %s", item.uid, item.rrule, exc)
 
 
 def _add_dates(event: Any, name: str, values: Sequence[Moment | Period], tz: dt.tzinfo) -> None:

@@ -156,8 +156,8 @@ def parse_component(block: _Block, result: CalendarFile, label: str) -> Any | No
             component = Component.from_ical("\r\n".join(kept) + "\r\n")
         for warning in caught:
             log.info("%s: %s", label, warning.message)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        log.info("%s not read: %s", label, exc)
+    except Exception as exc:  # the library's errors on damaged text vary (even AttributeError)
+        log.info("%s not read: %r", label, exc)
         result.problems.append(f"{label} (line {block.line}) could not be read and was skipped")
         return None
     return component
@@ -280,7 +280,11 @@ def event_of(component: Any, number: int, zones: ZoneBook) -> IcsEvent:
         raise EventError("it has no start (DTSTART)")
     end = _end(component, start, zones, series_zone, todo)
     rrule_prop = _one(component, "RRULE")
-    rrule = rrule_prop.to_ical().decode() if rrule_prop is not None else ""
+    rrule = ""
+    if rrule_prop is not None:
+        if not isinstance(rrule_prop, dict):  # a vRecur is a dict; a broken value is not
+            raise EventError("its repetition rule (RRULE) cannot be read")
+        rrule = bytes(rrule_prop.to_ical()).decode()  # type: ignore[attr-defined]
     recurrence = _one(component, "RECURRENCE-ID")
     rid = _moment(recurrence, "RECURRENCE-ID", zones, series_zone)[0] if recurrence else None
     status = _text(component, "STATUS").upper()

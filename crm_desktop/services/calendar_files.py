@@ -128,18 +128,24 @@ class _Import:
 
     def run(self) -> None:
         events = self.file.events
-        for event in events:
+        for event in events:  # each series first, then the occurrences moved out of them
             if event.recurrence_id is None:
-                self.master(event)
+                self.one(self.master, event)
         for event in events:
             if event.recurrence_id is not None:
-                self.exception(event)
+                self.one(self.exception, event)
         for series_id, extra in self.exdates.items():
             series = self.uow.activities.get(series_id)
             if series is not None:
                 dump = dump_dates([*parse_dates(series.exdates), *extra])
                 if series.exdates != dump:
                     series.exdates = dump
+
+    def one(self, step: Any, event: IcsEvent) -> None:
+        try:
+            step(event)
+        except ValidationError as exc:  # e.g. a series stored with a zone nothing knows
+            self.problems.append(f"{event.label}: {exc}; not imported")
 
     def values(self, event: IcsEvent) -> dict[str, Any] | None:
         """The columns of an activity for an event (None: skipped, with why)."""

@@ -353,3 +353,17 @@ def _instant(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC)
     return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+
+
+def test_files_cut_anywhere_never_stop_an_import(app: AppContext, tmp_path: Path) -> None:
+    """A file cut at any point (as a sync client or a full disk leaves it) imports what is
+    whole and names the rest; nothing escapes as an error, and the export still works."""
+    for path in sorted(CALENDARS.glob("*.ics")):
+        data = path.read_bytes()
+        for cut in range(0, len(data), max(len(data) // 7, 1)):
+            damaged = tmp_path / f"cut-{cut}-{path.name}"
+            damaged.write_bytes(data[:cut])
+            summary = app.calendar.import_ics(damaged, local_zone="Europe/Berlin")
+            assert summary.exit_code in (0, 1, 3)
+            assert all("Traceback" not in p and "object has no" not in p for p in summary.problems)
+    export(app, tmp_path)
