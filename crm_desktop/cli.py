@@ -257,8 +257,9 @@ def _import(context: AppContext, args: argparse.Namespace) -> int:
         "notes": list(summary.notes),
         "not_used": list(summary.not_used),
     }
+    head = "Imported" if summary.imported or not summary.problems else "Nothing imported from"
     lines = [
-        f"Imported {args.file}: {summary.created} created, {summary.updated} updated, "
+        f"{head} {args.file}: {summary.created} created, {summary.updated} updated, "
         f"{len(summary.problems)} not imported"
     ]
     if summary.moved or summary.cancelled:

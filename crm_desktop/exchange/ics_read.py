@@ -31,11 +31,7 @@ _USED = {
     "RDATE", "EXDATE", "RECURRENCE-ID", "STATUS", "CATEGORIES", "ATTENDEE", "COMPLETED",
     "DTSTAMP", "CREATED", "LAST-MODIFIED", "SEQUENCE", "TRANSP", "PERCENT-COMPLETE",
 }  # fmt: skip
-_NOT_USED_NAMES = {
-    "VALARM": "VALARM (reminders)",
-    "LOCATION": "LOCATION",
-    "X-": "X- (app-specific)",
-}
+_NOT_USED_NAMES = {"VALARM": "VALARM reminders", "X-": "X- properties (app-specific)"}
 
 
 class EventError(ValueError):

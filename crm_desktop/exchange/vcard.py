@@ -236,7 +236,7 @@ class _Reader:
         elif (name, text_of(prop).lower()) in _ORG_MARKS:
             self.kind = "org"
         elif name not in _QUIET:
-            self.not_used["X- (app-specific)" if name.startswith("X-") else name] += 1
+            self.not_used["X- properties (app-specific)" if name.startswith("X-") else name] += 1
 
     def is_anniversary(self, prop: Property) -> bool:
         return "anniversary" in self.groups.get(prop.group, "")

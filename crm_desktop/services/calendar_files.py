@@ -215,7 +215,8 @@ class _Import:
             return
         existing = self.uow.activities.by_ical_uid(event.uid)
         self.save(existing, values)
-        self.cancelled += len(event.exdates)
+        if values["rrule"] or values["rdates"]:
+            self.cancelled += len(event.exdates)
         if event.todo:
             self.tasks += 1
         activity = existing or self.uow.activities.by_ical_uid(event.uid)

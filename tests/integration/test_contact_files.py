@@ -48,7 +48,7 @@ def kept(record: ContactRecord) -> dict[str, Any]:
 def test_iphone_card_keeps_name_parts_types_and_dates(app: AppContext) -> None:
     result = app.imports.run(CONTACTS / "iphone.vcf")  # CR CR LF line ends
     assert (result.created, result.errors) == (2, ())
-    assert result.not_used == ("PHOTO (1 card)", "X- (app-specific) (1 card)")
+    assert result.not_used == ("PHOTO (1 card)", "X- properties (app-specific) (1 card)")
     people = everyone(app)
     john = people["Mr. John Richter James Doe Sr."]
     assert (john.prefix, john.first_name, john.middle_name, john.last_name, john.suffix) == (
