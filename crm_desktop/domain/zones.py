@@ -70,7 +70,7 @@ def resolve(tzid: str) -> str | None:
     if not name:
         return None
     folded = fold(name)
-    if folded in UTC_NAMES:
+    if folded in UTC_NAMES or folded.rsplit("/", 1)[-1] in UTC_NAMES:  # tzone://Microsoft/Utc
         return "UTC"
     exact = _iana().get(name.casefold())
     if exact:

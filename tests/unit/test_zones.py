@@ -36,6 +36,7 @@ def test_the_windows_table_is_whole_and_every_zone_exists() -> None:
         ("/mozilla.org/20050126_1/Europe/Paris", "Europe/Paris"),
         ("/softwarestudio.org/Olson_20011030_5/America/Chicago", "America/Chicago"),
         ("GMT", "UTC"),
+        ("tzone://Microsoft/Utc", "UTC"),
         ("Nowhere Standard Time", None),
     ],
 )
