@@ -61,6 +61,7 @@ def _scalar_fields(draft: ContactDraft) -> dict[str, Any]:
             [p.number for p in draft.phones],
             [a.city for a in draft.addresses],
             [(r.company_id, r.title) for r in draft.roles],
+            draft.job_title,
         ),
         "birthday": draft.birthday,
         "lead_source": draft.lead_source,

@@ -226,3 +226,10 @@ def test_cli_results_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "GENDER (1 card)" in payload["not_used"]
     assert main([*args, str(CONTACTS / "other_tool.csv")]) == 0
     assert json.loads(capsys.readouterr().out)["not_used"] == ["Favourite colour"]
+
+
+def test_a_job_title_without_a_company_shows_in_the_list(app: AppContext) -> None:
+    app.imports.run(CONTACTS / "other_tool.csv")
+    rows = {r.display_name: r for r in app.contacts.page(ListQuery()).rows}
+    assert (rows["Li Wei"].title, rows["Li Wei"].company_name) == ("Consultant", "")
+    assert rows["Priya Patel"].title == "Owner"
