@@ -325,17 +325,32 @@ def _import(context: AppContext, args: argparse.Namespace) -> int:
     payload = {
         "created": summary.created,
         "updated": summary.updated,
+        "moved_occurrences": summary.moved,
+        "cancelled_occurrences": summary.cancelled,
+        "tasks": summary.tasks,
         "problems": list(summary.problems),
+        "notes": list(summary.notes),
+        "not_used": list(summary.not_used),
     }
-    _emit(
-        args,
-        payload,
-        f"Imported {args.file}: {summary.created} created, "
-        f"{summary.updated} updated, {len(summary.problems)} not imported",
-    )
+    head = "Imported" if summary.imported or not summary.problems else "Nothing imported from"
+    lines = [
+        f"{head} {args.file}: {summary.created} created, {summary.updated} updated, "
+        f"{len(summary.problems)} not imported"
+    ]
+    if summary.moved or summary.cancelled:
+        lines.append(
+            f"  series exceptions: {pluralise(summary.moved, 'moved occurrence')}, "
+            f"{pluralise(summary.cancelled, 'cancelled occurrence')}"
+        )
+    if summary.tasks:
+        lines.append(f"  {pluralise(summary.tasks, 'to-do')} imported as tasks")
+    lines += [f"  note: {note}" for note in summary.notes]
+    if summary.not_used:
+        lines.append(f"  not used: {', '.join(summary.not_used)}")
+    _emit(args, payload, "\n".join(lines))
     for problem in summary.problems:
         print(f"crm-desktop: {problem}", file=sys.stderr)
-    return EXIT_PARTIAL if summary.problems else EXIT_OK
+    return summary.exit_code
 
 
 def _import_records(context: AppContext, args: argparse.Namespace) -> int:
@@ -358,6 +373,7 @@ def _import_records(context: AppContext, args: argparse.Namespace) -> int:
         "companies_created": result.companies_created,
         "errors": [{"line": line, "reason": reason} for line, reason in result.errors],
         "warnings": [{"line": line, "reason": reason} for line, reason in result.warnings],
+        "not_used": list(result.not_used),
         "batch_id": result.batch_id,
         "dry_run": result.dry_run,
     }
@@ -373,12 +389,17 @@ def _import_records(context: AppContext, args: argparse.Namespace) -> int:
             f"  {pluralise(result.companies_created, 'company')} created for the company column"
         )
     lines += [f"  line {line}: {reason}" for line, reason in result.errors]
-    lines += [f"  line {line} (warning): {reason}" for line, reason in result.warnings]
+    lines += [f"  line {line} (imported, {reason})" for line, reason in result.warnings]
+    if result.not_used:
+        lines.append(f"  not used: {', '.join(result.not_used)}")
     if result.batch_id:
         lines.append(f"Undo with: crm-desktop import undo {result.batch_id}")
     elif result.dry_run:
         lines.append("Nothing was written (dry run).")
     _emit(args, payload, "\n".join(lines))
+    if result.errors and not (result.created or result.updated or result.skipped
+                              or result.unchanged):  # fmt: skip
+        return EXIT_ERROR  # nothing in the file could be imported
     return EXIT_PARTIAL if result.errors else EXIT_OK
 
 

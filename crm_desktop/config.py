@@ -291,3 +291,28 @@ def make_private(path: Path) -> None:
         with contextlib.suppress(OSError):
             if path.stat().st_mode & 0o077:
                 path.chmod(PRIVATE_FILE_MODE)
+
+
+def local_timezone() -> str:
+    """The IANA name of this computer's time zone ("" when it cannot be told: UTC).
+    Floating times in imported calendars are read in it, as the calendar shows them."""
+    from crm_desktop.domain.zones import is_iana, resolve
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:  # pragma: no cover - no such file on Windows
+        pass
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import time
+
+        candidates.append(resolve(time.tzname[0]) or "")
+    for name in candidates:
+        if name and is_iana(name):
+            resolved = resolve(name)
+            return "" if resolved in (None, "UTC") else resolved
+    return ""

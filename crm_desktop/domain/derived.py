@@ -25,16 +25,18 @@ def contact_copies(
     phones: Sequence[str] = (),
     cities: Sequence[str] = (),
     roles: Sequence[tuple[str | None, str]] = (),
+    job_title: str = "",
 ) -> dict[str, Any]:
     """A contact's derived columns from its names and its live lists, each list in its
     order (position, then id): the sort name, and the first e-mail, phone, address city
-    and role (company and title), so the big list sorts and pages without joins."""
+    and role (company and title; the job title held without a company when there is no
+    role), so the big list sorts and pages without joins."""
     first_role = roles[0] if roles else None
     return {
         "sort_name": fold(f"{last_name} {first_name}"),
         "email": emails[0].strip() if emails else "",
         "phone": phones[0].strip() if phones else "",
         "company_id": first_role[0] if first_role else None,
-        "title": first_role[1] if first_role else "",
+        "title": first_role[1] if first_role else job_title.strip(),
         "city": cities[0] if cities else "",
     }

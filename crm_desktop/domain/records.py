@@ -71,6 +71,11 @@ class RoleEntry:
     company_name: str = ""
 
 
+# The contact fields beyond the common ones (the same names on drafts, records, the table).
+CONTACT_EXTRAS = ("prefix", "middle_name", "suffix", "nickname", "formatted_name", "job_title",
+                  "department", "role", "anniversary", "websites")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ContactDraft:
     """What a person edits: every field of a contact, for create and full update."""
@@ -87,6 +92,17 @@ class ContactDraft:
     notes: str = ""
     tags: tuple[str, ...] = ()
     custom: tuple[tuple[str, str], ...] = ()  # (field definition id, value)
+    # What an address book holds beyond the common fields (kept as written).
+    prefix: str = ""
+    middle_name: str = ""
+    suffix: str = ""
+    nickname: str = ""
+    formatted_name: str = ""  # the name as written, when not simply "first last"
+    job_title: str = ""  # a title held without a company (with one, it is the role's)
+    department: str = ""
+    role: str = ""
+    anniversary: dt.date | None = None
+    websites: tuple[str, ...] = ()
 
     def validated(self) -> ContactDraft:
         if not (self.first_name.strip() or self.last_name.strip() or self.emails):
@@ -120,9 +136,21 @@ class ContactRecord:
     created_at: dt.datetime
     updated_at: dt.datetime
     deleted_at: dt.datetime | None
+    # What an address book holds beyond the common fields (kept as written).
+    prefix: str = ""
+    middle_name: str = ""
+    suffix: str = ""
+    nickname: str = ""
+    formatted_name: str = ""  # the name as written, when not simply "first last"
+    job_title: str = ""  # a title held without a company (with one, it is the role's)
+    department: str = ""
+    role: str = ""
+    anniversary: dt.date | None = None
+    websites: tuple[str, ...] = ()
 
     def to_draft(self) -> ContactDraft:
         return ContactDraft(
+            **{name: getattr(self, name) for name in CONTACT_EXTRAS},
             first_name=self.first_name,
             last_name=self.last_name,
             emails=self.emails,

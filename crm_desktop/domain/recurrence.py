@@ -8,19 +8,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rruleset, rrulestr
 
 from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.zones import resolve
+
+Moment = dt.datetime | dt.date
+Period = tuple[dt.datetime, dt.datetime]  # an RDATE given as a PERIOD: start and end
 
 
 def zone(name: str) -> dt.tzinfo:
-    """A time zone by IANA name; UTC for an empty name."""
+    """A time zone by IANA name (or a Windows or custom name of one, as older versions
+    stored them); UTC for an empty name."""
     if not name:
         return dt.UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"unknown time zone {name!r}") from exc
+    except (ZoneInfoNotFoundError, ValueError):
+        resolved = resolve(name)
+        if resolved == "UTC":
+            return dt.UTC
+        if resolved:
+            return ZoneInfo(resolved)
+        raise ValidationError(f"unknown time zone {name!r}") from None
 
 
 # Bounds on the work one rule can cause (a hostile or broken calendar file): a rule may
@@ -86,13 +96,15 @@ def occurrences(
     window_start: dt.datetime,
     window_end: dt.datetime,
     timezone: str = "",
+    rdates: Iterable[dt.datetime] = (),
 ) -> list[dt.datetime]:
     """Start times (aware, UTC) of the occurrences inside [window_start, window_end).
 
     `start` is the first occurrence (aware). The rule is expanded in `timezone` wall time,
-    only for the window asked for; EXDATEs remove single occurrences. A rule that cannot
-    end in reason is refused (ValidationError); the work is bounded (see `expand`)."""
-    return expand(start, rrule, exdates, window_start, window_end, timezone).found
+    only for the window asked for; RDATEs add occurrences, EXDATEs remove them. A rule
+    that cannot end in reason is refused (ValidationError); the work is bounded (see
+    `expand`)."""
+    return expand(start, rrule, exdates, window_start, window_end, timezone, rdates).found
 
 
 def expand(
@@ -102,19 +114,29 @@ def expand(
     window_start: dt.datetime,
     window_end: dt.datetime,
     timezone: str = "",
+    rdates: Iterable[dt.datetime] = (),
 ) -> Expansion:
     """`occurrences`, with the work it took: at most MAX_STEPS repetitions are walked and
     MAX_PER_RANGE returned, whatever the rule."""
     tz = zone(timezone)
     local_start = start.astimezone(tz)
-    if not rrule:
+    extra = [d.astimezone(tz) for d in rdates]
+    if not rrule and not extra:
         inside = window_start <= start < window_end
         return Expansion([start.astimezone(dt.UTC)] if inside else [], 1, False)
-    check_reasonable(rrule, start)
+    if rrule:
+        check_reasonable(rrule, start)
     try:
-        rule = rrulestr(f"RRULE:{normalise_until(rrule)}", dtstart=local_start, forceset=True)
+        if rrule:
+            text = f"RRULE:{normalise_until(rrule, tz)}"
+            rule = rrulestr(text, dtstart=local_start, forceset=True)
+        else:  # extra dates alone: the first start and those dates
+            rule = rruleset()
+            rule.rdate(local_start)
     except (ValueError, TypeError) as exc:
         raise ValidationError(f"not a recurrence rule: {rrule!r} ({exc})") from exc
+    for moment in extra:
+        rule.rdate(moment)
     skipped = {d.astimezone(dt.UTC) for d in exdates}
     first, last = window_start.astimezone(tz), window_end.astimezone(tz)
     result: list[dt.datetime] = []
@@ -139,35 +161,54 @@ def expand(
 
 @dataclass(frozen=True)
 class IcsEvent:
-    """An event as iCalendar carries it (VEVENT)."""
+    """An event (VEVENT) or a to-do (VTODO) as iCalendar carries it. Date-times are
+    aware (in `timezone`, an IANA name, or UTC when it is ""); dates are all-day."""
 
     uid: str
     summary: str
-    start: dt.datetime | dt.date
-    end: dt.datetime | dt.date | None = None
+    start: Moment | None
+    end: Moment | None = None
     description: str = ""
-    timezone: str = ""  # TZID of the start; "" for UTC or floating
+    timezone: str = ""  # IANA zone of the start; "" for UTC
     rrule: str = ""
-    exdates: tuple[dt.datetime | dt.date, ...] = ()
+    exdates: tuple[Moment, ...] = ()
     attendees: tuple[str, ...] = ()  # e-mail addresses
     categories: tuple[str, ...] = field(default_factory=tuple)
+    rdates: tuple[Moment | Period, ...] = ()
+    recurrence_id: Moment | None = None  # set on an exception of a series (same UID)
+    cancelled: bool = False  # STATUS:CANCELLED
+    todo: bool = False  # a VTODO: `start` is when it is due
+    done: bool = False  # a completed to-do
+    number: int = 0  # its place in the file (1 = the first event or to-do)
 
     @property
     def all_day(self) -> bool:
-        return not isinstance(self.start, dt.datetime)
+        return self.start is not None and not isinstance(self.start, dt.datetime)
+
+    @property
+    def label(self) -> str:
+        """How a message names it: kind, number and summary."""
+        kind = "to-do" if self.todo else "event"
+        return f"{kind} {self.number} {self.summary or '(no title)'!r}"
 
 
-def normalise_until(rrule: str) -> str:
-    """A date-only or floating UNTIL (as Google and Apple write for all-day events) as the
-    UTC date-time RFC 5545 wants with an aware start: the end of that day in UTC."""
+def normalise_until(rrule: str, tz: dt.tzinfo = dt.UTC) -> str:
+    """The rule with its UNTIL as the UTC date-time RFC 5545 wants with an aware start.
+    A date-only UNTIL (as Google and Apple write) counts its whole day, and a floating one
+    is wall time, both in the event's zone `tz` (UTC for all-day events)."""
     parts = rule_parts(rrule)
     until = parts.get("UNTIL", "")
-    if not until or until.endswith("Z"):
+    if not until or until.upper().endswith("Z"):
         return rrule.removeprefix("RRULE:")
-    if len(until) == 8:  # YYYYMMDD: the whole day counts
-        parts["UNTIL"] = f"{until}T235959Z"
-    else:  # a floating date-time: read as UTC
-        parts["UNTIL"] = f"{until}Z"
+    try:
+        if len(until) == 8:  # YYYYMMDD: the whole day counts
+            day = dt.datetime.strptime(until, "%Y%m%d")
+            wall = day.replace(hour=23, minute=59, second=59)
+        else:
+            wall = dt.datetime.strptime(until[:15], "%Y%m%dT%H%M%S")
+    except ValueError as exc:
+        raise ValidationError(f"not a recurrence rule: UNTIL={until!r} is not a date") from exc
+    parts["UNTIL"] = wall.replace(tzinfo=tz).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return join_rule(parts)
 
 

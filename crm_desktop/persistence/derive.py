@@ -29,7 +29,7 @@ from crm_desktop.persistence.wire import entity_name
 _CHUNK = 500
 # Entity (wire name) -> the fields its contact's derived columns are computed from.
 SOURCES: Mapping[str, frozenset[str]] = {
-    "contacts": frozenset({"first_name", "last_name"}),
+    "contacts": frozenset({"first_name", "last_name", "job_title"}),
     "contact_emails": frozenset({"email", "position", "deleted_at", "contact_id"}),
     "contact_phones": frozenset({"number", "position", "deleted_at", "contact_id"}),
     "contact_addresses": frozenset({"city", "position", "deleted_at", "contact_id"}),
@@ -98,7 +98,7 @@ def rederive_contacts(session: Session, ids: Iterable[str]) -> set[str]:
     changed: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(wanted):
         current = session.execute(
-            select(Contact.id, Contact.first_name, Contact.last_name)
+            select(Contact.id, Contact.first_name, Contact.last_name, Contact.job_title)
             .add_columns(*(getattr(Contact, c) for c in CONTACT_DERIVED))
             .where(Contact.id.in_(list(chunk)))
         ).all()
@@ -117,8 +117,9 @@ def rederive_contacts(session: Session, ids: Iterable[str]) -> set[str]:
                 phones.get(cid, ()),
                 cities.get(cid, ()),
                 roles.get(cid, ()),
+                row[3] or "",
             )
-            old = dict(zip(CONTACT_DERIVED, row[3:], strict=True))
+            old = dict(zip(CONTACT_DERIVED, row[4:], strict=True))
             if values != old:
                 changed[cid] = values
     if changed:

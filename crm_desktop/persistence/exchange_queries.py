@@ -33,11 +33,16 @@ _CHUNK = 5_000  # ids per IN (...): well under the limit of bound parameters
 _CONTACT_COLUMNS = (
     Contact.id, Contact.first_name, Contact.last_name, Contact.birthday, Contact.lead_source,
     Contact.owner_id, Contact.notes, Contact.created_at, Contact.updated_at, Contact.deleted_at,
+    Contact.prefix, Contact.middle_name, Contact.suffix, Contact.nickname,
+    Contact.formatted_name, Contact.job_title, Contact.department, Contact.role,
+    Contact.anniversary, Contact.websites,
 )  # fmt: skip
 _CONTACT_KEYS = (
     "id", "first_name", "last_name", "birthday", "lead_source", "owner_id", "notes",
-    "created_at", "updated_at", "deleted_at", "owner_name",
-)  # fmt: skip  # ids per IN (...): well under SQLite's limit of bound parameters
+    "created_at", "updated_at", "deleted_at", "prefix", "middle_name", "suffix", "nickname",
+    "formatted_name", "job_title", "department", "role", "anniversary", "websites",
+    "owner_name",
+)  # fmt: skip
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:

@@ -173,6 +173,18 @@ class Contact(Entity):
     notes: Mapped[str] = mapped_column(Text, default="")
     # Stay-in-touch cadence in days (0: none).
     cadence_days: Mapped[int] = mapped_column(Integer, default=0)
+    # A name as an address book writes it: the parts beyond first and last, and the
+    # formatted name when it is not simply "first last" ("" = built from the parts).
+    prefix: Mapped[str] = mapped_column(String(50), default="")
+    middle_name: Mapped[str] = mapped_column(String(200), default="")
+    suffix: Mapped[str] = mapped_column(String(50), default="")
+    nickname: Mapped[str] = mapped_column(String(200), default="")
+    formatted_name: Mapped[str] = mapped_column(String(400), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")  # without a company
+    department: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(200), default="")
+    anniversary: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    websites: Mapped[str] = mapped_column(Text, default="")  # one URL per line
 
 
 class ContactEmail(Entity):
@@ -358,6 +370,9 @@ class Activity(Entity):
     outcome: Mapped[str] = mapped_column(Text, default="")
     rrule: Mapped[str] = mapped_column(String(500), default="")
     exdates: Mapped[str] = mapped_column(Text, default="")  # JSON list of ISO datetimes
+    rdates: Mapped[str] = mapped_column(Text, default="")  # JSON list: ISO or "start/end"
+    # An occurrence moved out of its series (`series_id`): the start it had there.
+    recurrence_id: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
     series_id: Mapped[str | None] = _fk("activities.id")
     reminder_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     owner_id: Mapped[str | None] = _fk("users.id")

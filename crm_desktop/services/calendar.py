@@ -4,21 +4,16 @@ Overdue list, and iCalendar import and export."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from crm_desktop.domain.changes import ChangeSet
-from crm_desktop.domain.errors import CrmError, ValidationError
+from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.records import ActivityDraft, ActivityRecord, Saved
 from crm_desktop.domain.recurrence import (
-    IcsEvent,
-    normalise_until,
     occurrences,
     same_rule,
     shift_weekdays,
@@ -27,10 +22,13 @@ from crm_desktop.domain.recurrence import (
 )
 from crm_desktop.domain.text import display_name
 from crm_desktop.domain.vocabulary import ACTIVITY_KINDS as KINDS
-from crm_desktop.exchange import ics
 from crm_desktop.persistence.models import Activity
 from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services import calendar_files
 from crm_desktop.services._common import UowFactory, now, require
+from crm_desktop.services.calendar_files import ImportSummary, dump_dates, parse_dates
+
+__all__ = ["CalendarEdit", "CalendarService", "ImportSummary", "Occurrence", "Reminder"]
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +84,8 @@ def _snapshot(activity: Activity) -> tuple[str, tuple[tuple[str, object], ...]]:
     return activity.id, tuple((f, getattr(activity, f)) for f in _FIELDS)
 
 
-def _dump(dates: Iterable[dt.datetime]) -> str:
-    return json.dumps(sorted({d.astimezone(dt.UTC).isoformat() for d in dates}))
-
-
 def _add_exdate(activity: Activity, occurrence: dt.datetime) -> None:
-    activity.exdates = _dump([*_exdates(activity), occurrence])
+    activity.exdates = dump_dates([*_exdates(activity), occurrence])
 
 
 def _shift_wall(
@@ -104,24 +98,16 @@ def _shift_wall(
     return wall.replace(tzinfo=tz).astimezone(dt.UTC)
 
 
-@dataclass(frozen=True)
-class ImportSummary:
-    created: int
-    updated: int
-    problems: tuple[str, ...]
-
-
-def _parse_exdates(raw: str) -> list[dt.datetime]:
-    if not raw or raw == "[]":
-        return []
-    try:
-        return [dt.datetime.fromisoformat(v) for v in json.loads(raw)]
-    except (ValueError, TypeError):
-        return []
+_parse_exdates = parse_dates
 
 
 def _exdates(activity: Activity) -> list[dt.datetime]:
     return _parse_exdates(activity.exdates)
+
+
+def _repeats(activity: Activity) -> bool:
+    """A series: by a rule, or by extra dates alone."""
+    return bool(activity.rrule or activity.rdates)
 
 
 class CalendarService:
@@ -185,11 +171,11 @@ class CalendarService:
         with self._uow.read() as uow:
             rows = uow.activities.slots(start, end, owner_id, kinds, open_only)
         half_hour = dt.timedelta(minutes=30)
-        for row_id, kind, subject, starts, ends, all_day, done, rrule, exdates, tz in rows:
+        for row_id, kind, subject, starts, ends, all_day, done, rrule, exdates, tz, rdates in rows:
             if starts is None:
                 continue
             length = (ends - starts) if ends else half_hour
-            if not rrule:  # the common case, without the rule machinery
+            if not rrule and not rdates:  # the common case, without the rule machinery
                 if start <= starts < end:
                     found.append(
                         Occurrence(
@@ -199,7 +185,13 @@ class CalendarService:
                 continue
             try:  # all-day series repeat on dates (UTC), timed ones in their own zone
                 expanded = occurrences(
-                    starts, rrule, _parse_exdates(exdates), start, end, "" if all_day else tz
+                    starts,
+                    rrule,
+                    _parse_exdates(exdates),
+                    start,
+                    end,
+                    "" if all_day else tz,
+                    parse_dates(rdates),
                 )
             except ValidationError as exc:  # one broken rule must not hide the calendar
                 log.warning("activity %s left out of the calendar: %s", row_id, exc)
@@ -309,7 +301,7 @@ class CalendarService:
             created: list[str] = []
             target = a
             first = a.starts_at
-            if not a.rrule or occurrence is None or first is None:
+            if not _repeats(a) or occurrence is None or first is None:
                 self._assign(a, values)
             elif scope == "all" or (scope == "following" and occurrence <= first):
                 tz = zone(a.timezone)
@@ -324,14 +316,20 @@ class CalendarService:
                 # difference (10:00 -> 11:00 stays 11:00 on both sides of a DST change).
                 shifted = _shift_wall(first, occurrence, start, tz)
                 values["starts_at"], values["ends_at"] = shifted, shifted + (end - start)
-                values["exdates"] = _dump(
+                values["exdates"] = dump_dates(
                     _shift_wall(d, occurrence, start, tz) for d in _exdates(a)
                 )
                 self._assign(a, values)
-            elif scope == "one":
+            elif scope == "one" or not a.rrule:
+                # The occurrence leaves the series: an EXDATE there, and an activity of its
+                # own that remembers where it was (exported with a RECURRENCE-ID).
                 _add_exdate(a, occurrence)
                 values["rrule"] = ""
-                target = uow.activities.add(Activity(**values, series_id=a.id))
+                target = uow.activities.add(
+                    Activity(
+                        **values, series_id=a.id, recurrence_id=occurrence, ical_uid=a.ical_uid
+                    )
+                )
             else:  # following
                 old_rule, new_rule = split_rule(first, a.rrule, occurrence, a.timezone)
                 tz = zone(a.timezone)
@@ -343,8 +341,8 @@ class CalendarService:
                 if same_rule(str(values["rrule"]), a.rrule):
                     values["rrule"] = shift_weekdays(new_rule, days) if days else new_rule
                 a.rrule = old_rule
-                a.exdates = _dump(keep)
-                values["exdates"] = _dump(_shift_wall(d, occurrence, start, tz) for d in move)
+                a.exdates = dump_dates(keep)
+                values["exdates"] = dump_dates(_shift_wall(d, occurrence, start, tz) for d in move)
                 target = uow.activities.add(Activity(**values, series_id=a.id))
             if values.get("done") and target.done_at is None:
                 target.done_at = now()
@@ -403,7 +401,7 @@ class CalendarService:
         with self._uow() as uow:
             a = require(uow.activities, activity_id, "activity")
             before = (_snapshot(a),)
-            if a.rrule and occurrence is not None:
+            if _repeats(a) and occurrence is not None:
                 _add_exdate(a, occurrence)
             else:
                 a.deleted_at = now()
@@ -425,7 +423,7 @@ class CalendarService:
         """Leave out one occurrence of a recurring activity (an EXDATE)."""
         with self._uow() as uow:
             activity = require(uow.activities, activity_id, "activity")
-            if not activity.rrule:
+            if not _repeats(activity):
                 raise ValidationError("only a recurring activity has occurrences to skip")
             _add_exdate(activity, occurrence)
             return uow.commit()
@@ -477,6 +475,7 @@ class CalendarService:
                         start - dt.timedelta(days=1),
                         horizon,
                         "" if a.all_day else a.timezone,
+                        parse_dates(a.rdates),
                     )
                 except ValidationError:
                     continue  # left out of the calendar too (logged there)
@@ -539,95 +538,14 @@ class CalendarService:
 
     def export_ics(self, path: Path, since: dt.datetime | None = None) -> int:
         """Write every live activity with a time as a VEVENT (those starting from `since`
-        and every repeating one, when given); returns how many. The file is replaced in
-        one step, so a calendar app subscribed to it never reads half a file."""
-        with self._uow.read() as uow:
-            events = [
-                IcsEvent(
-                    uid=a.ical_uid or f"{a.id}@crm-desktop",
-                    summary=a.subject,
-                    start=a.starts_at.date() if a.all_day else a.starts_at,
-                    end=(a.ends_at.date() if a.all_day else a.ends_at) if a.ends_at else None,
-                    description="\n".join(x for x in (a.notes, a.outcome) if x),
-                    timezone=a.timezone,
-                    rrule=a.rrule,
-                    exdates=tuple(_exdates(a)),
-                    categories=(a.kind.upper(),),
-                )
-                for a in uow.activities.all()
-                if a.starts_at is not None and (since is None or a.rrule or a.starts_at >= since)
-            ]
-        data = ics.write_calendar(events)
-        tmp: Path | None = None
-        try:  # a temporary name of its own: two writers never share one
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            tmp = Path(name)
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except OSError as exc:
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
-            raise CrmError(f"cannot write {path}: {exc.strerror}") from exc
-        return len(events)
+        and every repeating one, when given), a series with its exceptions; returns how
+        many. The file is replaced in one step, so a calendar app subscribed to it never
+        reads half a file."""
+        return calendar_files.export_ics(self._uow, path, since)
 
-    def import_ics(self, path: Path) -> ImportSummary:
-        """Create (or update, by UID) an activity per event; attendees link contacts by
-        e-mail. Broken events are reported by name; the good ones are imported."""
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CrmError(f"cannot read {path}: {exc.strerror}") from exc
-        events, read_problems = ics.read_calendar(data)
-        problems = list(read_problems)
-        created = updated = 0
-        with self._uow() as uow:
-            for event in events:
-                start, end = event.start, event.end
-                if not isinstance(start, dt.datetime):
-                    start = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
-                if end is not None and not isinstance(end, dt.datetime):
-                    end = dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC)
-                rule = normalise_until(event.rrule) if event.rrule else ""
-                if rule:  # a rule nothing can expand is named, the rest imports
-                    try:
-                        occurrences(start, rule, (), start, start + dt.timedelta(days=1),
-                                    "" if event.all_day else event.timezone)  # fmt: skip
-                    except ValidationError as exc:
-                        problems.append(f"{event.summary or event.uid}: {exc}")
-                        continue
-                contact_id = None
-                for email in event.attendees:
-                    people = uow.contacts.by_email(email)
-                    if people:
-                        contact_id = people[0].id
-                        break
-                values = {
-                    "kind": "meeting",
-                    "subject": event.summary or "(no title)",
-                    "notes": event.description,
-                    "starts_at": start,
-                    "ends_at": end,
-                    "all_day": event.all_day,
-                    "timezone": "" if event.all_day else event.timezone,
-                    "rrule": rule,
-                    "exdates": _dump(
-                        d
-                        if isinstance(d, dt.datetime)
-                        else dt.datetime.combine(d, dt.time(), tzinfo=dt.UTC)
-                        for d in event.exdates
-                    ),
-                    "contact_id": contact_id,
-                    "ical_uid": event.uid,
-                }
-                existing = uow.activities.by_ical_uid(event.uid)
-                if existing is None:
-                    uow.activities.add(Activity(**values))
-                    created += 1
-                else:
-                    for key, value in values.items():
-                        if getattr(existing, key) != value:
-                            setattr(existing, key, value)
-                    updated += 1
-            uow.commit()
-        return ImportSummary(created, updated, tuple(problems))
+    def import_ics(self, path: Path, local_zone: str | None = None) -> ImportSummary:
+        """Create (or update, by UID) an activity per event and a task per to-do; moved
+        and cancelled occurrences become exceptions of their series; attendees link
+        contacts by e-mail. Floating times are read in `local_zone` (default: this
+        computer's). What could not be imported is named, with why."""
+        return calendar_files.import_ics(self._uow, path, local_zone)

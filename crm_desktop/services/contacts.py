@@ -10,6 +10,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.derived import contact_copies
 from crm_desktop.domain.ids import tag_id
 from crm_desktop.domain.records import (
+    CONTACT_EXTRAS,
     AddressEntry,
     ContactDraft,
     ContactRecord,
@@ -60,12 +61,32 @@ def _scalar_fields(draft: ContactDraft) -> dict[str, Any]:
             [p.number for p in draft.phones],
             [a.city for a in draft.addresses],
             [(r.company_id, r.title) for r in draft.roles],
+            draft.job_title,
         ),
         "birthday": draft.birthday,
         "lead_source": draft.lead_source,
         "owner_id": draft.owner_id,
         "notes": draft.notes,
+        **extra_columns(draft),
     }
+
+
+def extra_columns(draft: ContactDraft) -> dict[str, Any]:
+    """The columns of the fields beyond the common ones (websites one per line)."""
+    values: dict[str, Any] = {name: getattr(draft, name) for name in CONTACT_EXTRAS}
+    values["websites"] = "\n".join(w.strip() for w in draft.websites if w.strip())
+    for name in CONTACT_EXTRAS:
+        if isinstance(values[name], str):
+            values[name] = values[name].strip()
+    return values
+
+
+def extras_of(row: Any) -> dict[str, Any]:
+    """The draft fields beyond the common ones, from a contact row or a record dict."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    values = {name: get(name) for name in CONTACT_EXTRAS}
+    values["websites"] = tuple(w for w in (values["websites"] or "").split("\n") if w)
+    return values
 
 
 def _email_rows(draft: ContactDraft) -> list[dict[str, Any]]:
@@ -299,7 +320,7 @@ class ContactService(Revertible):
                 id=c.id,
                 first_name=c.first_name,
                 last_name=c.last_name,
-                display_name=display_name(c.first_name, c.last_name),
+                display_name=c.formatted_name or display_name(c.first_name, c.last_name),
                 emails=tuple(EmailEntry(e.email, e.label) for e in repo.emails(c.id)),
                 phones=tuple(PhoneEntry(p.number, p.label) for p in repo.phones(c.id)),
                 addresses=tuple(
@@ -317,6 +338,7 @@ class ContactService(Revertible):
                 created_at=c.created_at,
                 updated_at=c.updated_at,
                 deleted_at=c.deleted_at,
+                **extras_of(c),
             )
 
     def ids(self, query: ListQuery) -> list[str]:

@@ -153,18 +153,24 @@ def contact_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list
     contact with the most of them needs, up to MAX_REPEATED_COLUMNS each)."""
     email_headers, email_cells = _repeated(records, "emails", "E-mail", "More e-mails")
     phone_headers, phone_cells = _repeated(records, "phones", "Phone", "More phones")
-    headers = ["ID", "First name", "Last name", *email_headers, *phone_headers]
-    headers += ["Company", "Title", "Street", "Postcode", "City", "Region", "Country"]
-    headers += ["Birthday", "Lead source", "Owner", "Tags", "Notes", "Created", "Updated"]
+    headers = ["ID", "Prefix", "First name", "Middle name", "Last name", "Suffix", "Nickname"]
+    headers += ["Display name", *email_headers, *phone_headers]
+    headers += ["Company", "Title", "Department", "Role", "Street", "Postcode", "City", "Region"]
+    headers += ["Country", "Birthday", "Anniversary", "Websites", "Lead source", "Owner", "Tags"]
+    headers += ["Notes", "Created", "Updated"]
     rows: list[list[Any]] = []
     for r in records:
         address = r["addresses"][0] if r["addresses"] else ("", "", "", "", "", "")
         role = r["roles"][0] if r["roles"] else ("", "", "")
-        row: list[Any] = [r["id"], r["first_name"], r["last_name"]]
+        row: list[Any] = [r["id"], r["prefix"], r["first_name"], r["middle_name"]]
+        row += [r["last_name"], r["suffix"], r["nickname"], r["formatted_name"]]
         row += email_cells(r) + phone_cells(r)
         street, city, region, postcode, country, _label = address
-        row += [role[2], role[1], street, postcode, city, region, country]
-        row += [_day(r["birthday"]), r["lead_source"], r["owner_name"], ", ".join(r["tags"])]
+        row += [role[2], role[1] or r["job_title"], r["department"], r["role"]]
+        row += [street, postcode, city, region, country, _day(r["birthday"])]
+        row += [_day(r["anniversary"]), " ::: ".join(r["websites"].split("\n") if r["websites"]
+                else [])]  # fmt: skip
+        row += [r["lead_source"], r["owner_name"], ", ".join(r["tags"])]
         row += [r["notes"], _when(r["created_at"]), _when(r["updated_at"])]
         rows.append(row)
     return headers, rows
@@ -189,13 +195,26 @@ def company_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list
 
 def _card(r: Mapping[str, Any]) -> vcard.VCard:
     role = r["roles"][0] if r["roles"] else None
+    built = " ".join(
+        p for p in (r["prefix"], r["first_name"], r["middle_name"], r["last_name"], r["suffix"])
+        if p
+    )  # fmt: skip
     return vcard.VCard(
         uid=r["id"],
-        formatted_name=display_name(r["first_name"], r["last_name"]),
+        formatted_name=r["formatted_name"] or built or display_name(r["first_name"], ""),
         first_name=r["first_name"],
         last_name=r["last_name"],
+        prefix=r["prefix"],
+        middle_name=r["middle_name"],
+        suffix=r["suffix"],
+        nickname=r["nickname"],
         organization=role[2] if role else "",
-        title=role[1] if role else "",
+        other_organizations=tuple(other[2] for other in r["roles"][1:]),
+        department=r["department"],
+        title=(role[1] if role else "") or r["job_title"],
+        role=r["role"],
+        anniversary=r["anniversary"],
+        urls=tuple(u for u in r["websites"].split("\n") if u),
         emails=tuple(EmailEntry(e, label) for e, label in r["emails"]),
         phones=tuple(PhoneEntry(n, label) for n, label in r["phones"]),
         addresses=tuple(AddressEntry(*a) for a in r["addresses"]),

@@ -23,6 +23,7 @@ from crm_desktop.domain.records import (
 )
 from crm_desktop.persistence.models import Company, Contact, new_id
 from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services.contacts import extras_of
 from crm_desktop.services.import_rows import (
     ADDRESS_PARTS,
     RowDraft,
@@ -50,6 +51,7 @@ class Source:
     items: list[tuple[int, str, Values]]  # (line, "contact" | "company", values)
     problems: list[tuple[int, str]]  # read, but something was repaired or left out
     unreadable: list[tuple[int, str]] = field(default_factory=list)  # records not read
+    not_used: list[str] = field(default_factory=list)  # columns or properties not imported
 
 
 # ---- the plan: what each row does --------------------------------------------------------
@@ -81,6 +83,7 @@ def _record_draft(rec: Mapping[str, Any]) -> ContactDraft:
         owner_id=rec["owner_id"],
         notes=rec["notes"],
         tags=tuple(rec["tags"]),
+        **extras_of(rec),
     )
 
 
@@ -227,6 +230,7 @@ class Planner:
         except ValidationError as exc:
             self.errors.append((line, str(exc)))
             return
+        self.warnings += [(line, warning) for warning in row.warnings]
         if row.record_id and row.record_id in self.live:
             self.pending.append((line, "replace", row.record_id, row))
             return
@@ -251,10 +255,11 @@ class Planner:
         self.remember(draft, len(self.creates) - 1)
 
     def complete(self, row: RowDraft, line: int) -> ContactDraft:
-        return row.draft(
-            (RoleEntry(self.company_id(row.company), row.title),) if row.company else (),
-            self.owner_id(row.owner, line) if row.owner else None,
-        )
+        roles: tuple[RoleEntry, ...] = ()
+        if row.company:
+            roles = (RoleEntry(self.company_id(row.company), row.title),)
+        roles += tuple(RoleEntry(self.company_id(name)) for name in row.other_companies)
+        return row.draft(roles, self.owner_id(row.owner, line) if row.owner else None)
 
     def merge(self, current: ContactDraft, row: RowDraft, line: int) -> ContactDraft:
         """`current` with what the row adds or changes (empty cells change nothing)."""
@@ -270,8 +275,12 @@ class Planner:
             roles = (RoleEntry(company, title), *(r for r in roles if r.company_id != company))
         tags = {t.casefold() for t in current.tags}
         owner = self.owner_id(row.owner, line) if row.owner else None
+        extras = {key: value for key, value in row.extras if value}
+        if row.title and not roles:
+            extras["job_title"] = row.title
         return replace(
             current,
+            **extras,
             first_name=new.first_name or current.first_name,
             last_name=new.last_name or current.last_name,
             emails=current.emails
@@ -322,6 +331,9 @@ class Planner:
         for key in ("birthday", "notes", "tags", "lead_source"):
             if key in m or (key == "birthday" and "birth_day" in m):
                 changes[key] = getattr(new, key)
+        changes.update(row.extras)
+        if "title" in m and not changes["roles"]:
+            changes["job_title"] = row.title
         if "owner" in m:
             changes["owner_id"] = self.owner_id(row.owner, line) if row.owner else None
             if row.owner and changes["owner_id"] is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from crm_desktop.domain import text as _text
 from crm_desktop.domain.errors import ValidationError
@@ -34,7 +34,11 @@ _ANGLE = re.compile(r"<([^<>]+@[^<>]+)>")
 _DIGITS = re.compile(r"\D+")
 _TAG_SEPARATORS = re.compile("[:;,]")
 _SPECIAL_EMAIL = re.compile(r"[:;,<]|mailto")
-_ADDRESS_KEYS = frozenset([*ADDRESS_PARTS, "address_label", *(f"home_{p}" for p in ADDRESS_PARTS)])
+_ADDRESS_KEYS = frozenset([
+    *ADDRESS_PARTS, "address_label", "address_formatted", "address_labels_given", "street2",
+    "home_street2",
+    *(f"home_{p}" for p in ADDRESS_PARTS), *(f"other_{p}" for p in ADDRESS_PARTS),
+])  # fmt: skip
 _BIRTHDAY_KEYS = frozenset({"birthday", "birth_year", "birth_month", "birth_day"})
 _EMPTY_DATES = {"0/0/00", "0.0.00", "00.00.0000", "0000-00-00", "1/1/1601", "01.01.1601"}
 
@@ -56,9 +60,16 @@ class RowDraft(NamedTuple):
     title: str
     owner: str
     record_id: str
+    extras: tuple[tuple[str, Any], ...] = ()  # CONTACT_EXTRAS the row gives (name, value)
+    other_companies: tuple[str, ...] = ()  # a second organisation (and more)
+    warnings: tuple[str, ...] = ()  # values left out of the row, with why
 
     def draft(self, roles: tuple[RoleEntry, ...] = (), owner_id: str | None = None) -> ContactDraft:
+        extras = dict(self.extras)
+        if self.title and not roles:  # a job title without a company is kept too
+            extras["job_title"] = self.title
         return ContactDraft(
+            **extras,
             first_name=self.first_name,
             last_name=self.last_name,
             emails=self.emails,
@@ -116,36 +127,44 @@ def phone_label(label: str, default: str = "work") -> str:
     return text[:40] if text != "other" else "other"
 
 
-def _emails(values: Values) -> list[EmailEntry]:
+def _emails(values: Values, warnings: list[str]) -> list[EmailEntry]:
+    """The row's e-mail addresses; one that is no address is left out (and named)."""
     cells = values.get("email", ())
     labels = values.get("email_label", ())
-    if len(cells) == 1 and not labels and "email_home" not in values:
+    given = values.get("email_labels_given", ())  # a vCard's own labels ("" = untyped)
+    if len(cells) == 1 and not labels and not given and "email_home" not in values:
         cell = cells[0].strip()
         if not cell:
             return []
         if not _SPECIAL_EMAIL.search(cell):  # one plain address: the usual case
-            _check(cell)
-            return [EmailEntry(cell, "work")]
+            return [EmailEntry(cell, "work")] if _check(cell, warnings) else []
     found: list[EmailEntry] = []
     seen: set[str] = set()
-    sources = [(v, email_label(labels[i] if i < len(labels) else "")) for i, v in enumerate(cells)]
+    if given:
+        sources = [(v, given[i] if i < len(given) else "") for i, v in enumerate(cells)]
+    else:
+        sources = [
+            (v, email_label(labels[i] if i < len(labels) else "")) for i, v in enumerate(cells)
+        ]
     sources += [(v, "home") for v in values.get("email_home", ())]
+    sources += [(v, "other") for v in values.get("email_other", ())]
     for cell, label in sources:
         for part in _MULTI.split(cell.strip()):
             for address in _addresses(part):
                 key = address.casefold()
-                if key not in seen:
-                    _check(address)
+                if key not in seen and _check(address, warnings):
                     seen.add(key)
                     found.append(EmailEntry(address, label))
     return found
 
 
-def _check(address: str) -> None:
+def _check(address: str, warnings: list[str]) -> bool:
     try:
         check_email(address)
     except ValidationError:
-        raise ValidationError(f"not a valid e-mail address: {address!r}") from None
+        warnings.append(f"e-mail {address[:60]!r} is not an e-mail address; left out")
+        return False
+    return True
 
 
 def _addresses(cell: str) -> list[str]:
@@ -158,14 +177,19 @@ def _addresses(cell: str) -> list[str]:
     return [p for p in parts if p]
 
 
-_PHONE_KEYS = (("phone_work", "work"), ("phone_mobile", "mobile"), ("phone_home", "home"),
-               ("phone_fax", "fax"))  # fmt: skip
+_PHONE_KEYS = (
+    ("phone_work", "work"), ("phone_mobile", "mobile"), ("phone_home", "home"),
+    ("phone_fax", "fax"), ("phone_other", "other"), ("phone_pager", "pager"),
+)  # fmt: skip
 
 
 def _phones(values: Values) -> list[PhoneEntry]:
     labels = values.get("phone_label", ())
+    given = values.get("phone_labels_given", ())  # a vCard's own labels ("" = untyped)
     sources = [
-        (v, phone_label(labels[i] if i < len(labels) else ""))
+        (v, given[i] if i < len(given) else "")
+        if given
+        else (v, phone_label(labels[i] if i < len(labels) else ""))
         for i, v in enumerate(values.get("phone", ()))
     ]
     for key, label in _PHONE_KEYS:
@@ -191,18 +215,33 @@ def _address_list(values: Values) -> list[AddressEntry]:
     if _ADDRESS_KEYS.isdisjoint(values):
         return found
     count = max((len(values.get(p, ())) for p in ADDRESS_PARTS), default=0)
-    labels = values.get("address_label", ())
+    given = values.get("address_labels_given", ())
+    labels = given or values.get("address_label", ())
     for index in range(count):
         parts = [
             values[p][index].strip() if index < len(values.get(p, ())) else ""
             for p in ADDRESS_PARTS
         ]
+        if index == 0 and joined(values, "street2"):
+            parts[0] = ", ".join(p for p in (parts[0], joined(values, "street2", ", ")) if p)
         if any(parts):
             label = labels[index] if index < len(labels) else ""
-            found.append(_address(parts, email_label(label)))
-    home = [joined(values, f"home_{p}", ", ") for p in ADDRESS_PARTS]
-    if any(home):
-        found.append(_address(home, "home"))
+            found.append(_address(parts, label if given else email_label(label)))
+    formatted = values.get("address_formatted", ())
+    for index, text in enumerate(formatted):  # only where the parts are not given
+        flat = ", ".join(p.strip() for p in text.splitlines() if p.strip())
+        if flat and not any(
+            values[p][index].strip() for p in ADDRESS_PARTS if index < len(values.get(p, ()))
+        ):
+            label = labels[index] if index < len(labels) else ""
+            found.append(AddressEntry(street=flat[:300], label=email_label(label)))
+    for prefix, label in (("home", "home"), ("other", "other")):
+        extra = [joined(values, f"{prefix}_{p}", ", ") for p in ADDRESS_PARTS]
+        second = joined(values, f"{prefix}_street2", ", ")
+        if second:
+            extra[0] = ", ".join(p for p in (extra[0], second) if p)
+        if any(extra):
+            found.append(_address(extra, label))
     return found
 
 
@@ -282,9 +321,7 @@ def tags_of(values: Values) -> tuple[str, ...]:
 
 
 def _names(values: Values) -> tuple[str, str]:
-    first_name = " ".join(
-        p for p in (joined(values, "first_name"), joined(values, "middle_name")) if p
-    )
+    first_name = joined(values, "first_name")
     last_name = joined(values, "last_name")
     if not (first_name or last_name):
         full = joined(values, "full_name")
@@ -297,18 +334,58 @@ def _names(values: Values) -> tuple[str, str]:
     return first_name[:200], last_name[:200]
 
 
+_TEXT_EXTRAS = (("prefix", 50), ("middle_name", 200), ("suffix", 50), ("nickname", 200),
+                ("department", 200), ("role", 200))  # fmt: skip
+
+
+def _extras(values: Values, warnings: list[str]) -> tuple[tuple[str, Any], ...]:
+    """The fields beyond the common ones that the row has columns for."""
+    found: list[tuple[str, Any]] = [
+        (key, joined(values, key)[:size]) for key, size in _TEXT_EXTRAS if key in values
+    ]
+    if "middle_name" in values and "first_name" not in values and "last_name" not in values:
+        found = [f for f in found if f[0] != "middle_name"]  # part of a full name instead
+    full = joined(values, "full_name")
+    if full and ("first_name" in values or "last_name" in values):
+        # The name as written is kept when it is more than "first last" ("Wile E. Coyote").
+        built = " ".join(
+            p for p in (joined(values, "first_name"), joined(values, "last_name")) if p
+        )
+        if full != built:
+            found.append(("formatted_name", full[:400]))
+    anniversary = first(values, "anniversary")
+    events, kinds = values.get("event", ()), values.get("event_label", ())
+    for index, text in enumerate(events):  # Google: "Event 1 - Label" says which date
+        kind = kinds[index].casefold() if index < len(kinds) else ""
+        if text.strip() and ("anniv" in kind or "jahrestag" in kind) and not anniversary:
+            anniversary = text
+    if anniversary or "anniversary" in values:
+        try:
+            found.append(("anniversary", parse_date(anniversary)))
+        except ValueError as exc:
+            warnings.append(f"anniversary left out: {exc}")
+    if "website" in values:
+        sites = [s.strip() for cell in values["website"] for s in _MULTI.split(cell) if s.strip()]
+        found.append(("websites", tuple(dict.fromkeys(sites))))
+    return tuple(found)
+
+
 def contact_row(values: Values) -> RowDraft:
-    """The contact a row describes; ValidationError with the reason if it cannot be one."""
+    """The contact a row describes; ValidationError with the reason if it cannot be one.
+    A value that cannot be read (an e-mail, a birthday) is left out and named in
+    `warnings`; the rest of the row is kept."""
+    warnings: list[str] = []
     first_name, last_name = _names(values)
-    emails = _emails(values)
+    emails = _emails(values, warnings)
     if not (first_name or last_name or emails):
-        raise ValidationError("no name and no e-mail address")
+        raise ValidationError("; ".join([*warnings, "no name and no e-mail address"]))
     birthday = None
     if not _BIRTHDAY_KEYS.isdisjoint(values):
         try:
             birthday = _birthday(values)
         except ValueError as exc:
-            raise ValidationError(f"birthday: {exc}") from None
+            warnings.append(f"birthday left out: {exc}")
+    companies = [c.strip() for c in values.get("company", ()) if c.strip()]
     return RowDraft(
         first_name,
         last_name,
@@ -319,10 +396,13 @@ def contact_row(values: Values) -> RowDraft:
         first(values, "lead_source")[:100] if "lead_source" in values else "",
         joined(values, "notes", "\n").replace("\r\n", "\n"),
         tags_of(values) if "tags" in values else (),
-        first(values, "company")[:300],
+        companies[0][:300] if companies else "",
         first(values, "title")[:200],
         first(values, "owner"),
         first(values, "id"),
+        _extras(values, warnings),
+        tuple(dict.fromkeys(c[:300] for c in companies[1:])),
+        tuple(warnings),
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
 from crm_desktop.domain.records import (
+    CONTACT_EXTRAS,
     AddressEntry,
     CompanyDraft,
     ContactDraft,
@@ -87,6 +88,7 @@ class ImportPreview:
     rows: tuple[PreviewRow, ...]  # the first rows, mapped
     total_rows: int
     problems: tuple[tuple[int, str], ...]  # (line, what) found while reading the file
+    not_used: tuple[str, ...] = ()  # columns (or vCard properties) with data not imported
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class ImportResult:
     unchanged: int = 0  # rows matching a record that already held their values
     companies_created: int = 0  # companies made for the company column
     warnings: tuple[tuple[int, str], ...] = ()  # imported, but something was left out
+    not_used: tuple[str, ...] = ()  # columns (or vCard properties) with data not imported
     kind: str = "contacts"
     dry_run: bool = False
     changes: ChangeSet = field(default_factory=ChangeSet)
@@ -168,9 +171,15 @@ def _read(path: Path, format: str | None, preset: str, kind: str, mapping: Any) 
     for line, raw in sheet.rows:
         cells = raw if len(raw) >= width else raw + padding[: width - len(raw)]
         append((line, item_kind, {key: [cells[i] for i in indexes] for key, indexes in groups}))
+    unused = [
+        header
+        for index, header in enumerate(headers)
+        if not wanted.get(header)
+        and any(index < len(raw) and raw[index].strip() for _line, raw in sheet.rows)
+    ]
     return Source(
         path, fmt, sheet.encoding, sheet.delimiter, headers, kind, used, wanted, items,
-        list(sheet.problems), list(sheet.unreadable),
+        list(sheet.problems), list(sheet.unreadable), unused,
     )  # fmt: skip
 
 
@@ -186,29 +195,46 @@ def _unique(headers: Sequence[str]) -> tuple[str, ...]:
 
 def _read_vcard(path: Path, data: bytes) -> Source:
     cards, problems = vcard.read_cards(data)
+    if not cards and not problems:
+        raise ValidationError(f"{path.name} holds no vCard (no BEGIN:VCARD ... END:VCARD)")
     items: list[tuple[int, str, Values]] = []
+    warnings: list[tuple[int, str]] = []
+    not_used: dict[str, int] = {}
     for card in cards:
         values: dict[str, list[str]] = {
             "first_name": [card.first_name],
             "last_name": [card.last_name],
             "full_name": [card.formatted_name],
+            "prefix": [card.prefix],
+            "middle_name": [card.middle_name],
+            "suffix": [card.suffix],
+            "nickname": [card.nickname],
             "email": [e.email for e in card.emails],
-            "email_label": [e.label for e in card.emails],
+            "email_labels_given": [e.label for e in card.emails],
             "phone": [p.number for p in card.phones],
-            "phone_label": [p.label for p in card.phones],
-            "company": [card.organization],
+            "phone_labels_given": [p.label for p in card.phones],
+            "company": [card.organization, *card.other_organizations],
             "name": [card.organization],
             "title": [card.title],
+            "department": [card.department],
+            "role": [card.role],
             "birthday": [card.birthday.isoformat() if card.birthday else ""],
+            "anniversary": [card.anniversary.isoformat() if card.anniversary else ""],
             "notes": [card.notes],
             "tags": [", ".join(card.tags)],
-            "website": list(card.urls[:1]),
-            "address_label": [a.label for a in card.addresses],
+            "website": list(card.urls),
+            "address_labels_given": [a.label for a in card.addresses],
         }
         for part in ADDRESS_PARTS:
             values[part] = [getattr(a, part) for a in card.addresses]
         items.append((card.line, "company" if card.kind == "org" else "contact", values))
-    return Source(path, "vcard", "", "", (), "contacts", "vcard", {}, items, [], problems)
+        warnings += card.warnings
+        for name in card.not_used:
+            not_used[name] = not_used.get(name, 0) + 1
+    used = [f"{name} ({count} {'card' if count == 1 else 'cards'})"
+            for name, count in sorted(not_used.items())]  # fmt: skip
+    return Source(path, "vcard", "", "", (), "contacts", "vcard", {}, items, warnings, problems,
+                  used)  # fmt: skip
 
 
 # ---- the service ------------------------------------------------------------------------------
@@ -240,7 +266,7 @@ class ImportService:
                 if item_kind == "company":
                     company_row(values)
                 else:
-                    contact_row(values)
+                    problem = "; ".join(contact_row(values).warnings)
             except ValidationError as exc:
                 problem = str(exc)
             rows.append(PreviewRow(line, {k: v for k, v in shown.items() if v}, problem))
@@ -262,6 +288,7 @@ class ImportService:
             rows=tuple(rows),
             total_rows=len(source.items),
             problems=tuple(sorted(source.problems + source.unreadable)),
+            not_used=tuple(source.not_used),
         )
 
     def run(
@@ -350,6 +377,7 @@ class ImportService:
             unchanged=plan.unchanged,
             companies_created=len(plan.linked),
             warnings=tuple(sorted(plan.warnings)),
+            not_used=tuple(source.not_used),
             kind=source.kind,
             dry_run=dry_run,
             changes=changes,
@@ -495,7 +523,21 @@ def _dump_contact(d: ContactDraft) -> dict[str, Any]:
         "owner_id": d.owner_id,
         "notes": d.notes,
         "tags": list(d.tags),
+        "extras": {
+            **{k: getattr(d, k) for k in CONTACT_EXTRAS if k not in ("anniversary", "websites")},
+            "anniversary": d.anniversary.isoformat() if d.anniversary else None,
+            "websites": list(d.websites),
+        },
     }
+
+
+def _load_extras(data: Mapping[str, Any]) -> dict[str, Any]:
+    extras = dict(data.get("extras", {}))  # (an import recorded before these fields: none)
+    if extras.get("anniversary"):
+        extras["anniversary"] = dt.date.fromisoformat(extras["anniversary"])
+    if "websites" in extras:
+        extras["websites"] = tuple(extras["websites"])
+    return extras
 
 
 def _load_contact(data: Mapping[str, Any]) -> ContactDraft:
@@ -511,6 +553,7 @@ def _load_contact(data: Mapping[str, Any]) -> ContactDraft:
         owner_id=data["owner_id"],
         notes=data["notes"],
         tags=tuple(data["tags"]),
+        **_load_extras(data),
     )
 
 

@@ -505,6 +505,7 @@ def _contact_copies(recorder: _Recorder, keep: Contact, plans: list[_Plan]) -> N
         [p.number for p in lists["contact_phones"]],
         [a.city for a in lists["contact_addresses"]],
         [(r.company_id, r.title) for r in lists["contact_roles"]],
+        keep.job_title,
     )
     for key, value in copies.items():
         recorder.set(keep, key, value)
@@ -528,7 +529,7 @@ def _employer_copies(uow: UnitOfWork, recorder: _Recorder, plans: list[_Plan]) -
         if contact is not None:
             primary = first.get(contact_id)
             recorder.set(contact, "company_id", primary.company_id if primary else None)
-            recorder.set(contact, "title", primary.title if primary else "")
+            recorder.set(contact, "title", primary.title if primary else contact.job_title)
 
 
 # ---- undo -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from crm_desktop.persistence.changes import INSERT_FIELD
 from crm_desktop.persistence.models import Activity, Change
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory
+from crm_desktop.services.calendar_files import parse_dates
 from crm_desktop.services.phones import display_phone
 
 ADDRESS_FIELDS = ("street", "city", "region", "postcode", "country")
@@ -290,6 +291,7 @@ def _next_occurrence(activity: Activity, now: dt.datetime) -> dt.datetime | None
             now,
             now + dt.timedelta(days=400),
             "" if activity.all_day else activity.timezone,
+            parse_dates(activity.rdates),
         )
     except (ValidationError, ValueError, TypeError):
         return None

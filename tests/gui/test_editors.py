@@ -6,6 +6,7 @@ not move when a warning appears."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -254,3 +255,34 @@ def _editor(app: AppContext, make: str) -> QDialog:
         return CompanyEditorDialog(app)
     start = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
     return ActivityEditorDialog(app, ActivityDraft(kind="call", subject="", start=start))
+
+
+def test_contact_editor_shows_and_keeps_what_address_books_hold(
+    app: AppContext, qtbot: Any
+) -> None:
+    """Name parts, a job title without a company, department, role, anniversary and
+    websites are on the "Name & more" page and come back in the draft as they were."""
+    draft = ContactDraft(
+        first_name="John",
+        last_name="Doe",
+        prefix="Mr.",
+        middle_name="Richter James",
+        suffix="Sr.",
+        nickname="Jack",
+        formatted_name="Mr. John R. J. Doe Sr.",
+        job_title="Consultant",
+        department="Research",
+        role="Adviser",
+        anniversary=dt.date(2001, 6, 9),
+        websites=("https://doe.example", "https://blog.doe.example"),
+        emails=(EmailEntry("john@doe.example", ""),),
+    )
+    dialog = shown(qtbot, ContactEditorDialog(app, draft))
+    titles = [dialog.ui.tabs.tabText(i) for i in range(dialog.ui.tabs.count())]
+    assert "Name && mo&re" in titles
+    assert dialog._more["middle_name"].text() == "Richter James"
+    assert dialog.ui.jobTitle.text() == "Consultant"
+    assert dialog.websites.toPlainText().splitlines() == list(draft.websites)
+    dialog._more["nickname"].setText("Johnny")
+    kept = dialog.draft()
+    assert kept == replace(draft, nickname="Johnny")  # the untyped e-mail stays untyped

@@ -111,7 +111,7 @@ def test_cli_import_export_and_partial_exit(
     junk.write_text("this is not a calendar", encoding="utf-8")
     code = main(["--data-dir", data_dir, "import", "calendar", str(junk)])
     out, err = capsys.readouterr()
-    assert code == 3 and "not an iCalendar file" in err and "Traceback" not in err
+    assert code == 1 and "not an iCalendar file" in err and "Traceback" not in err
     code = main(["--data-dir", data_dir, "import", "calendar", str(tmp_path / "missing.ics")])
     _, err = capsys.readouterr()
     assert code == 1 and "cannot read" in err

@@ -68,7 +68,7 @@ def test_google_contacts_csv(app: AppContext) -> None:
 
     assert (result.created, result.errors) == (4, ())  # 3 people and a company-only entry
     anna = by_email(app, "anna.schmidt@nordwind.example")
-    assert (anna.first_name, anna.last_name) == ("Anna Maria", "Schmidt")
+    assert (anna.first_name, anna.middle_name, anna.last_name) == ("Anna", "Maria", "Schmidt")
     assert anna.emails == (
         EmailEntry("anna.schmidt@nordwind.example", "work"),
         EmailEntry("anni@mail.example", "home"),
@@ -105,7 +105,7 @@ def test_google_contacts_older_columns(app: AppContext) -> None:
 def test_outlook_from_a_german_windows_cp1252_with_semicolons(app: AppContext) -> None:
     preview = app.imports.preview(DATA / "outlook_de.csv")
     assert (preview.preset, preview.encoding, preview.delimiter) == ("outlook", "cp1252", ";")
-    assert preview.mapping["Anrede"] == ""  # a salutation, not a job title
+    assert preview.mapping["Anrede"] == "prefix"  # a salutation (Herr, Frau), not a job title
 
     result = app.imports.run(DATA / "outlook_de.csv")
 
@@ -219,8 +219,10 @@ def test_delimiters_quotes_and_line_numbers() -> None:
 
 def test_xlsx_workbook(app: AppContext) -> None:
     result = app.imports.run(DATA / "kontakte.xlsx")
-    assert result.created == 2
-    assert result.errors == ((5, "not a valid e-mail address: 'nina.vogel@example'"),)
+    assert (result.created, result.errors) == (3, ())  # the bad address left out, Nina kept
+    assert (5, "e-mail 'nina.vogel@example' is not an e-mail address; left out") in (
+        result.warnings
+    )
     heike = by_email(app, "heike.brandt@example.de")
     assert heike.birthday == dt.date(1971, 8, 30)  # a date cell
     assert heike.phones[0].number == "4930555123"  # a number cell, without ".0"
@@ -242,23 +244,26 @@ def test_a_sheet_of_companies(app: AppContext) -> None:
 
 def test_a_malformed_card_in_the_middle(app: AppContext) -> None:
     result = app.imports.run(DATA / "broken.vcf")
-    assert result.created == 2
+    assert result.created == 3  # Bert kept without the line that is no property
     assert {c.last_name for c in map(app.contacts.get, app.contacts.ids(ListQuery()))} == {
         "Early",
+        "Broken",
         "Late",
     }
-    assert [line for line, _ in result.errors] == [7, 14]
-    assert "line 11 is not a vCard property" in result.errors[0][1]
-    assert "no END:VCARD" in result.errors[1][1]
+    assert [line for line, _ in result.errors] == [14]
+    assert "no END:VCARD" in result.errors[0][1]
+    assert any(
+        line == 11 and "line 11 is not a vCard property" in text for line, text in result.warnings
+    )
 
 
 def test_bad_rows_are_reported_and_the_good_ones_import(app: AppContext) -> None:
     result = app.imports.run(DATA / "bad_rows.csv")
-    assert result.created == 2
-    assert result.errors == (
-        (3, "not a valid e-mail address: 'bad mail@example'"),
-        (4, "no name and no e-mail address"),
-        (5, "birthday: not a date: '31.02.1990'"),
+    assert result.created == 4  # a bad value is left out, its row kept
+    assert result.errors == ((4, "no name and no e-mail address"),)
+    assert result.warnings == (
+        (3, "e-mail 'bad mail@example' is not an e-mail address; left out"),
+        (5, "birthday left out: not a date: '31.02.1990'"),
     )
     assert by_email(app, "good.one@example.com").birthday == dt.date(1990, 1, 2)
 
@@ -303,10 +308,11 @@ def test_vcard_reader_keeps_going() -> None:
         b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bad Day\r\nBDAY:sometime\r\nEND:VCARD\r\n"
     )
     cards, problems = vcard.read_cards(raw)
-    assert [(c.first_name, c.last_name) for c in cards] == [("Jürgen", "Müller")]
+    assert [(c.first_name, c.last_name) for c in cards] == [("Jürgen", "Müller"), ("Bad", "Day")]
     assert cards[0].phones == (PhoneEntry("0171 1234", "mobile"),)
     assert cards[0].birthday == dt.date(vcard.YEARLESS, 2, 29)
-    assert problems == [(8, "card skipped: line 11: BDAY 'sometime' is not a date")]
+    assert problems == []
+    assert cards[1].warnings == ((11, "birthday 'sometime' is not a date; left out"),)
 
 
 # ---- duplicates -------------------------------------------------------------------------------
@@ -731,7 +737,7 @@ def test_presets_are_recognised_by_their_headers() -> None:
     assert detect_preset(outlook) == "outlook"
     mapping = guess_mapping(outlook, "contacts")
     assert (mapping["Title"], mapping["Job Title"], mapping["Mobile Phone"]) == (
-        "",
+        "prefix",  # Outlook's Title is the form of address
         "title",
         "phone_mobile",
     )

@@ -178,9 +178,22 @@ class DataController(QObject):
         def done(summary: Any) -> None:
             hub.changed(ChangeSet.of("activities", ["*"]))
             text = f"{summary.created} new and {summary.updated} updated activities."
-            if summary.problems:
-                listed = "<br>".join(esc(p) for p in summary.problems[:20])
-                text += f"<br><br><b>Not imported ({len(summary.problems)}):</b><br>{listed}"
+            if summary.moved or summary.cancelled:
+                text += (
+                    f"<br>Series exceptions: {summary.moved} moved and "
+                    f"{summary.cancelled} cancelled occurrences."
+                )
+            if summary.tasks:
+                text += f"<br>{pluralise(summary.tasks, 'to-do')} imported as tasks."
+            for title, items in (
+                ("Not imported", summary.problems),
+                ("Notes", summary.notes),
+                ("Not used", summary.not_used),
+            ):
+                if items:
+                    listed = "<br>".join(esc(p) for p in items[:20])
+                    more = f"<br>… and {len(items) - 20} more" if len(items) > 20 else ""
+                    text += f"<br><br><b>{title} ({len(items)}):</b><br>{listed}{more}"
             hub.status.emit(f"Calendar imported: {summary.created} new, {summary.updated} updated")
             box = QMessageBox(
                 QMessageBox.Icon.Information, "Calendar imported", text, parent=window

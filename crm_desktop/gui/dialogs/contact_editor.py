@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCompleter,
+    QFormLayout,
     QLineEdit,
+    QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -25,6 +27,18 @@ from crm_desktop.domain.records import (
 )
 from crm_desktop.domain.vocabulary import LEAD_SOURCES
 from crm_desktop.gui.dialogs.base import FieldError, FormDialog
+from crm_desktop.gui.widgets.date_edit import BirthdayEdit
+
+# The "Name & more" page: what address books hold beyond the common fields.
+_MORE_FIELDS = (
+    ("prefix", "Prefi&x", "Dr., Mr., Ms."),
+    ("middle_name", "&Middle names", ""),
+    ("suffix", "Su&ffix", "Jr., Sr., PhD"),
+    ("nickname", "Nic&kname", ""),
+    ("formatted_name", "Name as &written", "when it is not first and last name"),
+    ("department", "De&partment", ""),
+    ("role", "R&ole", "what the person does (not the job title)"),
+)
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
@@ -105,6 +119,28 @@ class ContactEditorDialog(FormDialog):
             ui.customForm.addRow(field.name, edit)
             self._custom[field.id] = edit
         ui.birthdayNoYear.toggled.connect(lambda on: ui.birthday.set_year_known(not on))
+        self._build_more_page()
+
+    def _build_more_page(self) -> None:
+        """A page for the name parts, work details, anniversary and websites."""
+        page = QWidget(self)
+        form = QFormLayout(page)
+        self._more: dict[str, QLineEdit] = {}
+        for key, label, hint in _MORE_FIELDS:
+            edit = QLineEdit(page)
+            edit.setAccessibleName(label.replace("&", ""))
+            edit.setPlaceholderText(hint)
+            form.addRow(label, edit)
+            self._more[key] = edit
+        self.anniversary = BirthdayEdit(page)
+        self.anniversary.setAccessibleName("Anniversary")
+        form.addRow("Anni&versary", self.anniversary)
+        self.websites = QPlainTextEdit(page)
+        self.websites.setAccessibleName("Websites")
+        self.websites.setPlaceholderText("one address per line")
+        self.websites.setTabChangesFocus(True)
+        form.addRow("We&bsites", self.websites)
+        self.ui.tabs.insertTab(1, page, "Name && mo&re")
 
     @staticmethod
     def _add_row(table: QTableWidget, blank: list[str]) -> None:
@@ -129,6 +165,12 @@ class ContactEditorDialog(FormDialog):
         if draft.roles:
             ui.company.setText(draft.roles[0].company_name)
             ui.jobTitle.setText(draft.roles[0].title)
+        else:
+            ui.jobTitle.setText(draft.job_title)
+        for key, edit in self._more.items():
+            edit.setText(getattr(draft, key))
+        self.anniversary.setValue(draft.anniversary)
+        self.websites.setPlainText("\n".join(draft.websites))
         index = ui.owner.findData(draft.owner_id)
         ui.owner.setCurrentIndex(max(index, 0))
         ui.leadSource.setCurrentText(draft.lead_source)
@@ -157,10 +199,8 @@ class ContactEditorDialog(FormDialog):
         for row in range(ui.emailsTable.rowCount()):
             address = _cell(ui.emailsTable, row, 1)
             if address:
-                try:
-                    emails.append(
-                        EmailEntry(check_email(address), _cell(ui.emailsTable, row, 0) or "work")
-                    )
+                try:  # (an address without a label keeps none, as its file had it)
+                    emails.append(EmailEntry(check_email(address), _cell(ui.emailsTable, row, 0)))
                 except CrmError as exc:
                     problems.append((ui.emailsTable, str(exc)))
         phones = []
@@ -171,7 +211,7 @@ class ContactEditorDialog(FormDialog):
                     number = self.context.phones.normalized(number)
                 except CrmError as exc:
                     problems.append((ui.phonesTable, str(exc)))
-                phones.append(PhoneEntry(number, _cell(ui.phonesTable, row, 0) or "work"))
+                phones.append(PhoneEntry(number, _cell(ui.phonesTable, row, 0)))
         addresses = tuple(
             AddressEntry(
                 street=_cell(ui.addressesTable, r, 1),
@@ -179,7 +219,7 @@ class ContactEditorDialog(FormDialog):
                 city=_cell(ui.addressesTable, r, 3),
                 region=_cell(ui.addressesTable, r, 4),
                 country=_cell(ui.addressesTable, r, 5),
-                label=_cell(ui.addressesTable, r, 0) or "work",
+                label=_cell(ui.addressesTable, r, 0),
             )
             for r in range(ui.addressesTable.rowCount())
             if any(_cell(ui.addressesTable, r, c) for c in range(1, 6))
@@ -209,6 +249,12 @@ class ContactEditorDialog(FormDialog):
             notes=ui.notes.toPlainText(),
             tags=tuple(t.strip() for t in ui.tags.text().split(",") if t.strip()),
             custom=tuple((fid, edit.text()) for fid, edit in self._custom.items()),
+            job_title="" if roles else ui.jobTitle.text().strip(),
+            anniversary=self.anniversary.value(),
+            websites=tuple(
+                w.strip() for w in self.websites.toPlainText().splitlines() if w.strip()
+            ),
+            **{key: edit.text().strip() for key, edit in self._more.items()},
         )
         if not (draft.first_name or draft.last_name or draft.emails):
             raise FieldError(ui.firstName, "a contact needs a name or an e-mail address")

@@ -7,6 +7,7 @@ one can be taken back as a whole (Undo)."""
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -362,6 +363,10 @@ class ImportWizard(QWizard):
                 f"<br>{len(result.errors):,} row{'s' if many else ''} could not be imported "
                 "(listed below)."
             )
+        if result.not_used:
+            shown = ", ".join(result.not_used[:12])
+            more = f" and {len(result.not_used) - 12} more" if len(result.not_used) > 12 else ""
+            text += f"<br>Not used: {escape(shown)}{more}."
         if result.dry_run:
             text += "<br>This was a dry run: nothing was written."
         elif result.batch_id:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from crm_desktop.persistence.models import Activity
 from crm_desktop.persistence.repositories.base import Repository
+
+# A series repeats by a rule or by extra dates (RDATE) alone.
+_REPEATS = or_(Activity.rrule != "", Activity.rdates != "")
+_ONCE = and_(Activity.rrule == "", Activity.rdates == "")
 
 
 class ActivityRepository(Repository[Activity]):
@@ -27,8 +31,8 @@ class ActivityRepository(Repository[Activity]):
         if kinds:
             extra.append(Activity.kind.in_(list(kinds)))
         # Two queries, not one with OR: the single ones come from the time index.
-        single = select(Activity).where(Activity.starts_at >= start, Activity.rrule == "", *extra)
-        recurring = select(Activity).where(Activity.rrule != "", *extra)
+        single = select(Activity).where(Activity.starts_at >= start, _ONCE, *extra)
+        recurring = select(Activity).where(_REPEATS, *extra)
         return [*self.session.scalars(single), *self.session.scalars(recurring)]
 
     def slots(
@@ -41,10 +45,11 @@ class ActivityRepository(Repository[Activity]):
     ) -> list[Any]:
         """What a calendar draws of the activities `in_range` finds, as plain rows (no
         ORM objects: a month of thousands of activities loads in milliseconds): id, kind,
-        subject, starts_at, ends_at, all_day, done, rrule, exdates, timezone."""
+        subject, starts_at, ends_at, all_day, done, rrule, exdates, timezone, rdates."""
         columns = (
             Activity.id, Activity.kind, Activity.subject, Activity.starts_at, Activity.ends_at,
             Activity.all_day, Activity.done, Activity.rrule, Activity.exdates, Activity.timezone,
+            Activity.rdates,
         )  # fmt: skip
         extra: list[ColumnElement[bool]] = [Activity.deleted_at.is_(None), Activity.starts_at < end]
         if owner_id:
@@ -53,11 +58,30 @@ class ActivityRepository(Repository[Activity]):
             extra.append(Activity.kind.in_(list(kinds)))
         if open_only:
             extra.append(Activity.done.is_(False))
-        single = select(*columns).where(Activity.starts_at >= start, Activity.rrule == "", *extra)
-        recurring = select(*columns).where(Activity.rrule != "", *extra)
+        single = select(*columns).where(Activity.starts_at >= start, _ONCE, *extra)
+        recurring = select(*columns).where(_REPEATS, *extra)
         return [*self.session.execute(single), *self.session.execute(recurring)]
 
     def by_ical_uid(self, uid: str) -> Activity | None:
+        """The live activity imported with this UID (a series, not one of its exceptions)."""
         return self.session.scalars(
-            select(Activity).where(Activity.ical_uid == uid, Activity.deleted_at.is_(None))
+            select(Activity)
+            .where(
+                Activity.ical_uid == uid,
+                Activity.recurrence_id.is_(None),
+                Activity.deleted_at.is_(None),
+            )
+            .order_by(Activity.created_at, Activity.id)
         ).first()
+
+    def exceptions(self, series_id: str) -> list[Activity]:
+        """The live occurrences moved out of a series (those with a RECURRENCE-ID)."""
+        return list(
+            self.session.scalars(
+                select(Activity).where(
+                    Activity.series_id == series_id,
+                    Activity.recurrence_id.is_not(None),
+                    Activity.deleted_at.is_(None),
+                )
+            )
+        )
