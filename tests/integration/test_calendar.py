@@ -209,7 +209,8 @@ def test_rules_that_cannot_end_are_named_at_import_and_at_save(
     path.write_text(ENDLESS.replace("\n", "\r\n"), encoding="utf-8")
     summary = app.calendar.import_ics(path)
     assert summary.created == 1
-    assert [p.split(":")[0] for p in summary.problems] == ["Every second", "A million times"]
+    assert len(summary.problems) == 2
+    assert "Every second" in summary.problems[0] and "A million times" in summary.problems[1]
     assert "without an end" in summary.problems[0] and "1,000,000" in summary.problems[1]
     start = dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)
     with pytest.raises(ValidationError, match="every second"):
@@ -219,11 +220,12 @@ def test_rules_that_cannot_end_are_named_at_import_and_at_save(
 def test_a_stored_endless_rule_is_left_out_of_the_calendar(app: AppContext) -> None:
     """A rule saved by an older version (or written by hand) draws nothing, bounded."""
     import datetime as dt
-    import sqlite3
+
+    from tests.databases import connect
 
     start = dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)
     saved = app.calendar.schedule("meeting", "Tick", start, rrule="FREQ=DAILY")
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         conn.execute("UPDATE activities SET rrule = 'FREQ=SECONDLY' WHERE id = ?", (saved.id,))
     hour = app.calendar.occurrences(start, start + dt.timedelta(hours=1))
     assert [o.subject for o in hour] == []
