@@ -27,6 +27,10 @@ class NoTeamFolderError(SyncError):
     """No team folder was given and none is remembered."""
 
 
+class TeamFolderOfflineError(SyncError):
+    """The remembered team folder is not there now (offline, a drive not mounted)."""
+
+
 @dataclass(frozen=True)
 class Quarantine:
     """A device whose files are held back because its clock runs ahead."""

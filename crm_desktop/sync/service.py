@@ -25,6 +25,7 @@ from crm_desktop.domain.sync import (
     NoTeamFolderError,
     SyncError,
     SyncReport,
+    TeamFolderOfflineError,
 )
 from crm_desktop.persistence.sync_store import SyncStore, write_field
 from crm_desktop.persistence.uow import UnitOfWorkFactory
@@ -88,9 +89,16 @@ class SyncService:
         if current.sync_folder != text:
             replace(current, sync_folder=text).save(self._preferences_file)
 
-    def _check_folder(self, folder: Path) -> Path:
+    def _check_folder(self, folder: Path, create: bool = True) -> Path:
         folder = folder.expanduser().absolute()
         if not folder.is_dir():
+            if not create:
+                # A remembered folder that is gone is out of reach (a drive not mounted,
+                # a network share offline), not a new team: never made again empty here.
+                raise TeamFolderOfflineError(
+                    f"the team folder {folder} is not there (offline, or its drive is not "
+                    "mounted); edits stay on this computer and go out at the next round"
+                )
             if not folder.parent.is_dir():
                 raise SyncError(f"the team folder {folder} does not exist")
             folder.mkdir()
@@ -118,7 +126,7 @@ class SyncService:
         team = self.folder()
         if team is None:
             raise NoTeamFolderError("no team folder: give one with --folder DIR")
-        team = self._check_folder(team)
+        team = self._check_folder(team, create=folder is not None)
         transport = self._transport(team)
         me = self.device_id
         self._check_identity(transport, me)

@@ -9,7 +9,14 @@ edits into files), device B's round (seal its own, read, check and apply A's fil
 per transaction, recompute the conflicts of every row touched), A's round (the same
 the other way). Baseline, in the same run, on a copy of B's database taken before its
 round: `ChangeLogService.apply` of A's rows in one call (no files, no conflicts).
-Bar (issue 14): a merge of 10,000 edits on each side under 3 s.
+Bar: a merge of 10,000 edits on each side under 3 s.
+
+    uv run python -m tests.benchmarks.sync --join 100000
+
+A new device joins a team of that many contacts: device A fills its database, takes a
+snapshot into the team folder in its round; device B, a fresh install, joins in one
+round (loads the snapshot, then the files after it). Baseline in the same run: copying
+A's database file (the least a join could cost). Bar: under 30 s at 100,000 contacts.
 """
 
 from __future__ import annotations
@@ -86,12 +93,59 @@ def run_once(edits: int, contacts: int) -> dict[str, float]:
         return figures
 
 
+def join_once(contacts: int) -> dict[str, float]:
+    from crm_desktop.bootstrap import open_app
+    from crm_desktop.domain.records import ContactDraft, EmailEntry
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        team = root / "team"
+        team.mkdir()
+        a = open_app(root / "a")
+        a.contacts.create_many(
+            [
+                ContactDraft(
+                    first_name=f"First{i}",
+                    last_name=f"Last{i}",
+                    emails=(EmailEntry(f"person{i}@example.com"),),
+                )
+                for i in range(contacts)
+            ]
+        )
+        figures: dict[str, float] = {}
+        started = time.perf_counter()
+        a.sync.round(team, snapshot=True)
+        figures["A's round with a snapshot"] = time.perf_counter() - started
+        _checkpoint(a)
+        started = time.perf_counter()
+        shutil.copyfile(a.paths.database, root / "copy.sqlite")
+        figures["baseline: copy A's database"] = time.perf_counter() - started
+        a.close()
+        b = open_app(root / "b")
+        started = time.perf_counter()
+        b.sync.round(team)
+        figures["B joins (one round)"] = time.perf_counter() - started
+        from crm_desktop.domain.records import ListQuery
+
+        assert b.contacts.count(ListQuery()) == contacts
+        b.close()
+        return figures
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=10_000)
     parser.add_argument("--contacts", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--join", type=int, default=0, help="time a join of this many contacts")
     args = parser.parse_args(argv)
+    if args.join:
+        figures = join_once(args.join)
+        base = figures["baseline: copy A's database"]
+        print(f"Join: a new device joins a team of {args.join:,} contacts")
+        for key, value in figures.items():
+            print(f"{key:<32}{value:>10.2f} s{value / base:>10.1f}x baseline")
+        return
     runs = [run_once(args.edits, args.contacts) for _ in range(args.runs)]
     medians = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     base = medians["baseline: apply A's rows"]

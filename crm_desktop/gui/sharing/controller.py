@@ -173,7 +173,10 @@ class SharingController(QObject):
         if self.last is not None and self.last.quarantined:
             return "A device's clock is wrong: its changes wait"
         if self.last_error:
-            return "Not synced: " + _first_sentence(self.last_error)
+            # The folder is not there or cannot be read (no network, a drive not
+            # mounted): edits stay here and go out at the next round that works.
+            since = f": last synced {self.last_time:%H:%M}" if self.last_time else ""
+            return f"Offline{since}"
         if self.last_time is not None:
             return f"Synced {self.last_time:%H:%M}"
         return "Shared with a team"

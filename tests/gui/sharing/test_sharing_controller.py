@@ -199,3 +199,19 @@ def test_a_copied_data_folder_stops_the_rounds_and_says_why(
         window.close()
     finally:
         copy.close()
+
+
+def test_a_folder_out_of_reach_shows_offline_with_the_last_round(
+    devices: list[Device], tmp_path: Path
+) -> None:
+    a = devices[0]
+    team = tmp_path / "team"
+    a.context.sync.set_folder(team)
+    a.window.sharing.sync_now()
+    assert a.window.sync_label.text().startswith("Synced ")
+    synced_at = a.window.sharing.last_time
+    assert synced_at is not None
+    shutil.rmtree(team)  # the drive is not mounted, the network is down
+    a.window.sharing.sync_now()
+    assert f"Offline: last synced {synced_at:%H:%M}" in a.window.sync_label.text()
+    assert "Team folder:" in a.window.sync_label.toolTip()
