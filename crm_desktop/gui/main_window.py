@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self.data.reopen_requested.connect(self.reopen)
         self.settings_view.changed.connect(self.hub.changed)
         self.settings_view.sharing_requested.connect(self.sharing.open_dialog)
+        self.sharing.open_requested.connect(self.open_record)
         self.settings_view.feed.feed_changed.connect(self._feed_changed)
         self.settings_view.templates.saved.connect(self._templates_saved)
 

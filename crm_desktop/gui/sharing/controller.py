@@ -32,6 +32,7 @@ _STOPPING = (CopiedDataFolderError, SyncVersionError)
 
 class SharingController(QObject):
     state_changed = Signal()  # a round ended, sharing started or stopped
+    open_requested = Signal(str, str)  # (contact|company|deal, id): edit it from a conflict
 
     def __init__(self, host: Host) -> None:
         super().__init__(host.window)

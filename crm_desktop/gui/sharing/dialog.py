@@ -71,16 +71,21 @@ class SharingDialog(QDialog):
         who.addWidget(self.person, 1)
         who.addWidget(self.person_button)
 
-        self.conflicts = _table(self, "Conflicts", ["Record", "Field", "Mine", "Theirs", "When"])
+        self.conflicts = _table(
+            self, "Conflicts", ["Record", "Field", "Mine", "Theirs", "Who", "When"]
+        )
         self.keep_mine = labelled_button("Keep mine")
         self.keep_theirs = labelled_button("Keep theirs")
+        self.edit_record = labelled_button("Open to edit…")
         self.keep_mine.clicked.connect(lambda: self.keep("mine"))
         self.keep_theirs.clicked.connect(lambda: self.keep("theirs"))
+        self.edit_record.clicked.connect(self.open_chosen)
         self.conflicts.itemSelectionChanged.connect(self._enable)
         conflicts_box = QGroupBox("Conflicts: both sides changed one field", self)
         box = QVBoxLayout(conflicts_box)
         box.addWidget(self.conflicts)
         keep_row = QHBoxLayout()
+        keep_row.addWidget(self.edit_record)
         keep_row.addStretch(1)
         keep_row.addWidget(self.keep_mine)
         keep_row.addWidget(self.keep_theirs)
@@ -124,15 +129,21 @@ class SharingDialog(QDialog):
         me = self.context.users.me()
         self.person.setText(f"You are: <b>{me.name}</b>" if me else "You are: (nobody chosen)")
         self._conflicts = service.conflicts() if shared else []
+        devices = service.devices()
+        people = {d.device_id: d.person for d in devices}
+        me_device = service.device_id
         self.conflicts.setRowCount(len(self._conflicts))
         for row, conflict in enumerate(self._conflicts):
             mine, theirs = self._sides(conflict)
-            cells = (self._record(conflict), _field(conflict), mine, theirs, _when(conflict))
+            other = (
+                conflict.kept_device if conflict.lost_device == me_device else conflict.lost_device
+            )
+            who = people.get(other) or f"device {other[:8]}"
+            cells = (self._record(conflict), _field(conflict), mine, theirs, who, _when(conflict))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.conflicts.setItem(row, column, item)
-        devices = service.devices()
         self.devices.setRowCount(len(devices))
         for row, device in enumerate(devices):
             seen = device.last_seen.astimezone() if device.last_seen else None
@@ -150,6 +161,7 @@ class SharingDialog(QDialog):
         chosen = bool(self.conflicts.selectionModel().selectedRows())
         self.keep_mine.setEnabled(chosen)
         self.keep_theirs.setEnabled(chosen)
+        self.edit_record.setEnabled(len(self.conflicts.selectionModel().selectedRows()) == 1)
 
     def _sides(self, conflict: ConflictRecord) -> tuple[str, str]:
         kept, lost = _value(conflict.kept_value), _value(conflict.lost_value)
@@ -222,6 +234,20 @@ class SharingDialog(QDialog):
     def stop_sharing(self) -> None:
         self.controller.stop_sharing()
         self.refresh()
+
+    @Slot()
+    def open_chosen(self) -> None:
+        """Edit the record of the chosen conflict: a third value, neither mine nor theirs
+        (saving it settles the field for everyone; the conflict is then kept as decided)."""
+        rows = self.conflicts.selectionModel().selectedRows()
+        if len(rows) != 1:
+            return
+        conflict = self._conflicts[rows[0].row()]
+        kind = {"contacts": "contact", "companies": "company", "deals": "deal"}.get(conflict.entity)
+        if kind is None:
+            return
+        self.accept()
+        self.controller.open_requested.emit(kind, conflict.row_id)
 
     def keep(self, side: Literal["mine", "theirs"]) -> None:
         rows = sorted({i.row() for i in self.conflicts.selectionModel().selectedRows()})

@@ -165,7 +165,8 @@ def test_a_conflict_is_listed_and_keep_theirs_settles_it(
     assert table.rowCount() == 1
     row = [table.item(0, column).text() for column in range(table.columnCount())]
     assert row[:4] == ["Contact: Both Edited", "notes", "from B", "from A"]
-    assert re.fullmatch(r"\d\d \w{3} \d{4} \d\d:\d\d", row[4]), row[4]  # when: a date and time
+    assert row[4] == "device 00000001"  # who: A's device (its person, once A chose one)
+    assert re.fullmatch(r"\d\d \w{3} \d{4} \d\d:\d\d", row[5]), row[5]  # when: a date and time
     assert not dialog.keep_theirs.isEnabled()
     table.selectRow(0)
     dialog.keep_theirs.click()
@@ -215,3 +216,27 @@ def test_a_folder_out_of_reach_shows_offline_with_the_last_round(
     a.window.sharing.sync_now()
     assert f"Offline: last synced {synced_at:%H:%M}" in a.window.sync_label.text()
     assert "Team folder:" in a.window.sync_label.toolTip()
+
+
+def test_a_conflict_opens_its_record_to_edit(devices: list[Device], tmp_path: Path) -> None:
+    a, b = devices
+    a.context.users.create_me("Anna")
+    for device in devices:
+        device.window.sharing.share(tmp_path / "team")
+    saved = a.context.contacts.create(ContactDraft(first_name="Both", last_name="Edited"))
+    a.window.sharing.sync_now()
+    b.window.sharing.sync_now()
+    for device, note in ((a, "from A"), (b, "from B")):
+        draft = device.context.contacts.get(saved.id).to_draft()
+        device.context.contacts.update(saved.id, dataclasses.replace(draft, notes=note))
+    a.window.sharing.sync_now()
+    b.window.sharing.sync_now()
+    dialog = b.window.sharing.open_dialog()
+    assert dialog.conflicts.item(0, 4).text() == "Anna"  # who: the person of A's device
+    opened: list[tuple[str, str]] = []
+    b.window.sharing.open_requested.connect(lambda kind, rid: opened.append((kind, rid)))
+    dialog.conflicts.selectRow(0)
+    assert dialog.edit_record.isEnabled()
+    dialog.edit_record.click()
+    assert opened == [("contact", saved.id)]
+    assert not dialog.isVisible()
