@@ -11,12 +11,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
+from crm_desktop.persistence.apply import RECEIVED_KEY
 from crm_desktop.persistence.backups import backup_to
 from crm_desktop.persistence.models import Change, LocalMeta
 
@@ -76,3 +78,109 @@ def through_seqs(session: Session) -> dict[str, int]:
     firsts = select(Change.device_id).where(Change.seq == 1)
     starting = set(session.execute(firsts).scalars())
     return {device: end if device in starting else 0 for device, end in ends.items()}
+
+
+def is_fresh(session: Session, me: str) -> bool:
+    """A new install: no change of another device and no record of its own yet (only the
+    rows every install makes alike, such as the default pipeline)."""
+    if session.execute(select(Change.seq).where(Change.device_id != me).limit(1)).first():
+        return False
+    connection = session.connection()
+    for table in ("contacts", "companies", "deals", "activities", "orders"):
+        if connection.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first():
+            return False
+    return True
+
+
+def _revision(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
+
+
+def newest_stamp(path: Path) -> str | None:
+    """The newest change stamp in a local snapshot file."""
+    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            row = conn.execute("SELECT max(hlc) FROM change").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise SnapshotFileError(str(exc)) from exc
+    return str(row[0]) if row and row[0] else None
+
+
+def adopt_snapshot(
+    engine: Engine, path: Path, me: str, revision: str
+) -> tuple[list[ChangeRow], str | None] | None:
+    """Make a fresh install's database a copy of a local snapshot file, in place (SQLite's
+    backup API through the open connection), keeping this install's own facts: its
+    device id and local settings, and its own change rows, returned to be applied again.
+    Returns (own rows, the newest stamp held), or None when the snapshot is of another
+    schema (then nothing changed). A new device joins in the time of a file copy instead
+    of replaying every change of the team."""
+    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
+    try:
+        source = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise SnapshotFileError(str(exc)) from exc
+    try:
+        if _revision(source) != revision:
+            return None
+        raw = engine.raw_connection()
+        try:
+            live: Any = raw.driver_connection
+            own = [
+                ChangeRow(*row)
+                for row in live.execute(
+                    "SELECT device_id, seq, hlc, entity, row_id, field, value, base_hlc "
+                    "FROM change WHERE device_id = ? ORDER BY seq",
+                    (me,),
+                )
+            ]
+            local = dict(live.execute(f"SELECT key, value FROM {LocalMeta.__tablename__}"))
+            source.backup(live)
+            live.execute("PRAGMA journal_mode=WAL")
+            live.execute("BEGIN IMMEDIATE")
+            try:
+                theirs = dict(live.execute(f"SELECT key, value FROM {LocalMeta.__tablename__}"))
+                facts = {
+                    k: v
+                    for k, v in theirs.items()
+                    if k != "device_id" and not k.startswith("sync.")
+                }
+                facts.update(local)
+                newest = live.execute("SELECT max(hlc) FROM change").fetchone()[0]
+                if newest and str(facts.get(RECEIVED_KEY, "")) < newest:
+                    facts[RECEIVED_KEY] = newest
+                live.execute(f"DELETE FROM {LocalMeta.__tablename__}")
+                live.executemany(
+                    f"INSERT INTO {LocalMeta.__tablename__} (key, value) VALUES (?, ?)",
+                    sorted(facts.items()),
+                )
+                live.execute("DELETE FROM sync_conflict")  # recomputed by the caller
+                live.execute("COMMIT")
+            except BaseException:
+                live.execute("ROLLBACK")
+                raise
+        finally:
+            raw.close()
+    except sqlite3.Error as exc:
+        raise SnapshotFileError(str(exc)) from exc
+    finally:
+        source.close()
+    return own, newest
+
+
+def shared_keys(session: Session) -> set[tuple[str, str]]:
+    """The rows changed by more than one device: where conflicts can be."""
+    stmt = (
+        select(Change.entity, Change.row_id)
+        .group_by(Change.entity, Change.row_id)
+        .having(func.count(func.distinct(Change.device_id)) > 1)
+    )
+    return {(str(e), str(r)) for e, r in session.execute(stmt)}

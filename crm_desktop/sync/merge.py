@@ -56,6 +56,10 @@ class Merger:
         self._uow = uow
         self._wall_ms = wall_ms
 
+    def too_far_ahead(self, stamp: str) -> bool:
+        """Whether a stamp is further ahead of this computer's clock than a clock may be."""
+        return Timestamp.parse(stamp).millis - self._wall_ms() > MAX_DRIFT_MS
+
     def merge(self, transport: Transport, me: str) -> Merged:
         merged = Merged()
         for device in transport.devices():

@@ -31,13 +31,18 @@ from crm_desktop import __version__
 from crm_desktop.domain.hlc import ClockDriftError, Timestamp
 from crm_desktop.persistence.snapshot_file import (
     SnapshotFileError,
+    adopt_snapshot,
+    is_fresh,
     make_snapshot,
+    newest_stamp,
+    shared_keys,
     snapshot_rows,
     through_seqs,
 )
+from crm_desktop.persistence.sync_store import SyncStore
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.sync import journal
-from crm_desktop.sync.merge import Merger, journal_files
+from crm_desktop.sync.merge import Merger, journal_files, refresh_conflicts
 from crm_desktop.sync.transport import Transport
 
 DAY_MS = 24 * 3600 * 1000
@@ -162,10 +167,16 @@ def _needed(uow: UnitOfWorkFactory, transport: Transport, me: str, snapshot: Sna
 
 
 def start_from(uow: UnitOfWorkFactory, transport: Transport, me: str, merger: Merger) -> str | None:
-    """Apply the newest whole snapshot's changes when this device lacks changes that only
-    a snapshot holds now. Returns the snapshot used (`<device>/<name>`), or None."""
+    """Start from the newest whole snapshot: a new install takes it as its database (a
+    file copy, then its own few changes again); an install with data of its own applies
+    the snapshot's changes, only when it lacks changes that only a snapshot holds now.
+    Returns the snapshot used (`<device>/<name>`), or None."""
     candidates = listed(transport)
-    if not candidates or not _needed(uow, transport, me, candidates[0]):
+    if not candidates:
+        return None
+    with uow.read() as unit:
+        fresh = is_fresh(unit.session, me)
+    if not fresh and not _needed(uow, transport, me, candidates[0]):
         return None
     for snapshot in candidates:
         with tempfile.TemporaryDirectory(prefix="crm-snapshot-") as tmp:
@@ -177,13 +188,37 @@ def start_from(uow: UnitOfWorkFactory, transport: Transport, me: str, merger: Me
             if local.stat().st_size != snapshot.size or _sha256(local) != snapshot.sha256:
                 continue  # cut short or still arriving: not used
             try:
+                if fresh and _adopt(uow, local, me, merger):
+                    return f"{snapshot.device_id}/{snapshot.name}"
                 with uow.read() as unit:
                     have = through_seqs(unit.session)
                 for rows in snapshot_rows(local, skip=me):
-                    fresh = [r for r in rows if r.seq > have.get(r.device_id, 0)]
-                    if fresh:
-                        merger.apply(fresh)
+                    fresh_rows = [r for r in rows if r.seq > have.get(r.device_id, 0)]
+                    if fresh_rows:
+                        merger.apply(fresh_rows)
             except (SnapshotFileError, ClockDriftError):
                 continue
         return f"{snapshot.device_id}/{snapshot.name}"
     return None
+
+
+def _adopt(uow: UnitOfWorkFactory, local: Path, me: str, merger: Merger) -> bool:
+    """Take a snapshot file as this new install's database; False when it is of another
+    schema (the caller applies its changes instead)."""
+    from crm_desktop.persistence.database import HEAD_REVISION
+
+    newest_held = newest_stamp(local)
+    if newest_held and merger.too_far_ahead(newest_held):
+        return False  # applied row by row instead, so a wrong clock is quarantined
+    adopted = adopt_snapshot(uow.engine, local, me, HEAD_REVISION)
+    if adopted is None:
+        return False
+    own, newest = adopted
+    if newest:
+        uow.clock.receive(newest)
+    if own:
+        merger.apply(own)
+    with uow() as unit:
+        refresh_conflicts(SyncStore(unit.session), shared_keys(unit.session))
+        unit.commit()
+    return True

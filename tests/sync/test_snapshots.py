@@ -164,3 +164,25 @@ def test_a_device_alone_keeps_its_files(trio: Team) -> None:
     # A second forced snapshot replaces the first: one snapshot per device stays.
     forced(a)
     assert len(list(a.place(a.device_id, "snapshots").glob("*.sqlite"))) == 1
+
+
+def test_a_new_device_takes_the_snapshot_instead_of_replaying_every_change(
+    trio: Team,
+) -> None:
+    a, b, c = trio.members
+    made = [a.context.contacts.create(ContactDraft(first_name=f"Person {n}")).id for n in range(20)]
+    rounds(trio, [a, b])
+    _note(b, made[0], "edited on b")
+    rounds(trio, [a, b])
+    assert forced(a).snapshot is not None
+    deliver(trio, [c])  # every journal file is still there, and the snapshot
+    report = c.sync()
+    assert report.started_from is not None  # taken as its database...
+    assert report.applied_changes == 0  # ...so no change was replayed one by one
+    assert c.context.contacts.get(made[0]).notes == "edited on b"
+    rounds(trio, [a, b, c])
+    assert snapshot(a.context) == snapshot(b.context) == snapshot(c.context)
+    assert c.context.database.device_id == device_id(3)
+    c.context.contacts.create(ContactDraft(first_name="From c"))
+    rounds(trio, [a, b, c])
+    assert snapshot(a.context) == snapshot(c.context)
