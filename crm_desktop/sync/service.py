@@ -285,6 +285,14 @@ class SyncService:
         with self._uow.read() as unit:
             return SyncStore(unit.session).conflicts()
 
+    def conflicts_of(self, entity: str, row_id: str) -> list[ConflictRecord]:
+        """The open conflicts of one record (as of the last round), for its badge."""
+        if self.folder() is None:
+            return []
+        with self._uow.read() as unit:
+            found = SyncStore(unit.session).conflicts()
+        return [c for c in found if c.entity == entity and c.row_id == row_id]
+
     def conflict_count(self) -> int:
         with self._uow.read() as unit:
             return SyncStore(unit.session).count_conflicts()

@@ -65,6 +65,19 @@ def next_activity_fact(found: NextActivity | None) -> str:
     return f"{link('activity', found.id, text)} {_gray(when)}{late}"
 
 
+def conflict_fact(context: AppContext, entity: str, row_id: str) -> list[tuple[str, str]]:
+    """A badge on a record someone else changed at the same time (team sharing)."""
+    found = context.sync.conflicts_of(entity, row_id)
+    if not found:
+        return []
+    fields = ", ".join(sorted({c.field.replace("_", " ") for c in found}))
+    text = (
+        f"<span style='color:#b3261e'>⚠ {esc(fields)}: changed here and on another "
+        "computer</span> " + _gray("File › Team sharing… to keep one")
+    )
+    return [("Conflict", text)]
+
+
 def contact_facts(context: AppContext, c: ContactRecord, now: dt.datetime | None = None) -> Facts:
     consent = "<br>".join(
         f"{esc(s.purpose.replace('_', ' '))}: "
@@ -75,6 +88,7 @@ def contact_facts(context: AppContext, c: ContactRecord, now: dt.datetime | None
     cadence = context.calendar.cadence(c.id)
     timeline = context.timeline
     return [
+        *conflict_fact(context, "contacts", c.id),
         ("Next activity", next_activity_fact(timeline.next_activity("contacts", c.id, now))),
         (
             "E-mail",
@@ -119,6 +133,7 @@ def company_facts(context: AppContext, c: CompanyRecord, now: dt.datetime | None
     website = f"<a href='{esc(c.website)}'>{esc(c.website)}</a>" if c.website else ""
     timeline = context.timeline
     return [
+        *conflict_fact(context, "companies", c.id),
         ("Next activity", next_activity_fact(timeline.next_activity("companies", c.id, now))),
         ("Industry", esc(c.industry)),
         ("Phone", esc(display_phone(c.phone))),

@@ -240,3 +240,23 @@ def test_a_conflict_opens_its_record_to_edit(devices: list[Device], tmp_path: Pa
     dialog.edit_record.click()
     assert opened == [("contact", saved.id)]
     assert not dialog.isVisible()
+
+
+def test_a_record_with_a_conflict_wears_a_badge(devices: list[Device], tmp_path: Path) -> None:
+    from crm_desktop.gui.contacts.details import contact_facts
+
+    a, b = devices
+    for device in devices:
+        device.window.sharing.share(tmp_path / "team")
+    saved = a.context.contacts.create(ContactDraft(first_name="Both", last_name="Edited"))
+    a.window.sharing.sync_now()
+    b.window.sharing.sync_now()
+    record = b.context.contacts.get(saved.id)
+    assert not [f for f in contact_facts(b.context, record) if f[0] == "Conflict"]
+    for device, note in ((a, "from A"), (b, "from B")):
+        draft = device.context.contacts.get(saved.id).to_draft()
+        device.context.contacts.update(saved.id, dataclasses.replace(draft, notes=note))
+    a.window.sharing.sync_now()
+    b.window.sharing.sync_now()
+    badge = [text for name, text in contact_facts(b.context, record) if name == "Conflict"]
+    assert badge and "notes: changed here and on another computer" in badge[0]
