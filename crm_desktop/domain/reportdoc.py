@@ -72,7 +72,8 @@ class ReportDocument:
     generated_at: dt.datetime
     currency: str = DEFAULT_CURRENCY
     kpis: tuple[Kpi, ...] = ()
-    sections: tuple[Section, ...] = ()
+    sections: tuple[Section, ...] = ()  # the details
+    summary: tuple[Section, ...] = ()  # what an owner reads first (two printed pages)
     raw: Table | None = None  # the rows behind the figures (Excel's raw-data sheet)
     filters: tuple[str, ...] = field(default_factory=tuple)  # e.g. ("Owner: Anna Berg",)
 

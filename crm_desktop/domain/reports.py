@@ -14,7 +14,7 @@ import bisect
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.reportdoc import Cell, Chart, Column, Section, Table
@@ -39,6 +39,46 @@ REPORTS = {
     "quality": "Data quality",
     "attention": "Deals that need attention",
 }
+# The days a report may cover (a month must have a first instant after it).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
+# One name per figure, as the reports print it, and what it means (the report's glossary).
+REPORT_GLOSSARY = {
+    "New contacts": "Contacts created in the period and not deleted by its end.",
+    "New deals": "Deals created in the period and not deleted by its end; New deal value: "
+    "their value at the period's end.",
+    "Deals won / Won value": "Deals that moved into a won stage in the period and were still "
+    "won at its end; their value then, converted at the rate of the closing month.",
+    "Average won deal": "Won value divided by deals won.",
+    "Deals lost / Lost value": "The same for lost stages.",
+    "Win rate": "Deals won divided by deals won plus deals lost, by count.",
+    "Orders": "Orders placed in the period that belong to no deal (an order of a deal is that "
+    "deal's sale and is counted once, as the deal).",
+    "Sales": "Won value plus Orders.",
+    "Open pipeline": "The value of the deals open at an instant (the period's end unless the "
+    "title says otherwise), as they stood then.",
+    "Weighted pipeline": "Each open deal's value times its probability then (its own, else its "
+    "stage's), summed; rounded half up per deal.",
+    "Forecast": "The weighted value of the open deals expected to close in a month, as they "
+    "stood at the instant the title names.",
+    "Best case": "Won so far in the month, plus open deals of at least "
+    f"{BEST_CASE_PROBABILITY} % in full, plus the rest weighted.",
+    "Forecast accuracy": "1 − |forecast − actual| ÷ actual, where the forecast is the month's "
+    "as it stood on its first day (rebuilt from the history) and actual its Won value.",
+    "Bias": "(forecast − actual) ÷ actual: above 0, the forecast was too optimistic.",
+    "Pipeline movement": "Open at the start + added − won − lost ± other = open at the end; "
+    "other: value changes, deals reopened, deleted or moved to another pipeline.",
+    "Target": "The won value the owner set for a salesperson or the business (Settings).",
+    "Overdue now": "Activities not done whose time has passed, as of the day the report was "
+    "made, however long ago they were due.",
+    "Activities done": "Activities marked done in the period.",
+    "Rotting": "An open deal that stayed in its stage longer than the stage allows.",
+    "Slipping": f"An open deal whose expected close was pushed later {SLIP_PUSHES} times or more.",
+    "Sales cycle": "Days from a won deal's creation to its close.",
+    "Lifetime value": "A customer's sales from the first up to the period's end.",
+    "Amounts in other currencies": "Converted at the owner's rate for their month (Settings › "
+    "Exchange rates); with no rate they are listed apart, never added to the others.",
+}
 RFM_CLASSES = ("Champions", "Loyal", "New", "At risk", "Lapsed", "Needs attention")
 
 
@@ -50,8 +90,12 @@ def parse_month(text: str) -> tuple[int, int]:
     parts = text.strip().split("-")
     if len(parts) == 2 and len(parts[0]) == 4 and parts[0].isdigit() and parts[1].isdigit():
         year, month = int(parts[0]), int(parts[1])
-        if 1 <= month <= 12 and year >= 1900:
+        if 1 <= month <= 12 and FIRST_DAY.year <= year <= LAST_DAY.year:
             return year, month
+        if 1 <= month <= 12:
+            raise ValidationError(
+                f"reports cover {FIRST_DAY.year} to {LAST_DAY.year}; {text.strip()} is out of range"
+            )
     raise ValidationError(f"a month is written YYYY-MM (e.g. 2026-11), not {text!r}")
 
 
@@ -85,6 +129,40 @@ def month_label(key: str) -> str:
     return f"{calendar.month_name[month]} {year}"
 
 
+def month_start(key: str) -> dt.datetime:
+    """The first instant of a month ("YYYY-MM"), UTC."""
+    year, month = parse_month(key)
+    return dt.datetime(year, month, 1, tzinfo=dt.UTC)
+
+
+def day_label(day: dt.date) -> str:
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def months_label(start: dt.date, end: dt.date) -> str:
+    """A range as a title reads it: "November 2026", "June to November 2026",
+    "1 to 15 November 2026"."""
+    first_day, last_day = month_bounds(end.year, end.month)
+    whole = start.day == 1 and end == last_day
+    if not whole:
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day} to {day_label(end)}"
+        return f"{day_label(start)} to {day_label(end)}"
+    if (start.year, start.month) == (end.year, end.month):
+        return month_label(month_key(start))
+    if start.year == end.year:
+        return f"{calendar.month_name[start.month]} to {month_label(month_key(end))}"
+    return f"{month_label(month_key(start))} to {month_label(month_key(end))}"
+
+
+def as_of_label(moment: dt.datetime, now: dt.datetime) -> str:
+    """The instant a figure describes: "at the end of 30 November 2026", or "today,
+    6 December 2026" for now."""
+    if moment >= now:
+        return f"today, {day_label(now.date())}"
+    return f"at the end of {day_label((moment - dt.timedelta(microseconds=1)).date())}"
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     """A report's scope: the days from `start` to `end` (both included), and optionally
@@ -96,6 +174,11 @@ class ReportFilter:
     pipeline_id: str | None = None
 
     def __post_init__(self) -> None:
+        for day in (self.start, self.end):
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise ValidationError(
+                    f"reports cover {FIRST_DAY.year} to {LAST_DAY.year}; {day} is out of range"
+                )
         if self.end < self.start:
             raise ValidationError(f"the report ends ({self.end}) before it starts ({self.start})")
 
@@ -203,11 +286,35 @@ _PIPELINE_COLUMNS = (
 
 @dataclass(frozen=True)
 class PipelineReport:
-    """The open deals now, by stage and by owner."""
+    """The open deals at an instant, by stage and by owner, and the stage by owner matrix."""
 
     by_stage: tuple[PipelineLine, ...]
     by_owner: tuple[PipelineLine, ...]
     total: PipelineLine
+    as_of: str = "today"  # e.g. "at the end of 30 November 2026"
+    stages: tuple[str, ...] = ()  # the matrix's columns
+    matrix: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()  # owner, (count, value)
+
+    def matrix_table(self) -> Table:
+        """Leads per stage per account manager: count and value in each cell."""
+        columns = [Column("Owner")]
+        for stage in self.stages:
+            columns += [Column(stage, "int"), Column(f"{stage} value", "money")]
+        rows = tuple(
+            (owner, *(x for cell in cells for x in cell)) for owner, cells in self.matrix
+        )
+        totals: list[Cell] = ["Total"]
+        for i in range(len(self.stages)):
+            totals += [
+                sum(cells[i][0] for _o, cells in self.matrix),
+                sum(cells[i][1] for _o, cells in self.matrix),
+            ]
+        return Table(
+            f"Open deals by stage and owner, {self.as_of}",
+            tuple(columns),
+            rows,
+            total_row=tuple(totals),
+        )
 
     def section(self) -> Section:
         def table(title: str, first: str, lines: tuple[PipelineLine, ...]) -> Table:
@@ -219,10 +326,13 @@ class PipelineReport:
                 self.total.row(),
             )
 
+        tables = [table("By stage", "Stage", self.by_stage), table("By owner", "Owner", self.by_owner)]
+        if self.stages:
+            tables.append(self.matrix_table())
         return Section(
-            "Pipeline",
-            (table("By stage", "Stage", self.by_stage), table("By owner", "Owner", self.by_owner)),
-            "Open deals today; weighted by each deal's probability.",
+            f"Pipeline {self.as_of}",
+            tuple(tables),
+            "Open deals as they stood then; weighted by each deal's probability then.",
         )
 
 
@@ -243,9 +353,35 @@ class ForecastBucket:
 @dataclass(frozen=True)
 class ForecastReport:
     buckets: tuple[ForecastBucket, ...]
+    as_of: str = "today"
+    months: tuple[str, ...] = ()  # "YYYY-MM" of the months forecast
+    by_owner: tuple[tuple[str, tuple[int, ...]], ...] = ()  # owner, weighted per month
 
     def bucket(self, label: str) -> ForecastBucket:
         return next(b for b in self.buckets if label in (b.label, b.month))
+
+    @property
+    def title(self) -> str:
+        span = (
+            f"{month_label(self.months[0])} to {month_label(self.months[-1])}"
+            if self.months
+            else ""
+        )
+        return f"Forecast for {span}, {self.as_of}" if span else f"Forecast, {self.as_of}"
+
+    def owner_table(self) -> Table:
+        """The weighted forecast of each month per owner."""
+        return Table(
+            f"Weighted forecast per owner, {self.as_of}",
+            (Column("Owner"), *(Column(month_label(m), "money") for m in self.months),
+             Column("Total", "money")),
+            tuple((o, *values, sum(values)) for o, values in self.by_owner),
+            total_row=(
+                "Total",
+                *(sum(v[i] for _o, v in self.by_owner) for i in range(len(self.months))),
+                sum(sum(v) for _o, v in self.by_owner),
+            ),
+        )
 
     def section(self) -> Section:
         rows = tuple(
@@ -259,26 +395,26 @@ class ForecastReport:
             )
             for b in self.buckets
         )
-        return Section(
-            "Forecast",
-            (
-                Table(
-                    "By expected close",
-                    (
-                        Column("Month"),
-                        Column("Open deals", "int"),
-                        Column("Won", "money"),
-                        Column("Weighted", "money"),
-                        Column("Best case", "money"),
-                        Column("Unweighted", "money"),
-                    ),
-                    rows,
-                    Chart("bar", 0, (3, 4, 5), "Forecast"),
-                    note=f"Best case: won so far, deals of {BEST_CASE_PROBABILITY} % or more "
-                    "in full, the rest weighted.",
+        tables = [
+            Table(
+                "By expected close",
+                (
+                    Column("Month"),
+                    Column("Open deals", "int"),
+                    Column("Won", "money"),
+                    Column("Weighted", "money"),
+                    Column("Best case", "money"),
+                    Column("Unweighted", "money"),
                 ),
-            ),
-        )
+                rows,
+                Chart("bar", 0, (3, 4, 5), "Forecast"),
+                note=f"Best case: won so far, deals of {BEST_CASE_PROBABILITY} % or more "
+                "in full, the rest weighted.",
+            )
+        ]
+        if self.months:
+            tables.append(self.owner_table())
+        return Section(self.title, tuple(tables))
 
 
 # ---- won and lost -----------------------------------------------------------------------------
@@ -328,6 +464,8 @@ class WonLostReport:
     months: tuple[MonthOutcome, ...]
     total: MonthOutcome
     reasons: tuple[ReasonCount, ...]
+    period: str = ""  # e.g. "June to November 2026"
+    reasons_period: str = ""  # the reasons' own period, when it is not `period`
 
     def month(self, key: str) -> MonthOutcome:
         return next(m for m in self.months if m.month == key)
@@ -351,11 +489,12 @@ class WonLostReport:
             "Sales cycle: average days from a won deal's creation to its close.",
         )
         reasons = Table(
-            "Reasons",
+            f"Reasons, {self.reasons_period or self.period}" if self.period else "Reasons",
             (Column("Outcome"), Column("Reason"), Column("Deals", "int"), Column("Value", "money")),
             tuple((r.kind, r.label, r.count, r.value_cents) for r in self.reasons),
         )
-        return Section("Won and lost", (outcomes, reasons))
+        title = f"Won and lost, {self.period}" if self.period else "Won and lost"
+        return Section(title, (outcomes, reasons))
 
 
 # ---- forecast accuracy --------------------------------------------------------------------------
@@ -403,6 +542,7 @@ class AccuracyReport:
     by_owner: tuple[AccuracyLine, ...]
     by_stage: tuple[AccuracyLine, ...]
     suggestions: tuple[StageSuggestion, ...]
+    period: str = ""
 
     def section(self) -> Section:
         columns = (
@@ -431,18 +571,19 @@ class AccuracyReport:
             ),
         )
         return Section(
-            "Forecast accuracy",
+            f"Forecast accuracy, {self.period}" if self.period else "Forecast accuracy",
             (
                 table(
                     "By month",
                     "Month",
                     self.by_month,
-                    "Forecast: the weighted value the month's first snapshot expected to "
-                    "close in it. Bias above 0: too optimistic.",
+                    "Forecast: the weighted value of the open deals expected to close in "
+                    "the month, as they stood on its first day. Bias above 0: too "
+                    "optimistic.",
                 ),
                 table("By owner", "Owner", self.by_owner, ""),
                 table(
-                    "By stage at the snapshot",
+                    "By stage on the first of the month",
                     "Stage",
                     self.by_stage,
                     "Actual: what the deals of that stage won in the month.",
@@ -487,6 +628,8 @@ class SlippingDeal:
 class StageFlowReport:
     stages: tuple[StageFlow, ...]
     slipping: tuple[SlippingDeal, ...]
+    period: str = ""
+    as_of: str = "today"
 
     def section(self) -> Section:
         flow = Table(
@@ -522,4 +665,5 @@ class StageFlowReport:
             ),
             note=f"Open deals whose expected close was pushed later {SLIP_PUSHES} times or more.",
         )
-        return Section("Stages", (flow, slipping))
+        slipping = replace(slipping, title=f"Slipping deals, {self.as_of}")
+        return Section(f"Stages, {self.period}" if self.period else "Stages", (flow, slipping))

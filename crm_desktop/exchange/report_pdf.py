@@ -221,6 +221,7 @@ class _Story:
         from reportlab.lib.styles import ParagraphStyle
 
         self.doc = doc
+        self.wide = False  # the last section ended on a landscape page
         self.fonts = fonts
         self.width = width
         self.landscape_width = landscape_width
@@ -256,9 +257,40 @@ class _Story:
         return Paragraph(escape(text), style)
 
     def flowables(self) -> list[Any]:
-        story = self.cover()
+        if self.doc.summary:
+            story = self.summary()
+            fresh = False
+        else:
+            story = self.cover()
+            fresh = True
         for section in self.doc.sections:
-            story.extend(self.section(section))
+            story.extend(self.section(section, new_page=fresh))
+            fresh = False
+        return story
+
+    def summary(self) -> list[Any]:
+        """A short head (title, business, period, filters) and the summary sections, their
+        tables one after the other: what an owner reads first, on the first pages."""
+        from reportlab.platypus import CondPageBreak, KeepTogether
+
+        doc = self.doc
+        story: list[Any] = [
+            self.para(f"{doc.title} · {doc.period}", self.title),
+            self.para(doc.business, self.subtitle),
+        ]
+        lines = [*doc.filters, f"Generated on {generated_label(doc.generated_at)}"]
+        story.append(self.para(" · ".join(lines), self.small))
+        for section in doc.summary:
+            story.append(self.para(section.title, self.heading))
+            if section.note:
+                story.append(self.para(section.note, self.small))
+            for table in section.tables:
+                body, _wide = self.table(table)
+                head = [self.para(table.title, self.table_title)]
+                story.append(CondPageBreak(30 * MM))
+                story.append(KeepTogether(head + body))
+                if table.note:
+                    story.append(self.para(table.note, self.note))
         return story
 
     def cover(self) -> list[Any]:
@@ -284,8 +316,9 @@ class _Story:
             story.append(self.para(f"In this report: {contents}", self.small))
         return story
 
-    def section(self, section: Section) -> list[Any]:
-        """The section from a new page; a table too wide for portrait gets landscape
+    def section(self, section: Section, new_page: bool = True) -> list[Any]:
+        """The section from a new page (or, not `new_page`, below the last one when a
+        good part of the page is left); a table too wide for portrait gets landscape
         pages (the section starts on one when its first table needs it)."""
         from reportlab.platypus import (
             CondPageBreak,
@@ -297,11 +330,12 @@ class _Story:
 
         parts = [(table, *self.table(table)) for table in section.tables]
         wide_page = bool(parts) and parts[0][2]
-        story: list[Any] = [
-            NextPageTemplate("landscape" if wide_page else "portrait"),
-            PageBreak(),
-            self.para(section.title, self.heading),
-        ]
+        story: list[Any] = [NextPageTemplate("landscape" if wide_page else "portrait")]
+        if new_page or wide_page or self.wide:
+            story.append(PageBreak())
+        else:
+            story.append(CondPageBreak(110 * MM))
+        story.append(self.para(section.title, self.heading))
         if section.note:
             story.append(self.para(section.note, self.small))
         for index, (table, body, needs_wide) in enumerate(parts):
@@ -320,6 +354,7 @@ class _Story:
                 story += [KeepTogether(head), *body]
             if table.note:
                 story.append(self.para(table.note, self.note))
+        self.wide = wide_page
         return story
 
     def chart(self, table: Table) -> Any | None:
