@@ -292,29 +292,56 @@ class PipelineReport:
     by_owner: tuple[PipelineLine, ...]
     total: PipelineLine
     as_of: str = "today"  # e.g. "at the end of 30 November 2026"
-    stages: tuple[str, ...] = ()  # the matrix's columns
+    stages: tuple[tuple[str, str], ...] = ()  # the matrix's columns: (pipeline, stage)
     matrix: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()  # owner, (count, value)
 
-    def matrix_table(self) -> Table:
-        """Leads per stage per account manager: count and value in each cell."""
-        columns = [Column("Owner")]
-        for stage in self.stages:
-            columns += [Column(stage, "int"), Column(f"{stage} value", "money")]
-        rows = tuple(
-            (owner, *(x for cell in cells for x in cell)) for owner, cells in self.matrix
-        )
-        totals: list[Cell] = ["Total"]
-        for i in range(len(self.stages)):
-            totals += [
-                sum(cells[i][0] for _o, cells in self.matrix),
-                sum(cells[i][1] for _o, cells in self.matrix),
+    def matrix_tables(self, cells_as_text: bool = True) -> tuple[Table, ...]:
+        """Leads per stage per account manager, one table per pipeline: in each cell the
+        count and the value ("8 · 35,638"; or, not `cells_as_text`, two numeric columns
+        per stage, for a sheet)."""
+        pipelines = list(dict.fromkeys(p for p, _s in self.stages))
+        tables = []
+        for pipeline in pipelines:
+            at = [i for i, (p, _s) in enumerate(self.stages) if p == pipeline]
+            names = [self.stages[i][1] for i in at]
+            title = "Open deals by stage and owner"
+            if len(pipelines) > 1:
+                title += f" ({pipeline})"
+            rows = []
+            for owner, cells in self.matrix:
+                mine = [cells[i] for i in at]
+                if not any(n for n, _v in mine):
+                    continue
+                rows.append((owner, *mine, (sum(n for n, _v in mine), sum(v for _n, v in mine))))
+            totals = [
+                (sum(r[1 + k][0] for r in rows), sum(r[1 + k][1] for r in rows))  # type: ignore[index]
+                for k in range(len(names) + 1)
             ]
-        return Table(
-            f"Open deals by stage and owner, {self.as_of}",
-            tuple(columns),
-            rows,
-            total_row=tuple(totals),
-        )
+            if cells_as_text:
+                columns = (Column("Owner"), *(Column(n) for n in names), Column("Total"))
+                body = tuple((r[0], *(_count_value(c) for c in r[1:])) for r in rows)  # type: ignore[arg-type]
+                total_row: tuple[Cell, ...] = ("Total", *(_count_value(c) for c in totals))
+            else:
+                columns = (
+                    Column("Owner"),
+                    *(
+                        c
+                        for n in [*names, "Total"]
+                        for c in (Column(f"{n}: deals", "int"), Column(f"{n}: value", "money"))
+                    ),
+                )
+                body = tuple((r[0], *(x for c in r[1:] for x in c)) for r in rows)  # type: ignore[union-attr]
+                total_row = ("Total", *(x for c in totals for x in c))
+            tables.append(
+                Table(
+                    f"{title}, {self.as_of}",
+                    columns,
+                    body,
+                    total_row=total_row,
+                    note="Each cell: open deals · their value." if cells_as_text else "",
+                )
+            )
+        return tuple(tables)
 
     def section(self) -> Section:
         def table(title: str, first: str, lines: tuple[PipelineLine, ...]) -> Table:
@@ -328,12 +355,17 @@ class PipelineReport:
 
         tables = [table("By stage", "Stage", self.by_stage), table("By owner", "Owner", self.by_owner)]
         if self.stages:
-            tables.append(self.matrix_table())
+            tables += self.matrix_tables(cells_as_text=False)
         return Section(
             f"Pipeline {self.as_of}",
             tuple(tables),
             "Open deals as they stood then; weighted by each deal's probability then.",
         )
+
+
+def _count_value(cell: tuple[int, int]) -> str:
+    count, cents = cell
+    return f"{count:,} · {round(cents / 100):,}" if count else "–"
 
 
 # ---- forecast ---------------------------------------------------------------------------------

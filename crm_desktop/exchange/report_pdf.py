@@ -246,6 +246,7 @@ class _Story:
             "heading", 16, fonts.bold, textColor=HexColor(ACCENT), spaceBefore=6, spaceAfter=6
         )
         self.table_title = style("table_title", 11, fonts.bold, spaceBefore=8, spaceAfter=4)
+        self.summary_title = style("summary_title", 10, fonts.bold, spaceBefore=6, spaceAfter=3)
         self.note = style("note", 8.5, fonts.italic, textColor=HexColor(MUTED), spaceBefore=3)
         self.body = style("body", 10)
         self.kpi_label = style("kpi_label", 8.5, textColor=HexColor(MUTED))
@@ -281,12 +282,11 @@ class _Story:
         lines = [*doc.filters, f"Generated on {generated_label(doc.generated_at)}"]
         story.append(self.para(" · ".join(lines), self.small))
         for section in doc.summary:
-            story.append(self.para(section.title, self.heading))
             if section.note:
                 story.append(self.para(section.note, self.small))
             for table in section.tables:
-                body, _wide = self.table(table)
-                head = [self.para(table.title, self.table_title)]
+                body, _wide = self.table(table, compact=True)
+                head = [self.para(table.title, self.summary_title)]
                 story.append(CondPageBreak(30 * MM))
                 story.append(KeepTogether(head + body))
                 if table.note:
@@ -364,7 +364,7 @@ class _Story:
 
         return chart_drawing(table, self.width, self.fonts, self.doc.currency)
 
-    def table(self, table: Table) -> tuple[list[Any], bool]:
+    def table(self, table: Table, compact: bool = False) -> tuple[list[Any], bool]:
         """The table's flowables and whether it needs a landscape page."""
         if not table.columns or (not table.rows and table.total_row is None):
             return [self.para("No data for this period.", self.body)], False
@@ -372,7 +372,7 @@ class _Story:
 
         currency = self.doc.currency
         layout, wide = choose_layout(table, currency, self.fonts, self.width, self.landscape_width)
-        return [table_flowable(table, layout, self.fonts, currency)], wide
+        return [table_flowable(table, layout, self.fonts, currency, compact)], wide
 
 
 def _kpi_grid(kpis: Sequence[Kpi], story: _Story, currency: str) -> Any:

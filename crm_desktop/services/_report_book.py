@@ -64,7 +64,7 @@ class DealFacts:
     created: float  # Julian day
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a report builds a hundred thousand of them
 class DealAt:
     """A deal as it stood at an instant."""
 
@@ -124,19 +124,28 @@ class DealBook:
     """Every deal of the database, at any instant."""
 
     def __init__(
-        self, q: ReportingQueries, stages: dict[str, StageInfo], now: dt.datetime
+        self,
+        q: ReportingQueries,
+        stages: dict[str, StageInfo],
+        now: dt.datetime,
+        moves: list[tuple[str, str | None, str, float]] | None = None,
     ) -> None:
+        """`moves`: `q.all_stage_moves()` when it was read already (on another thread)."""
         self.stages = stages
         self.now = julian_day(now)
-        self._rows = q.deal_rows()
+        self._rows = [
+            (*r[:7], _decode("expected_close", r[7]), *r[8:]) for r in q.deal_rows()
+        ]
         self._moves: dict[str, tuple[list[float], list[str], str | None]] = {}
         closing: list[tuple[float, int]] = []
         index_of = {row[0]: i for i, row in enumerate(self._rows)}
-        for deal_id, group in groupby(q.all_stage_moves(), key=itemgetter(0)):
-            moves = list(group)
-            times = [float(m[3]) for m in moves]
-            tos = [m[2] for m in moves]
-            self._moves[deal_id] = (times, tos, moves[0][1])
+        if moves is None:
+            moves = q.all_stage_moves()
+        for deal_id, group in groupby(moves, key=itemgetter(0)):
+            path = list(group)
+            times = [float(m[3]) for m in path]
+            tos = [m[2] for m in path]
+            self._moves[deal_id] = (times, tos, path[0][1])
             at = index_of.get(deal_id)
             if at is not None:
                 for when, stage_id in zip(times, tos, strict=True):
@@ -155,6 +164,7 @@ class DealBook:
             for r in self._rows
         ]
         self._at: dict[float, list[DealAt]] = {}
+        self._open_at: dict[float, list[DealAt]] = {}
 
     @staticmethod
     def _read_edits(q: ReportingQueries) -> dict[str, _Edits]:
@@ -225,16 +235,17 @@ class DealBook:
         entered: float,
         closed: Any,
     ) -> DealAt:
+        kind = stage.kind
+        if kind == "open":
+            probability = stage.probability if override is None else override
+            if not 0 <= probability <= 100:  # the rule's own check and message
+                probability = effective_probability(override, stage.probability, kind)
+            closed = None
+        else:
+            probability = 100 if kind == "won" else 0
+            closed = None if closed is None else float(closed)
         return DealAt(
-            facts,
-            stage,
-            owner,
-            int(value or 0),
-            currency,
-            effective_probability(override, stage.probability, stage.kind),
-            closes,
-            entered,
-            None if stage.kind == "open" or closed is None else float(closed),
+            facts, stage, owner, int(value or 0), currency, probability, closes, entered, closed
         )
 
     # ---- what the reports ask ------------------------------------------------------------------
@@ -249,7 +260,28 @@ class DealBook:
         return found
 
     def open_at(self, moment: dt.datetime) -> list[DealAt]:
-        return [d for d in self.at(moment) if d.closed is None]
+        """The deals open at `moment`, as they stood then. Deals whose stage history
+        shows them closed then are passed over without being rebuilt."""
+        key = min(julian_day(moment), self.now)
+        if key in self._at or key >= self.now:
+            return [d for d in self.at(moment) if d.closed is None]
+        found = self._open_at.get(key)
+        if found is None:
+            found = []
+            stages, moves, bisect_right = self.stages, self._moves, bisect.bisect_right
+            for i, facts in enumerate(self._facts):
+                if facts.created > key:
+                    continue
+                history = moves.get(facts.id)
+                if history is not None:
+                    k = bisect_right(history[0], key)
+                    if k and stages[history[1][k - 1]].kind != "open":
+                        continue
+                state = self._state(i, key)
+                if state is not None and state.closed is None:
+                    found.append(state)
+            self._open_at[key] = found
+        return found
 
     def closed_between(self, start: dt.datetime, end: dt.datetime) -> list[DealAt]:
         """The deals won or lost in [start, end), as they stood at `end` (or now): a deal
@@ -278,7 +310,8 @@ class DealBook:
         if edits is None or points is None:
             return []
         times, values = points
-        return [edits.initial.get(_CLOSE), *values[: bisect.bisect_right(times, at)]]
+        upto = len(values) if at >= self.now else bisect.bisect_right(times, at)
+        return [edits.initial.get(_CLOSE), *values[:upto]]
 
     def moves(self) -> list[tuple[str, list[float], list[str]]]:
         """(deal id, move times, stages moved to) of every deal with a stage history."""

@@ -25,6 +25,7 @@ from crm_desktop.domain.business_reports import (
     SalesReport,
 )
 from crm_desktop.domain.duplicates import DuplicateGroup as FoundGroup
+from crm_desktop.domain.money import Converter
 from crm_desktop.domain.reports import (
     LAPSED_DAYS,
     RFM_CLASSES,
@@ -66,21 +67,39 @@ def won_deals(scope: Scope) -> list[DealAt]:
 
 
 def orders(scope: Scope) -> list[Order]:
-    """The run's orders (no deal's) placed before the period's end."""
+    """The run's orders (no deal's) placed before the period's end: (customer key, kind,
+    day, amount, currency, campaign id, lead source, amount in the business currency)."""
     end = scope.f.end + dt.timedelta(days=1)
     rows: list[Order] = scope.run.cached(
-        ("orders", scope.f.owner_id), lambda: scope.q.orders(scope.run.today + dt.timedelta(days=1), scope.f.owner_id)
+        ("orders", scope.f.owner_id),
+        lambda: read_orders(
+            scope.q.orders(scope.run.today + dt.timedelta(days=1), scope.f.owner_id),
+            scope.convert,
+        ),
     )
-    return [r for r in rows if _as_date(r[2]) < end]
+    return [r for r in rows if r[2] < end]
+
+
+def read_orders(rows: list[Any], convert: Converter) -> list[Order]:
+    """The orders' rows with their days read and their amounts converted, once a run."""
+    base = convert.base
+    result = []
+    for number, (key, kind, day, amount, currency, campaign, source) in enumerate(rows):
+        day = _as_date(day)
+        value = int(amount)
+        if currency != base:
+            value = convert(value, currency, month_key(day), "Orders", f"order {number}")
+        result.append((key, kind, day, int(amount), currency, campaign, source, value))
+    return result
 
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def order_value(scope: Scope, order: Order, figure: str) -> int:
-    day = _as_date(order[2])
-    return scope.convert(int(order[3]), order[4], month_key(day), figure, f"order {order[0]} {day} {order[3]}")
+def order_value(_scope: Scope, order: Order, _figure: str = "Orders") -> int:
+    """An order's amount in the business currency (0 when it has no rate)."""
+    return int(order[7])
 
 
 def sales(scope: Scope) -> SalesReport:
@@ -88,10 +107,10 @@ def sales(scope: Scope) -> SalesReport:
     won_by_month = {
         key: [d for d in deals if d.status == "won"] for key, deals in closed_in_months(scope).items()
     }
-    in_period = [o for o in orders(scope) if _as_date(o[2]) >= f.start]
+    in_period = [o for o in orders(scope) if o[2] >= f.start]
     order_by_month: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for o in in_period:
-        cell = order_by_month[month_key(_as_date(o[2]))]
+        cell = order_by_month[month_key(o[2])]
         cell[0] += 1
         cell[1] += order_value(scope, o, "Orders")
     by_month = tuple(
@@ -146,7 +165,7 @@ def _campaigns(
         if o[5]:
             value = order_value(scope, o, "Orders")
             to_date[o[5]] += value
-            if _as_date(o[2]) >= f.start:
+            if o[2] >= f.start:
                 period[o[5]] += value
     campaigns = []
     channels: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -188,7 +207,7 @@ def customers(scope: Scope, top: int) -> CustomerReport:
             kind = "company" if d.facts.company_id else "person"
             add(key, kind, _day(d.closed or 0.0), scope.closed_value(d, "Won value"))
     for o in orders(scope):
-        add(o[0], o[1], _as_date(o[2]), order_value(scope, o, "Orders"))
+        add(o[0], o[1], o[2], order_value(scope, o, "Orders"))
     rows = list(purchases.items())
     days = [(f.end - entry[1]).days for _k, entry in rows]
     recency = quintile_scores([-x for x in days])
@@ -265,3 +284,14 @@ def activities_totals(scope: Scope) -> tuple[int, int]:
     """(done in the period, overdue now)."""
     rows = activity_rows(scope)
     return sum(int(r[2]) for r in rows), sum(int(r[3]) for r in rows)
+
+
+def activities_done(scope: Scope) -> int:
+    """Activities done in the period (whole months: from one count per month of the run)."""
+    f = scope.f
+    if f.start.day != 1 or (f.end + dt.timedelta(days=1)).day != 1:
+        return activities_totals(scope)[0]
+    by_month: dict[str, int] = scope.run.cached(
+        ("done by month", f.owner_id), lambda: scope.q.done_by_month(f.owner_id)
+    )
+    return sum(by_month.get(m, 0) for m in f.months())

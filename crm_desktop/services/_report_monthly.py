@@ -18,7 +18,15 @@ from typing import Any
 from crm_desktop.domain.business_reports import AttentionDeal
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.money import cents_to_decimal
-from crm_desktop.domain.reportdoc import Cell, Column, Kpi, ReportDocument, Section, Table
+from crm_desktop.domain.reportdoc import (
+    Cell,
+    Column,
+    ColumnKind,
+    Kpi,
+    ReportDocument,
+    Section,
+    Table,
+)
 from crm_desktop.domain.reports import (
     REPORT_GLOSSARY,
     ReportFilter,
@@ -72,9 +80,9 @@ def figures(scope: Scope) -> Figures:
     won = business.won_deals(scope)
     lost = [d for ds in parts.closed_in_months(scope).values() for d in ds if d.status == "lost"]
     new = scope.mine(scope.run.book.created_between(scope.period[0], scope.period[1]))
-    orders = [o for o in business.orders(scope) if business._as_date(o[2]) >= scope.f.start]
+    orders = [o for o in business.orders(scope) if o[2] >= scope.f.start]
     open_deals = scope.open_deals
-    done, _overdue = business.activities_totals(scope)
+    done = business.activities_done(scope)
     return Figures(
         new_contacts=scope.q.new_contacts(scope.period, scope.f.owner_id),
         new_deals=len(new),
@@ -92,54 +100,56 @@ def figures(scope: Scope) -> Figures:
     )
 
 
-_FIGURE_ROWS: tuple[tuple[str, str, str], ...] = (
-    # (name in the glossary, Figures attribute, kind)
-    ("New contacts", "new_contacts", "int"),
-    ("New deals", "new_deals", "int"),
-    ("New deal value", "new_cents", "money"),
-    ("Deals won", "won", "int"),
-    ("Won value", "won_cents", "money"),
-    ("Average won deal", "average_won", "money"),
-    ("Deals lost", "lost", "int"),
-    ("Lost value", "lost_cents", "money"),
-    ("Win rate", "win_rate", "percent"),
-    ("Orders", "order_cents", "money"),
-    ("Sales", "sales_cents", "money"),
-    ("Open pipeline", "open_cents", "money"),
-    ("Weighted pipeline", "weighted_cents", "money"),
-    ("Activities done", "activities_done", "int"),
+_MONEY_ROWS: tuple[tuple[str, str], ...] = (
+    # (the figure's one name, as in the glossary; Figures attribute)
+    ("New deal value", "new_cents"),
+    ("Won value", "won_cents"),
+    ("Average won deal", "average_won"),
+    ("Lost value", "lost_cents"),
+    ("Orders", "order_cents"),
+    ("Sales", "sales_cents"),
+    ("Open pipeline", "open_cents"),
+    ("Weighted pipeline", "weighted_cents"),
+)
+_COUNT_ROWS: tuple[tuple[str, str], ...] = (
+    ("New contacts", "new_contacts"),
+    ("New deals", "new_deals"),
+    ("Deals won", "won"),
+    ("Deals lost", "lost"),
+    ("Orders placed", "orders"),
+    ("Open deals", "open_deals"),
+    ("Activities done", "activities_done"),
 )
 
 
-def comparison(month: str, periods: list[tuple[str, Figures]]) -> Table:
-    rows = tuple(
-        (name, *(getattr(f, attribute) for _label, f in periods))
-        for name, attribute, _kind in _FIGURE_ROWS
-    )
-    return Table(
-        f"{month_label(month)} against last month, a year before and the year to date",
-        (Column("Figure"), *(Column(label, "text") for label, _f in periods)),
-        tuple(_format_row(row) for row in rows),
-        note="Open pipeline and weighted pipeline: at each period's end (the year to date "
-        "ends with the month). Every figure as it stood at the period's end.",
-    )
+def comparison(month: str, periods: list[tuple[str, Figures]]) -> tuple[Table, Table]:
+    """The month against last month, the same month a year before and the year to date:
+    money, then counts."""
 
+    def table(title: str, kind: ColumnKind, rows: tuple[tuple[str, str], ...], note: str) -> Table:
+        return Table(
+            title,
+            (Column("Figure"), *(Column(label, kind) for label, _f in periods)),
+            tuple((name, *(getattr(f, attr) for _l, f in periods)) for name, attr in rows),
+            note=note,
+        )
 
-def _format_row(row: tuple[Any, ...]) -> tuple[Cell, ...]:
-    """A comparison row: one figure of mixed kind, written out (money without cents)."""
-    name = row[0]
-    kind = next(k for n, _a, k in _FIGURE_ROWS if n == name)
-    cells: list[Cell] = [name]
-    for value in row[1:]:
-        if value is None:
-            cells.append("–")
-        elif kind == "money":
-            cells.append(f"{round(value / 100):,}")
-        elif kind == "percent":
-            cells.append(f"{value * 100:.1f} %")
-        else:
-            cells.append(f"{value:,}")
-    return tuple(cells)
+    versus = f"{month_label(month)} against last month, a year before and the year to date"
+    return (
+        table(
+            f"Money, {versus}",
+            "money",
+            _MONEY_ROWS,
+            "Open pipeline and weighted pipeline: at each period's end (the year to date ends "
+            "with the month).",
+        ),
+        table(
+            f"Counts, {versus}",
+            "int",
+            _COUNT_ROWS,
+            "Every figure as it stood at the end of its period.",
+        ),
+    )
 
 
 def targets(run: Run, month: str, owners: list[tuple[str | None, int, int]]) -> Table:
@@ -471,21 +481,22 @@ def monthly(run: Run, month: str, owner_id: str | None, pipeline_id: str | None,
     summary = Section(
         f"Summary, {scope.period_text}",
         (
-            comparison(month, all_figures),
+            *comparison(month, all_figures),
             targets(run, month, [(o, won_by_owner.get(o, 0), ytd_won.get(o, 0)) for o in owners]),
             people,
             movement(scope, first),
-            pipeline.matrix_table(),
+            *pipeline.matrix_tables(),
             forecast.owner_table(),
             activities.overdue_table(),
         ),
     )
+    flow = parts.stage_flow(scope).section()  # before accuracy: it shares the walk
     details = [
         replace(pipeline, stages=()).section(),
         forecast.section(),
         trend_wl.section(),
         parts.accuracy(trend).section(),
-        parts.stage_flow(scope).section(),
+        flow,
         activities.section(),
         business.sales(scope).section(),
         business.customers(scope, parts.TOP_CUSTOMERS).section(),

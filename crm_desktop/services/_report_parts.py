@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -48,7 +49,9 @@ from crm_desktop.domain.reports import (
     rate,
 )
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
+from crm_desktop.persistence.reporting import ReportingQueries
 from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services._common import UowFactory
 from crm_desktop.services._report_book import DealAt, DealBook, StageInfo
 from crm_desktop.services.settings import read_setting
 
@@ -126,11 +129,34 @@ class Run:
             self._book = DealBook(self.q, self.stages, self.now)
         return self._book
 
+    def prefetch(self, factory: UowFactory, owner_id: str | None) -> None:
+        """Read the book of deals and the orders at once: the stage history and the
+        orders on threads of their own, each in its own read transaction (SQLite runs
+        readers side by side and lets go of the GIL meanwhile)."""
+        from crm_desktop.services._report_business import read_orders
+
+        def read(work: Callable[[ReportingQueries], Any]) -> Callable[[], Any]:
+            def run() -> Any:
+                with factory.read() as uow:
+                    return work(uow.reporting)
+
+            return run
+
+        with ThreadPoolExecutor(2, thread_name_prefix="report") as pool:
+            moves = pool.submit(read(lambda q: q.all_stage_moves()))
+            orders = pool.submit(
+                read(lambda q: q.orders(self.today + dt.timedelta(days=1), owner_id))
+            )
+            self._book = DealBook(self.q, self.stages, self.now, moves.result())
+            self.cache[("orders", owner_id)] = read_orders(orders.result(), self.convert)
+
     def planned(self, at: dt.datetime) -> set[str]:
         """Deals with an activity planned at `at`."""
         key = julian_day(min(at, self.now))
         if key not in self._planned:
-            self._planned[key] = self.q.deals_with_planned_activity(min(at, self.now))
+            self._planned[key] = self.q.deals_with_planned_activity(
+                None if at >= self.now else at
+            )
         return self._planned[key]
 
     def cached(self, key: Any, make: Callable[[], Any]) -> Any:
@@ -210,6 +236,8 @@ class Scope:
     def money(self, deal: DealAt, month: str, figure: str) -> int:
         """A deal's value in the business currency at a month's rate (0 and set aside when
         there is no rate)."""
+        if deal.currency == self.convert.base:
+            return deal.value_cents
         return self.convert(deal.value_cents, deal.currency, month, figure, deal.id)
 
     def open_at(self, moment: dt.datetime, figure: str = "Open pipeline") -> list[OpenDeal]:
@@ -235,6 +263,8 @@ class Scope:
 
     def closed_value(self, deal: DealAt, figure: str) -> int:
         """A closed deal's value at the rate of its closing month."""
+        if deal.currency == self.convert.base:
+            return deal.value_cents
         month = month_key(_day(deal.closed or 0.0))
         return self.money(deal, month, figure)
 
@@ -304,7 +334,7 @@ def pipeline(scope: Scope) -> PipelineReport:
         tuple(pipeline_line(o, by_owner[o], at) for o in owner_order(by_owner)),
         pipeline_line("Total", scope.open_deals, at),
         scope.as_of_text,
-        tuple(scope.stage_label(s.id) for s in stages),
+        tuple((s.pipeline, s.name) for s in stages),
         tuple(
             (
                 owner,
@@ -379,11 +409,16 @@ def forecast(scope: Scope, months: int) -> ForecastReport:
 
 
 def closed_in_months(scope: Scope) -> dict[str, list[DealAt]]:
-    """The deals won or lost in each month of the range (as each month ended)."""
-    return scope.run.cached(  # type: ignore[no-any-return]
-        ("closed", scope.f),
-        lambda: {key: scope.closed(start, end) for key, start, end in scope.month_ranges()},
-    )
+    """The deals won or lost in each month of the range (as each month ended); each
+    month worked out once per run, whichever periods share it."""
+    f = scope.f
+    return {
+        key: scope.run.cached(
+            ("closed", start, end, f.owner_id, f.pipeline_id),
+            lambda start=start, end=end: scope.closed(start, end),  # type: ignore[misc]
+        )
+        for key, start, end in scope.month_ranges()
+    }
 
 
 def won_lost(scope: Scope) -> WonLostReport:
@@ -453,7 +488,7 @@ def accuracy(scope: Scope) -> AccuracyReport:
         ]
     stage_names = [scope.stage_label(s.id) for s in scope.stage_order if s.kind == "open"]
     stage_names += sorted({*by_stage_f, *by_stage_a} - set(stage_names))
-    outcomes = {sid: (c.closed, c.closed_won) for sid, c in stage_counts(scope).items()}
+    outcomes = stage_outcomes(scope)
     suggestions = tuple(
         StageSuggestion(scope.stage_label(s.id), s.probability, *outcomes.get(s.id, (0, 0)))
         for s in scope.stage_order
@@ -514,7 +549,27 @@ class StageCounts:
 
 def stage_counts(scope: Scope) -> dict[str, StageCounts]:
     """One walk over the stage history up to the period's end."""
-    return scope.run.cached(("stage_counts", scope.f), lambda: _count_stages(scope))  # type: ignore[no-any-return]
+    counts: dict[str, StageCounts] = scope.run.cached(
+        ("stage_counts", scope.f), lambda: _count_stages(scope)
+    )
+    scope.run.cache.setdefault(
+        _outcomes_key(scope), {sid: (c.closed, c.closed_won) for sid, c in counts.items()}
+    )
+    return counts
+
+
+def _outcomes_key(scope: Scope) -> tuple[Any, ...]:
+    return ("stage_outcomes", scope.as_of, scope.f.owner_id, scope.f.pipeline_id)
+
+
+def stage_outcomes(scope: Scope) -> dict[str, tuple[int, int]]:
+    """Per stage: (deals that ever entered it and were closed, of them won) as the
+    period ends; periods of one run that end together share it."""
+    found = scope.run.cache.get(_outcomes_key(scope))
+    if found is None:
+        stage_counts(scope)
+        found = scope.run.cache[_outcomes_key(scope)]
+    return found  # type: ignore[no-any-return]
 
 
 def _count_stages(scope: Scope) -> dict[str, StageCounts]:

@@ -160,8 +160,10 @@ class ReportService:
         and the year to date; targets; won and lost per salesperson; pipeline movement;
         the stage by owner matrix; the next three months' forecast per owner; overdue
         now), then the details, the deals won, the currencies and the glossary."""
+        ReportFilter.month(month)  # a month out of range: one clear error before any read
         with self._uow.read() as uow:
             run = parts.Run(uow, self._clock())
+            run.prefetch(self._uow, owner_id)
             return monthly_parts.monthly(run, month, owner_id, pipeline_id)
 
     def export_monthly(
