@@ -59,9 +59,17 @@ class Kpi:
 
 @dataclass(frozen=True)
 class Section:
-    title: str
+    title: str  # states its own period, e.g. "Sales, November 2026"
     tables: tuple[Table, ...]
     note: str = ""
+
+    @property
+    def name(self) -> str:
+        """The title without its period ("Sales"), for a sheet's tab."""
+        name = self.title.split(", ")[0]
+        for cut in (" at the end of ", " today", " for ", " in "):
+            name = name.split(cut)[0]
+        return name
 
 
 @dataclass(frozen=True)
