@@ -21,6 +21,38 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from crm_desktop.domain.errors import ValidationError
 
 RATES_SETTING = "exchange_rates"  # {"CZK": {"2026-11": "0.0398"}, ...}
+TARGETS_SETTING = "targets"  # {"business" | user id: {"YYYY-MM" | "*": "20000.00"}}
+BUSINESS_TARGET = "business"
+EVERY_MONTH = "*"
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    currency: str
+    month: str  # "YYYY-MM" the rate is for
+    rate: Decimal  # one unit of `currency` in the business currency
+
+
+@dataclass(frozen=True)
+class SalesTarget:
+    who: str  # a user's id, or "business"
+    month: str  # "YYYY-MM", or "*" for every month without its own
+    cents: int  # won value aimed at
+
+
+def parse_amount(text: object) -> int:
+    """An amount as typed ("20000", "20,000.50", "20000,50") in whole cents, exactly."""
+    raw = str(text).strip().replace(" ", "").replace("\u00a0", "")
+    if raw.count(",") == 1 and "." not in raw and len(raw.split(",")[1]) <= 2:
+        raw = raw.replace(",", ".")
+    raw = raw.replace(",", "")
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(f"an amount is a number such as 20000.00, not {text!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError(f"an amount is a number of at least 0, not {text!r}")
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def parse_rate(text: object) -> Decimal:

@@ -125,7 +125,7 @@ class ReportingQueries:
         its current values: id, title, stage id, owner id, value, currency, probability
         override, expected close, created (Julian day), deleted (Julian day or None),
         entered its stage (Julian day), closed (Julian day or None), contact id, company
-        id, lead source, campaign id, reason label."""
+        id, lead source, campaign id, reason id."""
         stmt = select(
             Deal.id,
             Deal.title,
@@ -143,9 +143,13 @@ class ReportingQueries:
             Deal.company_id,
             Deal.lead_source,
             Deal.campaign_id,
-            func.coalesce(Reason.label, ""),
-        ).outerjoin(Reason, Reason.id == Deal.reason_id)
+            Deal.reason_id,
+        )
         return self._rows(stmt)
+
+    def reason_labels(self) -> dict[str, str]:
+        """Every won/lost reason's label by id, removed ones too."""
+        return dict(self.session.execute(select(Reason.id, Reason.label)).all())  # type: ignore[arg-type]
 
     def all_stage_moves(self) -> list[tuple[str, str | None, str, float]]:
         """Every stage move of every deal, each deal's in the order made: (deal id, from

@@ -31,8 +31,23 @@ from crm_desktop.domain.reports import julian_day
 from crm_desktop.persistence.reporting import ReportingQueries
 
 # The fields of a deal rebuilt from the change log (its stage comes from the stage history).
-TRACKED = ("owner_id", "value_cents", "currency", "probability", "expected_close", "deleted_at")
+TRACKED = (
+    "owner_id",
+    "value_cents",
+    "currency",
+    "probability",
+    "expected_close",
+    "deleted_at",
+    # What the deal is and who it is for, as `DealFacts`:
+    "title",
+    "contact_id",
+    "company_id",
+    "lead_source",
+    "campaign_id",
+    "reason_id",
+)
 _OWNER, _VALUE, _CURRENCY, _PROBABILITY, _CLOSE, _DELETED = range(6)
+_FACTS = range(6, 12)
 _MS_PER_DAY = 86_400_000
 _UNIX_EPOCH_JD = 2440587.5
 
@@ -159,8 +174,9 @@ class DealBook:
         self._closing_times = [c[0] for c in closing]
         self._closing = [c[1] for c in closing]
         self._edits = self._read_edits(q)
+        self._labels = labels = q.reason_labels()
         self._facts = [
-            DealFacts(r[0], r[1], r[12], r[13], r[14] or "", r[15], r[16], float(r[8]))
+            DealFacts(r[0], r[1], r[12], r[13], r[14] or "", r[15], labels.get(r[16] or "", ""), float(r[8]))
             for r in self._rows
         ]
         self._at: dict[float, list[DealAt]] = {}
@@ -204,6 +220,8 @@ class DealBook:
         elif deleted is not None and float(deleted) <= at:
             return None
         if edits is not None:
+            if any(i in edits.points for i in _FACTS):
+                facts = self._facts_at(facts, edits, at)
             owner = edits.value(_OWNER, at, owner)
             value = edits.value(_VALUE, at, value)
             currency = edits.value(_CURRENCY, at, currency) or currency
@@ -222,6 +240,18 @@ class DealBook:
         stage = self.stages[stage_id]
         closed = entered if stage.kind != "open" else None
         return self._make(facts, stage, owner, value, currency, override, closes, entered, closed)
+
+    def _facts_at(self, facts: DealFacts, edits: _Edits, at: float) -> DealFacts:
+        """A deal's title, customer, source, campaign and reason as they were at `at`."""
+        now = (facts.title, facts.contact_id, facts.company_id, facts.lead_source, facts.campaign_id)
+        title, contact, company, source, campaign = (
+            edits.value(i, at, current) for i, current in zip(_FACTS, now, strict=False)
+        )
+        reason_id = edits.value(_FACTS[-1], at, None)
+        reason = self._labels.get(reason_id or "", "") if _FACTS[-1] in edits.points else facts.reason
+        return DealFacts(
+            facts.id, title or "", contact, company, source or "", campaign, reason, facts.created
+        )
 
     @staticmethod
     def _make(

@@ -17,7 +17,14 @@ from typing import Any
 
 from crm_desktop.domain.business_reports import AttentionDeal
 from crm_desktop.domain.formatting import pluralise
-from crm_desktop.domain.money import cents_to_decimal
+from crm_desktop.domain.money import (
+    BUSINESS_TARGET as BUSINESS,
+)
+from crm_desktop.domain.money import (
+    EVERY_MONTH,
+    TARGETS_SETTING,
+    cents_to_decimal,
+)
 from crm_desktop.domain.reportdoc import (
     Cell,
     Column,
@@ -41,8 +48,6 @@ from crm_desktop.services import _report_business as business
 from crm_desktop.services import _report_parts as parts
 from crm_desktop.services._report_parts import ATTENTION_ROWS, NO_OWNER, Run, Scope, _day
 
-TARGETS_SETTING = "targets"  # {"business" | user id: {"YYYY-MM" | "*": "amount"}}
-BUSINESS = "business"
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ def targets(run: Run, month: str, owners: list[tuple[str | None, int, int]]) -> 
         entry = stored.get(who) if isinstance(stored, dict) else None
         if not isinstance(entry, dict):
             return None
-        text = entry.get(key, entry.get("*"))
+        text = entry.get(key, entry.get(EVERY_MONTH))
         try:
             return int(Decimal(str(text)) * 100) if text not in (None, "") else None
         except ArithmeticError:

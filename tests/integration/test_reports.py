@@ -96,6 +96,18 @@ def _times(
             "UPDATE deals SET created_at = ?, stage_entered_at = ?, closed_at = ? WHERE id = ?",
             (noon(created or moves[0]), noon(moves[-1]), noon(moves[-1]) if closed else None, deal),
         )
+        # The deal's change log as if its edits were made by its last move (in their order),
+        # as they would be had the work been done on those days.
+        last = dt.datetime.fromisoformat(f"{moves[-1]}T12:00:00+00:00")
+        stamps = conn.execute(
+            "SELECT device_id, seq, hlc FROM change WHERE row_id = ? ORDER BY hlc, seq", (deal,)
+        ).fetchall()
+        for step, (device, seq, hlc) in enumerate(stamps):
+            millis = int(last.timestamp() * 1000) - len(stamps) + step
+            conn.execute(
+                "UPDATE change SET hlc = ? WHERE device_id = ? AND seq = ?",
+                (f"{millis:013x}{hlc[13:]}", device, seq),
+            )
 
 
 @pytest.fixture
@@ -591,3 +603,48 @@ def test_monthly_report_document(shop: Shop) -> None:
         shop.reports.monthly("2026-13")
     with pytest.raises(ValidationError, match="out of range"):
         shop.reports.monthly("9999-12")
+
+
+def test_other_currencies_are_converted_at_the_owners_rates_or_listed_apart(shop: Shop) -> None:
+    record = shop.app.deals.get(shop.ids["W3"]).draft
+    shop.app.deals.update(
+        shop.ids["W3"], DealDraft(**{**record.__dict__, "currency": "CZK", "value_cents": 25_000_00})
+    )
+    doc = shop.reports.monthly("2026-11")
+    kpis = {k.label: k for k in doc.kpis}
+    # No rate: never added to the euros, listed in its own currency.
+    assert kpis["Won value"].value == 0 and kpis["Deals won"].value == 1
+    assert "+ 25,000.00 CZK not converted" in kpis["Won value"].hint
+    currencies = next(s for s in doc.sections if s.title.startswith("Currencies"))
+    [left] = currencies.tables
+    assert ("Won value", "CZK", 1, "25,000.00 CZK") in left.rows
+    # A rate of October serves November too, and the report says which it used.
+    shop.app.settings.set_exchange_rate("CZK", "2026-10", "0.0398")
+    doc = shop.reports.monthly("2026-11")
+    assert {k.label: k.value for k in doc.kpis}["Won value"] == 995_00
+    currencies = next(s for s in doc.sections if s.title.startswith("Currencies"))
+    assert currencies.tables[0].rows == (("CZK", "October 2026", "0.0398"),)
+    assert "Amounts in other currencies" in {
+        r[0] for s in doc.sections if s.title == "Glossary" for r in s.tables[0].rows
+    }
+
+
+def test_an_order_of_a_deal_is_counted_once(shop: Shop) -> None:
+    with shop.app.uow() as uow:
+        uow.insert_rows(
+            Order,
+            [
+                {
+                    "id": "o-of-w3",
+                    "contact_id": None,
+                    "company_id": None,
+                    "ordered_on": day("2026-11-11"),
+                    "amount_cents": 1_000_00,
+                    "deal_id": shop.ids["W3"],
+                }
+            ],
+        )
+        uow.commit()
+    november = shop.reports.sales(NOVEMBER)
+    assert november.total.total_cents == 1_050_00  # W3's 1,000 once, plus o2's 50
+    assert november.total.orders == 1
