@@ -387,7 +387,10 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
             table.title: {
                 "columns": [c.title for c in table.columns],
                 "rows": [
-                    {c.title: json_cell(v, c.kind, document.currency) for c, v in zip(table.columns, row, strict=False)}
+                    {
+                        c.title: json_cell(v, c.kind, document.currency)
+                        for c, v in zip(table.columns, row, strict=False)
+                    }
                     for row in (*table.rows, *([table.total_row] if table.total_row else []))
                 ],
             }

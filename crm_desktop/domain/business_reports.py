@@ -61,7 +61,9 @@ class ActivityReport:
     def section(self) -> Section:
         done = tuple((x.owner, x.kind, x.done) for x in self.lines if x.done)
         table = Table(
-            f"Done in {self.period}, by owner and type" if self.period else "Done, by owner and type",
+            f"Done in {self.period}, by owner and type"
+            if self.period
+            else "Done, by owner and type",
             (Column("Owner"), Column("Type"), Column("Done", "int")),
             done,
             total_row=("Total", "", self.done),

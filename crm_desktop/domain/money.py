@@ -139,9 +139,7 @@ class Leftovers:
     """Amounts a report could not convert (per figure and currency, each item once: the
     same deal read twice for one figure is one amount) and the rates it used."""
 
-    items: dict[tuple[str, str], dict[str, int]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
+    items: dict[tuple[str, str], dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     used: set[RateUsed] = field(default_factory=set)
 
     def add(self, figure: str, currency: str, cents: int, item: str) -> None:

@@ -142,7 +142,7 @@ def day_label(day: dt.date) -> str:
 def months_label(start: dt.date, end: dt.date) -> str:
     """A range as a title reads it: "November 2026", "June to November 2026",
     "1 to 15 November 2026"."""
-    first_day, last_day = month_bounds(end.year, end.month)
+    _first, last_day = month_bounds(end.year, end.month)
     whole = start.day == 1 and end == last_day
     if not whole:
         if (start.year, start.month) == (end.year, end.month):
@@ -307,19 +307,20 @@ class PipelineReport:
             title = "Open deals by stage and owner"
             if len(pipelines) > 1:
                 title += f" ({pipeline})"
-            rows = []
+            rows: list[tuple[str, list[tuple[int, int]]]] = []
             for owner, cells in self.matrix:
                 mine = [cells[i] for i in at]
-                if not any(n for n, _v in mine):
-                    continue
-                rows.append((owner, *mine, (sum(n for n, _v in mine), sum(v for _n, v in mine))))
+                if any(n for n, _v in mine):
+                    total = (sum(n for n, _v in mine), sum(v for _n, v in mine))
+                    rows.append((owner, [*mine, total]))
             totals = [
-                (sum(r[1 + k][0] for r in rows), sum(r[1 + k][1] for r in rows))  # type: ignore[index]
+                (sum(r[1][k][0] for r in rows), sum(r[1][k][1] for r in rows))
                 for k in range(len(names) + 1)
             ]
+            body: tuple[tuple[Cell, ...], ...]
             if cells_as_text:
                 columns = (Column("Owner"), *(Column(n) for n in names), Column("Total"))
-                body = tuple((r[0], *(_count_value(c) for c in r[1:])) for r in rows)  # type: ignore[arg-type]
+                body = tuple((owner, *(_count_value(c) for c in cs)) for owner, cs in rows)
                 total_row: tuple[Cell, ...] = ("Total", *(_count_value(c) for c in totals))
             else:
                 columns = (
@@ -330,7 +331,7 @@ class PipelineReport:
                         for c in (Column(f"{n}: deals", "int"), Column(f"{n}: value", "money"))
                     ),
                 )
-                body = tuple((r[0], *(x for c in r[1:] for x in c)) for r in rows)  # type: ignore[union-attr]
+                body = tuple((owner, *(x for c in cs for x in c)) for owner, cs in rows)
                 total_row = ("Total", *(x for c in totals for x in c))
             tables.append(
                 Table(
@@ -353,7 +354,10 @@ class PipelineReport:
                 self.total.row(),
             )
 
-        tables = [table("By stage", "Stage", self.by_stage), table("By owner", "Owner", self.by_owner)]
+        tables = [
+            table("By stage", "Stage", self.by_stage),
+            table("By owner", "Owner", self.by_owner),
+        ]
         if self.stages:
             tables += self.matrix_tables(cells_as_text=False)
         return Section(
@@ -405,8 +409,11 @@ class ForecastReport:
         """The weighted forecast of each month per owner."""
         return Table(
             f"Weighted forecast per owner, {self.as_of}",
-            (Column("Owner"), *(Column(month_label(m), "money") for m in self.months),
-             Column("Total", "money")),
+            (
+                Column("Owner"),
+                *(Column(month_label(m), "money") for m in self.months),
+                Column("Total", "money"),
+            ),
             tuple((o, *values, sum(values)) for o, values in self.by_owner),
             total_row=(
                 "Total",

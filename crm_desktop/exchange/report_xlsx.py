@@ -365,9 +365,7 @@ def _write_section(sheet: Any, section: Section, styles: _Styles) -> None:
     _set_widths(sheet, widths)
     columns = max((len(p.table.columns) for p in placed), default=1)
     charted = [p for p in placed if p.table.chart is not None and p.table.rows]
-    last_column = max(
-        [columns, *(len(p.table.columns) + 1 + _CHART_COLUMNS for p in charted)]
-    )
+    last_column = max([columns, *(len(p.table.columns) + 1 + _CHART_COLUMNS for p in charted)])
     _print_setup(sheet, widths, len(rows), last_column, title_rows)
     for cells in rows:
         sheet.append(cells)

@@ -23,9 +23,8 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from crm_desktop.persistence.models import (
     Activity,
@@ -149,7 +148,7 @@ class ReportingQueries:
 
     def reason_labels(self) -> dict[str, str]:
         """Every won/lost reason's label by id, removed ones too."""
-        return dict(self.session.execute(select(Reason.id, Reason.label)).all())  # type: ignore[arg-type]
+        return {rid: label for rid, label in self.session.execute(select(Reason.id, Reason.label))}  # noqa: C416
 
     def all_stage_moves(self) -> list[tuple[str, str | None, str, float]]:
         """Every stage move of every deal, each deal's in the order made: (deal id, from
@@ -290,7 +289,11 @@ class ReportingQueries:
         """Live campaigns: (id, name, channel, started on, cost)."""
         stmt = (
             select(
-                Campaign.id, Campaign.name, Campaign.channel, Campaign.started_on, Campaign.cost_cents
+                Campaign.id,
+                Campaign.name,
+                Campaign.channel,
+                Campaign.started_on,
+                Campaign.cost_cents,
             )
             .where(Campaign.deleted_at.is_(None))
             .order_by(Campaign.started_on, Campaign.name)

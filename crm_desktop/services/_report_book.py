@@ -148,9 +148,7 @@ class DealBook:
         """`moves`: `q.all_stage_moves()` when it was read already (on another thread)."""
         self.stages = stages
         self.now = julian_day(now)
-        self._rows = [
-            (*r[:7], _decode("expected_close", r[7]), *r[8:]) for r in q.deal_rows()
-        ]
+        self._rows = [(*r[:7], _decode("expected_close", r[7]), *r[8:]) for r in q.deal_rows()]
         self._moves: dict[str, tuple[list[float], list[str], str | None]] = {}
         closing: list[tuple[float, int]] = []
         index_of = {row[0]: i for i, row in enumerate(self._rows)}
@@ -176,7 +174,16 @@ class DealBook:
         self._edits = self._read_edits(q)
         self._labels = labels = q.reason_labels()
         self._facts = [
-            DealFacts(r[0], r[1], r[12], r[13], r[14] or "", r[15], labels.get(r[16] or "", ""), float(r[8]))
+            DealFacts(
+                r[0],
+                r[1],
+                r[12],
+                r[13],
+                r[14] or "",
+                r[15],
+                labels.get(r[16] or "", ""),
+                float(r[8]),
+            )
             for r in self._rows
         ]
         self._at: dict[float, list[DealAt]] = {}
@@ -212,7 +219,9 @@ class DealBook:
             if deleted is not None:
                 return None
             stage = self.stages[stage_id]
-            return self._make(facts, stage, owner, value, currency, override, closes, entered, closed)
+            return self._make(
+                facts, stage, owner, value, currency, override, closes, entered, closed
+            )
         edits = self._edits.get(facts.id)
         if edits is not None and _DELETED in edits.points:
             if edits.value(_DELETED, at, None) is not None:
@@ -243,12 +252,20 @@ class DealBook:
 
     def _facts_at(self, facts: DealFacts, edits: _Edits, at: float) -> DealFacts:
         """A deal's title, customer, source, campaign and reason as they were at `at`."""
-        now = (facts.title, facts.contact_id, facts.company_id, facts.lead_source, facts.campaign_id)
+        now = (
+            facts.title,
+            facts.contact_id,
+            facts.company_id,
+            facts.lead_source,
+            facts.campaign_id,
+        )
         title, contact, company, source, campaign = (
             edits.value(i, at, current) for i, current in zip(_FACTS, now, strict=False)
         )
         reason_id = edits.value(_FACTS[-1], at, None)
-        reason = self._labels.get(reason_id or "", "") if _FACTS[-1] in edits.points else facts.reason
+        reason = (
+            self._labels.get(reason_id or "", "") if _FACTS[-1] in edits.points else facts.reason
+        )
         return DealFacts(
             facts.id, title or "", contact, company, source or "", campaign, reason, facts.created
         )

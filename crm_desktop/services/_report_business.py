@@ -55,7 +55,7 @@ def activities(scope: Scope) -> ActivityReport:
         ),
         key=lambda x: (x.owner == NO_OWNER, x.owner.casefold(), x.kind),
     )
-    won = [d for d in won_deals(scope)]
+    won = won_deals(scope)
     on_won = scope.q.done_activities_on([d.id for d in won])
     return ActivityReport(
         tuple(lines), len(won), on_won, scope.period_text, f"today, {day_label(scope.today)}"
@@ -84,8 +84,8 @@ def read_orders(rows: list[Any], convert: Converter) -> list[Order]:
     """The orders' rows with their days read and their amounts converted, once a run."""
     base = convert.base
     result = []
-    for number, (key, kind, day, amount, currency, campaign, source) in enumerate(rows):
-        day = _as_date(day)
+    for number, (key, kind, ordered_on, amount, currency, campaign, source) in enumerate(rows):
+        day = _as_date(ordered_on)
         value = int(amount)
         if currency != base:
             value = convert(value, currency, month_key(day), "Orders", f"order {number}")
@@ -105,7 +105,8 @@ def order_value(_scope: Scope, order: Order, _figure: str = "Orders") -> int:
 def sales(scope: Scope) -> SalesReport:
     f = scope.f
     won_by_month = {
-        key: [d for d in deals if d.status == "won"] for key, deals in closed_in_months(scope).items()
+        key: [d for d in deals if d.status == "won"]
+        for key, deals in closed_in_months(scope).items()
     }
     in_period = [o for o in orders(scope) if o[2] >= f.start]
     order_by_month: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -140,7 +141,9 @@ def sales(scope: Scope) -> SalesReport:
         cell[2] += 1
         cell[3] += order_value(scope, o, "Orders")
     by_source = tuple(
-        sorted((SalesLine(k, *v) for k, v in sources.items()), key=lambda x: (-x.total_cents, x.label))
+        sorted(
+            (SalesLine(k, *v) for k, v in sources.items()), key=lambda x: (-x.total_cents, x.label)
+        )
     )
     campaigns, by_channel = _campaigns(scope, won_by_month, in_period)
     return SalesReport(by_month, by_source, campaigns, by_channel, total, scope.period_text)

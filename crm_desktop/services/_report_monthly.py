@@ -43,11 +43,9 @@ from crm_desktop.domain.reports import (
     month_label,
     rate,
 )
-from crm_desktop.domain.text import display_name
 from crm_desktop.services import _report_business as business
 from crm_desktop.services import _report_parts as parts
 from crm_desktop.services._report_parts import ATTENTION_ROWS, NO_OWNER, Run, Scope, _day
-
 
 
 @dataclass(frozen=True)
@@ -181,7 +179,17 @@ def targets(run: Run, month: str, owners: list[tuple[str | None, int, int]]) -> 
     for owner_id, won, won_ytd in owners:
         who = owner_id or ""
         t, ty = target(who, month), ytd(who)
-        rows.append((run.users.get(who, NO_OWNER), t, won, rate(won, t or 0), ty, won_ytd, rate(won_ytd, ty or 0)))
+        rows.append(
+            (
+                run.users.get(who, NO_OWNER),
+                t,
+                won,
+                rate(won, t or 0),
+                ty,
+                won_ytd,
+                rate(won_ytd, ty or 0),
+            )
+        )
     won_all, won_all_ytd = sum(o[1] for o in owners), sum(o[2] for o in owners)
     t, ty = target(BUSINESS, month), ytd(BUSINESS)
     return Table(
@@ -196,7 +204,15 @@ def targets(run: Run, month: str, owners: list[tuple[str | None, int, int]]) -> 
             Column("Reached YTD", "percent"),
         ),
         tuple(rows),
-        total_row=("Business", t, won_all, rate(won_all, t or 0), ty, won_all_ytd, rate(won_all_ytd, ty or 0)),
+        total_row=(
+            "Business",
+            t,
+            won_all,
+            rate(won_all, t or 0),
+            ty,
+            won_all_ytd,
+            rate(won_all_ytd, ty or 0),
+        ),
         note="Targets are set in Settings › Targets (per month, or one for every month). "
         "No target: –.",
     )
@@ -421,7 +437,12 @@ def kpis(month: Figures, previous: Figures, left: dict[str, dict[str, int]]) -> 
         Kpi("New contacts", month.new_contacts, "int", vs(previous.new_contacts)),
         Kpi("New deals", month.new_deals, "int", vs(previous.new_deals)),
         Kpi("Deals won", month.won, "int", vs(previous.won)),
-        Kpi("Won value", month.won_cents, "money", hint(vs(previous.won_cents, True), extra("Won value"))),
+        Kpi(
+            "Won value",
+            month.won_cents,
+            "money",
+            hint(vs(previous.won_cents, True), extra("Won value")),
+        ),
         Kpi("Deals lost", month.lost, "int", vs(previous.lost)),
         Kpi("Lost value", month.lost_cents, "money", extra("Lost value")),
         Kpi("Sales", month.sales_cents, "money", vs(previous.sales_cents, True)),
@@ -458,7 +479,9 @@ def filter_lines(scope: Scope) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def monthly(run: Run, month: str, owner_id: str | None, pipeline_id: str | None, quality: Any = None) -> ReportDocument:
+def monthly(
+    run: Run, month: str, owner_id: str | None, pipeline_id: str | None, quality: Any = None
+) -> ReportDocument:
     """The monthly report of `month` ("YYYY-MM") over one run."""
     f = ReportFilter.month(month, owner_id, pipeline_id)
     trend_f = ReportFilter(add_months(f.start, -5), f.end, owner_id, pipeline_id)
@@ -481,7 +504,9 @@ def monthly(run: Run, month: str, owner_id: str | None, pipeline_id: str | None,
     forecast = parts.forecast(scope, 3)
     activities = business.activities(scope)
     month_wl = parts.won_lost(scope)
-    trend_wl = replace(parts.won_lost(trend), reasons=month_wl.reasons, reasons_period=scope.period_text)
+    trend_wl = replace(
+        parts.won_lost(trend), reasons=month_wl.reasons, reasons_period=scope.period_text
+    )
     end_text = scope.as_of_text
     summary = Section(
         f"Summary, {scope.period_text}",
@@ -521,7 +546,11 @@ def monthly(run: Run, month: str, owner_id: str | None, pipeline_id: str | None,
         period=month_label(month),
         generated_at=run.now,
         currency=run.currency,
-        kpis=kpis(month_figures, previous_figures, {k: run.convert.left.of(k) for k in ("Won value", "Lost value")}),
+        kpis=kpis(
+            month_figures,
+            previous_figures,
+            {k: run.convert.left.of(k) for k in ("Won value", "Lost value")},
+        ),
         summary=(summary,),
         sections=tuple(details),
         raw=closed_table(scope),

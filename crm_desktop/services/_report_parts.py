@@ -117,7 +117,9 @@ class Run:
             sid: StageInfo(sid, pid, names.get(pid, ""), name, position, prob, rotting, kind)
             for sid, pid, name, position, prob, rotting, kind in self.q.stages()
         }
-        self.live_stages = {p.id: [self.stages[s.id] for s in uow.deals.stages(p.id)] for p in self.pipelines}
+        self.live_stages = {
+            p.id: [self.stages[s.id] for s in uow.deals.stages(p.id)] for p in self.pipelines
+        }
         self.users = self.q.users()
         self._book: DealBook | None = None
         self._planned: dict[float, set[str]] = {}
@@ -154,9 +156,7 @@ class Run:
         """Deals with an activity planned at `at`."""
         key = julian_day(min(at, self.now))
         if key not in self._planned:
-            self._planned[key] = self.q.deals_with_planned_activity(
-                None if at >= self.now else at
-            )
+            self._planned[key] = self.q.deals_with_planned_activity(None if at >= self.now else at)
         return self._planned[key]
 
     def cached(self, key: Any, make: Callable[[], Any]) -> Any:
@@ -230,7 +230,8 @@ class Scope:
         return [
             d
             for d in deals
-            if (not owner or d.owner_id == owner) and (not pipeline or d.stage.pipeline_id == pipeline)
+            if (not owner or d.owner_id == owner)
+            and (not pipeline or d.stage.pipeline_id == pipeline)
         ]
 
     def money(self, deal: DealAt, month: str, figure: str) -> int:
@@ -457,30 +458,36 @@ def accuracy(scope: Scope) -> AccuracyReport:
     """Per month: the forecast as it stood on its first day (the weighted value of the
     open deals expected to close in it, rebuilt from the history) against what was won
     in it, overall, per owner and per stage on the first."""
-    by_month, by_owner, by_stage_f, by_stage_a = [], [], defaultdict(int), defaultdict(int)
+    by_month: list[AccuracyLine] = []
+    by_owner: list[AccuracyLine] = []
+    by_stage_f: dict[str, int] = defaultdict(int)
+    by_stage_a: dict[str, int] = defaultdict(int)
     several = len(scope.f.months()) > 1
-    for key, start, end in scope.month_ranges():
+    for key, _start, end in scope.month_ranges():
         first = month_start(key)
         if first > scope.now:
             continue
         forecast_at = scope.open_at(first, "Forecast")
-        expected = [d for d in forecast_at if d.expected_close and month_key(d.expected_close) == key]
+        expected = [
+            d for d in forecast_at if d.expected_close and month_key(d.expected_close) == key
+        ]
         won = [d for d in scope.closed(first, end) if d.status == "won"]
         won_value = {d.id: scope.closed_value(d, "Won value") for d in won}
         by_month.append(
-            AccuracyLine(month_label(key), sum(d.weighted for d in expected), sum(won_value.values()))
+            AccuracyLine(
+                month_label(key), sum(d.weighted for d in expected), sum(won_value.values())
+            )
         )
         owner_f: dict[str, int] = defaultdict(int)
         owner_a: dict[str, int] = defaultdict(int)
-        for d in expected:
-            owner_f[d.owner] += d.weighted
-            by_stage_f[scope.stage_label(d.stage.id)] += d.weighted
-        for d in won:
-            owner_a[scope.owner(d.owner_id)] += won_value[d.id]
-        stage_then = {d.id: d.stage.id for d in forecast_at}
-        for d in won:
-            if d.id in stage_then:
-                by_stage_a[scope.stage_label(stage_then[d.id])] += won_value[d.id]
+        for deal in expected:
+            owner_f[deal.owner] += deal.weighted
+            by_stage_f[scope.stage_label(deal.stage.id)] += deal.weighted
+        stage_then = {deal.id: deal.stage.id for deal in forecast_at}
+        for sale in won:
+            owner_a[scope.owner(sale.owner_id)] += won_value[sale.id]
+            if sale.id in stage_then:
+                by_stage_a[scope.stage_label(stage_then[sale.id])] += won_value[sale.id]
         prefix = f"{month_label(key)} · " if several else ""
         by_owner += [
             AccuracyLine(prefix + o, owner_f.get(o, 0), owner_a.get(o, 0))
@@ -628,7 +635,9 @@ def stage_flow(scope: Scope) -> StageFlowReport:
                 None if days is None else round(days, 1),
             )
         )
-    return StageFlowReport(tuple(stages), tuple(slipping_deals(scope)), scope.period_text, scope.as_of_text)
+    return StageFlowReport(
+        tuple(stages), tuple(slipping_deals(scope)), scope.period_text, scope.as_of_text
+    )
 
 
 def attention(scope: Scope) -> list[AttentionDeal]:

@@ -24,8 +24,6 @@ from crm_desktop.persistence.models import (
     Consent,
     Deal,
     DealStageHistory,
-    ForecastSnapshot,
-    ForecastSnapshotLine,
     Order,
     Pipeline,
     Reason,
@@ -46,7 +44,6 @@ from crm_desktop.services.demo_data import (
     _OUTCOMES,
     _PARTNER_STAGES,
     _PEOPLE,
-    _SNAPSHOT_MONTHS,
     _SOURCES,
     _STAGES,
     _SUFFIX,
@@ -364,8 +361,6 @@ class _Generator:
         history: list[dict[str, Any]] = []
         activities: list[dict[str, Any]] = []
         orders: list[dict[str, Any]] = []
-        snapshots = self.snapshot_starts()
-        lines: list[dict[str, Any]] = []
         slips: dict[str, list[dt.date]] = {}
         pipelines = list(stages)
         for _ in range(max(1, self.n // 5)):
@@ -401,6 +396,9 @@ class _Generator:
                 times[-1] if closed else self.now + dt.timedelta(days=self.rng.randint(-20, 120))
             ).date()
             expected = close_date if (closed or self.rng.random() < 0.85) else None
+            if closed and expected is not None:
+                # It was expected to close near the day it did, seldom on it.
+                expected += dt.timedelta(days=self.rng.randint(-20, 25))
             if not closed and expected is not None and self.rng.random() < 0.08:
                 # A slipping deal: its expected close was pushed later a few times.
                 steps = [self.rng.randint(10, 35) for _ in range(self.rng.randint(1, 3))]
@@ -428,7 +426,6 @@ class _Generator:
                     "closed_at": times[-1] if closed else None,
                 }
             )
-            lines += self.snapshot_lines(snapshots, deals[-1], path, times, close_date)
             previous = None
             for stage, at in zip(path, times, strict=True):
                 history.append(
@@ -477,7 +474,6 @@ class _Generator:
         uow.insert_rows(DealStageHistory, history)
         uow.insert_rows(Activity, activities)
         uow.insert_rows(Order, orders)
-        self.insert_snapshots(uow, snapshots, lines)
         self.slip(uow, slips)
         return len(deals), len(activities), len(orders)
 
@@ -502,68 +498,6 @@ class _Generator:
                 }
             )
         return rows
-
-    def snapshot_starts(self) -> list[dt.datetime]:
-        first = self.today.replace(day=1)
-        starts = []
-        for back in range(_SNAPSHOT_MONTHS, 0, -1):
-            index = first.year * 12 + first.month - 1 - back
-            day = dt.date(index // 12, index % 12 + 1, 1)
-            starts.append(dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC))
-        return [s for s in starts if s > self.start]
-
-    def snapshot_lines(
-        self,
-        starts: list[dt.datetime],
-        deal: dict[str, Any],
-        path: list[dict[str, Any]],
-        times: list[dt.datetime],
-        close_date: dt.date,
-    ) -> list[dict[str, Any]]:
-        """The deal as each month's forecast snapshot saw it (if it was open then): its
-        stage at the time and an expected close near the day it really closed."""
-        lines = []
-        closed_at = deal["closed_at"]
-        for index, start in enumerate(starts):
-            if deal["created_at"] >= start or (closed_at is not None and closed_at < start):
-                continue
-            stage = path[max(i for i, at in enumerate(times) if at <= start)]
-            expected = (
-                None
-                if deal["expected_close"] is None
-                else close_date + dt.timedelta(days=self.rng.randint(-20, 25))
-            )
-            lines.append(
-                {
-                    "snapshot": index,
-                    "deal_id": deal["id"],
-                    "stage_id": stage["id"],
-                    "owner_id": deal["owner_id"],
-                    "value_cents": deal["value_cents"],
-                    "probability": stage["probability"],
-                    "expected_close": expected,
-                    "created_at": start,
-                }
-            )
-        return lines
-
-    def insert_snapshots(
-        self, uow: UnitOfWork, starts: list[dt.datetime], lines: list[dict[str, Any]]
-    ) -> None:
-        rows = [
-            {
-                "id": self.id(),
-                "period": f"{s.year:04d}-{s.month:02d}",
-                "taken_at": s,
-                "created_at": s,
-            }
-            for s in starts
-        ]
-        uow.insert_rows(ForecastSnapshot, rows)
-        for line in lines:
-            line["snapshot_id"] = rows[line.pop("snapshot")]["id"]
-            line["id"] = self.id()
-        uow.insert_rows(ForecastSnapshotLine, lines)
 
     def slip(self, uow: UnitOfWork, slips: dict[str, list[dt.date]]) -> None:
         """Push the expected close of slipping deals later, one edit at a time, so the

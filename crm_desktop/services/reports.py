@@ -36,7 +36,6 @@ from crm_desktop.domain.reports import (
     ReportFilter,
     StageFlowReport,
     WonLostReport,
-    day_label,
     months_label,
 )
 from crm_desktop.services import _report_business as business

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -77,7 +78,7 @@ class SettingsService:
                     continue
         return rates
 
-    def set_exchange_rates(self, rates: list[tuple[str, str, str | Decimal]]) -> None:
+    def set_exchange_rates(self, rates: Sequence[tuple[str, str, str | Decimal]]) -> None:
         """Replace every rate with these (currency, "YYYY-MM", rate as typed); all are
         checked before any is stored."""
         base = self.get("currency") or DEFAULT_CURRENCY
@@ -118,7 +119,7 @@ class SettingsService:
                     continue
         return result
 
-    def set_targets(self, targets: list[tuple[str, str | None, str | int]]) -> None:
+    def set_targets(self, targets: Sequence[tuple[str, str | None, str | int]]) -> None:
         """Replace every target with these (user id or "business", "YYYY-MM" or None for
         every month, amount as typed or in cents); all are checked before any is stored."""
         users = _users(self._uow)

@@ -83,9 +83,7 @@ def test_a_past_month_reads_the_same_after_todays_work(demo_app: AppContext) -> 
     # Open deals won and lost, won deals reopened, edits of value, owner, close date,
     # probability and currency, a deal deleted.
     app.pipeline.move(open_ids[0], stages["won"].id, reason_id=app.pipeline.reasons("won")[0].id)
-    app.pipeline.move(
-        open_ids[1], stages["lost"].id, reason_id=app.pipeline.reasons("lost")[0].id
-    )
+    app.pipeline.move(open_ids[1], stages["lost"].id, reason_id=app.pipeline.reasons("lost")[0].id)
     for deal_id in won_ids:
         app.pipeline.reopen(deal_id)
     for deal_id in open_ids[2:5]:
@@ -111,7 +109,15 @@ def test_a_month_before_any_data_has_an_empty_pipeline(
     demo_app: AppContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(
-        ["--data-dir", str(demo_app.paths.data_dir), "--json", "report", "monthly", "--month", "2019-01"]
+        [
+            "--data-dir",
+            str(demo_app.paths.data_dir),
+            "--json",
+            "report",
+            "monthly",
+            "--month",
+            "2019-01",
+        ]
     )
     printed = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -179,7 +185,10 @@ def test_settings_keep_rates_and_targets(app: AppContext) -> None:
     ]
     app.settings.set_exchange_rate("USD", "2026-11", None)
     assert [r.currency for r in app.settings.exchange_rates()] == ["CZK"]
-    for bad, message in ((("EUR", "2026-11", "1"), "business currency"), (("CZK", "2026-11", "-1"), "above 0")):
+    for bad, message in (
+        (("EUR", "2026-11", "1"), "business currency"),
+        (("CZK", "2026-11", "-1"), "above 0"),
+    ):
         with pytest.raises(ValidationError, match=message):
             app.settings.set_exchange_rates([bad])
     anna = app.users.create("Anna Berg").id
@@ -224,7 +233,11 @@ def test_the_first_two_pages_hold_the_summary(demo_app: AppContext, tmp_path: Pa
     assert people.rows
     for row in people.rows:  # each salesperson's won value, on pages 1-2
         name, won_value = row[0], row[4]
-        line = next(line for line in first_two.splitlines() if line.strip().startswith(str(name)) and "EUR" in line)
+        line = next(
+            line
+            for line in first_two.splitlines()
+            if line.strip().startswith(str(name)) and "EUR" in line
+        )
         assert f"{won_value // 100:,}" in line, name  # type: ignore[operator]
     assert "Open deals by stage and owner" in first_two
     matrix = next(t for t in summary.tables if t.title.startswith("Open deals by stage and owner"))

@@ -608,7 +608,8 @@ def test_monthly_report_document(shop: Shop) -> None:
 def test_other_currencies_are_converted_at_the_owners_rates_or_listed_apart(shop: Shop) -> None:
     record = shop.app.deals.get(shop.ids["W3"]).draft
     shop.app.deals.update(
-        shop.ids["W3"], DealDraft(**{**record.__dict__, "currency": "CZK", "value_cents": 25_000_00})
+        shop.ids["W3"],
+        DealDraft(**{**record.__dict__, "currency": "CZK", "value_cents": 25_000_00}),
     )
     doc = shop.reports.monthly("2026-11")
     kpis = {k.label: k for k in doc.kpis}

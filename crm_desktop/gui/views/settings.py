@@ -125,8 +125,8 @@ class SettingsView(QWidget):
         # The reports' money: exchange rates and targets
         self.rates = ExchangeRatesBox(context, self)
         self.targets = TargetsBox(context, self)
-        for box, key in ((self.rates, "exchange_rates"), (self.targets, "targets")):
-            box.saved.connect(lambda k=key: self.changed.emit(ChangeSet.of("settings", [k])))
+        for editor, key in ((self.rates, "exchange_rates"), (self.targets, "targets")):
+            editor.saved.connect(lambda k=key: self.changed.emit(ChangeSet.of("settings", [k])))
         # Team sharing: the folder and the dialog that chooses it
         sharing = QGroupBox("Team sharing", self)
         self.sharing_state = QLabel(sharing)
