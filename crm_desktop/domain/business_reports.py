@@ -345,18 +345,3 @@ class AttentionDeal:
     expected_close: dt.date | None
     days_in_stage: int
     reasons: tuple[str, ...]  # rotting, close date passed, no next activity, slipping
-
-
-@dataclass(frozen=True)
-class MonthlyKpis:
-    new_contacts: int
-    won_count: int
-    won_cents: int
-    lost_count: int
-    lost_cents: int
-    revenue_cents: int  # won deals + orders
-    win_rate: float | None
-    open_cents: int
-    weighted_cents: int
-    activities_done: int
-    activities_overdue: int

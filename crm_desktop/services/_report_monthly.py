@@ -447,7 +447,12 @@ def kpis(month: Figures, previous: Figures, left: dict[str, dict[str, int]]) -> 
         Kpi("Lost value", month.lost_cents, "money", extra("Lost value")),
         Kpi("Sales", month.sales_cents, "money", vs(previous.sales_cents, True)),
         Kpi("Win rate", month.win_rate, "percent"),
-        Kpi("Open pipeline", month.open_cents, "money", "at the month's end"),
+        Kpi(
+            "Open pipeline",
+            month.open_cents,
+            "money",
+            hint("at the month's end", extra("Open pipeline")),
+        ),
         Kpi("Weighted pipeline", month.weighted_cents, "money", "at the month's end"),
         Kpi("Activities done", month.activities_done, "int"),
     )
@@ -549,7 +554,11 @@ def monthly(
         kpis=kpis(
             month_figures,
             previous_figures,
-            {k: run.convert.left.of(k) for k in ("Won value", "Lost value")},
+            {
+                "Won value": run.convert.left.of("Won value"),
+                "Lost value": run.convert.left.of("Lost value"),
+                "Open pipeline": run.convert.left.of(f"Open pipeline {end_text}"),
+            },
         ),
         summary=(summary,),
         sections=tuple(details),

@@ -84,6 +84,7 @@ class _Generator:
         self.rng = random.Random(seed)
         self.today = today
         self.now = dt.datetime.combine(today, dt.time(17, 0), tzinfo=dt.UTC)
+        self.slip_times: dict[str, list[dt.datetime]] = {}
         self.start = self.now - dt.timedelta(days=548)
         self.id_base = int(self.start.timestamp() * 1000)
         self.counter = 0
@@ -120,6 +121,11 @@ class _Generator:
             activities += self.contact_activities(uow, people, users)
             orders += self.orders(uow, people)
             self.consents(uow, people)
+            uow.commit()
+        with self.uow() as uow:
+            # The pushes of the slipping deals' close dates stand for edits made over the
+            # last weeks, not today: a past month's report reads the log by these times.
+            uow.restamp_edits("deals", "expected_close", self.slip_times)
             uow.commit()
         uow.wait_for_checkpoints()  # done means in the database file, as before
         return DemoSummary(len(users), len(companies), len(people), deal_count, activities, orders)
@@ -404,6 +410,7 @@ class _Generator:
                 steps = [self.rng.randint(10, 35) for _ in range(self.rng.randint(1, 3))]
                 dates = [expected - dt.timedelta(days=sum(steps[i:])) for i in range(len(steps))]
                 slips[deal_id] = [*dates, expected]
+                self.slip_times[deal_id] = [created]  # its creation, until `slip`
             campaign = self.campaign_for(created.date())
             deals.append(
                 {
@@ -501,7 +508,14 @@ class _Generator:
 
     def slip(self, uow: UnitOfWork, slips: dict[str, list[dt.date]]) -> None:
         """Push the expected close of slipping deals later, one edit at a time, so the
-        change log holds their history like any edit made in the app."""
+        change log holds their history like any edit made in the app; the pushes stand
+        for edits two weeks apart up to a few days ago (`slip_times`)."""
+        for deal_id, dates in slips.items():
+            pushes, created = len(dates) - 1, self.slip_times[deal_id][0]
+            self.slip_times[deal_id] = [
+                max(created + dt.timedelta(hours=step + 1), self.now - dt.timedelta(days=days))
+                for step, days in enumerate(3 + 14 * (pushes - n) for n in range(pushes))
+            ]
         for step in range(1, 4):
             due = [(deal_id, dates[step]) for deal_id, dates in slips.items() if step < len(dates)]
             for deal_id, date in due:
