@@ -25,7 +25,6 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from crm_desktop.domain.hlc import Timestamp
 from crm_desktop.domain.pipeline import effective_probability
 from crm_desktop.domain.reports import julian_day
 from crm_desktop.persistence.reporting import ReportingQueries
@@ -103,8 +102,9 @@ class DealAt:
 
 
 def stamp_day(hlc: str) -> float:
-    """A change's clock stamp as a Julian day number."""
-    return Timestamp.parse(hlc).millis / _MS_PER_DAY + _UNIX_EPOCH_JD
+    """A change's clock stamp ("<wall ms, 13 hex>-...", `domain.hlc.Timestamp`) as a
+    Julian day number."""
+    return int(hlc[:13], 16) / _MS_PER_DAY + _UNIX_EPOCH_JD
 
 
 def _decode(field: str, value: Any) -> Any:

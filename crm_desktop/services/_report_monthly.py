@@ -86,10 +86,11 @@ def figures(scope: Scope) -> Figures:
     orders = [o for o in business.orders(scope) if o[2] >= scope.f.start]
     open_deals = scope.open_deals
     done = business.activities_done(scope)
+    month = scope.rate_month
     return Figures(
         new_contacts=scope.q.new_contacts(scope.period, scope.f.owner_id),
         new_deals=len(new),
-        new_cents=sum(scope.money(d, scope.rate_month, "New deals") for d in new),
+        new_cents=sum(scope.money(d, month, "New deals") for d in new),
         won=len(won),
         won_cents=sum(scope.closed_value(d, "Won value") for d in won),
         lost=len(lost),
@@ -229,9 +230,10 @@ def salespeople(scope: Scope) -> tuple[Table, dict[str | None, int]]:
             if d.status == "lost":
                 rows[d.owner_id][4] += 1
                 rows[d.owner_id][5] += scope.closed_value(d, "Lost value")
+    month = scope.rate_month
     for d in scope.mine(scope.run.book.created_between(scope.period[0], scope.period[1])):
         rows[d.owner_id][0] += 1
-        rows[d.owner_id][1] += scope.money(d, scope.rate_month, "New deals")
+        rows[d.owner_id][1] += scope.money(d, month, "New deals")
     order = sorted(rows, key=lambda o: (o is None, scope.owner(o).casefold()))
 
     def line(label: str, v: list[int]) -> tuple[Cell, ...]:
@@ -267,7 +269,8 @@ def movement(scope: Scope, start: Scope) -> Table:
     lost = [d for d in closed if d.status == "lost"]
     end = scope.open_deals
     start_v = sum(d.value_cents for d in opened)
-    added_v = sum(scope.money(d, scope.rate_month, "New deals") for d in new)
+    month = scope.rate_month
+    added_v = sum(scope.money(d, month, "New deals") for d in new)
     won_v = sum(scope.closed_value(d, "Won value") for d in won)
     lost_v = sum(scope.closed_value(d, "Lost value") for d in lost)
     end_v = sum(d.value_cents for d in end)

@@ -213,6 +213,9 @@ class Scope:
         """The month whose rates convert what the period holds at its end."""
         return month_key((self.as_of - dt.timedelta(microseconds=1)).date())
 
+    def _open_key(self, moment: dt.datetime, figure: str) -> tuple[Any, ...]:
+        return ("open", min(moment, self.now), self.f.owner_id, self.f.pipeline_id, figure)
+
     def stage_label(self, stage_id: str) -> str:
         stage = self.stages.get(stage_id)
         if stage is None:
@@ -242,12 +245,27 @@ class Scope:
         return self.convert(deal.value_cents, deal.currency, month, figure, deal.id)
 
     def open_at(self, moment: dt.datetime, figure: str = "Open pipeline") -> list[OpenDeal]:
-        """The open deals at an instant, their values at that month's rate."""
+        """The open deals at an instant, their values at that month's rate (worked out
+        once per run for every period that asks)."""
+        planned = moment >= self.as_of
+        key = (*self._open_key(moment, figure), planned)
+        found = self.run.cache.get(key)
+        if found is None:
+            found = self.run.cache[key] = self._open_at(moment, figure, planned)
+        return found  # type: ignore[no-any-return]
+
+    def _open_at(self, moment: dt.datetime, figure: str, with_planned: bool) -> list[OpenDeal]:
         month = month_key((min(moment, self.now) - dt.timedelta(microseconds=1)).date())
-        planned = self.run.planned(moment) if moment >= self.as_of else set()
+        planned = self.run.planned(moment) if with_planned else set()
         figure = f"{figure} {as_of_label(min(moment, self.now), self.now)}"
+        base, users = self.convert.base, self.users
         return [
-            OpenDeal(d, self.owner(d.owner_id), self.money(d, month, figure), d.id in planned)
+            OpenDeal(
+                d,
+                users.get(d.owner_id, NO_OWNER) if d.owner_id else NO_OWNER,
+                d.value_cents if d.currency == base else self.money(d, month, figure),
+                d.id in planned,
+            )
             for d in self.mine(self.run.book.open_at(moment))
         ]
 
