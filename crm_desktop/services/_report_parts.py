@@ -252,7 +252,7 @@ class Scope:
         found = self.run.cache.get(key)
         if found is None:
             found = self.run.cache[key] = self._open_at(moment, figure, planned)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def _open_at(self, moment: dt.datetime, figure: str, with_planned: bool) -> list[OpenDeal]:
         month = month_key((min(moment, self.now) - dt.timedelta(microseconds=1)).date())
