@@ -496,8 +496,7 @@ def monthly(
     scopes = previous_scopes(run, f)
     scope = next(iter(scopes.values()))
     trend = Scope(run, trend_f)
-    first = Scope(run, ReportFilter(f.start, f.start, owner_id, pipeline_id))
-    first.as_of = f.start_at  # the month's first instant
+    first = Scope(run, ReportFilter(f.start, f.start, owner_id, pipeline_id), f.start_at)
     all_figures = [(label, figures(s)) for label, s in scopes.items()]
     ytd_scope = list(scopes.values())[3]
     people, won_by_owner = salespeople(scope)

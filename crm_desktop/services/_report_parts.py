@@ -169,13 +169,10 @@ class Scope:
     """One period of a run: its filters, the instant it is seen from, its deals."""
 
     def __init__(
-        self,
-        uow_or_run: UnitOfWork | Run,
-        filters: ReportFilter,
-        now: dt.datetime | None = None,
+        self, run: Run, filters: ReportFilter, as_of: dt.datetime | None = None
     ) -> None:
-        self.run = uow_or_run if isinstance(uow_or_run, Run) else Run(uow_or_run, now or _now())
-        run = self.run
+        """`as_of`: the instant the period is seen from, when not its end (or now)."""
+        self.run = run
         self.q = run.q
         self.settings = run.settings
         self.f = filters
@@ -183,7 +180,7 @@ class Scope:
         self.today = run.today
         self.period = (filters.start_at, filters.end_before)
         # The instant the period is seen from: its end, or now while it runs.
-        self.as_of = min(filters.end_before, run.now)
+        self.as_of = min(as_of or filters.end_before, run.now)
         self.stages = run.stages
         # The live stages of the pipelines in scope, in board order.
         self.stage_order = [
@@ -296,10 +293,6 @@ class Scope:
             end = min(month_start(month_key(add_months(start.date(), 1))), self.f.end_before)
             result.append((key, start, end))
         return result
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _day(julian: float) -> dt.date:

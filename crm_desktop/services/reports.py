@@ -118,12 +118,9 @@ class ReportService:
         `DuplicateService.scan`), contacts without consent, open deals without a close
         date or a next activity."""
         groups = self._duplicates.scan("contacts")
-        today = ReportFilter(filters.start, filters.end, filters.owner_id, filters.pipeline_id)
         with self._uow.read() as uow:
             run = parts.Run(uow, self._clock())
-            scope = parts.Scope(run, today)
-            scope.as_of = run.now
-            return business.data_quality(scope, groups)
+            return business.data_quality(parts.Scope(run, filters, run.now), groups)
 
     def attention(self, filters: ReportFilter) -> list[AttentionDeal]:
         """Open deals that needed attention as the range ended (rotting, close date
