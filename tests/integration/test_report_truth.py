@@ -19,7 +19,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import event
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.cli import main
@@ -147,20 +147,24 @@ def test_a_month_out_of_range_is_one_clear_line(
     assert "out of range" in err and "unexpected" not in err
 
 
-def test_reports_run_on_a_read_only_database(demo_app: AppContext) -> None:
-    """A report only reads: it runs when the database file cannot be written."""
-    with sqlite3.connect(demo_app.paths.database) as conn:
-        before = conn.execute("SELECT count(*) FROM change").fetchone()
-    uri = f"file:{demo_app.paths.database}?mode=ro"
-    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+def test_reports_never_write(demo_app: AppContext, tmp_path: Path) -> None:
+    """No statement of a report run changes anything (the forecast of a month's first day
+    is rebuilt, not stored), so reports run on a database nobody may write to."""
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        words = statement.upper().split()
+        statements.append(" ".join(words[:2]) if words[0] == "BEGIN" else words[0])
+
+    engine = demo_app.database.engine
+    event.listen(engine, "before_cursor_execute", seen)
     try:
-        with engine.connect() as connection:
-            assert connection.exec_driver_sql("SELECT count(*) FROM deals").scalar()
+        demo_app.reports.export_monthly("2026-10", tmp_path / "m.pdf", tmp_path / "m.xlsx")
+        for key in ("dashboard", "accuracy", "quality"):
+            demo_app.reports.document(ReportFilter.month("2026-10"), key)
     finally:
-        engine.dispose()
-    demo_app.reports.monthly("2026-10")
-    with sqlite3.connect(demo_app.paths.database) as conn:
-        assert conn.execute("SELECT count(*) FROM change").fetchone() == before
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements and set(statements) <= {"BEGIN", "SELECT", "WITH", "PRAGMA"}  # no IMMEDIATE
 
 
 # ---- money ----------------------------------------------------------------------------------
