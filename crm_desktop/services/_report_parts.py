@@ -168,9 +168,7 @@ class Run:
 class Scope:
     """One period of a run: its filters, the instant it is seen from, its deals."""
 
-    def __init__(
-        self, run: Run, filters: ReportFilter, as_of: dt.datetime | None = None
-    ) -> None:
+    def __init__(self, run: Run, filters: ReportFilter, as_of: dt.datetime | None = None) -> None:
         """`as_of`: the instant the period is seen from, when not its end (or now)."""
         self.run = run
         self.q = run.q

@@ -129,22 +129,7 @@ class ReportService:
 
     def kpis(self, filters: ReportFilter) -> tuple[Kpi, ...]:
         """The headline figures of a range, as it stood at its end."""
-
-        def work(scope: parts.Scope) -> tuple[Kpi, ...]:
-            figures = monthly_parts.figures(scope)
-            end = scope.as_of_text
-            return (
-                Kpi("New contacts", figures.new_contacts, "int"),
-                Kpi("Deals won", figures.won, "int"),
-                Kpi("Won value", figures.won_cents, "money"),
-                Kpi("Sales", figures.sales_cents, "money"),
-                Kpi("Win rate", figures.win_rate, "percent"),
-                Kpi("Open pipeline", figures.open_cents, "money", end),
-                Kpi("Weighted pipeline", figures.weighted_cents, "money", end),
-                Kpi("Activities done", figures.activities_done, "int"),
-            )
-
-        return self._read(filters, work)  # type: ignore[no-any-return]
+        return self._read(filters, _kpis)  # type: ignore[no-any-return]
 
     # ---- the monthly report -------------------------------------------------------------------
 
@@ -195,18 +180,21 @@ class ReportService:
                 parts.attention(s), s.as_of_text
             ),
         }
-        kpis: tuple[Kpi, ...] = ()
-        if key == "dashboard":
+        dashboard = key == "dashboard"
+        if dashboard:
             keys = ["pipeline", "forecast", "won_lost", "sales"]
-            kpis = self.kpis(filters)
         elif key in builders or key == "quality":
             keys = [key]
         else:
             raise ValidationError(f"no report called {key!r}")
+        kpis: tuple[Kpi, ...] = ()
         if key == "quality":
             sections: tuple[Section, ...] = (self.data_quality(filters).section(),)
-        else:
-            sections = self._read(filters, lambda s: tuple(builders[k](s) for k in keys))
+        else:  # one run: the tiles and the sections read the deals once
+            kpis, sections = self._read(
+                filters,
+                lambda s: (_kpis(s) if dashboard else (), tuple(builders[k](s) for k in keys)),
+            )
         with self._uow.read() as uow:
             run = parts.Run(uow, self._clock())
             owner = run.users.get(filters.owner_id or "", parts.NO_OWNER)
@@ -236,3 +224,19 @@ class ReportService:
             from crm_desktop.exchange.report_pdf import write_pdf
 
             write_pdf(document, Path(pdf_path))
+
+
+def _kpis(scope: parts.Scope) -> tuple[Kpi, ...]:
+    """The dashboard's tiles: a range's headline figures as it stood at its end."""
+    figures = monthly_parts.figures(scope)
+    end = scope.as_of_text
+    return (
+        Kpi("New contacts", figures.new_contacts, "int"),
+        Kpi("Deals won", figures.won, "int"),
+        Kpi("Won value", figures.won_cents, "money"),
+        Kpi("Sales", figures.sales_cents, "money"),
+        Kpi("Win rate", figures.win_rate, "percent"),
+        Kpi("Open pipeline", figures.open_cents, "money", end),
+        Kpi("Weighted pipeline", figures.weighted_cents, "money", end),
+        Kpi("Activities done", figures.activities_done, "int"),
+    )
