@@ -1,8 +1,10 @@
-"""Aggregate queries behind the reports: GROUP BY in the database, plain rows out.
+"""The reads behind the reports: plain rows out, never ORM objects.
 
-Nothing here builds ORM objects: a report over 100,000 contacts and 20,000 deals reads a
-few thousand summary rows at most. Times are compared as stored (UTC), months and day
-spans are worked out by the database (SQLite text dates, or PostgreSQL's functions).
+The deals come back whole once per report run (current values, the stage history in one
+ordered read, the change log of the deals ever edited), for `services._report_book` to
+rebuild them at any instant; the orders as rows; activities and contacts as GROUP BYs.
+Times are compared as stored (UTC); Julian day numbers and months are worked out by the
+database (SQLite's functions, or PostgreSQL's).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     String,
     and_,
     case,
@@ -33,7 +34,6 @@ from crm_desktop.persistence.models import (
     Company,
     Consent,
     Contact,
-    ContactPhone,
     Deal,
     DealStageHistory,
     Order,
@@ -58,25 +58,6 @@ class ReportingQueries:
         if self._sqlite:
             return func.substr(column, 1, 7)
         return func.to_char(column, "YYYY-MM")
-
-    def _day(self, column: Any) -> ColumnElement[Any]:
-        """The date of a time column (SQLite: its "YYYY-MM-DD" text)."""
-        return func.date(column) if self._sqlite else cast(column, Date)
-
-    def _days(self, later: Any, earlier: Any) -> ColumnElement[Any]:
-        """Days (fractional) between two time columns."""
-        if self._sqlite:
-            return func.julianday(later) - func.julianday(earlier)
-        return func.extract("epoch", later - earlier) / 86400.0
-
-    @staticmethod
-    def _deals(stmt: Any, owner_id: str | None, pipeline_id: str | None) -> Any:
-        stmt = stmt.where(Deal.deleted_at.is_(None))
-        if owner_id:
-            stmt = stmt.where(Deal.owner_id == owner_id)
-        if pipeline_id:
-            stmt = stmt.where(Deal.pipeline_id == pipeline_id)
-        return stmt
 
     @staticmethod
     def _in(column: Any, period: Range) -> ColumnElement[bool]:
@@ -339,63 +320,3 @@ class ReportingQueries:
             owner_id,
         )
         return self.contact_count(owner_id) - int(self.session.execute(with_consent).scalar_one())
-
-    def email_duplicates(self, owner_id: str | None) -> list[tuple[str, int, str, str]]:
-        """Live contacts whose (first) e-mail is exactly the same: (e-mail, contacts, the
-        first and last of their ids) per group. Both passes run on the e-mail index."""
-        shared = (
-            select(Contact.email)
-            .where(Contact.email != "")
-            .group_by(Contact.email)
-            .having(func.count() > 1)
-        )
-        stmt = (
-            select(Contact.email, func.count(), func.min(Contact.id), func.max(Contact.id))
-            .where(Contact.email.in_(shared))
-            .group_by(Contact.email)
-            .having(func.count() > 1)
-            .order_by(Contact.email)
-        )
-        return self._rows(self._contacts(stmt, owner_id))
-
-    def _duplicates(self, key: Any, model: Any, owner_id: str | None) -> list[Any]:
-        """Groups of live contacts sharing a key: (key, contacts, two of their ids).
-        A cheap first pass finds the keys on more than one row (no join, no DISTINCT);
-        only those rows are then checked against live contacts."""
-        candidates = (
-            select(key)
-            .where(model.deleted_at.is_(None), key != "")
-            .group_by(key)
-            .having(func.count() > 1)
-        )
-        stmt = (
-            select(
-                key,
-                func.count(distinct(model.contact_id)),
-                func.min(model.contact_id),
-                func.max(model.contact_id),
-            )
-            .join(Contact, Contact.id == model.contact_id)
-            .where(model.deleted_at.is_(None), key.in_(candidates))
-            .group_by(key)
-            .having(func.count(distinct(model.contact_id)) > 1)
-            .order_by(key)
-        )
-        return self._rows(self._contacts(stmt, owner_id))
-
-    def phone_duplicates(self, owner_id: str | None) -> list[tuple[str, int, str, str]]:
-        """Live contacts sharing exactly the same phone number, any of theirs (the editor
-        stores numbers in E.164): (number, contacts, first and last id)."""
-        return self._duplicates(ContactPhone.number, ContactPhone, owner_id)
-
-    def contact_drafts(self, ids: Sequence[str]) -> list[tuple[str, str, str]]:
-        """(id, first name, last name) of contacts."""
-        stmt = select(Contact.id, Contact.first_name, Contact.last_name).where(
-            Contact.id.in_(list(ids))
-        )
-        return self._rows(stmt)
-
-
-def integer(value: Any) -> int:
-    """A SUM that may come back as None, Decimal or float, as an int."""
-    return int(value or 0)
