@@ -63,7 +63,7 @@ class StageInfo:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per deal and run, made faster this way
 class DealFacts:
     """What a report takes from a deal as it is now (not rebuilt: who the customer is,
     where the deal came from, why it closed)."""
