@@ -192,25 +192,31 @@ def customers(scope: Scope, top: int) -> CustomerReport:
     """Customers as of the period's end: every purchase (a deal won by then, an order of
     no deal placed by then) per company, or per person without one."""
     f = scope.f
+    start = f.start
     purchases: dict[str, list[Any]] = {}  # key -> [kind, last day, count, lifetime, period]
-
-    def add(key: str | None, kind: str, day: dt.date, value: int) -> None:
+    sales: list[tuple[str | None, str, dt.date, int]] = [
+        (
+            d.facts.company_id or d.facts.contact_id,
+            "company" if d.facts.company_id else "person",
+            _day(d.closed or 0.0),
+            scope.closed_value(d, "Won value"),
+        )
+        for d in scope.mine(scope.run.book.at(scope.as_of))
+        if d.status == "won"
+    ]
+    sales += [(o[0], o[1], o[2], o[7]) for o in orders(scope)]
+    for key, kind, day, value in sales:
         if not key:
-            return
-        entry = purchases.setdefault(key, [kind, day, 0, 0, 0])
-        entry[1] = max(entry[1], day)
+            continue
+        entry = purchases.get(key)
+        if entry is None:
+            entry = purchases[key] = [kind, day, 0, 0, 0]
+        elif day > entry[1]:
+            entry[1] = day
         entry[2] += 1
         entry[3] += value
-        if day >= f.start:
+        if day >= start:
             entry[4] += value
-
-    for d in scope.mine(scope.run.book.at(scope.as_of)):
-        if d.status == "won":
-            key = d.facts.company_id or d.facts.contact_id
-            kind = "company" if d.facts.company_id else "person"
-            add(key, kind, _day(d.closed or 0.0), scope.closed_value(d, "Won value"))
-    for o in orders(scope):
-        add(o[0], o[1], o[2], order_value(scope, o, "Orders"))
     rows = list(purchases.items())
     days = [(f.end - entry[1]).days for _k, entry in rows]
     recency = quintile_scores([-x for x in days])

@@ -339,8 +339,7 @@ def closed_table(scope: Scope, status: str | None = None) -> Table:
         for d in ds
         if status is None or d.status == status
     ]
-    ids = [x for d in deals for x in (d.facts.company_id, d.facts.contact_id) if x]
-    names = scope.q.customer_names(ids)
+    names = scope.run.cached(("closed names", scope.f), lambda: _customer_names(scope))
     rows = []
     for d in sorted(deals, key=lambda d: (d.closed or 0.0, d.id)):
         rows.append(
@@ -378,6 +377,14 @@ def closed_table(scope: Scope, status: str | None = None) -> Table:
         ),
         tuple(rows),
         total_row=("Total", f"{len(rows):,} deals", sum(int(r[2]) for r in rows), *([None] * 8)),
+    )
+
+
+def _customer_names(scope: Scope) -> dict[str, str]:
+    """The companies' and people's names of the deals closed in the period."""
+    closed = [d for ds in parts.closed_in_months(scope).values() for d in ds]
+    return scope.q.customer_names(
+        [x for d in closed for x in (d.facts.company_id, d.facts.contact_id) if x]
     )
 
 
