@@ -17,6 +17,7 @@ from typing import Any
 
 from crm_desktop.domain.business_reports import AttentionDeal
 from crm_desktop.domain.formatting import pluralise
+from crm_desktop.domain.glossary import REPORT_GLOSSARY
 from crm_desktop.domain.money import (
     BUSINESS_TARGET as BUSINESS,
 )
@@ -35,7 +36,6 @@ from crm_desktop.domain.reportdoc import (
     Table,
 )
 from crm_desktop.domain.reports import (
-    REPORT_GLOSSARY,
     ReportFilter,
     add_months,
     day_label,
