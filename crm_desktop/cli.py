@@ -409,7 +409,9 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
         + (f" ({document.business})" if document.business else "")
     ]
     lines += [
-        f"  {k.label:<20} {format_cell(k.value, k.kind, document.currency)}" for k in document.kpis
+        f"  {k.label:<20} {format_cell(k.value, k.kind, document.currency)}"
+        + (f"  ({k.hint})" if k.hint else "")
+        for k in document.kpis
     ]
     if not document.kpis:
         lines += [
