@@ -140,7 +140,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         segments=SegmentService(uow),
         calendar=CalendarService(uow),
         followups=FollowUpService(uow),
-        reports=ReportService(uow),
+        reports=ReportService(uow, duplicates=DuplicateService(uow, preferences.default_country)),
         imports=ImportService(uow, preferences.default_country),
         exports=ExportService(uow),
         changelog=ChangeLogService(uow),

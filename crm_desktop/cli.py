@@ -10,15 +10,22 @@ import argparse
 import dataclasses
 import datetime as dt
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crm_desktop import __version__, cli_server, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
-from crm_desktop.config import AppPaths, setup_logging
+from crm_desktop.config import (
+    DATABASE_URL_ENV,
+    AppPaths,
+    Preferences,
+    setup_logging,
+    synced_folder_reason,
+)
 from crm_desktop.domain.errors import (
     AlreadyDoneError,
     CrmError,
@@ -30,7 +37,8 @@ from crm_desktop.domain.errors import (
     ValidationError,
 )
 from crm_desktop.domain.formatting import pluralise
-from crm_desktop.domain.reportdoc import format_cell
+from crm_desktop.domain.money import cents_to_decimal
+from crm_desktop.domain.reportdoc import Cell, ColumnKind, format_cell
 from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
 
 if TYPE_CHECKING:
@@ -162,8 +170,35 @@ def _positive(text: str) -> int:
     return value
 
 
+# Commands that may make the database of a data folder that has none: the others say the
+# folder has no data (a mistyped --data-dir) instead of making an empty one.
+CREATING_COMMANDS = frozenset({"demo", "import", "restore", "sync"})
+
+
+def missing_database(args: argparse.Namespace) -> str | None:
+    """What is wrong when a command that needs data is run on a folder without any."""
+    if args.command in CREATING_COMMANDS or args.database_url:
+        return None
+    if os.environ.get(DATABASE_URL_ENV):
+        return None
+    paths = AppPaths.resolve(args.data_dir)
+    if paths.database.exists() or synced_folder_reason(paths.data_dir):
+        return None  # (a synced folder is refused with its own reason when opened)
+    if paths.preferences.exists() and Preferences.load(paths.preferences).database_url:
+        return None  # the data is on a server
+    return (
+        f"no database in {paths.data_dir} (check --data-dir; `crm-desktop demo` or "
+        "`crm-desktop import` make one, and so does the window on its first start)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command is not None and not args.self_test:
+        problem = missing_database(args)
+        if problem is not None:  # before the log is set up: nothing is made in the folder
+            print(f"crm-desktop: {problem}", file=sys.stderr)
+            return EXIT_ERROR
     log_file = setup_logging(AppPaths.resolve(args.data_dir).log_file)
     log.info("crm-desktop %s: %s", __version__, args.command or "window")
     if args.self_test:
@@ -443,7 +478,21 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
         "period": document.period,
         "business": document.business,
         "currency": document.currency,
-        "kpis": {k.label: k.value for k in document.kpis},
+        "kpis": {k.label: json_cell(k.value, k.kind, document.currency) for k in document.kpis},
+        "summary": {
+            table.title: {
+                "columns": [c.title for c in table.columns],
+                "rows": [
+                    {
+                        c.title: json_cell(v, c.kind, document.currency)
+                        for c, v in zip(table.columns, row, strict=False)
+                    }
+                    for row in (*table.rows, *([table.total_row] if table.total_row else []))
+                ],
+            }
+            for section in document.summary
+            for table in section.tables
+        },
         "tables": {
             f"{section.title}: {table.title}": len(table.rows)
             for section in document.sections
@@ -456,7 +505,9 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
         + (f" ({document.business})" if document.business else "")
     ]
     lines += [
-        f"  {k.label:<20} {format_cell(k.value, k.kind, document.currency)}" for k in document.kpis
+        f"  {k.label:<20} {format_cell(k.value, k.kind, document.currency)}"
+        + (f"  ({k.hint})" if k.hint else "")
+        for k in document.kpis
     ]
     if not document.kpis:
         lines += [
@@ -467,6 +518,16 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
     lines += [f"Written to {f}" for f in files]
     _emit(args, payload, "\n".join(lines))
     return EXIT_OK
+
+
+def json_cell(value: Cell, kind: ColumnKind, currency: str) -> Any:
+    """A report cell for --json: money as a decimal amount (text, exact) with its
+    currency, dates as ISO text, the rest as they are."""
+    if kind == "money" and isinstance(value, int):
+        return {"amount": str(cents_to_decimal(value)), "currency": currency}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _report_filter(

@@ -17,9 +17,8 @@ from crm_desktop.domain.reports import LAPSED_DAYS, rate
 class ActivityLine:
     owner: str
     kind: str
-    done: int
-    planned: int
-    overdue: int
+    done: int  # done in the period
+    overdue: int  # not done and due before now ("overdue now")
 
 
 @dataclass(frozen=True)
@@ -27,14 +26,12 @@ class ActivityReport:
     lines: tuple[ActivityLine, ...]
     won_deals: int  # deals won in the period
     won_deal_activities: int  # done activities on those deals (any time)
+    period: str = ""
+    now: str = "today"
 
     @property
     def done(self) -> int:
         return sum(x.done for x in self.lines)
-
-    @property
-    def planned(self) -> int:
-        return sum(x.planned for x in self.lines)
 
     @property
     def overdue(self) -> int:
@@ -44,19 +41,32 @@ class ActivityReport:
     def per_won_deal(self) -> float | None:
         return rate(self.won_deal_activities, self.won_deals)
 
+    def overdue_by_owner(self) -> list[tuple[str, int]]:
+        owners: dict[str, int] = {}
+        for x in self.lines:
+            if x.overdue:
+                owners[x.owner] = owners.get(x.owner, 0) + x.overdue
+        return list(owners.items())
+
+    def overdue_table(self) -> Table:
+        rows = self.overdue_by_owner()
+        return Table(
+            f"Overdue now ({self.now}), per person",
+            (Column("Owner"), Column("Overdue now", "int")),
+            tuple(rows),
+            total_row=("Total", sum(n for _o, n in rows)),
+            note="Activities not done whose time has passed, however long ago.",
+        )
+
     def section(self) -> Section:
+        done = tuple((x.owner, x.kind, x.done) for x in self.lines if x.done)
         table = Table(
-            "By owner and type",
-            (
-                Column("Owner"),
-                Column("Type"),
-                Column("Done", "int"),
-                Column("Planned", "int"),
-                Column("Overdue", "int"),
-            ),
-            tuple((x.owner, x.kind, x.done, x.planned, x.overdue) for x in self.lines),
-            total_row=("Total", "", self.done, self.planned, self.overdue),
-            note="Done in the period; planned and overdue: not done, due in the period.",
+            f"Done in {self.period}, by owner and type"
+            if self.period
+            else "Done, by owner and type",
+            (Column("Owner"), Column("Type"), Column("Done", "int")),
+            done,
+            total_row=("Total", "", self.done),
         )
         per_deal = Table(
             "Activities per won deal",
@@ -67,7 +77,8 @@ class ActivityReport:
             ),
             ((self.won_deals, self.won_deal_activities, self.per_won_deal),),
         )
-        return Section("Activities", (table, per_deal))
+        title = f"Activities, {self.period}" if self.period else "Activities"
+        return Section(title, (table, self.overdue_table(), per_deal))
 
 
 # ---- sales -------------------------------------------------------------------------------------
@@ -131,6 +142,7 @@ class SalesReport:
     by_campaign: tuple[CampaignReturn, ...]
     by_channel: tuple[CampaignReturn, ...]  # one line per channel, `name` is the channel
     total: SalesLine
+    period: str = ""
 
     def section(self) -> Section:
         columns = (
@@ -140,6 +152,7 @@ class SalesReport:
             Column("Order value", "money"),
             Column("Sales", "money"),
         )
+        span = f", {self.period}" if self.period else ""
         campaign_columns = (
             Column("Campaign"),
             Column("Channel"),
@@ -150,7 +163,7 @@ class SalesReport:
             Column("ROI", "percent"),
         )
         return Section(
-            "Sales",
+            f"Sales{span}",
             (
                 Table(
                     "By month",
@@ -160,19 +173,21 @@ class SalesReport:
                     self.total.row(),
                 ),
                 Table(
-                    "By lead source",
+                    f"By lead source{span}",
                     (Column("Lead source"), *columns),
                     tuple(x.row() for x in self.by_source),
                     Chart("pie", 0, (5,), "Sales by lead source"),
                 ),
                 Table(
-                    "Campaigns",
+                    f"Campaigns{span}",
                     campaign_columns,
                     tuple(x.row() for x in self.by_campaign),
-                    note="ROI: (sales to date - cost) / cost.",
+                    note="Campaigns started in the period or with sales in it. Sales to "
+                    "date: from the campaign's start to the period's end. ROI: (sales to "
+                    "date - cost) / cost.",
                 ),
                 Table(
-                    "Channel spend and return",
+                    f"Channel spend and return{span}",
                     (
                         Column("Channel"),
                         Column("Cost", "money"),
@@ -186,7 +201,7 @@ class SalesReport:
                     ),
                 ),
             ),
-            "Sales: the value of deals won plus orders placed.",
+            "Sales: the value of deals won plus orders placed that belong to no deal.",
         )
 
 
@@ -230,6 +245,8 @@ class CustomerReport:
     classes: tuple[RfmClassCount, ...]
     lapsed_count: int
     lapsed: tuple[CustomerLine, ...]  # the most valuable lapsed customers
+    period: str = ""
+    as_of: str = "today"
 
     def section(self) -> Section:
         columns = (
@@ -241,12 +258,13 @@ class CustomerReport:
             Column("Last purchase", "date"),
             Column("RFM class"),
         )
+        span = f", {self.period}" if self.period else ""
         return Section(
-            "Customers",
+            f"Customers{span}",
             (
-                Table("Top customers", columns, tuple(x.row() for x in self.top)),
+                Table(f"Top customers{span}", columns, tuple(x.row() for x in self.top)),
                 Table(
-                    "RFM classes",
+                    f"RFM classes, {self.as_of}",
                     (
                         Column("Class"),
                         Column("Customers", "int"),
@@ -258,14 +276,15 @@ class CustomerReport:
                     f"{self.customers:,} customers.",
                 ),
                 Table(
-                    "Lapsed customers",
+                    f"Lapsed customers, {self.as_of}",
                     columns,
                     tuple(x.row() for x in self.lapsed),
                     note=f"{self.lapsed_count:,} customers bought nothing in the last "
                     f"{LAPSED_DAYS} days; the most valuable are listed.",
                 ),
             ),
-            "Customers: companies, and people without a company; sales are won deals plus orders.",
+            "Customers: companies, and people without a company; sales are won deals plus "
+            "orders that belong to no deal. Lifetime value: every sale up to the period's end.",
         )
 
 
@@ -274,45 +293,43 @@ class CustomerReport:
 
 @dataclass(frozen=True)
 class DuplicateGroup:
-    key: str  # the shared e-mail or phone
+    key: str  # two of the names
     contacts: int
-    names: tuple[str, ...]  # of two of them
+    names: tuple[str, ...]
     reasons: str
 
 
 @dataclass(frozen=True)
 class DataQualityReport:
     contacts: int
-    email_duplicate_groups: int
-    email_duplicate_contacts: int
-    phone_duplicate_groups: int
-    phone_duplicate_contacts: int
+    duplicate_groups: int  # the groups `crm-desktop duplicates` finds
+    duplicate_contacts: int
     without_consent: int
     open_deals: int
     open_without_close: int
     open_without_next: int
     examples: tuple[DuplicateGroup, ...] = ()
+    as_of: str = "today"
 
     def section(self) -> Section:
         checks = Table(
             "Checks",
             (Column("Check"), Column("Records", "int"), Column("Of", "int")),
             (
-                ("Contacts with the same e-mail", self.email_duplicate_contacts, self.contacts),
-                ("Contacts sharing a phone number", self.phone_duplicate_contacts, self.contacts),
+                ("Contacts in likely duplicate groups", self.duplicate_contacts, self.contacts),
                 ("Contacts without a consent record", self.without_consent, self.contacts),
                 ("Open deals without an expected close", self.open_without_close, self.open_deals),
                 ("Open deals without a next activity", self.open_without_next, self.open_deals),
             ),
-            note=f"{self.email_duplicate_groups:,} e-mail and {self.phone_duplicate_groups:,} "
-            "phone duplicate groups.",
+            note=f"{self.duplicate_groups:,} groups of likely duplicate contacts (the same "
+            "scan as Find duplicates and `crm-desktop duplicates`).",
         )
         examples = Table(
             "Likely duplicates (examples)",
-            (Column("Shared"), Column("Contacts", "int"), Column("For example"), Column("Why")),
-            tuple((g.key, g.contacts, ", ".join(g.names), g.reasons) for g in self.examples),
+            (Column("Names"), Column("Contacts", "int"), Column("Why")),
+            tuple((" / ".join(g.names), g.contacts, g.reasons) for g in self.examples),
         )
-        return Section("Data quality", (checks, examples))
+        return Section(f"Data quality, {self.as_of}", (checks, examples))
 
 
 # ---- the monthly report -------------------------------------------------------------------------
@@ -328,18 +345,3 @@ class AttentionDeal:
     expected_close: dt.date | None
     days_in_stage: int
     reasons: tuple[str, ...]  # rotting, close date passed, no next activity, slipping
-
-
-@dataclass(frozen=True)
-class MonthlyKpis:
-    new_contacts: int
-    won_count: int
-    won_cents: int
-    lost_count: int
-    lost_cents: int
-    revenue_cents: int  # won deals + orders
-    win_rate: float | None
-    open_cents: int
-    weighted_cents: int
-    activities_done: int
-    activities_overdue: int

@@ -22,13 +22,3 @@ def tag_key(name: str) -> str:
 def tag_id(name: str) -> str:
     """The id of the tag of this name on every device."""
     return convergent_id("tags", tag_key(name))
-
-
-def forecast_snapshot_id(period: str) -> str:
-    """The id of the forecast snapshot of a month ("YYYY-MM") on every device."""
-    return convergent_id("forecast_snapshots", period)
-
-
-def forecast_line_id(period: str, deal_id: str) -> str:
-    """The id of a deal's line in a month's forecast snapshot on every device."""
-    return convergent_id("forecast_snapshot_lines", f"{period}\x1f{deal_id}")

@@ -59,9 +59,17 @@ class Kpi:
 
 @dataclass(frozen=True)
 class Section:
-    title: str
+    title: str  # states its own period, e.g. "Sales, November 2026"
     tables: tuple[Table, ...]
     note: str = ""
+
+    @property
+    def name(self) -> str:
+        """The title without its period ("Sales"), for a sheet's tab."""
+        name = self.title.split(", ")[0]
+        for cut in (" at the end of ", " today", " for ", " in "):
+            name = name.split(cut)[0]
+        return name
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,8 @@ class ReportDocument:
     generated_at: dt.datetime
     currency: str = DEFAULT_CURRENCY
     kpis: tuple[Kpi, ...] = ()
-    sections: tuple[Section, ...] = ()
+    sections: tuple[Section, ...] = ()  # the details
+    summary: tuple[Section, ...] = ()  # what an owner reads first (two printed pages)
     raw: Table | None = None  # the rows behind the figures (Excel's raw-data sheet)
     filters: tuple[str, ...] = field(default_factory=tuple)  # e.g. ("Owner: Anna Berg",)
 

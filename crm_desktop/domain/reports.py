@@ -14,7 +14,7 @@ import bisect
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.reportdoc import Cell, Chart, Column, Section, Table
@@ -39,6 +39,9 @@ REPORTS = {
     "quality": "Data quality",
     "attention": "Deals that need attention",
 }
+# The days a report may cover (a month must have a first instant after it).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
 RFM_CLASSES = ("Champions", "Loyal", "New", "At risk", "Lapsed", "Needs attention")
 
 
@@ -50,8 +53,12 @@ def parse_month(text: str) -> tuple[int, int]:
     parts = text.strip().split("-")
     if len(parts) == 2 and len(parts[0]) == 4 and parts[0].isdigit() and parts[1].isdigit():
         year, month = int(parts[0]), int(parts[1])
-        if 1 <= month <= 12 and year >= 1900:
+        if 1 <= month <= 12 and FIRST_DAY.year <= year <= LAST_DAY.year:
             return year, month
+        if 1 <= month <= 12:
+            raise ValidationError(
+                f"reports cover {FIRST_DAY.year} to {LAST_DAY.year}; {text.strip()} is out of range"
+            )
     raise ValidationError(f"a month is written YYYY-MM (e.g. 2026-11), not {text!r}")
 
 
@@ -85,6 +92,40 @@ def month_label(key: str) -> str:
     return f"{calendar.month_name[month]} {year}"
 
 
+def month_start(key: str) -> dt.datetime:
+    """The first instant of a month ("YYYY-MM"), UTC."""
+    year, month = parse_month(key)
+    return dt.datetime(year, month, 1, tzinfo=dt.UTC)
+
+
+def day_label(day: dt.date) -> str:
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def months_label(start: dt.date, end: dt.date) -> str:
+    """A range as a title reads it: "November 2026", "June to November 2026",
+    "1 to 15 November 2026"."""
+    _first, last_day = month_bounds(end.year, end.month)
+    whole = start.day == 1 and end == last_day
+    if not whole:
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day} to {day_label(end)}"
+        return f"{day_label(start)} to {day_label(end)}"
+    if (start.year, start.month) == (end.year, end.month):
+        return month_label(month_key(start))
+    if start.year == end.year:
+        return f"{calendar.month_name[start.month]} to {month_label(month_key(end))}"
+    return f"{month_label(month_key(start))} to {month_label(month_key(end))}"
+
+
+def as_of_label(moment: dt.datetime, now: dt.datetime) -> str:
+    """The instant a figure describes: "at the end of 30 November 2026", or "today,
+    6 December 2026" for now."""
+    if moment >= now:
+        return f"today, {day_label(now.date())}"
+    return f"at the end of {day_label((moment - dt.timedelta(microseconds=1)).date())}"
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     """A report's scope: the days from `start` to `end` (both included), and optionally
@@ -96,6 +137,11 @@ class ReportFilter:
     pipeline_id: str | None = None
 
     def __post_init__(self) -> None:
+        for day in (self.start, self.end):
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise ValidationError(
+                    f"reports cover {FIRST_DAY.year} to {LAST_DAY.year}; {day} is out of range"
+                )
         if self.end < self.start:
             raise ValidationError(f"the report ends ({self.end}) before it starts ({self.start})")
 
@@ -203,11 +249,63 @@ _PIPELINE_COLUMNS = (
 
 @dataclass(frozen=True)
 class PipelineReport:
-    """The open deals now, by stage and by owner."""
+    """The open deals at an instant, by stage and by owner, and the stage by owner matrix."""
 
     by_stage: tuple[PipelineLine, ...]
     by_owner: tuple[PipelineLine, ...]
     total: PipelineLine
+    as_of: str = "today"  # e.g. "at the end of 30 November 2026"
+    stages: tuple[tuple[str, str], ...] = ()  # the matrix's columns: (pipeline, stage)
+    matrix: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()  # owner, (count, value)
+
+    def matrix_tables(self, cells_as_text: bool = True) -> tuple[Table, ...]:
+        """Leads per stage per account manager, one table per pipeline: in each cell the
+        count and the value ("8 · 35,638"; or, not `cells_as_text`, two numeric columns
+        per stage, for a sheet)."""
+        pipelines = list(dict.fromkeys(p for p, _s in self.stages))
+        tables = []
+        for pipeline in pipelines:
+            at = [i for i, (p, _s) in enumerate(self.stages) if p == pipeline]
+            names = [self.stages[i][1] for i in at]
+            title = "Open deals by stage and owner"
+            if len(pipelines) > 1:
+                title += f" ({pipeline})"
+            rows: list[tuple[str, list[tuple[int, int]]]] = []
+            for owner, cells in self.matrix:
+                mine = [cells[i] for i in at]
+                if any(n for n, _v in mine):
+                    total = (sum(n for n, _v in mine), sum(v for _n, v in mine))
+                    rows.append((owner, [*mine, total]))
+            totals = [
+                (sum(r[1][k][0] for r in rows), sum(r[1][k][1] for r in rows))
+                for k in range(len(names) + 1)
+            ]
+            body: tuple[tuple[Cell, ...], ...]
+            if cells_as_text:
+                columns = (Column("Owner"), *(Column(n) for n in names), Column("Total"))
+                body = tuple((owner, *(_count_value(c) for c in cs)) for owner, cs in rows)
+                total_row: tuple[Cell, ...] = ("Total", *(_count_value(c) for c in totals))
+            else:
+                columns = (
+                    Column("Owner"),
+                    *(
+                        c
+                        for n in [*names, "Total"]
+                        for c in (Column(f"{n}: deals", "int"), Column(f"{n}: value", "money"))
+                    ),
+                )
+                body = tuple((owner, *(x for c in cs for x in c)) for owner, cs in rows)
+                total_row = ("Total", *(x for c in totals for x in c))
+            tables.append(
+                Table(
+                    f"{title}, {self.as_of}",
+                    columns,
+                    body,
+                    total_row=total_row,
+                    note="Each cell: open deals · their value." if cells_as_text else "",
+                )
+            )
+        return tuple(tables)
 
     def section(self) -> Section:
         def table(title: str, first: str, lines: tuple[PipelineLine, ...]) -> Table:
@@ -219,11 +317,22 @@ class PipelineReport:
                 self.total.row(),
             )
 
+        tables = [
+            table("By stage", "Stage", self.by_stage),
+            table("By owner", "Owner", self.by_owner),
+        ]
+        if self.stages:
+            tables += self.matrix_tables(cells_as_text=False)
         return Section(
-            "Pipeline",
-            (table("By stage", "Stage", self.by_stage), table("By owner", "Owner", self.by_owner)),
-            "Open deals today; weighted by each deal's probability.",
+            f"Pipeline {self.as_of}",
+            tuple(tables),
+            "Open deals as they stood then; weighted by each deal's probability then.",
         )
+
+
+def _count_value(cell: tuple[int, int]) -> str:
+    count, cents = cell
+    return f"{count:,} · {round(cents / 100):,}" if count else "–"
 
 
 # ---- forecast ---------------------------------------------------------------------------------
@@ -243,9 +352,38 @@ class ForecastBucket:
 @dataclass(frozen=True)
 class ForecastReport:
     buckets: tuple[ForecastBucket, ...]
+    as_of: str = "today"
+    months: tuple[str, ...] = ()  # "YYYY-MM" of the months forecast
+    by_owner: tuple[tuple[str, tuple[int, ...]], ...] = ()  # owner, weighted per month
 
     def bucket(self, label: str) -> ForecastBucket:
         return next(b for b in self.buckets if label in (b.label, b.month))
+
+    @property
+    def title(self) -> str:
+        span = (
+            f"{month_label(self.months[0])} to {month_label(self.months[-1])}"
+            if self.months
+            else ""
+        )
+        return f"Forecast for {span}, {self.as_of}" if span else f"Forecast, {self.as_of}"
+
+    def owner_table(self) -> Table:
+        """The weighted forecast of each month per owner."""
+        return Table(
+            f"Weighted forecast per owner, {self.as_of}",
+            (
+                Column("Owner"),
+                *(Column(month_label(m), "money") for m in self.months),
+                Column("Total", "money"),
+            ),
+            tuple((o, *values, sum(values)) for o, values in self.by_owner),
+            total_row=(
+                "Total",
+                *(sum(v[i] for _o, v in self.by_owner) for i in range(len(self.months))),
+                sum(sum(v) for _o, v in self.by_owner),
+            ),
+        )
 
     def section(self) -> Section:
         rows = tuple(
@@ -259,26 +397,26 @@ class ForecastReport:
             )
             for b in self.buckets
         )
-        return Section(
-            "Forecast",
-            (
-                Table(
-                    "By expected close",
-                    (
-                        Column("Month"),
-                        Column("Open deals", "int"),
-                        Column("Won", "money"),
-                        Column("Weighted", "money"),
-                        Column("Best case", "money"),
-                        Column("Unweighted", "money"),
-                    ),
-                    rows,
-                    Chart("bar", 0, (3, 4, 5), "Forecast"),
-                    note=f"Best case: won so far, deals of {BEST_CASE_PROBABILITY} % or more "
-                    "in full, the rest weighted.",
+        tables = [
+            Table(
+                "By expected close",
+                (
+                    Column("Month"),
+                    Column("Open deals", "int"),
+                    Column("Won", "money"),
+                    Column("Weighted", "money"),
+                    Column("Best case", "money"),
+                    Column("Unweighted", "money"),
                 ),
-            ),
-        )
+                rows,
+                Chart("bar", 0, (3, 4, 5), "Forecast"),
+                note=f"Best case: won so far, deals of {BEST_CASE_PROBABILITY} % or more "
+                "in full, the rest weighted.",
+            )
+        ]
+        if self.months:
+            tables.append(self.owner_table())
+        return Section(self.title, tuple(tables))
 
 
 # ---- won and lost -----------------------------------------------------------------------------
@@ -328,6 +466,8 @@ class WonLostReport:
     months: tuple[MonthOutcome, ...]
     total: MonthOutcome
     reasons: tuple[ReasonCount, ...]
+    period: str = ""  # e.g. "June to November 2026"
+    reasons_period: str = ""  # the reasons' own period, when it is not `period`
 
     def month(self, key: str) -> MonthOutcome:
         return next(m for m in self.months if m.month == key)
@@ -351,11 +491,12 @@ class WonLostReport:
             "Sales cycle: average days from a won deal's creation to its close.",
         )
         reasons = Table(
-            "Reasons",
+            f"Reasons, {self.reasons_period or self.period}" if self.period else "Reasons",
             (Column("Outcome"), Column("Reason"), Column("Deals", "int"), Column("Value", "money")),
             tuple((r.kind, r.label, r.count, r.value_cents) for r in self.reasons),
         )
-        return Section("Won and lost", (outcomes, reasons))
+        title = f"Won and lost, {self.period}" if self.period else "Won and lost"
+        return Section(title, (outcomes, reasons))
 
 
 # ---- forecast accuracy --------------------------------------------------------------------------
@@ -403,6 +544,7 @@ class AccuracyReport:
     by_owner: tuple[AccuracyLine, ...]
     by_stage: tuple[AccuracyLine, ...]
     suggestions: tuple[StageSuggestion, ...]
+    period: str = ""
 
     def section(self) -> Section:
         columns = (
@@ -431,18 +573,19 @@ class AccuracyReport:
             ),
         )
         return Section(
-            "Forecast accuracy",
+            f"Forecast accuracy, {self.period}" if self.period else "Forecast accuracy",
             (
                 table(
                     "By month",
                     "Month",
                     self.by_month,
-                    "Forecast: the weighted value the month's first snapshot expected to "
-                    "close in it. Bias above 0: too optimistic.",
+                    "Forecast: the weighted value of the open deals expected to close in "
+                    "the month, as they stood on its first day. Bias above 0: too "
+                    "optimistic.",
                 ),
                 table("By owner", "Owner", self.by_owner, ""),
                 table(
-                    "By stage at the snapshot",
+                    "By stage on the first of the month",
                     "Stage",
                     self.by_stage,
                     "Actual: what the deals of that stage won in the month.",
@@ -487,6 +630,8 @@ class SlippingDeal:
 class StageFlowReport:
     stages: tuple[StageFlow, ...]
     slipping: tuple[SlippingDeal, ...]
+    period: str = ""
+    as_of: str = "today"
 
     def section(self) -> Section:
         flow = Table(
@@ -522,4 +667,5 @@ class StageFlowReport:
             ),
             note=f"Open deals whose expected close was pushed later {SLIP_PUSHES} times or more.",
         )
-        return Section("Stages", (flow, slipping))
+        slipping = replace(slipping, title=f"Slipping deals, {self.as_of}")
+        return Section(f"Stages, {self.period}" if self.period else "Stages", (flow, slipping))

@@ -273,9 +273,11 @@ def wrap(text: str, room: float, font: str, measure: Callable[[str, str], float]
     return "\n".join(lines)
 
 
-def table_flowable(table: Table, layout: Layout, fonts: Fonts, currency: str) -> Any:
+def table_flowable(
+    table: Table, layout: Layout, fonts: Fonts, currency: str, compact: bool = False
+) -> Any:
     """A LongTable whose header row repeats on every page it runs over: zebra rows,
-    figures right-aligned, the total row bold on a tint."""
+    figures right-aligned, the total row bold on a tint (`compact`: tighter rows)."""
     from reportlab.lib.colors import HexColor, white
     from reportlab.lib.enums import TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
@@ -337,8 +339,8 @@ def table_flowable(table: Table, layout: Layout, fonts: Fonts, currency: str) ->
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5 if compact else 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 if compact else 2.5),
         ("BACKGROUND", (0, 0), (-1, 0), HexColor(ACCENT)),
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("LINEBELOW", (0, -1), (-1, -1), 0.5, HexColor(RULE)),

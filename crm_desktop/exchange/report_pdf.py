@@ -221,6 +221,7 @@ class _Story:
         from reportlab.lib.styles import ParagraphStyle
 
         self.doc = doc
+        self.wide = False  # the last section ended on a landscape page
         self.fonts = fonts
         self.width = width
         self.landscape_width = landscape_width
@@ -245,6 +246,7 @@ class _Story:
             "heading", 16, fonts.bold, textColor=HexColor(ACCENT), spaceBefore=6, spaceAfter=6
         )
         self.table_title = style("table_title", 11, fonts.bold, spaceBefore=8, spaceAfter=4)
+        self.summary_title = style("summary_title", 10, fonts.bold, spaceBefore=6, spaceAfter=3)
         self.note = style("note", 8.5, fonts.italic, textColor=HexColor(MUTED), spaceBefore=3)
         self.body = style("body", 10)
         self.kpi_label = style("kpi_label", 8.5, textColor=HexColor(MUTED))
@@ -256,9 +258,39 @@ class _Story:
         return Paragraph(escape(text), style)
 
     def flowables(self) -> list[Any]:
-        story = self.cover()
+        if self.doc.summary:
+            story = self.summary()
+            fresh = False
+        else:
+            story = self.cover()
+            fresh = True
         for section in self.doc.sections:
-            story.extend(self.section(section))
+            story.extend(self.section(section, new_page=fresh))
+            fresh = False
+        return story
+
+    def summary(self) -> list[Any]:
+        """A short head (title, business, period, filters) and the summary sections, their
+        tables one after the other: what an owner reads first, on the first pages."""
+        from reportlab.platypus import CondPageBreak, KeepTogether
+
+        doc = self.doc
+        story: list[Any] = [
+            self.para(f"{doc.title} · {doc.period}", self.title),
+            self.para(doc.business, self.subtitle),
+        ]
+        lines = [*doc.filters, f"Generated on {generated_label(doc.generated_at)}"]
+        story.append(self.para(" · ".join(lines), self.small))
+        for section in doc.summary:
+            if section.note:
+                story.append(self.para(section.note, self.small))
+            for table in section.tables:
+                body, _wide = self.table(table, compact=True)
+                head = [self.para(table.title, self.summary_title)]
+                story.append(CondPageBreak(30 * MM))
+                story.append(KeepTogether(head + body))
+                if table.note:
+                    story.append(self.para(table.note, self.note))
         return story
 
     def cover(self) -> list[Any]:
@@ -284,8 +316,9 @@ class _Story:
             story.append(self.para(f"In this report: {contents}", self.small))
         return story
 
-    def section(self, section: Section) -> list[Any]:
-        """The section from a new page; a table too wide for portrait gets landscape
+    def section(self, section: Section, new_page: bool = True) -> list[Any]:
+        """The section from a new page (or, not `new_page`, below the last one when a
+        good part of the page is left); a table too wide for portrait gets landscape
         pages (the section starts on one when its first table needs it)."""
         from reportlab.platypus import (
             CondPageBreak,
@@ -297,11 +330,12 @@ class _Story:
 
         parts = [(table, *self.table(table)) for table in section.tables]
         wide_page = bool(parts) and parts[0][2]
-        story: list[Any] = [
-            NextPageTemplate("landscape" if wide_page else "portrait"),
-            PageBreak(),
-            self.para(section.title, self.heading),
-        ]
+        story: list[Any] = [NextPageTemplate("landscape" if wide_page else "portrait")]
+        if new_page or wide_page or self.wide:
+            story.append(PageBreak())
+        else:
+            story.append(CondPageBreak(110 * MM))
+        story.append(self.para(section.title, self.heading))
         if section.note:
             story.append(self.para(section.note, self.small))
         for index, (table, body, needs_wide) in enumerate(parts):
@@ -320,6 +354,7 @@ class _Story:
                 story += [KeepTogether(head), *body]
             if table.note:
                 story.append(self.para(table.note, self.note))
+        self.wide = wide_page
         return story
 
     def chart(self, table: Table) -> Any | None:
@@ -329,7 +364,7 @@ class _Story:
 
         return chart_drawing(table, self.width, self.fonts, self.doc.currency)
 
-    def table(self, table: Table) -> tuple[list[Any], bool]:
+    def table(self, table: Table, compact: bool = False) -> tuple[list[Any], bool]:
         """The table's flowables and whether it needs a landscape page."""
         if not table.columns or (not table.rows and table.total_row is None):
             return [self.para("No data for this period.", self.body)], False
@@ -337,7 +372,7 @@ class _Story:
 
         currency = self.doc.currency
         layout, wide = choose_layout(table, currency, self.fonts, self.width, self.landscape_width)
-        return [table_flowable(table, layout, self.fonts, currency)], wide
+        return [table_flowable(table, layout, self.fonts, currency, compact)], wide
 
 
 def _kpi_grid(kpis: Sequence[Kpi], story: _Story, currency: str) -> Any:

@@ -54,6 +54,7 @@ from crm_desktop.exchange._report_common import (
 
 SUMMARY_SHEET = "Summary"
 RAW_SHEET = "Raw data"
+AT_A_GLANCE_SHEET = "At a glance"  # the summary's tables
 HEADER_FILL = "1F4E79"
 TOTAL_FILL = "DDEBF7"
 # Excel refuses these in sheet names; "History" is reserved by Excel itself.
@@ -64,6 +65,9 @@ _ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
 _MAX_CELL_TEXT = 32_767
 _WIDTH_SAMPLE = 400  # rows looked at to size a column
 _CHART_ROWS = 17  # rows a chart of the default height covers, plus a gap
+_CHART_COLUMNS = 11  # columns of the default width a chart of 18 cm covers, plus a gap
+_DEFAULT_WIDTH = 8.43  # Excel's width of a column nobody sized
+_PORTRAIT_WIDTH = 95  # characters of column width an A4 portrait page prints at 100 %
 
 
 def write_xlsx(doc: ReportDocument, path: Path) -> None:
@@ -83,8 +87,10 @@ def _write_workbook(doc: ReportDocument, target: Path) -> None:
     buffer = io.BytesIO()
     try:
         _write_summary(workbook.create_sheet(SUMMARY_SHEET), doc, styles)
+        for section in doc.summary:
+            _write_section(workbook.create_sheet(names.take(AT_A_GLANCE_SHEET)), section, styles)
         for section in doc.sections:
-            sheet = workbook.create_sheet(names.take(section.title))
+            sheet = workbook.create_sheet(names.take(section.name))
             _write_section(sheet, section, styles)
         if doc.raw is not None:
             raw = _RawRows(workbook.create_sheet(RAW_SHEET), doc.raw, styles)
@@ -293,6 +299,7 @@ class _CellMaker:
 def _write_summary(sheet: Any, doc: ReportDocument, styles: _Styles) -> None:
     make = _CellMaker(sheet, styles)
     _set_widths(sheet, [26, 24, 44])
+    _print_setup(sheet, [26, 24, 44], 9 + len(doc.kpis), 3, None)
     sheet.append([make.styled(doc.title, styles.title)])
     sheet.append([_clean_text(doc.business)])
     sheet.append([])
@@ -345,12 +352,21 @@ def _write_section(sheet: Any, section: Section, styles: _Styles) -> None:
             while len(rows) < title_row + _CHART_ROWS:
                 rows.append([])
 
-    # Sheet views and column widths go before the first row in a streamed sheet.
+    # Sheet views, column widths and the page setup go before the first row in a
+    # streamed sheet.
+    title_rows = None
     if len(placed) == 1:
         sheet.freeze_panes = f"A{placed[0].header_row + 1}"
+        title_rows = f"1:{placed[0].header_row}"
     elif placed:
         sheet.freeze_panes = "A2"  # several tables: keep the section's title in view
-    _set_widths(sheet, _section_widths(section, styles.currency))
+        title_rows = "1:1"
+    widths = _section_widths(section, styles.currency)
+    _set_widths(sheet, widths)
+    columns = max((len(p.table.columns) for p in placed), default=1)
+    charted = [p for p in placed if p.table.chart is not None and p.table.rows]
+    last_column = max([columns, *(len(p.table.columns) + 1 + _CHART_COLUMNS for p in charted)])
+    _print_setup(sheet, widths, len(rows), last_column, title_rows)
     for cells in rows:
         sheet.append(cells)
     for spot in placed:
@@ -396,7 +412,10 @@ class _RawRows:
         self.table = table
         make = _CellMaker(sheet, styles)
         sheet.freeze_panes = "A2"
-        _set_widths(sheet, _widths(table.columns, [table.rows[:_WIDTH_SAMPLE]], styles.currency))
+        widths = _widths(table.columns, [table.rows[:_WIDTH_SAMPLE]], styles.currency)
+        _set_widths(sheet, widths)
+        total_rows = 1 + len(table.rows) + (table.total_row is not None)
+        _print_setup(sheet, widths, total_rows, len(table.columns), "1:1")
         sheet.append(make.header(table.columns))
         sheet.auto_filter.ref = _range(1, 1 + len(table.rows), len(table.columns))
         self.letters = [get_column_letter(i + 1) for i in range(len(table.columns))]
@@ -519,6 +538,31 @@ def _widths(
     return result
 
 
+def _print_setup(
+    sheet: Any, widths: Sequence[float], last_row: int, last_column: int, title_rows: str | None
+) -> None:
+    """How the sheet prints: landscape when its columns (and charts) are wider than a
+    portrait page, every column on one page's width (as many pages down as it needs),
+    `title_rows` repeated on each page, only the used cells, numbered pages."""
+    from openpyxl.utils import get_column_letter
+
+    width = sum(widths) + max(0, last_column - len(widths)) * _DEFAULT_WIDTH
+    setup = sheet.page_setup
+    setup.orientation = "landscape" if width > _PORTRAIT_WIDTH else "portrait"
+    setup.paperSize = 9  # A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = False
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    sheet.print_area = f"A1:{get_column_letter(max(last_column, 1))}{max(last_row, 1)}"
+    sheet.oddFooter.center.text = "&A · page &P of &N"
+    sheet.oddFooter.center.size = 8
+
+
 def _set_widths(sheet: Any, widths: Sequence[float]) -> None:
     from openpyxl.utils import get_column_letter
 
@@ -540,8 +584,15 @@ def _add_chart(sheet: Any, spot: _Placed, styles: _Styles) -> None:
     if chart.kind == "pie":
         excel_chart = PieChart()
         values = values[:1]
+        # Percentages only, placed by the program: names and values on every slice
+        # pile up; the legend beside the pie names the slices.
         excel_chart.dataLabels = DataLabelList()
         excel_chart.dataLabels.showPercent = True
+        for attribute in ("showVal", "showCatName", "showSerName", "showLegendKey"):
+            setattr(excel_chart.dataLabels, attribute, False)
+        excel_chart.dataLabels.showLeaderLines = True
+        excel_chart.dataLabels.position = "bestFit"
+        excel_chart.legend.position = "r"
     else:
         excel_chart = LineChart() if chart.kind == "line" else BarChart()
         if chart.kind in ("bar", "stacked_bar"):

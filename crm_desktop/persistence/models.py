@@ -392,6 +392,8 @@ class Order(Entity):
     contact_id: Mapped[str | None] = _fk("contacts.id")
     company_id: Mapped[str | None] = _fk("companies.id")
     campaign_id: Mapped[str | None] = _fk("campaigns.id")
+    # The deal this order fulfils (its invoice, its delivery): the same sale, counted once.
+    deal_id: Mapped[str | None] = _fk("deals.id")
 
 
 class Consent(Entity):

@@ -10,6 +10,7 @@ Leaving the block without `commit()` rolls everything back, change rows included
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +31,7 @@ from crm_desktop.persistence.changes import (
     ChangeLogRepository,
     field_clocks_many,
     last_stamp,
+    restamp_edits,
 )
 from crm_desktop.persistence.derive import SOURCES, rederive_contacts, touched_contacts
 from crm_desktop.persistence.dialect import copy_rows
@@ -284,6 +286,15 @@ class UnitOfWork:
                     self._fresh.mark_stale(owner)
         self._derive.update(applied.contacts)
         return applied
+
+    def restamp_edits(
+        self, entity: str, field: str, moments: Mapping[str, Sequence[dt.datetime]]
+    ) -> int:
+        """Demo data: give committed edits of a field the times they stand for
+        (`changes.restamp_edits`)."""
+        if not self._write:
+            raise ReadOnlyError("a read-only unit of work tried to write")
+        return restamp_edits(self.session, entity, field, moments)
 
     def insert_rows(self, model: type[Entity], rows: Iterable[dict[str, Any]]) -> int:
         """Bulk insert (fast path for demo data and imports), captured like any other

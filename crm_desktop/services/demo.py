@@ -25,8 +25,6 @@ from crm_desktop.persistence.models import (
     Consent,
     Deal,
     DealStageHistory,
-    ForecastSnapshot,
-    ForecastSnapshotLine,
     Order,
     Pipeline,
     Reason,
@@ -47,7 +45,6 @@ from crm_desktop.services.demo_data import (
     _OUTCOMES,
     _PARTNER_STAGES,
     _PEOPLE,
-    _SNAPSHOT_MONTHS,
     _SOURCES,
     _STAGES,
     _SUFFIX,
@@ -99,6 +96,7 @@ class _Generator:
         self.rng = random.Random(seed)
         self.today = today
         self.now = dt.datetime.combine(today, dt.time(17, 0), tzinfo=dt.UTC)
+        self.slip_times: dict[str, list[dt.datetime]] = {}
         self.start = self.now - dt.timedelta(days=548)
         self.id_base = int(self.start.timestamp() * 1000)
         self.counter = 0
@@ -135,6 +133,11 @@ class _Generator:
             activities += self.contact_activities(uow, people, users)
             orders += self.orders(uow, people)
             self.consents(uow, people)
+            uow.commit()
+        with self.uow() as uow:
+            # The pushes of the slipping deals' close dates stand for edits made over the
+            # last weeks, not today: a past month's report reads the log by these times.
+            uow.restamp_edits("deals", "expected_close", self.slip_times)
             uow.commit()
         uow.wait_for_checkpoints()  # done means in the database file, as before
         return DemoSummary(len(users), len(companies), len(people), deal_count, activities, orders)
@@ -381,8 +384,6 @@ class _Generator:
         history: list[dict[str, Any]] = []
         activities: list[dict[str, Any]] = []
         orders: list[dict[str, Any]] = []
-        snapshots = self.snapshot_starts()
-        lines: list[dict[str, Any]] = []
         slips: dict[str, list[dt.date]] = {}
         pipelines = list(stages)
         for _ in range(max(1, self.n // 5)):
@@ -418,11 +419,15 @@ class _Generator:
                 times[-1] if closed else self.now + dt.timedelta(days=self.rng.randint(-20, 120))
             ).date()
             expected = close_date if (closed or self.rng.random() < 0.85) else None
+            if closed and expected is not None:
+                # It was expected to close near the day it did, seldom on it.
+                expected += dt.timedelta(days=self.rng.randint(-20, 25))
             if not closed and expected is not None and self.rng.random() < 0.08:
                 # A slipping deal: its expected close was pushed later a few times.
                 steps = [self.rng.randint(10, 35) for _ in range(self.rng.randint(1, 3))]
                 dates = [expected - dt.timedelta(days=sum(steps[i:])) for i in range(len(steps))]
                 slips[deal_id] = [*dates, expected]
+                self.slip_times[deal_id] = [created]  # its creation, until `slip`
             campaign = self.campaign_for(created.date())
             deals.append(
                 {
@@ -445,7 +450,6 @@ class _Generator:
                     "closed_at": times[-1] if closed else None,
                 }
             )
-            lines += self.snapshot_lines(snapshots, deals[-1], path, times, close_date)
             previous = None
             for stage, at in zip(path, times, strict=True):
                 history.append(
@@ -494,7 +498,6 @@ class _Generator:
         uow.insert_rows(DealStageHistory, history)
         uow.insert_rows(Activity, activities)
         uow.insert_rows(Order, orders)
-        self.insert_snapshots(uow, snapshots, lines)
         self.slip(uow, slips)
         return len(deals), len(activities), len(orders)
 
@@ -520,71 +523,16 @@ class _Generator:
             )
         return rows
 
-    def snapshot_starts(self) -> list[dt.datetime]:
-        first = self.today.replace(day=1)
-        starts = []
-        for back in range(_SNAPSHOT_MONTHS, 0, -1):
-            index = first.year * 12 + first.month - 1 - back
-            day = dt.date(index // 12, index % 12 + 1, 1)
-            starts.append(dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC))
-        return [s for s in starts if s > self.start]
-
-    def snapshot_lines(
-        self,
-        starts: list[dt.datetime],
-        deal: dict[str, Any],
-        path: list[dict[str, Any]],
-        times: list[dt.datetime],
-        close_date: dt.date,
-    ) -> list[dict[str, Any]]:
-        """The deal as each month's forecast snapshot saw it (if it was open then): its
-        stage at the time and an expected close near the day it really closed."""
-        lines = []
-        closed_at = deal["closed_at"]
-        for index, start in enumerate(starts):
-            if deal["created_at"] >= start or (closed_at is not None and closed_at < start):
-                continue
-            stage = path[max(i for i, at in enumerate(times) if at <= start)]
-            expected = (
-                None
-                if deal["expected_close"] is None
-                else close_date + dt.timedelta(days=self.rng.randint(-20, 25))
-            )
-            lines.append(
-                {
-                    "snapshot": index,
-                    "deal_id": deal["id"],
-                    "stage_id": stage["id"],
-                    "owner_id": deal["owner_id"],
-                    "value_cents": deal["value_cents"],
-                    "probability": stage["probability"],
-                    "expected_close": expected,
-                    "created_at": start,
-                }
-            )
-        return lines
-
-    def insert_snapshots(
-        self, uow: UnitOfWork, starts: list[dt.datetime], lines: list[dict[str, Any]]
-    ) -> None:
-        rows = [
-            {
-                "id": self.id(),
-                "period": f"{s.year:04d}-{s.month:02d}",
-                "taken_at": s,
-                "created_at": s,
-            }
-            for s in starts
-        ]
-        uow.insert_rows(ForecastSnapshot, rows)
-        for line in lines:
-            line["snapshot_id"] = rows[line.pop("snapshot")]["id"]
-            line["id"] = self.id()
-        uow.insert_rows(ForecastSnapshotLine, lines)
-
     def slip(self, uow: UnitOfWork, slips: dict[str, list[dt.date]]) -> None:
         """Push the expected close of slipping deals later, one edit at a time, so the
-        change log holds their history like any edit made in the app."""
+        change log holds their history like any edit made in the app; the pushes stand
+        for edits two weeks apart up to a few days ago (`slip_times`)."""
+        for deal_id, dates in slips.items():
+            pushes, created = len(dates) - 1, self.slip_times[deal_id][0]
+            self.slip_times[deal_id] = [
+                max(created + dt.timedelta(hours=step + 1), self.now - dt.timedelta(days=days))
+                for step, days in enumerate(3 + 14 * (pushes - n) for n in range(pushes))
+            ]
         for step in range(1, 4):
             due = [(deal_id, dates[step]) for deal_id, dates in slips.items() if step < len(dates)]
             for deal_id, date in due:

@@ -217,7 +217,6 @@ _CAMPAIGNS = [
     ("Autumn newsletter", "email"),
     ("Year-end offer", "email"),
 ]
-_SNAPSHOT_MONTHS = 6  # forecast snapshots taken at the start of the months before today's
 _OUTCOMES = [
     "Interested, send details",
     "Left a voicemail",

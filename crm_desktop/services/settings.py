@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.money import (
+    BUSINESS_TARGET,
+    EVERY_MONTH,
+    RATES_SETTING,
+    TARGETS_SETTING,
+    ExchangeRate,
+    SalesTarget,
+    cents_to_decimal,
+    check_currency,
+    parse_amount,
+    parse_rate,
+)
+from crm_desktop.domain.reports import parse_month
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.models import Setting
 from crm_desktop.persistence.uow import UnitOfWork
@@ -48,6 +64,85 @@ class SettingsService:
             write_setting(uow, key, value)
             uow.commit()
 
+    # ---- exchange rates and targets (the reports read them) ---------------------------------
+
+    def exchange_rates(self) -> list[ExchangeRate]:
+        """The owner's rates into the business currency, by currency and month."""
+        stored = self.get(RATES_SETTING) or {}
+        rates = []
+        for currency, months in sorted(stored.items() if isinstance(stored, dict) else []):
+            for month, text in sorted(months.items() if isinstance(months, dict) else []):
+                try:
+                    rates.append(ExchangeRate(currency, month, parse_rate(text)))
+                except ValidationError:
+                    continue
+        return rates
+
+    def set_exchange_rates(self, rates: Sequence[tuple[str, str, str | Decimal]]) -> None:
+        """Replace every rate with these (currency, "YYYY-MM", rate as typed); all are
+        checked before any is stored."""
+        base = self.get("currency") or DEFAULT_CURRENCY
+        table: dict[str, dict[str, str]] = {}
+        for currency, month, rate in rates:
+            code = check_currency(currency)
+            if code == base:
+                raise ValidationError(f"{code} is the business currency: it needs no rate")
+            year, number = parse_month(month)
+            key = f"{year:04d}-{number:02d}"
+            if key in table.get(code, {}):
+                raise ValidationError(f"two rates for {code} in {key}")
+            table.setdefault(code, {})[key] = str(parse_rate(rate))
+        self.set(RATES_SETTING, table)
+
+    def set_exchange_rate(self, currency: str, month: str, rate: str | Decimal | None) -> None:
+        """Set (or, with None, remove) one rate, keeping the others."""
+        code = check_currency(currency)
+        year, number = parse_month(month)
+        key = f"{year:04d}-{number:02d}"
+        kept = [
+            (r.currency, r.month, r.rate)
+            for r in self.exchange_rates()
+            if (r.currency, r.month) != (code, key)
+        ]
+        self.set_exchange_rates([*kept, *([(code, key, rate)] if rate is not None else [])])
+
+    def targets(self) -> list[SalesTarget]:
+        """Targets of won value per salesperson (user id) and for the business, per
+        month or for every month ("*")."""
+        stored = self.get(TARGETS_SETTING) or {}
+        result = []
+        for who, months in sorted(stored.items() if isinstance(stored, dict) else []):
+            for month, text in sorted(months.items() if isinstance(months, dict) else []):
+                try:
+                    result.append(SalesTarget(who, month, parse_amount(text)))
+                except ValidationError:
+                    continue
+        return result
+
+    def set_targets(self, targets: Sequence[tuple[str, str | None, str | int]]) -> None:
+        """Replace every target with these (user id or "business", "YYYY-MM" or None for
+        every month, amount as typed or in cents); all are checked before any is stored."""
+        users = _users(self._uow)
+        table: dict[str, dict[str, str]] = {}
+        for who, month, amount in targets:
+            if who != BUSINESS_TARGET and who not in users:
+                raise ValidationError(f"no salesperson with id {who!r}")
+            key = EVERY_MONTH
+            if month:
+                year, number = parse_month(month)
+                key = f"{year:04d}-{number:02d}"
+            cents = amount if isinstance(amount, int) else parse_amount(amount)
+            if key in table.get(who, {}):
+                raise ValidationError("two targets for one salesperson and month")
+            table.setdefault(who, {})[key] = str(cents_to_decimal(cents))
+        self.set(TARGETS_SETTING, table)
+
     def is_first_run(self) -> bool:
         """True until the first-run wizard (or demo data) has named the business."""
         return not self.get("business_name")
+
+
+def _users(factory: UowFactory) -> set[str]:
+    """The ids of every user."""
+    with factory.read() as uow:
+        return {u.id for u in uow.users.all()}

@@ -156,6 +156,9 @@ def test_a_bug_in_a_command_prints_one_line_naming_the_log(
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setitem(cli._COMMANDS, "doctor", broken)
+    from crm_desktop.bootstrap import open_app
+
+    open_app(tmp_path / "d").close()  # doctor needs a database to look at
     assert cli.main(["--data-dir", str(tmp_path / "d"), "doctor"]) == 1
     err = capsys.readouterr().err
     command_log = (tmp_path / "d" / "logs" / "crm-desktop.log").resolve()

@@ -116,3 +116,49 @@ def test_settings_stack_on_a_small_window(window: MainWindow) -> None:
     assert view.columns.direction() == QBoxLayout.Direction.TopToBottom
     view.resize(1300, 800)
     assert view.columns.direction() == QBoxLayout.Direction.LeftToRight
+
+
+def test_exchange_rates_and_targets_are_edited_in_settings(
+    window: MainWindow, demo_app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from decimal import Decimal
+
+    from PySide6.QtWidgets import QComboBox
+
+    rates = window.settings_view.rates
+    rates.add_rate()
+    table = rates.table
+    table.item(0, 0).setText("czk")
+    table.item(0, 1).setText("2026-11")
+    table.item(0, 2).setText("0,0398")
+    rates.save()
+    assert [(r.currency, r.month, r.rate) for r in demo_app.settings.exchange_rates()] == [
+        ("CZK", "2026-11", Decimal("0.0398"))
+    ]
+    assert table.item(0, 0).text() == "CZK"  # shown as stored
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
+    table.item(0, 2).setText("cheap")
+    rates.save()
+    assert shown and "a rate is a number" in shown[0]
+    assert demo_app.settings.exchange_rates()[0].rate == Decimal("0.0398")  # nothing stored
+    targets = window.settings_view.targets
+    targets.add_target()
+    targets.add_target()
+    anna = demo_app.users.list()[0]
+    who = targets.table.cellWidget(1, 0)
+    assert isinstance(who, QComboBox)
+    who.setCurrentIndex(who.findData(anna.id))
+    targets.table.item(0, 2).setText("100,000")
+    targets.table.item(1, 1).setText("2026-11")
+    targets.table.item(1, 2).setText("25000.50")
+    targets.save()
+    assert {(t.who, t.month, t.cents) for t in demo_app.settings.targets()} == {
+        ("business", "*", 100_000_00),
+        (anna.id, "2026-11", 25_000_50),
+    }
+    doc = demo_app.reports.monthly("2026-11")
+    table_ = next(t for t in doc.summary[0].tables if t.title.startswith("Targets"))
+    row = next(r for r in table_.rows if r[0] == anna.name)
+    assert row[1] == 25_000_50
+    assert table_.total_row is not None and table_.total_row[1] == 100_000_00

@@ -65,6 +65,7 @@ def test_doctor_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_bad_input_gives_one_line_and_nonzero_exit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str | None
 ) -> None:
+    made(tmp_path / "d")
     if message is None:
         target = tmp_path / "manual.sqlite"
         run(capsys, "--data-dir", str(tmp_path / "d"), "backup", str(target))
@@ -76,6 +77,13 @@ def test_bad_input_gives_one_line_and_nonzero_exit(
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def made(data_dir: Path) -> None:
+    """A data folder with an empty database (commands other than demo and import need one)."""
+    from crm_desktop.bootstrap import open_app
+
+    open_app(data_dir).close()
 
 
 def test_a_synced_data_folder_is_refused(
@@ -136,22 +144,34 @@ def test_report_monthly_writes_pdf_and_excel_with_the_services_figures(
     finally:
         context.close()
     expected = {k.label: k.value for k in doc.kpis}
-    assert printed["kpis"] == expected and printed["period"] == "October 2026"
+    kinds = {k.label: k.kind for k in doc.kpis}
+    assert printed["period"] == "October 2026"
+    for label, value in expected.items():  # money as exact decimal amounts with the currency
+        if kinds[label] == "money":
+            assert printed["kpis"][label] == {
+                "amount": f"{value // 100}.{value % 100:02d}",
+                "currency": "EUR",
+            }
+        else:
+            assert printed["kpis"][label] == value, label
     assert expected["Deals won"] + expected["Deals lost"] > 0  # the demo closed deals then
     sheet = openpyxl.load_workbook(xlsx, read_only=True)["Summary"]
     in_excel = {
         row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0] in expected
     }
-    kinds = {k.label: k.kind for k in doc.kpis}
     for label, value in expected.items():
         if kinds[label] == "money":
             assert in_excel[label] == pytest.approx(value / 100), label
         elif value is not None:
             assert in_excel[label] == pytest.approx(value), label
-    text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
-    for kpi in doc.kpis:
-        assert format_cell(kpi.value, kpi.kind, doc.currency) in text, kpi.label
-    assert "Deals that need attention" in text
+    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+    summary = " ".join(pages[:2])
+    for kpi in doc.kpis:  # the summary's tables hold the month's figures
+        if kpi.kind == "money":
+            assert f"{kpi.value / 100:,.2f}" in summary, kpi.label  # type: ignore[operator]
+        elif kpi.kind == "int":
+            assert format_cell(kpi.value, "int") in summary, kpi.label
+    assert "Deals that need attention" in " ".join(pages)
 
 
 @pytest.mark.parametrize(
@@ -166,6 +186,7 @@ def test_report_monthly_bad_input_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
 ) -> None:
     args = [a.replace("{dir}", str(tmp_path)) for a in extra]
+    made(tmp_path / "d")
     code, _, err = run(capsys, "--data-dir", str(tmp_path / "d"), "report", "monthly", *args)
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1
@@ -182,8 +203,8 @@ def test_report_by_name_for_any_days(tmp_path: Path, capsys: pytest.CaptureFixtu
     code, out, err = run(capsys, *args, "--to", "2026-06-30", "--xlsx", str(xlsx))
     assert code == 0, err
     printed = json.loads(out)
-    assert printed["period"] == "2026-01-01 to 2026-06-30" and printed["month"] is None
-    assert printed["tables"]["Won and lost: By month"] == 6  # January to June
+    assert printed["period"] == "January to June 2026" and printed["month"] is None
+    assert printed["tables"]["Won and lost, January to June 2026: By month"] == 6
     assert "Won and lost" in openpyxl.load_workbook(xlsx, read_only=True).sheetnames
     code, _, err = run(capsys, "--data-dir", data, "report", "monthly", "--from", "2026-01-01")
     assert code == 1 and "--month" in err
@@ -264,6 +285,7 @@ def test_export_contacts_by_extension_and_reimport_as_updates(
 def test_import_export_bad_input_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
+    made(tmp_path / "d")
     code, out, err = run(capsys, "--data-dir", str(tmp_path / "d"), *args)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and message in err and "Traceback" not in err

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.errors import BackupError, DatabaseError
@@ -140,8 +141,14 @@ def test_refuses_a_data_folder_inside_dropbox(tmp_path: Path) -> None:
 def test_a_real_migration_from_the_first_schema(data_dir: Path) -> None:
     context = open_app(data_dir)
     context.contacts.create(ContactDraft(first_name="Old", last_name="Schema"))
+    engine = context.database.engine
+    with engine.connect() as connection, connection.begin():  # orders without their deal
+        config = database._alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
     context.close()
     with sqlite3.connect(data_dir / "crm.sqlite") as conn:
+        assert "deal_id" not in {r[1] for r in conn.execute("PRAGMA table_info(orders)")}
         conn.execute("DROP INDEX ix_contacts_list")
         conn.execute("DROP TABLE sync_conflict")
         for table, column in (
@@ -156,6 +163,7 @@ def test_a_real_migration_from_the_first_schema(data_dir: Path) -> None:
     with sqlite3.connect(data_dir / "crm.sqlite") as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "ix_contacts_list" in names and "ix_sync_conflict_row_id" in names
+    assert "ix_orders_deal_id" in names
     assert any("pre-migration" in p.name for p in again.maintenance.backups())
     assert again.contacts.count(ListQuery(search="schema")) == 1
     again.close()

@@ -46,21 +46,14 @@ class DataController(QObject):
         self.feed_timer.setInterval(3000)
         self.feed_timer.timeout.connect(self.write_feed)
         self._feed_busy = self._feed_again = False
-        # The month's forecast snapshot, taken in the background a little after start.
-        self.snapshot_timer = QTimer(self)
-        self.snapshot_timer.setSingleShot(True)
-        self.snapshot_timer.setInterval(5000)
-        self.snapshot_timer.timeout.connect(self.take_forecast_snapshot)
 
     def start(self) -> None:
-        """The window is open: the snapshot soon, the calendar file if one is kept."""
-        self.snapshot_timer.start()
+        """The window is open: the calendar file soon, if one is kept."""
         if self.host.context.preferences.ics_feed:
             self.feed_timer.start()
 
     def stop(self) -> None:
         """The window closes: nothing more is started on data that is about to close."""
-        self.snapshot_timer.stop()
         self.feed_timer.stop()
 
     def on_changes(self, changes: ChangeSet) -> None:
@@ -253,13 +246,6 @@ class DataController(QObject):
             lambda _progress: calendar.export_ics(Path(path), since),
             on_done=lambda n: finished(f"Calendar file updated: {pluralise(n, 'activity')}"),
             on_error=lambda text: finished(f"Calendar file not updated: {text}"),
-        )
-
-    @Slot()
-    def take_forecast_snapshot(self) -> None:
-        reports = self.host.context.reports
-        self.host.runner.submit(
-            "Forecast snapshot", lambda _p: reports.ensure_snapshot(), None, lambda _e: None
         )
 
     # ---- backups ----------------------------------------------------------------------

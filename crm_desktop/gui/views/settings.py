@@ -1,5 +1,6 @@
 """Settings: the business, pipelines and their stages, the won/lost reasons, follow-up
-templates and the calendar file for other apps."""
+templates, the calendar file for other apps, and the reports' exchange rates and
+targets."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.vocabulary import CURRENCIES, DEFAULT_CURRENCY
 from crm_desktop.gui.views.settings_calendar import CalendarFeedBox, TemplatesBox
 from crm_desktop.gui.views.settings_database import DatabaseBox
+from crm_desktop.gui.views.settings_money import ExchangeRatesBox, TargetsBox
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
 
 if TYPE_CHECKING:
@@ -121,6 +123,11 @@ class SettingsView(QWidget):
         # Calendar: follow-up templates and the calendar file for other apps
         self.templates = TemplatesBox(context, self)
         self.feed = CalendarFeedBox(context, self)
+        # The reports' money: exchange rates and targets
+        self.rates = ExchangeRatesBox(context, self)
+        self.targets = TargetsBox(context, self)
+        for editor, key in ((self.rates, "exchange_rates"), (self.targets, "targets")):
+            editor.saved.connect(lambda k=key: self.changed.emit(ChangeSet.of("settings", [k])))
         # Team sharing: the folder and the dialog that chooses it
         sharing = QGroupBox("Team sharing", self)
         self.sharing_state = QLabel(sharing)
@@ -136,6 +143,8 @@ class SettingsView(QWidget):
         left.addWidget(reasons_box, 1)
         right.addWidget(self.templates, 1)
         right.addWidget(self.feed)
+        right.addWidget(self.rates)
+        right.addWidget(self.targets)
         right.addWidget(sharing)
         self.database_box = DatabaseBox(context, self)
         right.addWidget(self.database_box)
@@ -196,6 +205,8 @@ class SettingsView(QWidget):
             widget.clear()
             widget.addItems([r.label for r in self.context.pipeline.reasons(kind)])
         self.templates.reload()
+        self.rates.reload()
+        self.targets.reload()
 
     def _stages(self) -> list[Any]:
         pipelines = {p.id: p for p in self.context.pipeline.pipelines()}
