@@ -17,6 +17,7 @@ import vobject
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.cli import main
 from crm_desktop.persistence.models import Activity
+from tests.databases import location_args
 
 CALENDARS = Path(__file__).parents[1] / "data" / "calendars"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -190,7 +191,7 @@ def test_export_never_fails_on_a_stored_zone(app: AppContext, tmp_path: Path) ->
     assert zones["In Nowhere/Zone"] == "" and zones["In ???"] == ""
     assert {e["DTSTART"].dt.astimezone(dt.UTC) for e in events} == {utc(2024, 1, 5, 15)}
     feed = tmp_path / "feed.ics"
-    assert main(["--data-dir", str(app.paths.data_dir), "export", "calendar", str(feed)]) == 0
+    assert main([*location_args(app), "export", "calendar", str(feed)]) == 0
 
 
 # ---- zones known by a custom name or by their rules only -----------------------------------

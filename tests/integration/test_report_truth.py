@@ -28,7 +28,7 @@ from crm_desktop.domain.pipeline import DealDraft
 from crm_desktop.domain.reportdoc import ReportDocument
 from crm_desktop.domain.reports import ReportFilter
 from crm_desktop.services.reports import ReportService
-from tests.databases import connect
+from tests.databases import connect, location_args
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 
@@ -110,8 +110,7 @@ def test_a_month_before_any_data_has_an_empty_pipeline(
 ) -> None:
     code = main(
         [
-            "--data-dir",
-            str(demo_app.paths.data_dir),
+            *location_args(demo_app),
             "--json",
             "report",
             "monthly",
@@ -141,7 +140,7 @@ def test_report_on_a_folder_without_a_database_is_an_error_and_makes_nothing(
 def test_a_month_out_of_range_is_one_clear_line(
     demo_app: AppContext, capsys: pytest.CaptureFixture[str], month: str
 ) -> None:
-    code = main(["--data-dir", str(demo_app.paths.data_dir), "report", "monthly", "--month", month])
+    code = main([*location_args(demo_app), "report", "monthly", "--month", month])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
     assert "out of range" in err and "unexpected" not in err
