@@ -20,13 +20,8 @@ from crm_desktop.domain.business_reports import (
     SalesLine,
     SalesReport,
 )
-from crm_desktop.domain.reports import (
-    LAPSED_DAYS,
-    RFM_CLASSES,
-    month_label,
-    quintile_scores,
-    rfm_class,
-)
+from crm_desktop.domain.reports import LAPSED_DAYS, month_label
+from crm_desktop.domain.rfm import RFM_CLASSES, Purchases, score_all
 from crm_desktop.services._report_parts import (
     DUPLICATE_EXAMPLES,
     NO_OWNER,
@@ -104,27 +99,29 @@ def sales(scope: Scope) -> SalesReport:
 def customers(scope: Scope, top: int) -> CustomerReport:
     f = scope.f
     rows = scope.q.customers(scope.period, f.owner_id, f.pipeline_id)
-    days = [
-        (f.end - (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]))).days
-        for _k, _kind, d, _n, _v, _p in rows
-    ]
-    recency = quintile_scores([-x for x in days])
-    frequency = quintile_scores([int(r[3]) for r in rows])
-    monetary = quintile_scores([int(r[4]) for r in rows])
-    customers = []
-    for i, (key, kind, _day, count, lifetime, period) in enumerate(rows):
-        customers.append(
-            CustomerLine(
-                key,
-                "",
-                kind,
-                int(period),
-                int(lifetime),
-                int(count),
-                f.end - dt.timedelta(days=days[i]),
-                rfm_class(recency[i], frequency[i], monetary[i]),
-            )
+    purchases = [
+        Purchases(
+            str(key),
+            day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10]),
+            int(count),
+            int(lifetime),
         )
+        for key, _kind, day, count, lifetime, _period in rows
+    ]
+    scores = score_all(purchases)
+    customers = [
+        CustomerLine(
+            p.key,
+            "",
+            kind,
+            int(period),
+            p.total_cents,
+            p.count,
+            p.last_day,
+            scores[p.key].name,
+        )
+        for p, (_key, kind, _day, _count, _lifetime, period) in zip(purchases, rows, strict=True)
+    ]
     best = sorted(
         (c for c in customers if c.period_cents > 0),
         key=lambda c: (-c.period_cents, c.customer_id),

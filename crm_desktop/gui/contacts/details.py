@@ -73,6 +73,7 @@ def contact_facts(context: AppContext, c: ContactRecord, now: dt.datetime | None
         for s in context.consents.current(c.id)
     )
     cadence = context.calendar.cadence(c.id)
+    rfm = context.segments.rfm(c.id)
     timeline = context.timeline
     return [
         ("Next activity", next_activity_fact(timeline.next_activity("contacts", c.id, now))),
@@ -95,6 +96,13 @@ def contact_facts(context: AppContext, c: ContactRecord, now: dt.datetime | None
         ("Birthday", esc(format_date(c.birthday))),
         ("Tags", esc(", ".join(c.tags))),
         ("Consent", consent),
+        (
+            "RFM",
+            f"<b>{esc(rfm.name)}</b> "
+            + _gray(f"recency {rfm.recency} · frequency {rfm.frequency} · monetary {rfm.monetary}")
+            if rfm
+            else "",
+        ),
         ("Stay in touch", f"every {pluralise(cadence, 'day')}" if cadence else ""),
         ("Notes", esc(c.notes)),
     ]
