@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -43,6 +44,7 @@ from crm_desktop.gui.help import HelpController
 from crm_desktop.gui.host import COMPANIES, CONTACTS, PIPELINE, SECTIONS, Host
 from crm_desktop.gui.menus import build_menus
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
+from crm_desktop.gui.segments.controller import SegmentsController
 from crm_desktop.gui.sharing.controller import SharingController
 from crm_desktop.gui.status import TaskStatus
 from crm_desktop.gui.tasks import TaskRunner
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
             self.sidebar.currentRow,
         )
         self.contacts = ContactsController(self.host)
+        self.segments = SegmentsController(self.host, self.contacts)
         self.deals = DealsController(self.host)
         self.data = DataController(self.host)
         self.sharing = SharingController(self.host)
@@ -140,6 +143,10 @@ class MainWindow(QMainWindow):
         self.sidebar.setSpacing(2)
         for title, icon in SECTIONS:
             self.sidebar.addItem(QListWidgetItem(icons.get(icon), title))
+        # The sections take the height they need; the saved segments the rest.
+        rows = self.sidebar.sizeHintForRow(0) + self.sidebar.spacing() * 2
+        self.sidebar.setFixedHeight(rows * len(SECTIONS) + 2 * self.sidebar.frameWidth() + 8)
+        self.segments.panel.setFixedWidth(170)
         for view in (
             self.contacts.contacts_view,
             self.contacts.companies_view,
@@ -153,7 +160,12 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
-        row.addWidget(self.sidebar)
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        side.addWidget(self.sidebar)
+        side.addWidget(self.segments.panel, 1)
+        row.addLayout(side)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.setAcceptDrops(True)  # drop a .csv, .vcf, .xlsx or .ics file to import it
@@ -200,6 +212,7 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         self.contacts.reload()
+        self.segments.reload()
         self.deals.reload()
         self._update_status()
 
@@ -207,6 +220,7 @@ class MainWindow(QMainWindow):
     def on_data_changed(self, changes: ChangeSet) -> None:
         """Each feature decides what of `changes` concerns it."""
         self.contacts.on_changes(changes)
+        self.segments.on_changes(changes)
         self.deals.on_changes(changes)
         self.data.on_changes(changes)
         if changes.touches("activities"):

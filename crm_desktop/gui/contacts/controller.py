@@ -427,6 +427,14 @@ class ContactsController(QObject):
         segments = self.host.context.segments
         self.contacts_view.apply_saved(segments.query(segment_id) if segment_id else ListQuery())
 
+    def show_segment(self, segment_id: str) -> None:
+        """The contacts list shows a saved segment (from the sidebar or the builder)."""
+        self._fill_segments()
+        combo = self.contacts_view.segment_filter
+        combo.setCurrentIndex(max(combo.findData(segment_id), 0))
+        self.apply_segment()
+        self.host.go_to(CONTACTS)
+
     def save_segment(self) -> None:
         query = self.contacts_model.query
         name, ok = QInputDialog.getText(self.host.window, "Save segment", "Name of this segment:")
