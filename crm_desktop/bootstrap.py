@@ -31,6 +31,7 @@ from crm_desktop.services.imports import ImportService
 from crm_desktop.services.maintenance import MaintenanceService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
+from crm_desktop.services.privacy import PrivacyService
 from crm_desktop.services.reports import ReportService
 from crm_desktop.services.search import SearchService
 from crm_desktop.services.segments import SegmentService
@@ -62,6 +63,7 @@ class AppContext:
     custom_fields: CustomFieldService
     tags: TagService
     consents: ConsentService
+    privacy: PrivacyService
     pipeline: PipelineService
     segments: SegmentService
     calendar: CalendarService
@@ -113,6 +115,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         custom_fields=CustomFieldService(uow),
         tags=TagService(uow),
         consents=ConsentService(uow),
+        privacy=PrivacyService(uow),
         pipeline=PipelineService(uow),
         segments=SegmentService(uow),
         calendar=CalendarService(uow),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crm_desktop import __version__, cli_segments, cli_sync
+from crm_desktop import __version__, cli_consent, cli_segments, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import AppPaths, setup_logging
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
@@ -113,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     cli_sync.add_parsers(sub)
     cli_segments.add_parsers(sub)
+    cli_consent.add_parsers(sub)
     return parser
 
 
@@ -454,4 +455,5 @@ _COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     **EDIT_COMMANDS,
     **cli_sync.SYNC_COMMANDS,
     **cli_segments.COMMANDS,
+    **cli_consent.COMMANDS,
 }

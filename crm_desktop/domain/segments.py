@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from crm_desktop.domain.consent import PURPOSES as CONSENT_PURPOSES
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.rfm import RFM_CLASSES
-
-CONSENT_PURPOSES = ("newsletter", "marketing_email", "phone", "post", "profiling")
 
 
 class Kind(StrEnum):

@@ -334,6 +334,18 @@ class ContactsController(QObject):
             self.deal_open_requested.emit(record_id)
         elif kind == "activity":
             self.activity_open_requested.emit(record_id)
+        elif kind == "withdraw":  # one click: "contact id/purpose"
+            self.withdraw_consent(*record_id.rsplit("/", 1))
+
+    def withdraw_consent(self, contact_id: str, purpose: str) -> None:
+        """The contact withdrew consent for a purpose: a new ledger entry, now."""
+        try:
+            saved = self.host.context.consents.withdraw(contact_id, purpose)
+        except CrmError as exc:
+            self.host.warn("Consent", str(exc))
+            return
+        self.host.hub.changed(saved.changes)
+        self.host.hub.status.emit(f"Consent for {purpose.replace('_', ' ')} withdrawn")
 
     @Slot(str)
     def open_contact(self, contact_id: str) -> None:

@@ -70,6 +70,11 @@ def contact_facts(context: AppContext, c: ContactRecord, now: dt.datetime | None
         f"{esc(s.purpose.replace('_', ' '))}: "
         f"<b>{'✓ granted' if s.status == 'granted' else '✗ withdrawn'}</b> "
         + _gray(f"{s.lawful_basis} · {s.source} · {format_date(s.since)}")
+        + (
+            " " + link("withdraw", f"{c.id}/{s.purpose}", "withdraw")
+            if s.status == "granted"
+            else ""
+        )
         for s in context.consents.current(c.id)
     )
     cadence = context.calendar.cadence(c.id)

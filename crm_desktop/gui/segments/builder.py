@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.consent import PURPOSES as CONSENT_PURPOSES
 from crm_desktop.domain.errors import CrmError, ValidationError
 from crm_desktop.domain.rfm import RFM_CLASSES
 from crm_desktop.domain.segments import (
-    CONSENT_PURPOSES,
     FIELDS,
     NO_VALUE,
     OPS,

@@ -15,6 +15,7 @@ from crm_desktop.domain.text import fold
 from crm_desktop.persistence.models import (
     Activity,
     Company,
+    Consent,
     Contact,
     ContactAddress,
     ContactEmail,
@@ -64,6 +65,17 @@ class ContactRepository(Repository[Contact]):
     def segment_filter(self, segment: Group, today: dt.date | None = None) -> ColumnElement[bool]:
         """A segment's filter as a condition on contacts (relative days from `today`)."""
         return self.segment_compiler(today).compile(segment)
+
+    def consents_of(self, contact_ids: Sequence[str]) -> list[Consent]:
+        """Every live consent entry of these contacts (read in chunks)."""
+        found: list[Consent] = []
+        ids = list(contact_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found += self.session.scalars(
+                select(Consent).where(Consent.contact_id.in_(chunk), Consent.deleted_at.is_(None))
+            )
+        return found
 
     def segment_compiler(self, today: dt.date | None = None) -> SegmentCompiler:
         return SegmentCompiler(
