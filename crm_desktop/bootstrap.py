@@ -17,6 +17,7 @@ from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.services.activities import ActivityService
 from crm_desktop.services.bulk import BulkService
 from crm_desktop.services.calendar import CalendarService
+from crm_desktop.services.campaigns import CampaignService
 from crm_desktop.services.changelog import ChangeLogService
 from crm_desktop.services.companies import CompanyService
 from crm_desktop.services.consents import ConsentService
@@ -28,6 +29,7 @@ from crm_desktop.services.duplicates import DuplicateService
 from crm_desktop.services.exports import ExportService
 from crm_desktop.services.followups import FollowUpService
 from crm_desktop.services.imports import ImportService
+from crm_desktop.services.mail import MailService
 from crm_desktop.services.maintenance import MaintenanceService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
@@ -64,6 +66,8 @@ class AppContext:
     tags: TagService
     consents: ConsentService
     privacy: PrivacyService
+    campaigns: CampaignService
+    mail: MailService
     pipeline: PipelineService
     segments: SegmentService
     calendar: CalendarService
@@ -95,6 +99,8 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
     database = open_database(url, paths.backups, preferences.backups_to_keep)
     uow = UnitOfWorkFactory(database.engine, database.device_id)
     users = UserService(uow, paths.preferences)
+    segments = SegmentService(uow)
+    consents = ConsentService(uow)
     return AppContext(
         paths=paths,
         preferences=preferences,
@@ -114,10 +120,12 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         phones=PhoneService(preferences.default_country),
         custom_fields=CustomFieldService(uow),
         tags=TagService(uow),
-        consents=ConsentService(uow),
+        consents=consents,
         privacy=PrivacyService(uow),
+        campaigns=CampaignService(uow, segments, consents),
+        mail=MailService(paths.preferences),
         pipeline=PipelineService(uow),
-        segments=SegmentService(uow),
+        segments=segments,
         calendar=CalendarService(uow),
         followups=FollowUpService(uow),
         reports=ReportService(uow),

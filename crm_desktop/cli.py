@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crm_desktop import __version__, cli_consent, cli_segments, cli_sync
+from crm_desktop import __version__, cli_campaigns, cli_consent, cli_segments, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import AppPaths, setup_logging
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
@@ -114,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_sync.add_parsers(sub)
     cli_segments.add_parsers(sub)
     cli_consent.add_parsers(sub)
+    cli_campaigns.add_parsers(sub)
     return parser
 
 
@@ -456,4 +457,5 @@ _COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     **cli_sync.SYNC_COMMANDS,
     **cli_segments.COMMANDS,
     **cli_consent.COMMANDS,
+    **cli_campaigns.COMMANDS,
 }

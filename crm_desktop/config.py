@@ -136,6 +136,13 @@ class Preferences:
     user_id: str = ""
     # The team folder this device shares through (empty: not shared); see sync/.
     sync_folder: str = ""
+    # Outgoing mail for campaigns (the password is in the system's keyring, never here).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | ssl | none
+    smtp_user: str = ""
+    smtp_from: str = ""  # "Name <address>"; default: the user
+    smtp_per_minute: int = 30  # throttle: at most this many messages a minute
 
     @classmethod
     def load(cls, path: Path) -> Preferences:

@@ -50,6 +50,7 @@ from crm_desktop.persistence.repositories import (
     TimelineRepository,
     UserRepository,
 )
+from crm_desktop.persistence.repositories.campaigns import CampaignRepository
 from crm_desktop.persistence.search import FreshRows, SearchIndex
 from crm_desktop.persistence.segment_sql import RfmCache
 from crm_desktop.persistence.wire import entity_name, model_for
@@ -157,6 +158,7 @@ class UnitOfWork:
         self._bulk_contacts: set[str] = set()  # bulk-inserted here with their copies given
         event.listen(self.session, "before_flush", self._before_flush)
         self.contacts = ContactRepository(self.session, self._rfm_cache)
+        self.campaigns = CampaignRepository(self.session)
         self.companies = CompanyRepository(self.session)
         self.users = UserRepository(self.session)
         self.tags = TagRepository(self.session)
