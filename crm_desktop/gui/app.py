@@ -262,6 +262,8 @@ def screenshots(context: AppContext, outdir: Path) -> list[Path]:
     builder.update_count()
     shot("14-segment-builder", builder)
     builder.reject()
+    window.sidebar.setCurrentRow(6)
+    shot("15-campaigns")
     window.save_layout = lambda: None  # type: ignore[method-assign]
     window.close()
     return written

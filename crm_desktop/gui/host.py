@@ -26,8 +26,9 @@ SECTIONS = (
     ("Calendar", "calendar"),
     ("Reports", "reports"),
     ("Settings", "settings"),
+    ("Campaigns", "campaigns"),
 )
-CONTACTS, COMPANIES, PIPELINE, CALENDAR, REPORTS, SETTINGS = range(len(SECTIONS))
+CONTACTS, COMPANIES, PIPELINE, CALENDAR, REPORTS, SETTINGS, CAMPAIGNS = range(len(SECTIONS))
 
 
 @dataclass

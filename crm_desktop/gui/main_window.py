@@ -36,6 +36,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui import icons
+from crm_desktop.gui.campaigns.controller import CampaignsController
 from crm_desktop.gui.contacts.controller import ContactsController
 from crm_desktop.gui.data.controller import DataController, droppable
 from crm_desktop.gui.deals.controller import DealsController
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         )
         self.contacts = ContactsController(self.host)
         self.segments = SegmentsController(self.host, self.contacts)
+        self.campaigns = CampaignsController(self.host)
         self.deals = DealsController(self.host)
         self.data = DataController(self.host)
         self.sharing = SharingController(self.host)
@@ -154,6 +156,7 @@ class MainWindow(QMainWindow):
             self.calendar_view,
             self.reports_view,
             self.settings_view,
+            self.campaigns.view,
         ):
             self.stack.addWidget(view)
         central = QWidget(self)
@@ -213,6 +216,7 @@ class MainWindow(QMainWindow):
     def reload(self) -> None:
         self.contacts.reload()
         self.segments.reload()
+        self.campaigns.reload()
         self.deals.reload()
         self._update_status()
 
@@ -221,6 +225,7 @@ class MainWindow(QMainWindow):
         """Each feature decides what of `changes` concerns it."""
         self.contacts.on_changes(changes)
         self.segments.on_changes(changes)
+        self.campaigns.on_changes(changes)
         self.deals.on_changes(changes)
         self.data.on_changes(changes)
         if changes.touches("activities"):
