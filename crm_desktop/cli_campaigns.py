@@ -57,6 +57,19 @@ def add_parsers(sub: Any) -> None:
     where.add_argument("--eml", type=Path, metavar="DIR", help="one .eml file per member")
     where.add_argument("--csv", type=Path, metavar="FILE", help="a CSV for another mail tool")
     where.add_argument("--smtp", action="store_true", help="through the mail-settings server")
+    where.add_argument(
+        "--letters", type=Path, metavar="FILE.pdf", help="one PDF, a letter per member"
+    )
+    send.add_argument("--paper", choices=("A4", "Letter"), default="A4", help="for --letters")
+    labels = verbs.add_parser("labels", help="address labels of the members, as a PDF")
+    labels.add_argument("name")
+    labels.add_argument("file", type=Path, metavar="FILE.pdf")
+    labels.add_argument(
+        "--sheet",
+        choices=("L7160", "L7163", "L7161", "5160", "5163"),
+        default="L7160",
+        help="A4: L7160 (3x7), L7163 (2x7), L7161 (3x6); Letter: 5160 (3x10), 5163 (2x5)",
+    )
     status = verbs.add_parser("status", help="set a member's status by hand")
     status.add_argument("name")
     status.add_argument("contact")
@@ -174,7 +187,7 @@ def _preview(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _send(context: AppContext, args: argparse.Namespace) -> int:
-    from crm_desktop.services.mail import EmlFolder, MailCsv
+    from crm_desktop.services.mail import EmlFolder, LetterPdf, MailCsv
 
     campaign = context.campaigns.find(args.name)
     settings = context.mail.settings()
@@ -185,10 +198,13 @@ def _send(context: AppContext, args: argparse.Namespace) -> int:
         per_minute = settings.per_minute
     elif args.eml is not None:
         transport = EmlFolder(args.eml, settings.sender or "crm-desktop@localhost")
+    elif args.letters is not None:
+        business = context.settings.get("business_name") or ""
+        transport = LetterPdf(args.letters, (business,) if business else (), args.paper)
     else:
         transport = MailCsv(args.csv)
     result = context.campaigns.send(campaign, transport, per_minute=per_minute)
-    where = "through " + settings.host if args.smtp else str(args.eml or args.csv)
+    where = "through " + settings.host if args.smtp else str(args.eml or args.csv or args.letters)
     payload = {
         "sent": result.sent,
         "failed": result.failed,
@@ -204,6 +220,13 @@ def _send(context: AppContext, args: argparse.Namespace) -> int:
     for cid, why in result.errors:
         print(f"crm-desktop: {cid}: {why}", file=sys.stderr)
     return EXIT_PARTIAL if result.failed else EXIT_OK
+
+
+def _labels(context: AppContext, args: argparse.Namespace) -> int:
+    campaign = context.campaigns.find(args.name)
+    count = context.campaigns.labels(campaign, args.file, args.sheet)
+    emit(args, {"labels": count, "file": str(args.file)}, f"{count} labels written to {args.file}")
+    return EXIT_OK
 
 
 def _status(context: AppContext, args: argparse.Namespace) -> int:
@@ -244,6 +267,7 @@ _VERBS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "preview": _preview,
     "send": _send,
     "status": _status,
+    "labels": _labels,
 }
 COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "campaigns": _campaigns,

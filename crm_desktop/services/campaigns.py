@@ -10,6 +10,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from crm_desktop.domain.campaigns import (
@@ -32,6 +33,7 @@ from crm_desktop.persistence.models import Activity, Campaign, CampaignMember, S
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
 from crm_desktop.services.consents import ConsentService
+from crm_desktop.services.exports import _write_atomically
 from crm_desktop.services.segments import SegmentService
 
 # Consent is read again in batches this size while sending (a withdrawal made during a
@@ -279,6 +281,18 @@ class CampaignService:
         campaign = self.get(campaign_id)
         ids = [m.contact_id for m in self.members(campaign_id) if m.status in statuses]
         return self._messages(campaign, ids)
+
+    def labels(self, campaign_id: str, path: Path, sheet: str = "L7160") -> int:
+        """Address labels of the members to send to (and those sent), as a PDF on a
+        common A4 or Letter label sheet; members without a postal address are skipped.
+        Returns the labels written."""
+        from crm_desktop.exchange.letters import sheet_named, write_labels
+
+        chosen = sheet_named(sheet)
+        messages = self.messages(campaign_id, ("targeted", "sent", "responded", "converted"))
+        addresses = [(m.to_name, *m.address) for m in messages if m.address]
+        _write_atomically(Path(path), lambda s: write_labels(s, addresses, chosen))
+        return len(addresses)
 
     # ---- sending ----------------------------------------------------------------------------
 

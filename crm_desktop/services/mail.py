@@ -69,6 +69,33 @@ class MailCsv:
         _write_atomically(self.path, lambda s: mail.write_mail_csv(s, self.messages))
 
 
+class LetterPdf:
+    """Letters: one PDF, a page per member with a postal address (a mail merge),
+    written when the send ends."""
+
+    def __init__(self, path: Path, sender: tuple[str, ...] = (), page: str = "A4") -> None:
+        from crm_desktop.exchange.letters import PAGES
+
+        if page not in PAGES:
+            raise ValidationError(f"letters are on A4 or Letter paper, not {page!r}")
+        self.path = Path(path)
+        self.sender = sender
+        self.page = page
+        self.messages: list[Message] = []
+
+    def deliver(self, message: Message, campaign: CampaignRecord) -> None:
+        if not message.address:
+            raise DeliveryError("no postal address")
+        self.messages.append(message)
+
+    def close(self) -> None:
+        from crm_desktop.exchange.letters import write_letters
+
+        _write_atomically(
+            self.path, lambda s: write_letters(s, self.messages, self.sender, self.page)
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class SmtpSettings:
     host: str
