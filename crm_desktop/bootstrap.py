@@ -30,6 +30,7 @@ from crm_desktop.services.exports import ExportService
 from crm_desktop.services.followups import FollowUpService
 from crm_desktop.services.imports import ImportService
 from crm_desktop.services.mail import MailService
+from crm_desktop.services.maillog import MailLogService
 from crm_desktop.services.maintenance import MaintenanceService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
@@ -68,6 +69,7 @@ class AppContext:
     privacy: PrivacyService
     campaigns: CampaignService
     mail: MailService
+    maillog: MailLogService
     pipeline: PipelineService
     segments: SegmentService
     calendar: CalendarService
@@ -124,6 +126,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         privacy=PrivacyService(uow),
         campaigns=CampaignService(uow, segments, consents),
         mail=MailService(paths.preferences),
+        maillog=MailLogService(uow),
         pipeline=PipelineService(uow),
         segments=segments,
         calendar=CalendarService(uow),

@@ -74,6 +74,9 @@ def add_parsers(sub: Any) -> None:
     status.add_argument("name")
     status.add_argument("contact")
     status.add_argument("status", choices=MANUAL_STATUSES)
+    log = sub.add_parser("log-email", help="log an .eml file on the timeline of its contacts")
+    log.add_argument("file", type=Path, metavar="FILE.eml")
+    log.add_argument("--contact", help="log it on this contact (default: by the addresses)")
     settings = sub.add_parser("mail-settings", help="the SMTP server campaigns send through")
     settings.add_argument("--host")
     settings.add_argument("--port", type=int)
@@ -237,6 +240,31 @@ def _status(context: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _log_email(context: AppContext, args: argparse.Namespace) -> int:
+    person = contact_id(context, args.contact) if args.contact else None
+    result = context.maillog.log_file(args.file, person)
+    text = (
+        f"{result.subject!r} was on the timeline already"
+        if result.already
+        else f"{result.subject!r} logged on {len(result.contacts)} contact(s)"
+        + (
+            f"; marked a response to {len(result.responded)} campaign(s)"
+            if result.responded
+            else ""
+        )
+    )
+    emit(
+        args,
+        {
+            "contacts": list(result.contacts),
+            "already": result.already,
+            "responded_campaigns": list(result.responded),
+        },
+        text,
+    )
+    return EXIT_OK
+
+
 def _mail_settings(context: AppContext, args: argparse.Namespace) -> int:
     from crm_desktop.services.mail import SmtpSettings
 
@@ -273,4 +301,5 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "campaigns": _campaigns,
     "campaign": _campaign,
     "mail-settings": _mail_settings,
+    "log-email": _log_email,
 }

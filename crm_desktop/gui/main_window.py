@@ -316,7 +316,12 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        if self.data.drop([url.toLocalFile() for url in event.mimeData().urls()]):
+        paths = [url.toLocalFile() for url in event.mimeData().urls()]
+        mails = [p for p in paths if droppable(p) == "email"]
+        if mails:
+            self.contacts.log_email_files(mails)
+            event.acceptProposedAction()
+        elif self.data.drop(paths):
             event.acceptProposedAction()
 
     # ---- layout memory ----------------------------------------------------------------------

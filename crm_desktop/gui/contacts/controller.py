@@ -5,6 +5,7 @@ to a ChangeSet by itself, reloading only what concerns it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
@@ -336,6 +337,22 @@ class ContactsController(QObject):
             self.activity_open_requested.emit(record_id)
         elif kind == "withdraw":  # one click: "contact id/purpose"
             self.withdraw_consent(*record_id.rsplit("/", 1))
+
+    def log_email_files(self, paths: list[str]) -> None:
+        """.eml files dropped on the window: logged on the contact shown, or else on the
+        known contacts they were exchanged with."""
+        shown = self.contact_detail.record_id if self.host.current_section() == CONTACTS else None
+        maillog = self.host.context.maillog
+        logged = 0
+        for path in paths:
+            try:
+                result = maillog.log_file(Path(path), shown)
+            except CrmError as exc:
+                self.host.warn("Log e-mail", f"{Path(path).name}: {exc}")
+                continue
+            logged += len(result.contacts)
+            self.host.hub.changed(result.changes)
+        self.host.hub.status.emit(f"{pluralise(logged, 'e-mail')} logged on the timeline")
 
     def withdraw_consent(self, contact_id: str, purpose: str) -> None:
         """The contact withdrew consent for a purpose: a new ledger entry, now."""

@@ -1,4 +1,5 @@
-"""Withdrawing consent in one click from a contact's page, and the RFM class shown there."""
+"""Withdrawing consent in one click from a contact's page, the RFM class shown there, and
+an .eml file dropped on the contact shown."""
 
 from __future__ import annotations
 
@@ -48,3 +49,28 @@ def test_the_record_page_shows_the_rfm_class(window: MainWindow, demo_app: AppCo
     text = window.contacts.contact_detail.facts.text()
     assert f"<b>{score.name}</b>" in text.replace("&#x27;", "'")
     assert f"recency {score.recency}" in text
+
+
+def test_an_eml_dropped_on_the_contact_shown_lands_on_its_timeline(
+    window: MainWindow, demo_app: AppContext, tmp_path: Any
+) -> None:
+    from email.message import EmailMessage
+
+    from crm_desktop.gui.data.controller import droppable
+
+    mail = EmailMessage()
+    mail["From"] = "stranger@example.org"
+    mail["To"] = "shop@example.org"
+    mail["Subject"] = "Forwarded quote"
+    mail.set_content("See below")
+    path = tmp_path / "quote.eml"
+    path.write_bytes(mail.as_bytes())
+    assert droppable(str(path)) == "email"
+    contact = demo_app.contacts.ids(ListQuery())[1]
+    window.sidebar.setCurrentRow(0)
+    window.contacts.show_contact(contact)
+    window.contacts.log_email_files([str(path)])
+    timeline = window.contacts.contact_detail
+    entries = demo_app.timeline.timeline("contacts", contact, 20)
+    assert any(e.title.endswith("Forwarded quote") or "Forwarded quote" in e.title for e in entries)
+    assert timeline.record_id == contact
