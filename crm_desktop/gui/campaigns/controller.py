@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.formatting import pluralise
+from crm_desktop.gui.campaigns.mail_settings import MailSettingsDialog
 from crm_desktop.gui.campaigns.view import CampaignDialog, CampaignsView
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class CampaignsController(QObject):
         self.view.send_csv_requested.connect(self.send_csv)
         self.view.send_smtp_requested.connect(self.send_smtp)
         self.view.mark_requested.connect(self.mark_member)
+        self.view.mail_settings_requested.connect(self.mail_settings)
         self.dialog: CampaignDialog | None = None
 
     # ---- showing ----------------------------------------------------------------------------
@@ -189,6 +191,12 @@ class CampaignsController(QObject):
             done,
             lambda error: self.host.warn("Send", error),
         )
+
+    def mail_settings(self) -> MailSettingsDialog:
+        dialog = MailSettingsDialog(self.host.context.mail, self.host.window)
+        dialog.accepted.connect(lambda: self.host.hub.status.emit("Mail server saved"))
+        dialog.open()
+        return dialog
 
     def mark_member(self, status: str) -> None:
         campaign, member = self.view.current_id(), self.view.current_member()

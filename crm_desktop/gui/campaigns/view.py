@@ -49,6 +49,7 @@ class CampaignsView(QWidget):
     send_csv_requested = Signal()
     send_smtp_requested = Signal()
     mark_requested = Signal(str)  # status
+    mail_settings_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +81,10 @@ class CampaignsView(QWidget):
         )
         send_menu.addAction("Through the mail server (SMTP)").triggered.connect(
             lambda _c=False: self.send_smtp_requested.emit()
+        )
+        send_menu.addSeparator()
+        send_menu.addAction("Mail server settings…").triggered.connect(
+            lambda _c=False: self.mail_settings_requested.emit()
         )
         self.send_button.setMenu(send_menu)
         self.mark_button = QToolButton(self)

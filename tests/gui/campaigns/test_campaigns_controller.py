@@ -95,3 +95,32 @@ def test_make_build_preview_send_and_mark(
         "Ada Club"
     ] == "responded"
     assert "1 responded" in view.facts.text()
+
+
+def test_mail_server_settings_keep_the_password_in_the_keyring(
+    window: MainWindow, app: AppContext
+) -> None:
+    import keyring
+
+    from tests.integration.test_campaigns import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        dialog = window.campaigns.mail_settings()
+        dialog.host.setText("smtp.example.com")
+        dialog.user.setText("shop")
+        dialog.password.setText("pa55")
+        dialog.port.setValue(0 + 1)  # a wrong port is refused with a line, nothing saved
+        dialog.host.setText("")
+        dialog.save()
+        assert "host name" in dialog.error.text() and backend.store == {}
+        dialog.host.setText("smtp.example.com")
+        dialog.port.setValue(465)
+        dialog.save()
+        assert app.mail.settings().port == 465
+        assert backend.store == {("crm-desktop smtp", "shop@smtp.example.com"): "pa55"}
+        assert "pa55" not in app.paths.preferences.read_text(encoding="utf-8")
+    finally:
+        keyring.set_keyring(previous)
