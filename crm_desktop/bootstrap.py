@@ -15,6 +15,7 @@ from crm_desktop.persistence.database import Database, open_database
 from crm_desktop.persistence.engine import sqlite_url
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.services.activities import ActivityService
+from crm_desktop.services.automation import AutomationService
 from crm_desktop.services.bulk import BulkService
 from crm_desktop.services.calendar import CalendarService
 from crm_desktop.services.campaigns import CampaignService
@@ -70,6 +71,7 @@ class AppContext:
     campaigns: CampaignService
     mail: MailService
     maillog: MailLogService
+    automation: AutomationService
     pipeline: PipelineService
     segments: SegmentService
     calendar: CalendarService
@@ -103,6 +105,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
     users = UserService(uow, paths.preferences)
     segments = SegmentService(uow)
     consents = ConsentService(uow)
+    settings = SettingsService(uow)
     return AppContext(
         paths=paths,
         preferences=preferences,
@@ -118,7 +121,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         activities=ActivityService(uow),
         deals=DealService(uow, users),
         duplicates=DuplicateService(uow, preferences.default_country),
-        settings=SettingsService(uow),
+        settings=settings,
         phones=PhoneService(preferences.default_country),
         custom_fields=CustomFieldService(uow),
         tags=TagService(uow),
@@ -127,6 +130,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         campaigns=CampaignService(uow, segments, consents),
         mail=MailService(paths.preferences),
         maillog=MailLogService(uow),
+        automation=AutomationService(uow, settings, segments, consents, paths.data_dir / "outbox"),
         pipeline=PipelineService(uow),
         segments=segments,
         calendar=CalendarService(uow),

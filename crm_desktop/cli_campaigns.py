@@ -74,6 +74,20 @@ def add_parsers(sub: Any) -> None:
     status.add_argument("name")
     status.add_argument("contact")
     status.add_argument("status", choices=MANUAL_STATUSES)
+    auto = sub.add_parser("automation", help="rules: when something happens, do something")
+    auto_verbs = auto.add_subparsers(dest="verb", metavar="VERB", required=True)
+    auto_verbs.add_parser("list", help="the rules")
+    add = auto_verbs.add_parser("add", help="add or replace a rule (JSON, see the README)")
+    add.add_argument("file", type=Path, metavar="RULE.json")
+    remove = auto_verbs.add_parser("remove", help="remove a rule")
+    remove.add_argument("name")
+    runs = auto_verbs.add_parser("run", help="run the rules over a period (default: a week)")
+    runs.add_argument("--since", type=_day, help="first day (default: 7 days ago)")
+    runs.add_argument("--until", type=_day, help="last day (default: today)")
+    runs.add_argument("--rule", help="only this rule (even when disabled)")
+    runs.add_argument(
+        "--dry-run", action="store_true", help="write nothing: show what the rules would do"
+    )
     log = sub.add_parser("log-email", help="log an .eml file on the timeline of its contacts")
     log.add_argument("file", type=Path, metavar="FILE.eml")
     log.add_argument("--contact", help="log it on this contact (default: by the addresses)")
@@ -265,6 +279,54 @@ def _log_email(context: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _automation(context: AppContext, args: argparse.Namespace) -> int:
+    service = context.automation
+    if args.verb == "list":
+        rules = service.rules()
+        emit(
+            args,
+            [r.to_json() for r in rules],
+            "\n".join(
+                f"{r.name}: when {r.trigger} then {r.action} {dict(r.params)}"
+                + ("" if r.enabled else " (disabled)")
+                for r in rules
+            )
+            or "no rules yet",
+        )
+        return EXIT_OK
+    if args.verb == "add":
+        rule = service.save_rule(service.read_rule_file(args.file))
+        emit(args, rule.to_json(), f"Rule {rule.name} saved")
+        return EXIT_OK
+    if args.verb == "remove":
+        service.remove_rule(args.name)
+        emit(args, {"removed": args.name}, f"Rule {args.name} removed")
+        return EXIT_OK
+    until = args.until or dt.date.today()
+    since = args.since or until - dt.timedelta(days=7)
+    outcomes = service.run(since, until, dry_run=args.dry_run, only=args.rule)
+    head = "Would do" if args.dry_run else "Done"
+    emit(
+        args,
+        [
+            {
+                "rule": o.rule,
+                "contact_id": o.contact_id,
+                "contact": o.contact_name,
+                "because": o.event,
+                "action": o.action,
+                "done": o.done,
+            }
+            for o in outcomes
+        ],
+        "\n".join(
+            [f"{head}: {len(outcomes)} actions ({since} to {until})"]
+            + [f"  {o.rule}: {o.contact_name}: {o.action} (because: {o.event})" for o in outcomes]
+        ),
+    )
+    return EXIT_OK
+
+
 def _mail_settings(context: AppContext, args: argparse.Namespace) -> int:
     from crm_desktop.services.mail import SmtpSettings
 
@@ -302,4 +364,5 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "campaign": _campaign,
     "mail-settings": _mail_settings,
     "log-email": _log_email,
+    "automation": _automation,
 }
