@@ -29,6 +29,7 @@ from crm_desktop.services.demo import DemoService
 from crm_desktop.services.duplicates import DuplicateService
 from crm_desktop.services.exports import ExportService
 from crm_desktop.services.followups import FollowUpService
+from crm_desktop.services.imap import ImapService
 from crm_desktop.services.imports import ImportService
 from crm_desktop.services.mail import MailService
 from crm_desktop.services.maillog import MailLogService
@@ -71,6 +72,7 @@ class AppContext:
     campaigns: CampaignService
     mail: MailService
     maillog: MailLogService
+    imap: ImapService
     automation: AutomationService
     pipeline: PipelineService
     segments: SegmentService
@@ -106,6 +108,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
     segments = SegmentService(uow)
     consents = ConsentService(uow)
     settings = SettingsService(uow)
+    maillog = MailLogService(uow)
     return AppContext(
         paths=paths,
         preferences=preferences,
@@ -129,7 +132,8 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         privacy=PrivacyService(uow),
         campaigns=CampaignService(uow, segments, consents),
         mail=MailService(paths.preferences),
-        maillog=MailLogService(uow),
+        maillog=maillog,
+        imap=ImapService(paths.preferences, paths.data_dir / "imap-state.json", maillog),
         automation=AutomationService(uow, settings, segments, consents, paths.data_dir / "outbox"),
         pipeline=PipelineService(uow),
         segments=segments,

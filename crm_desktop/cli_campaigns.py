@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Callable
@@ -91,6 +92,14 @@ def add_parsers(sub: Any) -> None:
     log = sub.add_parser("log-email", help="log an .eml file on the timeline of its contacts")
     log.add_argument("file", type=Path, metavar="FILE.eml")
     log.add_argument("--contact", help="log it on this contact (default: by the addresses)")
+    imap = sub.add_parser("imap-settings", help="the mailbox read for the timeline")
+    imap.add_argument("--host", required=True)
+    imap.add_argument("--port", type=int, default=993)
+    imap.add_argument("--security", choices=("ssl", "starttls", "none"), default="ssl")
+    imap.add_argument("--user", required=True)
+    imap.add_argument("--folders", default="INBOX", help="comma-separated, e.g. INBOX,Sent")
+    imap.add_argument("--password-stdin", action="store_true", help="the password (keyring)")
+    sub.add_parser("mail-read", help="log the mailbox's new messages with known contacts")
     settings = sub.add_parser("mail-settings", help="the SMTP server campaigns send through")
     settings.add_argument("--host")
     settings.add_argument("--port", type=int)
@@ -327,6 +336,30 @@ def _automation(context: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _imap_settings(context: AppContext, args: argparse.Namespace) -> int:
+    from crm_desktop.services.imap import ImapSettings
+
+    folders = tuple(f.strip() for f in args.folders.split(",") if f.strip())
+    settings = ImapSettings(args.host, args.port, args.security, args.user, folders)
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    context.imap.save_settings(settings, password)
+    emit(
+        args, {"host": args.host, "folders": list(folders)}, f"Mailbox {args.user}@{args.host} set"
+    )
+    return EXIT_OK
+
+
+def _mail_read(context: AppContext, args: argparse.Namespace) -> int:
+    result = context.imap.read()
+    emit(
+        args,
+        dataclasses.asdict(result),
+        f"{result.read} new messages: {result.logged} logged, {result.unknown} with nobody "
+        f"known, {result.responses} campaign responses",
+    )
+    return EXIT_OK
+
+
 def _mail_settings(context: AppContext, args: argparse.Namespace) -> int:
     from crm_desktop.services.mail import SmtpSettings
 
@@ -364,5 +397,7 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "campaign": _campaign,
     "mail-settings": _mail_settings,
     "log-email": _log_email,
+    "imap-settings": _imap_settings,
+    "mail-read": _mail_read,
     "automation": _automation,
 }

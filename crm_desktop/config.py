@@ -143,6 +143,12 @@ class Preferences:
     smtp_user: str = ""
     smtp_from: str = ""  # "Name <address>"; default: the user
     smtp_per_minute: int = 30  # throttle: at most this many messages a minute
+    # A mailbox read for the timeline (the password is in the system's keyring).
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"  # ssl | starttls | none
+    imap_user: str = ""
+    imap_folders: str = "INBOX"  # comma-separated
 
     @classmethod
     def load(cls, path: Path) -> Preferences:
