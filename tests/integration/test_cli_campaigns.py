@@ -111,6 +111,8 @@ def test_send_eml_writes_one_file_per_eligible_member(
         (("campaign", "create", "X", "--segment", "Nope"), "no segment named 'Nope'"),
         (("campaign", "send", "Nope", "--smtp"), "no campaign named"),
         (("mail-settings", "--port", "0", "--host", "h"), "a host name and a port"),
+        (("mail-read",), "no mailbox set"),
+        (("imap-settings", "--host", "h", "--user", "u", "--port", "0"), "a host, a port"),
     ],
 )
 def test_campaign_errors_are_one_line(
