@@ -15,8 +15,10 @@ from crm_desktop.persistence.database import Database, open_database
 from crm_desktop.persistence.engine import redact, sqlite_url
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.services.activities import ActivityService
+from crm_desktop.services.automation import AutomationService
 from crm_desktop.services.bulk import BulkService
 from crm_desktop.services.calendar import CalendarService
+from crm_desktop.services.campaigns import CampaignService
 from crm_desktop.services.changelog import ChangeLogService
 from crm_desktop.services.companies import CompanyService
 from crm_desktop.services.consents import ConsentService
@@ -27,10 +29,14 @@ from crm_desktop.services.demo import DemoService
 from crm_desktop.services.duplicates import DuplicateService
 from crm_desktop.services.exports import ExportService
 from crm_desktop.services.followups import FollowUpService
+from crm_desktop.services.imap import ImapService
 from crm_desktop.services.imports import ImportService
+from crm_desktop.services.mail import MailService
+from crm_desktop.services.maillog import MailLogService
 from crm_desktop.services.maintenance import MaintenanceService, RecoveryService
 from crm_desktop.services.phones import PhoneService
 from crm_desktop.services.pipeline import PipelineService
+from crm_desktop.services.privacy import PrivacyService
 from crm_desktop.services.reports import ReportService
 from crm_desktop.services.search import SearchService
 from crm_desktop.services.segments import SegmentService
@@ -63,6 +69,12 @@ class AppContext:
     custom_fields: CustomFieldService
     tags: TagService
     consents: ConsentService
+    privacy: PrivacyService
+    campaigns: CampaignService
+    mail: MailService
+    maillog: MailLogService
+    imap: ImapService
+    automation: AutomationService
     pipeline: PipelineService
     segments: SegmentService
     calendar: CalendarService
@@ -116,6 +128,10 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
     database = open_database(url, paths.backups, preferences.backups_to_keep)
     uow = UnitOfWorkFactory(database.engine, database.device_id)
     users = UserService(uow, paths.preferences)
+    segments = SegmentService(uow)
+    consents = ConsentService(uow)
+    settings = SettingsService(uow)
+    maillog = MailLogService(uow)
     return AppContext(
         paths=paths,
         preferences=preferences,
@@ -131,13 +147,19 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         activities=ActivityService(uow),
         deals=DealService(uow, users),
         duplicates=DuplicateService(uow, preferences.default_country),
-        settings=SettingsService(uow),
+        settings=settings,
         phones=PhoneService(preferences.default_country),
         custom_fields=CustomFieldService(uow),
         tags=TagService(uow),
-        consents=ConsentService(uow),
+        consents=consents,
+        privacy=PrivacyService(uow),
+        campaigns=CampaignService(uow, segments, consents),
+        mail=MailService(paths.preferences),
+        maillog=maillog,
+        imap=ImapService(paths.preferences, paths.data_dir / "imap-state.json", maillog),
+        automation=AutomationService(uow, settings, segments, consents, paths.data_dir / "outbox"),
         pipeline=PipelineService(uow),
-        segments=SegmentService(uow),
+        segments=segments,
         calendar=CalendarService(uow),
         followups=FollowUpService(uow),
         reports=ReportService(uow, duplicates=DuplicateService(uow, preferences.default_country)),

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_desktop import __version__, cli_server, cli_sync
+from crm_desktop import __version__, cli_campaigns, cli_consent, cli_segments, cli_server, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import (
     DATABASE_URL_ENV,
@@ -114,6 +114,10 @@ def _parser() -> argparse.ArgumentParser:
             records.add_argument("file", type=Path)
             if verb == "import":
                 _import_options(records, noun)
+            elif noun == "contacts":
+                records.add_argument(
+                    "--segment", metavar="NAME", help="only the contacts of a saved segment"
+                )
         if verb == "import":
             undo = what.add_parser("undo", help="take back a whole import (by its batch id)")
             undo.add_argument("batch")
@@ -136,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     cli_sync.add_parsers(sub)
     cli_server.add_parsers(sub)
+    cli_segments.add_parsers(sub)
+    cli_consent.add_parsers(sub)
+    cli_campaigns.add_parsers(sub)
     return parser
 
 
@@ -440,8 +447,11 @@ def _import_records(context: AppContext, args: argparse.Namespace) -> int:
 
 def _export(context: AppContext, args: argparse.Namespace) -> int:
     if args.what in ("contacts", "companies"):
+        ids = None
+        if getattr(args, "segment", None):
+            ids = context.segments.ids(context.segments.find(args.segment).filter)
         service = context.exports.contacts if args.what == "contacts" else context.exports.companies
-        count = service(args.file)
+        count = service(args.file, ids)
         _emit(
             args,
             {"exported": count, "file": str(args.file)},
@@ -604,4 +614,7 @@ _COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     **EDIT_COMMANDS,
     **cli_sync.SYNC_COMMANDS,
     **cli_server.SERVER_COMMANDS,
+    **cli_segments.COMMANDS,
+    **cli_consent.COMMANDS,
+    **cli_campaigns.COMMANDS,
 }

@@ -89,6 +89,8 @@ def _selection(parser: argparse.ArgumentParser, noun: str) -> None:
     chosen.add_argument("--search", metavar="TEXT", help=f"every {one} that matches")
     if noun != "deals":  # deals carry no tags
         chosen.add_argument("--tagged", metavar="TAG", help=f"every {one} with this tag")
+    if noun == "contacts":
+        chosen.add_argument("--segment", metavar="NAME", help="every contact of a saved segment")
 
 
 def _owner_parser(verbs: Any, noun: str) -> None:
@@ -135,14 +137,17 @@ def _minutes(text: str) -> int:
 
 def _selected(context: AppContext, args: argparse.Namespace, entity: str) -> list[str]:
     """The ids the selection options name: --ids (or '-': one per line on stdin),
-    --search TEXT or --tagged TAG (in the Trash for `restore`)."""
+    --search TEXT, --tagged TAG or --segment NAME (in the Trash for `restore`)."""
     if args.ids:
         ids = args.ids
         if ids == ["-"]:
             ids = [line.strip() for line in sys.stdin if line.strip()]
         return list(dict.fromkeys(ids))
     trash = Trash.ONLY if args.verb == "restore" else Trash.EXCLUDE
-    query = ListQuery(search=args.search or "", tag=getattr(args, "tagged", None), trash=trash)
+    segment = context.segments.find(args.segment).filter if getattr(args, "segment", None) else None
+    query = ListQuery(
+        search=args.search or "", tag=getattr(args, "tagged", None), trash=trash, segment=segment
+    )
     if entity == "contacts":
         ids = context.contacts.ids(query)
     elif entity == "companies":

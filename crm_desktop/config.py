@@ -140,6 +140,19 @@ class Preferences:
     user_id: str = ""
     # The team folder this device shares through (empty: not shared); see sync/.
     sync_folder: str = ""
+    # Outgoing mail for campaigns (the password is in the system's keyring, never here).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | ssl | none
+    smtp_user: str = ""
+    smtp_from: str = ""  # "Name <address>"; default: the user
+    smtp_per_minute: int = 30  # throttle: at most this many messages a minute
+    # A mailbox read for the timeline (the password is in the system's keyring).
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"  # ssl | starttls | none
+    imap_user: str = ""
+    imap_folders: str = "INBOX"  # comma-separated
 
     @classmethod
     def load(cls, path: Path) -> Preferences:

@@ -6,10 +6,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from crm_desktop.domain.segments import Group
 
 T = TypeVar("T")
 
@@ -275,6 +278,9 @@ class ListQuery:
     owner_id: str | None = None
     company_id: str | None = None
     trash: Trash = Trash.EXCLUDE
+    # A segment's filter (domain.segments.Group) on top of the rest; None: everyone.
+    segment: Group | None = None
+    today: dt.date | None = None  # what relative days count from (None: today)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,8 @@ monthly KPIs) are in `domain.business_reports`.
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from crm_desktop.domain.errors import ValidationError
@@ -42,7 +40,6 @@ REPORTS = {
 # The days a report may cover (a month must have a first instant after it).
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(9998, 12, 31)
-RFM_CLASSES = ("Champions", "Loyal", "New", "At risk", "Lapsed", "Needs attention")
 
 
 # ---- periods and filters -------------------------------------------------------------------
@@ -190,29 +187,6 @@ def forecast_accuracy(forecast: int, actual: int) -> float | None:
 def forecast_bias(forecast: int, actual: int) -> float | None:
     """(forecast - actual) / actual: above 0 the forecast was too optimistic."""
     return rate(forecast - actual, actual)
-
-
-def quintile_scores(values: Sequence[float]) -> list[int]:
-    """A score 1..5 per value by where it falls among all of them (5: the top fifth).
-    Equal values get the same score."""
-    ordered = sorted(values)
-    n = len(ordered)
-    return [min(5, 1 + 5 * bisect.bisect_left(ordered, v) // n) for v in values] if n else []
-
-
-def rfm_class(recency: int, frequency: int, monetary: int) -> str:
-    """A named class from recency, frequency and monetary scores (5 best)."""
-    if recency >= 4 and frequency >= 4 and monetary >= 3:
-        return "Champions"
-    if recency >= 4 and frequency <= 2:
-        return "New"
-    if recency >= 3 and frequency >= 3:
-        return "Loyal"
-    if recency <= 2 and frequency >= 3:
-        return "At risk"
-    if recency == 1:
-        return "Lapsed"
-    return "Needs attention"
 
 
 # ---- pipeline ---------------------------------------------------------------------------------

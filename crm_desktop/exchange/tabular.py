@@ -401,6 +401,34 @@ def write_xlsx(
     return count
 
 
+def write_workbook(
+    stream: IO[bytes], sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]
+) -> int:
+    """A workbook of several sheets (title, headers, rows), each with a bold, frozen
+    header; cells as text, formulas neutralised. Returns the number of rows written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    count = 0
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(_xlsx_text(title)[:31] or "Sheet")
+        sheet.freeze_panes = "A2"
+        head = []
+        for name in headers:
+            cell = WriteOnlyCell(sheet, value=_xlsx_text(name))
+            cell.font = bold
+            head.append(cell)
+        sheet.append(head)
+        for row in rows:
+            sheet.append([_xlsx_text(cell_text(v)) for v in row])
+            count += 1
+    book.save(stream)
+    return count
+
+
 def _xlsx_text(text: str) -> str:
     return neutralise(_XLSX_ILLEGAL.sub("", text)[:_MAX_XLSX_TEXT])
 

@@ -210,6 +210,7 @@ def _showcase_row(context: AppContext, view: Any) -> int:
 def screenshots(context: AppContext, outdir: Path) -> list[Path]:
     """Render each main view (with the current data) to PNG files in `outdir`."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from crm_desktop.domain.segments import Condition
     from crm_desktop.gui.main_window import MainWindow
     from crm_desktop.gui.tasks import SyncRunner
 
@@ -284,6 +285,16 @@ def screenshots(context: AppContext, outdir: Path) -> list[Path]:
     palette.refresh()
     shot("8-command-palette", palette)
     palette.close()
+    builder = window.segments.edit_segment(None)
+    builder.name.setText("Buyers with newsletter consent")
+    builder.rows[0].set_condition(Condition("orders", ">=", 1))
+    builder.add_row(Condition("consent", "granted", purpose="newsletter"))
+    builder.add_row(Condition("last_order", "in_last_days", 180))
+    builder.update_count()
+    shot("14-segment-builder", builder)
+    builder.reject()
+    window.sidebar.setCurrentRow(6)
+    shot("15-campaigns")
     window.save_layout = lambda: None  # type: ignore[method-assign]
     window.close()
     return written

@@ -27,8 +27,9 @@ SECTIONS = (
     ("Calendar", "calendar"),
     ("Reports", "reports"),
     ("Settings", "settings"),
+    ("Campaigns", "campaigns"),
 )
-CONTACTS, COMPANIES, PIPELINE, CALENDAR, REPORTS, SETTINGS = range(len(SECTIONS))
+CONTACTS, COMPANIES, PIPELINE, CALENDAR, REPORTS, SETTINGS, CAMPAIGNS = range(len(SECTIONS))
 
 
 class _Cancelled(Exception):

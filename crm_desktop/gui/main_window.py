@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -35,6 +36,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui import icons
+from crm_desktop.gui.campaigns.controller import CampaignsController
 from crm_desktop.gui.contacts.controller import ContactsController
 from crm_desktop.gui.data.controller import DataController, droppable
 from crm_desktop.gui.deals.controller import DealsController
@@ -43,6 +45,7 @@ from crm_desktop.gui.help import HelpController
 from crm_desktop.gui.host import COMPANIES, CONTACTS, PIPELINE, SECTIONS, Host
 from crm_desktop.gui.menus import build_menus
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
+from crm_desktop.gui.segments.controller import SegmentsController
 from crm_desktop.gui.server.controller import ServerController
 from crm_desktop.gui.sharing.controller import SharingController
 from crm_desktop.gui.status import TaskStatus
@@ -89,6 +92,8 @@ class MainWindow(QMainWindow):
             self.sidebar.currentRow,
         )
         self.contacts = ContactsController(self.host)
+        self.segments = SegmentsController(self.host, self.contacts)
+        self.campaigns = CampaignsController(self.host)
         self.deals = DealsController(self.host)
         self.data = DataController(self.host)
         self.sharing = SharingController(self.host)
@@ -143,6 +148,10 @@ class MainWindow(QMainWindow):
         self.sidebar.setSpacing(2)
         for title, icon in SECTIONS:
             self.sidebar.addItem(QListWidgetItem(icons.get(icon), title))
+        # The sections take the height they need; the saved segments the rest.
+        rows = self.sidebar.sizeHintForRow(0) + self.sidebar.spacing() * 2
+        self.sidebar.setFixedHeight(rows * len(SECTIONS) + 2 * self.sidebar.frameWidth() + 8)
+        self.segments.panel.setFixedWidth(170)
         for view in (
             self.contacts.contacts_view,
             self.contacts.companies_view,
@@ -150,13 +159,19 @@ class MainWindow(QMainWindow):
             self.calendar_view,
             self.reports_view,
             self.settings_view,
+            self.campaigns.view,
         ):
             self.stack.addWidget(view)
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
-        row.addWidget(self.sidebar)
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        side.addWidget(self.sidebar)
+        side.addWidget(self.segments.panel, 1)
+        row.addLayout(side)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.setAcceptDrops(True)  # drop a .csv, .vcf, .xlsx or .ics file to import it
@@ -204,6 +219,8 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         self.contacts.reload()
+        self.segments.reload()
+        self.campaigns.reload()
         self.deals.reload()
         self._update_status()
 
@@ -211,6 +228,8 @@ class MainWindow(QMainWindow):
     def on_data_changed(self, changes: ChangeSet) -> None:
         """Each feature decides what of `changes` concerns it."""
         self.contacts.on_changes(changes)
+        self.segments.on_changes(changes)
+        self.campaigns.on_changes(changes)
         self.deals.on_changes(changes)
         self.data.on_changes(changes)
         if changes.touches("activities"):
@@ -301,7 +320,12 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        if self.data.drop([url.toLocalFile() for url in event.mimeData().urls()]):
+        paths = [url.toLocalFile() for url in event.mimeData().urls()]
+        mails = [p for p in paths if droppable(p) == "email"]
+        if mails:
+            self.contacts.log_email_files(mails)
+            event.acceptProposedAction()
+        elif self.data.drop(paths):
             event.acceptProposedAction()
 
     # ---- layout memory ----------------------------------------------------------------------

@@ -84,6 +84,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
             "Ctrl+Shift+S",
             "segment",
         ),
+        add("segment_new_action", "&New segment…", w.segments.new_segment, None, "segment"),
         None,
         add("duplicates_action", "Find &duplicates…", c.find_duplicates, "Ctrl+Shift+D", "merge"),
         add("merge_action", "&Merge selected…", c.merge_selected, None, "merge"),

@@ -307,11 +307,19 @@ class Campaign(Entity):
     cost_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
     started_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    # The consent purpose it sends for (newsletter, marketing_email, ...; "" for a
+    # transactional message, which needs no marketing consent).
+    purpose: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    ended_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
 
 
 class Deal(Entity):
     __tablename__ = "deals"
-    __table_args__ = (Index("ix_deals_stage_position", "stage_id", "position"),)
+    __table_args__ = (
+        Index("ix_deals_stage_position", "stage_id", "position"),
+        # segments: a contact's open deals and purchases from the index alone
+        Index("ix_deals_segment", "contact_id", "status", "deleted_at", "closed_at", "value_cents"),
+    )
     title: Mapped[str] = mapped_column(String(300))
     pipeline_id: Mapped[str] = _fk("pipelines.id", nullable=False)
     stage_id: Mapped[str] = _fk("stages.id", nullable=False)
@@ -357,7 +365,10 @@ class DealStageHistory(Entity):
 
 class Activity(Entity):
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_starts", "starts_at"),)
+    __table_args__ = (
+        Index("ix_activities_starts", "starts_at"),
+        Index("ix_activities_segment", "contact_id", "deleted_at", "done_at", "starts_at"),
+    )
     kind: Mapped[str] = mapped_column(String(10))  # call | meeting | task | email | note
     subject: Mapped[str] = mapped_column(String(300))
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -384,6 +395,9 @@ class Activity(Entity):
 
 class Order(Entity):
     __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_segment", "contact_id", "deleted_at", "ordered_on", "amount_cents"),
+    )
     number: Mapped[str] = mapped_column(String(64), default="")
     ordered_on: Mapped[dt.date] = mapped_column(Date, index=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -397,7 +411,21 @@ class Order(Entity):
 
 
 class Consent(Entity):
+    """One entry of the consent ledger: appended, never overwritten (a withdrawal is a new
+    entry); the newest entry of a contact and purpose is the one in force."""
+
     __tablename__ = "consents"
+    __table_args__ = (
+        Index(
+            "ix_consents_segment",
+            "purpose",
+            "contact_id",
+            "recorded_at",
+            "id",
+            "status",
+            "deleted_at",
+        ),
+    )
     contact_id: Mapped[str] = _fk("contacts.id", nullable=False)
     purpose: Mapped[str] = mapped_column(String(40))  # newsletter | marketing_email | phone ...
     lawful_basis: Mapped[str] = mapped_column(String(40), default="consent")
@@ -421,7 +449,9 @@ class CampaignMember(Entity):
     __tablename__ = "campaign_members"
     campaign_id: Mapped[str] = _fk("campaigns.id", nullable=False)
     contact_id: Mapped[str] = _fk("contacts.id", nullable=False)
+    # targeted | excluded | sent | bounced | responded | converted
     status: Mapped[str] = mapped_column(String(20), default="targeted")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")  # why excluded
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
     responded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
     converted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -55,7 +55,9 @@ from crm_desktop.persistence.repositories import (
     TimelineRepository,
     UserRepository,
 )
+from crm_desktop.persistence.repositories.campaigns import CampaignRepository
 from crm_desktop.persistence.search import FreshRows, SearchIndex, search_index
+from crm_desktop.persistence.segment_sql import RfmCache
 from crm_desktop.persistence.wire import entity_name, model_for
 
 # Which searchable record a changed row belongs to: entity -> (searchable entity, id field).
@@ -148,8 +150,10 @@ class UnitOfWork:
         clock: HybridLogicalClock,
         write: bool,
         checkpointer: Checkpointer | None = None,
+        rfm_cache: RfmCache | None = None,
     ) -> None:
         self._engine = engine
+        self._rfm_cache = rfm_cache
         self._device_id = device_id
         self._clock = clock
         self._write = write
@@ -172,7 +176,8 @@ class UnitOfWork:
         self._derive: set[str] = set()  # contacts whose derived columns need recomputing
         self._bulk_contacts: set[str] = set()  # bulk-inserted here with their copies given
         event.listen(self.session, "before_flush", self._before_flush)
-        self.contacts = ContactRepository(self.session)
+        self.contacts = ContactRepository(self.session, self._rfm_cache)
+        self.campaigns = CampaignRepository(self.session)
         self.companies = CompanyRepository(self.session)
         self.users = UserRepository(self.session)
         self.tags = TagRepository(self.session)
@@ -482,13 +487,24 @@ class UnitOfWorkFactory:
         self.clock = HybridLogicalClock(device_id, last)
         database = engine.url.database if is_sqlite(engine) else None
         self.checkpointer = Checkpointer(database if database and database != ":memory:" else None)
+        self.rfm_cache = RfmCache()
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(
-            self.engine, self.device_id, self.clock, write=True, checkpointer=self.checkpointer
+            self.engine,
+            self.device_id,
+            self.clock,
+            write=True,
+            checkpointer=self.checkpointer,
+            rfm_cache=self.rfm_cache,
         )
 
     def read(self) -> UnitOfWork:
         return UnitOfWork(
-            self.engine, self.device_id, self.clock, write=False, checkpointer=self.checkpointer
+            self.engine,
+            self.device_id,
+            self.clock,
+            write=False,
+            checkpointer=self.checkpointer,
+            rfm_cache=self.rfm_cache,
         )

@@ -26,15 +26,8 @@ from crm_desktop.domain.business_reports import (
 )
 from crm_desktop.domain.duplicates import DuplicateGroup as FoundGroup
 from crm_desktop.domain.money import Converter
-from crm_desktop.domain.reports import (
-    LAPSED_DAYS,
-    RFM_CLASSES,
-    day_label,
-    month_key,
-    month_label,
-    quintile_scores,
-    rfm_class,
-)
+from crm_desktop.domain.reports import LAPSED_DAYS, day_label, month_key, month_label
+from crm_desktop.domain.rfm import RFM_CLASSES, Purchases, score_all
 from crm_desktop.services._report_book import DealAt
 from crm_desktop.services._report_parts import (
     DUPLICATE_EXAMPLES,
@@ -218,22 +211,10 @@ def customers(scope: Scope, top: int) -> CustomerReport:
         if day >= start:
             entry[4] += value
     rows = list(purchases.items())
-    days = [(f.end - entry[1]).days for _k, entry in rows]
-    recency = quintile_scores([-x for x in days])
-    frequency = quintile_scores([entry[2] for _k, entry in rows])
-    monetary = quintile_scores([entry[3] for _k, entry in rows])
+    scores = score_all([Purchases(key, entry[1], entry[2], entry[3]) for key, entry in rows])
     lines = [
-        CustomerLine(
-            key,
-            "",
-            entry[0],
-            entry[4],
-            entry[3],
-            entry[2],
-            entry[1],
-            rfm_class(recency[i], frequency[i], monetary[i]),
-        )
-        for i, (key, entry) in enumerate(rows)
+        CustomerLine(key, "", entry[0], entry[4], entry[3], entry[2], entry[1], scores[key].name)
+        for key, entry in rows
     ]
     best = sorted(
         (c for c in lines if c.period_cents > 0), key=lambda c: (-c.period_cents, c.customer_id)

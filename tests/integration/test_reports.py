@@ -38,7 +38,8 @@ from crm_desktop.domain.records import (
     PhoneEntry,
     RoleEntry,
 )
-from crm_desktop.domain.reports import ReportFilter, quintile_scores, rfm_class
+from crm_desktop.domain.reports import ReportFilter
+from crm_desktop.domain.rfm import quintile_cuts, quintile_scores, rfm_class
 from crm_desktop.persistence.models import Campaign, Consent, Order
 from crm_desktop.services.reports import ReportService
 from tests.databases import connect
@@ -504,11 +505,11 @@ def test_customers_lifetime_value_and_rfm(shop: Shop) -> None:
         ("Grace Hopper", "person", 2_550_00, 2_550_00, 2),
     ]
     assert report.top[0].last_purchase == day("2026-11-10")
-    assert [c.rfm for c in report.top] == ["Champions", "Needs attention"]
+    assert [c.rfm for c in report.top] == ["Champions", "Hibernating"]
     assert report.lapsed_count == 1 and report.lapsed[0].name == "Old Co"
-    assert report.lapsed[0].rfm == "Lapsed"
+    assert report.lapsed[0].rfm == "Lost"
     classes = {c.name: c.customers for c in report.classes}
-    assert classes["Champions"] == 1 and classes["Lapsed"] == 1 and sum(classes.values()) == 3
+    assert classes["Champions"] == 1 and classes["Lost"] == 1 and sum(classes.values()) == 3
 
 
 def test_rfm_scores() -> None:
@@ -517,8 +518,12 @@ def test_rfm_scores() -> None:
     assert rfm_class(5, 5, 5) == "Champions"
     assert rfm_class(5, 1, 1) == "New"
     assert rfm_class(3, 4, 2) == "Loyal"
-    assert rfm_class(2, 5, 5) == "At risk"
-    assert rfm_class(1, 1, 1) == "Lapsed"
+    assert rfm_class(2, 5, 5) == "Can't lose"
+    assert rfm_class(2, 3, 2) == "At risk"
+    assert rfm_class(4, 2, 1) == "Potential"
+    assert rfm_class(2, 1, 5) == "Hibernating"
+    assert rfm_class(1, 1, 1) == "Lost"
+    assert quintile_cuts([]) == ()
 
 
 def test_data_quality_counts_the_duplicates_the_scan_finds(shop: Shop) -> None:

@@ -5,6 +5,7 @@ to a ChangeSet by itself, reloading only what concerns it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
@@ -334,6 +335,34 @@ class ContactsController(QObject):
             self.deal_open_requested.emit(record_id)
         elif kind == "activity":
             self.activity_open_requested.emit(record_id)
+        elif kind == "withdraw":  # one click: "contact id/purpose"
+            self.withdraw_consent(*record_id.rsplit("/", 1))
+
+    def log_email_files(self, paths: list[str]) -> None:
+        """.eml files dropped on the window: logged on the contact shown, or else on the
+        known contacts they were exchanged with."""
+        shown = self.contact_detail.record_id if self.host.current_section() == CONTACTS else None
+        maillog = self.host.context.maillog
+        logged = 0
+        for path in paths:
+            try:
+                result = maillog.log_file(Path(path), shown)
+            except CrmError as exc:
+                self.host.warn("Log e-mail", f"{Path(path).name}: {exc}")
+                continue
+            logged += len(result.contacts)
+            self.host.hub.changed(result.changes)
+        self.host.hub.status.emit(f"{pluralise(logged, 'e-mail')} logged on the timeline")
+
+    def withdraw_consent(self, contact_id: str, purpose: str) -> None:
+        """The contact withdrew consent for a purpose: a new ledger entry, now."""
+        try:
+            saved = self.host.context.consents.withdraw(contact_id, purpose)
+        except CrmError as exc:
+            self.host.warn("Consent", str(exc))
+            return
+        self.host.hub.changed(saved.changes)
+        self.host.hub.status.emit(f"Consent for {purpose.replace('_', ' ')} withdrawn")
 
     @Slot(str)
     def open_contact(self, contact_id: str) -> None:
@@ -426,6 +455,14 @@ class ContactsController(QObject):
         segment_id = self.contacts_view.segment_filter.currentData()
         segments = self.host.context.segments
         self.contacts_view.apply_saved(segments.query(segment_id) if segment_id else ListQuery())
+
+    def show_segment(self, segment_id: str) -> None:
+        """The contacts list shows a saved segment (from the sidebar or the builder)."""
+        self._fill_segments()
+        combo = self.contacts_view.segment_filter
+        combo.setCurrentIndex(max(combo.findData(segment_id), 0))
+        self.apply_segment()
+        self.host.go_to(CONTACTS)
 
     def save_segment(self) -> None:
         query = self.contacts_model.query

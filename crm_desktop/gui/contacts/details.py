@@ -83,9 +83,15 @@ def contact_facts(context: AppContext, c: ContactRecord, now: dt.datetime | None
         f"{esc(s.purpose.replace('_', ' '))}: "
         f"<b>{'✓ granted' if s.status == 'granted' else '✗ withdrawn'}</b> "
         + _gray(f"{s.lawful_basis} · {s.source} · {format_date(s.since)}")
+        + (
+            " " + link("withdraw", f"{c.id}/{s.purpose}", "withdraw")
+            if s.status == "granted"
+            else ""
+        )
         for s in context.consents.current(c.id)
     )
     cadence = context.calendar.cadence(c.id)
+    rfm = context.segments.rfm(c.id)
     timeline = context.timeline
     return [
         *conflict_fact(context, "contacts", c.id),
@@ -115,6 +121,13 @@ def contact_facts(context: AppContext, c: ContactRecord, now: dt.datetime | None
         ("Nickname", esc(c.nickname)),
         ("Tags", esc(", ".join(c.tags))),
         ("Consent", consent),
+        (
+            "RFM",
+            f"<b>{esc(rfm.name)}</b> "
+            + _gray(f"recency {rfm.recency} · frequency {rfm.frequency} · monetary {rfm.monetary}")
+            if rfm
+            else "",
+        ),
         ("Stay in touch", f"every {pluralise(cadence, 'day')}" if cadence else ""),
         ("Notes", esc(c.notes)),
     ]

@@ -27,10 +27,13 @@ EXPORT_FILTERS = "CSV (*.csv);;Excel (*.xlsx);;vCard (*.vcf)"
 
 
 def droppable(path: str) -> str:
-    """What a file dropped on the window starts: "contacts", "calendar" or ""."""
+    """What a file dropped on the window starts: "contacts", "calendar", "email" (an
+    .eml logged on a contact's timeline) or ""."""
     suffix = Path(path).suffix.lower()
     if suffix in (".csv", ".tsv", ".txt", ".xlsx", ".vcf", ".vcard"):
         return "contacts"
+    if suffix == ".eml":
+        return "email"
     return "calendar" if suffix == ".ics" else ""
 
 

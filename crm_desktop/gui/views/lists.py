@@ -65,6 +65,7 @@ class ListView(QWidget):
         self.company_chip.clicked.connect(lambda: self.set_company_filter(None, ""))
         self.company_chip.hide()
         self._company_id: str | None = None
+        self._segment: Any = None  # a saved segment's filter, shown with the rest
         self.trash_button = QToolButton(self)
         self.trash_button.setText("Trash")
         self.trash_button.setIcon(icons.get("trash"))
@@ -155,6 +156,7 @@ class ListView(QWidget):
             company_id=self._company_id,
             owner_id=self.owner_filter.currentData(),
             trash=Trash.ONLY if self.trash_button.isChecked() else Trash.EXCLUDE,
+            segment=self._segment,
         )
         self.model.set_query(query)
         self._selection()
@@ -167,6 +169,7 @@ class ListView(QWidget):
         self.tag_filter.setCurrentIndex(max(self.tag_filter.findData(query.tag), 0))
         self.owner_filter.setCurrentIndex(max(self.owner_filter.findData(query.owner_id), 0))
         self._company_id = query.company_id
+        self._segment = query.segment
         self.company_chip.setVisible(False)
         self.apply_filters()
 

@@ -50,7 +50,7 @@ def _fetch_ids(session: Session, stmt: Select[Any]) -> list[str]:
     """The first column of every row, straight from the driver: a list screen asks for
     100,000 ids at a time and needs neither the ORM nor Row objects for them."""
     connection = session.connection()
-    compiled = stmt.compile(dialect=connection.dialect)
+    compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     if connection.dialect.name != "sqlite" or compiled.positiontup is None:
         return list(connection.execute(stmt).scalars())
     params = tuple(compiled.params[name] for name in compiled.positiontup)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,11 +10,13 @@ from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm_desktop.domain.records import ListQuery
+from crm_desktop.domain.segments import Group
 from crm_desktop.domain.text import fold
 from crm_desktop.persistence.dialect import month_day, name_of
 from crm_desktop.persistence.models import (
     Activity,
     Company,
+    Consent,
     Contact,
     ContactAddress,
     ContactEmail,
@@ -30,13 +33,15 @@ from crm_desktop.persistence.repositories.base import (
     _trash_filter,
 )
 from crm_desktop.persistence.search import search_index
+from crm_desktop.persistence.segment_sql import RfmCache, SegmentCompiler
 
 
 class ContactRepository(Repository[Contact]):
     SORTS = ("name", "email", "company", "city", "owner", "updated", "created", "phone", "title")
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, rfm_cache: RfmCache | None = None) -> None:
         super().__init__(session, Contact)
+        self._rfm_cache = rfm_cache
 
     def _filtered(self, query: ListQuery, *columns: Any) -> Select[Any]:
         stmt = select(*columns).select_from(Contact).where(_trash_filter(Contact, query.trash))
@@ -54,7 +59,29 @@ class ContactRepository(Repository[Contact]):
             )
         if query.search.strip():
             stmt = stmt.where(self._search_filter(query.search))
+        if query.segment is not None and not query.segment.empty:
+            stmt = stmt.where(self.segment_filter(query.segment, query.today))
         return stmt
+
+    def segment_filter(self, segment: Group, today: dt.date | None = None) -> ColumnElement[bool]:
+        """A segment's filter as a condition on contacts (relative days from `today`)."""
+        return self.segment_compiler(today).compile(segment)
+
+    def consents_of(self, contact_ids: Sequence[str]) -> list[Consent]:
+        """Every live consent entry of these contacts (read in chunks)."""
+        found: list[Consent] = []
+        ids = list(contact_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found += self.session.scalars(
+                select(Consent).where(Consent.contact_id.in_(chunk), Consent.deleted_at.is_(None))
+            )
+        return found
+
+    def segment_compiler(self, today: dt.date | None = None) -> SegmentCompiler:
+        return SegmentCompiler(
+            self.session, today or dt.date.today(), self._search_filter, self._rfm_cache
+        )
 
     def _search_filter(self, search: str) -> ColumnElement[bool]:
         matching = search_index(self.session).matching_ids("contacts", search)

@@ -1,0 +1,1 @@
+"""Campaigns in the window: the list, members with reasons, a preview, sending."""
