@@ -9,7 +9,6 @@ import csv
 import dataclasses
 import email
 import socket
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -37,6 +36,7 @@ from crm_desktop.domain.records import (
 from crm_desktop.domain.segments import parse_filter
 from crm_desktop.services.campaigns import DeliveryError
 from crm_desktop.services.mail import EmlFolder, MailCsv, SmtpSettings
+from tests.databases import connect
 
 
 class MemoryKeyring(KeyringBackend):
@@ -242,7 +242,7 @@ def test_statuses_by_hand_and_conversion_by_a_won_deal(shop: Shop, tmp_path: Pat
     app.pipeline.ensure_default()
     draft = app.deals.new_draft(None, p["ada"])
     deal = app.deals.create(dataclasses.replace(draft, title="Winter order", value_cents=300_00)).id
-    with sqlite3.connect(app.paths.database) as conn:  # deals get their campaign on import
+    with connect(app) as conn:  # deals get their campaign on import
         conn.execute("UPDATE deals SET campaign_id = ? WHERE id = ?", (campaign, deal))
     won = next(s for s in app.pipeline.pipelines()[0].stages if s.kind == "won")
     reason = app.pipeline.add_reason("won", "Campaign").id

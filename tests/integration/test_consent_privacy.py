@@ -4,7 +4,6 @@ timeline), the sending rule, the data-subject export and anonymising."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from crm_desktop.cli import main
 from crm_desktop.domain.errors import NotFoundError, ValidationError
 from crm_desktop.domain.records import ContactDraft, EmailEntry, PhoneEntry, TimelineKind
 from crm_desktop.domain.segments import parse_filter
+from tests.databases import connect, location_args
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_the_ledger_is_appended_and_the_newest_entry_is_in_force(
         "newsletter": "withdrawn",
         "phone": "granted",
     }
-    with sqlite3.connect(app.paths.database) as conn:
+    with connect(app) as conn:
         rows = conn.execute("SELECT count(*) FROM consents WHERE contact_id = ?", (anna,))
         assert rows.fetchone()[0] == 3
         changes = conn.execute(
@@ -106,7 +106,7 @@ def test_a_missing_contact_is_refused(app: AppContext) -> None:
 def test_the_data_subject_export_holds_everything_in_json_and_excel(
     demo_app: AppContext, tmp_path: Path
 ) -> None:
-    with sqlite3.connect(demo_app.paths.database) as conn:
+    with connect(demo_app) as conn:
         person = conn.execute(
             "SELECT contact_id FROM orders WHERE contact_id IS NOT NULL LIMIT 1"
         ).fetchone()[0]
@@ -129,7 +129,7 @@ def test_the_data_subject_export_holds_everything_in_json_and_excel(
 
 
 def test_anonymising_keeps_sales_and_forgets_the_person(demo_app: AppContext) -> None:
-    with sqlite3.connect(demo_app.paths.database) as conn:
+    with connect(demo_app) as conn:
         person, email = conn.execute(
             "SELECT o.contact_id, c.email FROM orders o JOIN contacts c ON c.id = o.contact_id "
             "WHERE c.email != '' LIMIT 1"
@@ -142,7 +142,7 @@ def test_anonymising_keeps_sales_and_forgets_the_person(demo_app: AppContext) ->
     record = demo_app.contacts.get(person)
     assert record.display_name == "Anonymised" and record.emails == () and record.phones == ()
     assert record.notes == "" and record.birthday is None and record.addresses == ()
-    with sqlite3.connect(demo_app.paths.database) as conn:
+    with connect(demo_app) as conn:
         after = conn.execute("SELECT count(*), sum(amount_cents) FROM orders").fetchone()
         leaks = conn.execute(
             "SELECT count(*) FROM change WHERE value LIKE ?", (f"%{email}%",)
@@ -163,21 +163,21 @@ def test_anonymising_keeps_sales_and_forgets_the_person(demo_app: AppContext) ->
 def test_cli_consent_commands(
     app: AppContext, anna: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = str(app.paths.data_dir)
+    where = location_args(app)
     app.close()
-    assert main(["--data-dir", data, "consent", "grant", "anna@example.com", "newsletter"]) == 0
-    assert main(["--data-dir", data, "consent", "withdraw", anna, "newsletter"]) == 0
+    assert main([*where, "consent", "grant", "anna@example.com", "newsletter"]) == 0
+    assert main([*where, "consent", "withdraw", anna, "newsletter"]) == 0
     capsys.readouterr()
-    assert main(["--data-dir", data, "--json", "consent", "history", anna]) == 0
+    assert main([*where, "--json", "consent", "history", anna]) == 0
     history = json.loads(capsys.readouterr().out)
     assert [h["status"] for h in history] == ["granted", "withdrawn"]
     target = tmp_path / "anna.xlsx"
-    assert main(["--data-dir", data, "consent", "export", anna, "--out", str(target)]) == 0
+    assert main([*where, "consent", "export", anna, "--out", str(target)]) == 0
     assert target.exists()
     capsys.readouterr()
-    assert main(["--data-dir", data, "anonymise", anna]) == 1
+    assert main([*where, "anonymise", anna]) == 1
     err = capsys.readouterr().err
     assert "add --yes" in err and err.count("\n") == 1
-    assert main(["--data-dir", data, "anonymise", anna, "--yes"]) == 0
-    assert main(["--data-dir", data, "consent", "export", "nobody@nowhere"]) == 1
+    assert main([*where, "anonymise", anna, "--yes"]) == 0
+    assert main([*where, "consent", "export", "nobody@nowhere"]) == 1
     assert "no contact matches" in capsys.readouterr().err

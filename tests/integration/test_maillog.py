@@ -15,6 +15,7 @@ from crm_desktop.domain.errors import NotFoundError, ValidationError
 from crm_desktop.domain.records import ContactDraft, EmailEntry, TimelineKind
 from crm_desktop.domain.segments import parse_filter
 from crm_desktop.services.mail import EmlFolder
+from tests.databases import location_args
 
 
 def eml(tmp_path: Path, name: str, **headers: Any) -> Path:
@@ -100,10 +101,10 @@ def test_files_that_are_no_email_are_refused(app: AppContext, tmp_path: Path) ->
 def test_cli_log_email(
     app: AppContext, ada: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = str(app.paths.data_dir)
+    where = location_args(app)
     app.close()
     path = eml(tmp_path, "a.eml", From="ada@example.com", To="s@x.org", Subject="Hello there")
-    assert main(["--data-dir", data, "log-email", str(path)]) == 0
+    assert main([*where, "log-email", str(path)]) == 0
     assert "logged on 1 contact" in capsys.readouterr().out
-    assert main(["--data-dir", data, "log-email", str(tmp_path / "nope.eml")]) == 1
+    assert main([*where, "log-email", str(tmp_path / "nope.eml")]) == 1
     assert "no such file" in capsys.readouterr().err
