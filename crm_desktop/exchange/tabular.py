@@ -30,6 +30,7 @@ from typing import IO, Any, NamedTuple
 DELIMITERS = (",", ";", "\t", "|")
 XLSX_MAGIC = b"PK\x03\x04"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_RISKY_FIRST = frozenset((*_FORMULA_STARTS, "'"))  # first characters `neutralise` looks at
 _HARMLESS_SIGNED = re.compile(r"[+-][0-9 ()./+-]*")
 _NEUTRALISED = re.compile("'+[=+\\-@\t\r]")
 _STRAY = re.compile("[\udc80-\udcff]")
@@ -255,16 +256,27 @@ def write_csv(
 ) -> int:
     """CSV as Excel opens it: UTF-8 with a byte order mark, CRLF, formulas neutralised.
     Returns the number of rows written."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=True)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in headers])
     count = 0
-    for row in rows:
-        writer.writerow([neutralise(cell_text(v)) for v in row])
-        count += 1
+
+    def cells() -> Iterator[list[str]]:
+        nonlocal count
+        safe, risky = str, _RISKY_FIRST
+        for row in rows:
+            count += 1
+            # Most cells are text that starts harmlessly: they are written as they are.
+            yield [v if v.__class__ is safe and v[:1] not in risky else _csv_cell(v) for v in row]
+
+    writer.writerows(cells())
     text.flush()
     text.detach()
     return count
+
+
+def _csv_cell(value: Any) -> str:
+    return neutralise(cell_text(value))
 
 
 def cell_text(value: Any) -> str:
@@ -357,8 +369,19 @@ def write_xlsx(
         header_cells.append(cell)
     sheet.append(header_cells)
     count = 0
+    safe, risky, illegal = str, _RISKY_FIRST, _XLSX_ILLEGAL.search
     for row in rows:
-        sheet.append([_xlsx_text(cell_text(v)) for v in row])
+        sheet.append(
+            [
+                v
+                if v.__class__ is safe
+                and v[:1] not in risky
+                and len(v) <= _MAX_XLSX_TEXT
+                and not illegal(v)
+                else _xlsx_text(cell_text(v))
+                for v in row
+            ]
+        )
         count += 1
     if headers:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,22 +19,37 @@ from crm_desktop.domain.errors import CrmError, ValidationError
 from crm_desktop.domain.records import AddressEntry, EmailEntry, PhoneEntry
 from crm_desktop.domain.text import display_name
 from crm_desktop.exchange import tabular, vcard
+from crm_desktop.persistence.exchange_queries import ContactPage
 from crm_desktop.services._common import UowFactory
 from crm_desktop.services.import_rows import YEARLESS
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".vcf": "vcard", ".vcard": "vcard"}
 
 
-def _when(value: dt.datetime | None) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _day(value: dt.date | None) -> str:
-    if value is None:
+def _when(value: dt.datetime | str | None) -> str:
+    """A time to the minute in UTC; given as SQLite stores it (UTC text), or a datetime."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        return value[:16]
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _day(value: dt.date | str | None) -> str:
+    """A birthday in ISO 8601, without the year if it has none (--MM-DD)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
     if value.year == YEARLESS:
         return f"--{value.month:02d}-{value.day:02d}"
     return value.isoformat()
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if not value or isinstance(value, dt.date):
+        return value or None
+    return dt.date.fromisoformat(value[:10])
 
 
 def _format(path: Path, allowed: Sequence[str]) -> str:
@@ -69,17 +84,24 @@ class ExportService:
 
     def contacts(self, path: Path, ids: Sequence[str] | None = None) -> int:
         """Write contacts (all live ones, or these in this order) to .csv, .xlsx or .vcf;
-        returns how many were written."""
+        returns how many were written. Read page by page and written as they come."""
         path = Path(path)
         fmt = _format(path, ("csv", "xlsx", "vcard"))
-        records = self._contact_records(ids)
-        if fmt == "vcard":
-            cards = [_card(r) for r in records]
-            _write_atomically(path, lambda s: s.writelines(vcard.write_cards(cards)))
-            return len(cards)
-        headers, rows = contact_sheet(records)
-        self._sheet(path, fmt, headers, rows, "Contacts")
-        return len(records)
+        wanted = list(ids) if ids is not None else None
+        with self._uow.read() as uow:
+            widths, pages = uow.exchange.contact_export(wanted)
+            if fmt == "vcard":
+                written = [0]
+
+                def write_cards(stream: IO[bytes]) -> None:
+                    for page in pages:
+                        stream.writelines(vcard.write_cards(_page_cards(page)))
+                        written[0] += len(page.rows)
+
+                _write_atomically(path, write_cards)
+                return written[0]
+            sheet = ContactSheet(*widths)
+            return self._sheet(path, fmt, sheet.headers, sheet.rows(pages), "Contacts")
 
     def companies(self, path: Path, ids: Sequence[str] | None = None) -> int:
         """Write companies (all live ones, or these) to .csv, .xlsx or .vcf (KIND:org)."""
@@ -94,46 +116,89 @@ class ExportService:
             _write_atomically(path, lambda s: s.writelines(vcard.write_cards(cards)))
             return len(cards)
         headers, rows = company_sheet(records)
-        self._sheet(path, fmt, headers, rows, "Companies")
-        return len(records)
-
-    def _contact_records(self, ids: Sequence[str] | None) -> list[dict[str, Any]]:
-        with self._uow.read() as uow:
-            wanted = list(ids) if ids is not None else uow.exchange.contact_ids()
-            found = uow.exchange.contacts(wanted)
-        return [found[i] for i in wanted if i in found]
+        return self._sheet(path, fmt, headers, rows, "Companies")
 
     @staticmethod
-    def _sheet(path: Path, fmt: str, headers: list[str], rows: list[list[Any]], title: str) -> None:
-        if fmt == "xlsx":
-            _write_atomically(path, lambda s: tabular.write_xlsx(s, headers, rows, title))
-        else:
-            _write_atomically(path, lambda s: tabular.write_csv(s, headers, rows))
+    def _sheet(
+        path: Path, fmt: str, headers: list[str], rows: Iterable[Sequence[Any]], title: str
+    ) -> int:
+        written = [0]
+
+        def write(stream: IO[bytes]) -> None:
+            if fmt == "xlsx":
+                written[0] = tabular.write_xlsx(stream, headers, rows, title)
+            else:
+                written[0] = tabular.write_csv(stream, headers, rows)
+
+        _write_atomically(path, write)
+        return written[0]
 
 
-def contact_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """Headers and rows of a contacts sheet (as many e-mail and phone columns as the
-    contact with the most of them needs)."""
-    emails = max((len(r["emails"]) for r in records), default=1) or 1
-    phones = max((len(r["phones"]) for r in records), default=1) or 1
-    headers = ["ID", "First name", "Last name"]
-    headers += ["E-mail" if n == 1 else f"E-mail {n}" for n in range(1, emails + 1)]
-    headers += ["Phone" if n == 1 else f"Phone {n}" for n in range(1, phones + 1)]
-    headers += ["Company", "Title", "Street", "Postcode", "City", "Region", "Country"]
-    headers += ["Birthday", "Lead source", "Owner", "Tags", "Notes", "Created", "Updated"]
-    rows: list[list[Any]] = []
-    for r in records:
-        address = r["addresses"][0] if r["addresses"] else ("", "", "", "", "", "")
-        role = r["roles"][0] if r["roles"] else ("", "", "")
-        row: list[Any] = [r["id"], r["first_name"], r["last_name"]]
-        row += [r["emails"][i][0] if i < len(r["emails"]) else "" for i in range(emails)]
-        row += [r["phones"][i][0] if i < len(r["phones"]) else "" for i in range(phones)]
-        street, city, region, postcode, country, _label = address
-        row += [role[2], role[1], street, postcode, city, region, country]
-        row += [_day(r["birthday"]), r["lead_source"], r["owner_name"], ", ".join(r["tags"])]
-        row += [r["notes"], _when(r["created_at"]), _when(r["updated_at"])]
-        rows.append(row)
-    return headers, rows
+class ContactSheet:
+    """The rows of a contacts sheet, made page by page (as many e-mail and phone columns
+    as the contact with the most of them needs). Every cell is text; a value many rows
+    share (a time, an owner, a tag list) is formatted once."""
+
+    def __init__(self, emails: int, phones: int) -> None:
+        self.emails, self.phones = max(emails, 1), max(phones, 1)
+        headers = ["ID", "First name", "Last name"]
+        headers += ["E-mail" if n == 1 else f"E-mail {n}" for n in range(1, self.emails + 1)]
+        headers += ["Phone" if n == 1 else f"Phone {n}" for n in range(1, self.phones + 1)]
+        headers += ["Company", "Title", "Street", "Postcode", "City", "Region", "Country"]
+        headers += ["Birthday", "Lead source", "Owner", "Tags", "Notes", "Created", "Updated"]
+        self.headers = headers
+        self._times: dict[Any, str] = {}
+        self._days: dict[Any, str] = {}
+        self._tags: dict[tuple[str, ...], str] = {}
+
+    def rows(self, pages: Iterable[ContactPage]) -> Iterator[list[str]]:
+        no_emails, no_phones = [""] * self.emails, [""] * self.phones
+        no_address, no_role = ("", "", "", "", "", ""), ("", "", "")
+        when, day = self._when, self._day
+        for page in pages:
+            emails, phones, addresses = page.emails, page.phones, page.addresses
+            roles, tags = page.roles, page.tags
+            for cid, first, last, birthday, lead, owner, notes, created, updated, _ in page.rows:
+                row = [cid, first, last]
+                found = emails.get(cid)
+                if found is None:
+                    row += no_emails
+                else:
+                    row += [e[0] for e in found]
+                    row += no_emails[len(found) :]
+                found = phones.get(cid)
+                if found is None:
+                    row += no_phones
+                else:
+                    row += [p[0] for p in found]
+                    row += no_phones[len(found) :]
+                address = addresses[cid][0] if cid in addresses else no_address
+                role = roles[cid][0] if cid in roles else no_role
+                street, city, region, postcode, country, _label = address
+                row += [role[2], role[1], street, postcode, city, region, country]
+                names = tags.get(cid)
+                row += [day(birthday), lead, owner, self._tag_text(names) if names else ""]
+                row += [notes, when(created), when(updated)]
+                yield row
+
+    def _when(self, value: dt.datetime | str | None) -> str:
+        text = self._times.get(value)
+        if text is None:
+            text = self._times[value] = _when(value)
+        return text
+
+    def _day(self, value: dt.date | str | None) -> str:
+        text = self._days.get(value)
+        if text is None:
+            text = self._days[value] = _day(value)
+        return text
+
+    def _tag_text(self, names: list[str]) -> str:
+        key = tuple(names)
+        text = self._tags.get(key)
+        if text is None:
+            text = self._tags[key] = ", ".join(names)
+        return text
 
 
 def company_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
@@ -153,22 +218,26 @@ def company_sheet(records: Sequence[Mapping[str, Any]]) -> tuple[list[str], list
     return headers, rows
 
 
-def _card(r: Mapping[str, Any]) -> vcard.VCard:
-    role = r["roles"][0] if r["roles"] else None
-    return vcard.VCard(
-        uid=r["id"],
-        formatted_name=display_name(r["first_name"], r["last_name"]),
-        first_name=r["first_name"],
-        last_name=r["last_name"],
-        organization=role[2] if role else "",
-        title=role[1] if role else "",
-        emails=tuple(EmailEntry(e, label) for e, label in r["emails"]),
-        phones=tuple(PhoneEntry(n, label) for n, label in r["phones"]),
-        addresses=tuple(AddressEntry(*a) for a in r["addresses"]),
-        birthday=r["birthday"],
-        notes=r["notes"],
-        tags=tuple(r["tags"]),
-    )
+def _page_cards(page: ContactPage) -> Iterator[vcard.VCard]:
+    """The vCards of a page of contacts, in its order."""
+    no_list: list[tuple[Any, ...]] = []
+    for cid, first, last, birthday, _lead, _owner, notes, _created, _updated, _ in page.rows:
+        roles = page.roles.get(cid)
+        role = roles[0] if roles else None
+        yield vcard.VCard(
+            uid=cid,
+            formatted_name=display_name(first, last),
+            first_name=first,
+            last_name=last,
+            organization=role[2] if role else "",
+            title=role[1] if role else "",
+            emails=tuple(EmailEntry(e, label) for e, label in page.emails.get(cid, no_list)),
+            phones=tuple(PhoneEntry(n, label) for n, label in page.phones.get(cid, no_list)),
+            addresses=tuple(AddressEntry(*a) for a in page.addresses.get(cid, no_list)),
+            birthday=_date(birthday),
+            notes=notes,
+            tags=tuple(page.tags.get(cid, ())),
+        )
 
 
 def _company_card(r: Mapping[str, Any]) -> vcard.VCard:

@@ -44,18 +44,23 @@ def build(app: AppContext) -> list[str]:
         ContactDraft(
             first_name="Anna",
             last_name="Arnold",
-            emails=(EmailEntry("anna@example.com"), EmailEntry("a@x.org", "home"),
-                    EmailEntry("third@x.org", "other")),
+            emails=(
+                EmailEntry("anna@example.com"),
+                EmailEntry("a@x.org", "home"),
+                EmailEntry("third@x.org", "other"),
+            ),
             phones=(PhoneEntry("+49 30 5550", "mobile"), PhoneEntry("-12", "work")),
             roles=(RoleEntry(kiefer, "Buyer"), RoleEntry(nord, "Advisor")),
-            addresses=(AddressEntry("Weg 1", "Köln", "NRW", "50667", "DE", "work"),
-                       AddressEntry("Second 2", "Bonn", "", "53111", "DE", "home")),
+            addresses=(
+                AddressEntry("Weg 1", "Köln", "NRW", "50667", "DE", "work"),
+                AddressEntry("Second 2", "Bonn", "", "53111", "DE", "home"),
+            ),
             birthday=dt.date(1980, 1, 2),
             owner_id=olga,
             tags=("vip", "Kunde", "alpha"),
             notes="first line\nsecond line; with, commas",
             lead_source="Fair",
-        ),  # fmt: skip
+        ),
         ContactDraft(first_name="Bernd", last_name="Böhm"),
         ContactDraft(
             first_name='=HYPERLINK("http://evil.example","x")',
