@@ -287,6 +287,26 @@ class SearchIndex:
             docs = [made.get(i) or read.get(i) for i in chunk]
             self._replace(entity, [d for d in docs if d is not None], made, submit)
 
+    def set_live(
+        self,
+        entity: str,
+        ids: Iterable[str],
+        submit: Callable[[str, list[Any]], None] | None = None,
+    ) -> None:
+        """Flag records' documents live or in the Trash as their rows are now, their text
+        as it is (a bulk move to the Trash, an undone import): no document is rebuilt."""
+        table = {"contacts": "contacts", "companies": "companies", "deals": "deals"}[entity]
+        rows = [(row_id, row_id) for row_id in sorted(set(ids))]
+        if not rows:
+            return
+        conn = self._session.connection()
+        write: Callable[[str, list[Any]], Any] = submit or conn.exec_driver_sql
+        write(
+            f"UPDATE search_fts SET live = (SELECT deleted_at IS NULL FROM {table} WHERE id = ?) "
+            "WHERE rowid = (SELECT docid FROM search_doc WHERE row_id = ?)",
+            rows,
+        )
+
     def _rows(self, sql: str, ids: Sequence[str]) -> Any:
         return self._session.execute(text(sql.format(ids=_placeholders(len(ids)))), _params(ids))
 
