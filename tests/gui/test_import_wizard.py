@@ -67,8 +67,13 @@ def test_wizard_imports_reports_bad_rows_and_undoes(
     assert result.errors[0][0] == 3  # the line in the file
     assert "Line 3" in wizard.result_page.errors.toPlainText()
     assert names(app) == {"Jonas Weber", "Lea Schmidt"}
-    window.undo_stack.undo()
+    labels: list[str] = []
+    steps: list[tuple[int, int]] = []
+    window.runner.started.connect(lambda progress: labels.append(progress.label))
+    window.runner.progressed.connect(lambda done, total: steps.append((done, total)))
+    window.undo_stack.undo()  # on the background runner, with its progress
     assert names(app) == set()
+    assert labels == ["Undoing the import of 2 contacts"] and steps[-1] == (3, 3)
     window.undo_stack.redo()
     assert names(app) == {"Jonas Weber", "Lea Schmidt"}
 
