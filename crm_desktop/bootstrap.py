@@ -1,7 +1,8 @@
 """Composition root: paths -> engine -> unit-of-work factory -> services.
 
 The window, the command line, the tests and the benchmarks all start here, so they run
-the same code. Nothing is global: the context is passed to whoever needs it.
+the same code. Nothing is global: the context is passed to whoever needs it. The services
+and the database layer are imported when `open_app` runs, not with this module.
 """
 
 from __future__ import annotations
@@ -9,36 +10,39 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crm_desktop.config import DATABASE_URL_ENV, AppPaths, Preferences, check_local_folder
-from crm_desktop.persistence.database import Database, open_database
-from crm_desktop.persistence.engine import sqlite_url
-from crm_desktop.persistence.uow import UnitOfWorkFactory
-from crm_desktop.services.activities import ActivityService
-from crm_desktop.services.bulk import BulkService
-from crm_desktop.services.calendar import CalendarService
-from crm_desktop.services.changelog import ChangeLogService
-from crm_desktop.services.companies import CompanyService
-from crm_desktop.services.consents import ConsentService
-from crm_desktop.services.contacts import ContactService
-from crm_desktop.services.custom_fields import CustomFieldService
-from crm_desktop.services.deals import DealService
-from crm_desktop.services.demo import DemoService
-from crm_desktop.services.duplicates import DuplicateService
-from crm_desktop.services.exports import ExportService
-from crm_desktop.services.followups import FollowUpService
-from crm_desktop.services.imports import ImportService
-from crm_desktop.services.maintenance import MaintenanceService
-from crm_desktop.services.phones import PhoneService
-from crm_desktop.services.pipeline import PipelineService
-from crm_desktop.services.reports import ReportService
-from crm_desktop.services.search import SearchService
-from crm_desktop.services.segments import SegmentService
-from crm_desktop.services.settings import SettingsService
-from crm_desktop.services.tags import TagService
-from crm_desktop.services.timeline import TimelineService
-from crm_desktop.services.users import UserService
-from crm_desktop.sync.service import SyncService
+
+if TYPE_CHECKING:
+    from crm_desktop.domain.records import SearchHit
+    from crm_desktop.persistence.database import Database
+    from crm_desktop.persistence.uow import UnitOfWorkFactory
+    from crm_desktop.services.activities import ActivityService
+    from crm_desktop.services.bulk import BulkService
+    from crm_desktop.services.calendar import CalendarService
+    from crm_desktop.services.changelog import ChangeLogService
+    from crm_desktop.services.companies import CompanyService
+    from crm_desktop.services.consents import ConsentService
+    from crm_desktop.services.contacts import ContactService
+    from crm_desktop.services.custom_fields import CustomFieldService
+    from crm_desktop.services.deals import DealService
+    from crm_desktop.services.demo import DemoService
+    from crm_desktop.services.duplicates import DuplicateService
+    from crm_desktop.services.exports import ExportService
+    from crm_desktop.services.followups import FollowUpService
+    from crm_desktop.services.imports import ImportService
+    from crm_desktop.services.maintenance import MaintenanceService
+    from crm_desktop.services.phones import PhoneService
+    from crm_desktop.services.pipeline import PipelineService
+    from crm_desktop.services.reports import ReportService
+    from crm_desktop.services.search import SearchService
+    from crm_desktop.services.segments import SegmentService
+    from crm_desktop.services.settings import SettingsService
+    from crm_desktop.services.tags import TagService
+    from crm_desktop.services.timeline import TimelineService
+    from crm_desktop.services.users import UserService
+    from crm_desktop.sync.service import SyncService
 
 
 @dataclass
@@ -83,6 +87,37 @@ class AppContext:
 
 def open_app(data_dir: str | Path | None = None, database_url: str | None = None) -> AppContext:
     """Open (creating and migrating as needed) the data of this device and wire services."""
+    # Imported here, not above: a command that only searches starts without them
+    # (`search_without_opening`), and SQLAlchemy with the ORM is most of a start.
+    from crm_desktop.persistence.database import open_database
+    from crm_desktop.persistence.engine import sqlite_url
+    from crm_desktop.persistence.uow import UnitOfWorkFactory
+    from crm_desktop.services.activities import ActivityService
+    from crm_desktop.services.bulk import BulkService
+    from crm_desktop.services.calendar import CalendarService
+    from crm_desktop.services.changelog import ChangeLogService
+    from crm_desktop.services.companies import CompanyService
+    from crm_desktop.services.consents import ConsentService
+    from crm_desktop.services.contacts import ContactService
+    from crm_desktop.services.custom_fields import CustomFieldService
+    from crm_desktop.services.deals import DealService
+    from crm_desktop.services.demo import DemoService
+    from crm_desktop.services.duplicates import DuplicateService
+    from crm_desktop.services.exports import ExportService
+    from crm_desktop.services.followups import FollowUpService
+    from crm_desktop.services.imports import ImportService
+    from crm_desktop.services.maintenance import MaintenanceService
+    from crm_desktop.services.phones import PhoneService
+    from crm_desktop.services.pipeline import PipelineService
+    from crm_desktop.services.reports import ReportService
+    from crm_desktop.services.search import SearchService
+    from crm_desktop.services.segments import SegmentService
+    from crm_desktop.services.settings import SettingsService
+    from crm_desktop.services.tags import TagService
+    from crm_desktop.services.timeline import TimelineService
+    from crm_desktop.services.users import UserService
+    from crm_desktop.sync.service import SyncService
+
     paths = AppPaths.resolve(data_dir)
     preferences = Preferences.load(paths.preferences)
     url = database_url or os.environ.get(DATABASE_URL_ENV) or preferences.database_url
@@ -124,3 +159,22 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         bulk=BulkService(uow),
         sync=SyncService(uow, paths.preferences, paths.data_dir),
     )
+
+
+def search_without_opening(
+    data_dir: str | Path | None, database_url: str | None, query: str, limit: int
+) -> list[SearchHit] | None:
+    """`SearchService.search` on this device's SQLite file when its schema is current,
+    without opening the app's database layer (the fast start of `crm-desktop search`).
+    None when it cannot answer so (a server database, no file yet, a migration due): then
+    `open_app` does, and migrates as it always does."""
+    from crm_desktop.services.search import search_file
+
+    paths = AppPaths.resolve(data_dir)
+    if database_url or os.environ.get(DATABASE_URL_ENV):
+        return None
+    preferences = Preferences.load(paths.preferences)
+    if preferences.database_url:
+        return None
+    check_local_folder(paths.data_dir)
+    return search_file(paths.database, query, limit)

@@ -14,18 +14,17 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crm_desktop import __version__, cli_sync
 from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
 from crm_desktop.config import AppPaths, setup_logging
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
-from crm_desktop.domain.formatting import pluralise
-from crm_desktop.domain.reportdoc import format_cell
-from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
+    from crm_desktop.domain.records import SearchHit
+    from crm_desktop.domain.reports import ReportFilter
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 log = logging.getLogger("crm_desktop.cli")
@@ -91,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
             undo = what.add_parser("undo", help="take back a whole import (by its batch id)")
             undo.add_argument("batch")
     report = sub.add_parser("report", help="write a report (monthly: the owner's monthly report)")
-    report.add_argument("name", choices=("monthly", *REPORTS))
+    report.add_argument(
+        "name", choices=_ReportNames(), metavar="NAME", help="the report: %(choices)s"
+    )
     report.add_argument("--month", help="YYYY-MM (default: last month)")
     report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (not for monthly)")
     report.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (not for monthly)")
@@ -142,6 +143,25 @@ def _positive(text: str) -> int:
     return value
 
 
+class _ReportNames(Sequence[str]):
+    """The report names a command accepts, looked up when argparse checks or shows them:
+    the report definitions are not imported by every command."""
+
+    def _names(self) -> tuple[str, ...]:
+        from crm_desktop.domain.reports import REPORTS
+
+        return ("monthly", *REPORTS)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     log_file = setup_logging(AppPaths.resolve(args.data_dir).log_file)
@@ -156,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_window(args.data_dir, args.database_url, log_file)
     handler: Callable[[AppContext, argparse.Namespace], int] = _COMMANDS[args.command]
     try:
+        quick = _QUICK.get(args.command)
+        if quick is not None and (done := quick(args)) is not None:
+            return done
         from crm_desktop.bootstrap import open_app
 
         context = open_app(args.data_dir, args.database_url)
@@ -196,13 +219,27 @@ def _demo(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _search(context: AppContext, args: argparse.Namespace) -> int:
-    hits = context.search.search(args.text, args.limit)
+    _print_hits(args, context.search.search(args.text, args.limit))
+    return EXIT_OK
+
+
+def _quick_search(args: argparse.Namespace) -> int | None:
+    """The search read straight from a current database file (None: open the app)."""
+    from crm_desktop.bootstrap import search_without_opening
+
+    hits = search_without_opening(args.data_dir, args.database_url, args.text, args.limit)
+    if hits is None:
+        return None
+    _print_hits(args, hits)
+    return EXIT_OK
+
+
+def _print_hits(args: argparse.Namespace, hits: Sequence[SearchHit]) -> None:
     payload = [
         {"type": h.entity, "id": h.id, "title": h.title, "subtitle": h.subtitle} for h in hits
     ]
     lines = [f"{h.entity:<8} {h.title:<32} {h.subtitle}" for h in hits]
     _emit(args, payload, "\n".join(lines) if lines else "no matches")
-    return EXIT_OK
 
 
 def _backup(context: AppContext, args: argparse.Namespace) -> int:
@@ -264,6 +301,8 @@ def _import(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _import_records(context: AppContext, args: argparse.Namespace) -> int:
+    from crm_desktop.domain.formatting import pluralise
+
     kind = "companies" if args.what == "companies" else args.kind
     result = context.imports.run(
         args.file,
@@ -308,6 +347,8 @@ def _import_records(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _export(context: AppContext, args: argparse.Namespace) -> int:
+    from crm_desktop.domain.formatting import pluralise
+
     if args.what in ("contacts", "companies"):
         service = context.exports.contacts if args.what == "contacts" else context.exports.companies
         count = service(args.file)
@@ -327,6 +368,9 @@ def _export(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _report(context: AppContext, args: argparse.Namespace) -> int:
+    from crm_desktop.domain.reportdoc import format_cell
+    from crm_desktop.domain.reports import default_month
+
     month = args.month or default_month()
     owner = _pick(args.owner, [(u.id, u.name) for u in context.users.list()], "owner")
     pipeline = _pick(
@@ -377,6 +421,8 @@ def _report_filter(
     args: argparse.Namespace, month: str, owner: str | None, pipeline: str | None
 ) -> ReportFilter:
     """--from/--to, else --month (default: last month)."""
+    from crm_desktop.domain.reports import ReportFilter
+
     if not (args.start or args.end):
         return ReportFilter.month(month, owner, pipeline)
     try:
@@ -446,3 +492,6 @@ _COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     **EDIT_COMMANDS,
     **cli_sync.SYNC_COMMANDS,
 }
+# Commands that can answer without opening the app's database layer (a fast start); they
+# return None when they cannot, and the command runs the usual way.
+_QUICK: dict[str, Callable[[argparse.Namespace], int | None]] = {"search": _quick_search}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import logging.handlers
 import os
 import sys
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -165,7 +164,9 @@ def setup_logging(log_file: Path, level: int = logging.INFO) -> Path | None:
         old.close()
     try:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        from logging.handlers import RotatingFileHandler  # only when a log is kept
+
+        handler = RotatingFileHandler(
             log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
         )
     except OSError:

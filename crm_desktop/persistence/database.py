@@ -22,13 +22,11 @@ from sqlalchemy.orm import Session
 from crm_desktop.domain.errors import BackupError, DatabaseError
 from crm_desktop.persistence.engine import create_db_engine, is_sqlite, sqlite_url
 from crm_desktop.persistence.models import Change, LocalMeta
+from crm_desktop.persistence.revision import HEAD_REVISION  # see revision.py
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# The newest migration. Kept here so opening an up-to-date database needs no Alembic import
-# (half a second of start-up); a test checks it against the migration scripts.
-HEAD_REVISION = "0003"
 DEVICE_KEY = "device_id"
 _BACKUP_GLOB = "crm-*.sqlite"
 
