@@ -85,6 +85,47 @@ class AppContext:
         self.database.engine.dispose()
 
 
+def preload() -> None:
+    """Import what `open_app` needs, now. The window does it before Qt is imported:
+    PySide6 reads the source of every module imported after it (for its `__feature__`
+    switches), and SQLAlchemy, the models and the services are hundreds of modules."""
+    import importlib
+
+    for name in _OPEN_APP_MODULES:
+        importlib.import_module(name)
+
+
+_OPEN_APP_MODULES = (
+    "crm_desktop.persistence.database",
+    "crm_desktop.persistence.uow",
+    "crm_desktop.services.activities",
+    "crm_desktop.services.bulk",
+    "crm_desktop.services.calendar",
+    "crm_desktop.services.changelog",
+    "crm_desktop.services.companies",
+    "crm_desktop.services.consents",
+    "crm_desktop.services.contacts",
+    "crm_desktop.services.custom_fields",
+    "crm_desktop.services.deals",
+    "crm_desktop.services.demo",
+    "crm_desktop.services.duplicates",
+    "crm_desktop.services.exports",
+    "crm_desktop.services.followups",
+    "crm_desktop.services.imports",
+    "crm_desktop.services.maintenance",
+    "crm_desktop.services.phones",
+    "crm_desktop.services.pipeline",
+    "crm_desktop.services.reports",
+    "crm_desktop.services.search",
+    "crm_desktop.services.segments",
+    "crm_desktop.services.settings",
+    "crm_desktop.services.tags",
+    "crm_desktop.services.timeline",
+    "crm_desktop.services.users",
+    "crm_desktop.sync.service",
+)
+
+
 def open_app(data_dir: str | Path | None = None, database_url: str | None = None) -> AppContext:
     """Open (creating and migrating as needed) the data of this device and wire services."""
     # Imported here, not above: a command that only searches starts without them

@@ -171,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run()
     if args.command is None:
+        from crm_desktop.bootstrap import preload
+
+        preload()  # before Qt: see `preload`
         from crm_desktop.gui.app import run_window
 
         return run_window(args.data_dir, args.database_url, log_file)
