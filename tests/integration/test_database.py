@@ -136,12 +136,14 @@ def test_a_real_migration_from_the_first_schema(data_dir: Path) -> None:
     with sqlite3.connect(data_dir / "crm.sqlite") as conn:
         conn.execute("DROP INDEX ix_contacts_list")
         conn.execute("DROP TABLE sync_conflict")
+        conn.execute("DROP INDEX ix_activities_recurring")
         conn.execute("UPDATE alembic_version SET version_num = '0001'")
     again = open_app(data_dir)
     assert database.current_revision(again.database.engine) == database.HEAD_REVISION
     with sqlite3.connect(data_dir / "crm.sqlite") as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "ix_contacts_list" in names and "ix_sync_conflict_row_id" in names
+    assert "ix_activities_recurring" in names
     assert any("pre-migration" in p.name for p in again.maintenance.backups())
     assert again.contacts.count(ListQuery(search="schema")) == 1
     again.close()

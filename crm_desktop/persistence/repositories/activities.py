@@ -17,11 +17,19 @@ class ActivityRepository(Repository[Activity]):
         super().__init__(session, Activity)
 
     def in_range(
-        self, start: Any, end: Any, owner_id: str | None = None, kinds: Sequence[str] | None = None
+        self,
+        start: Any,
+        end: Any,
+        owner_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        reminding: bool = False,
     ) -> list[Activity]:
         """Live activities that may have an occurrence in [start, end): single ones starting
-        inside it, recurring ones that began before its end."""
+        inside it, recurring ones that began before its end. `reminding`: only those not
+        done that have a reminder."""
         extra: list[ColumnElement[bool]] = [Activity.deleted_at.is_(None)]
+        if reminding:
+            extra += [Activity.done.is_(False), Activity.reminder_minutes.is_not(None)]
         if owner_id:
             extra.append(Activity.owner_id == owner_id)
         if kinds:
@@ -75,6 +83,7 @@ class ActivityRepository(Repository[Activity]):
 
 def _before(starts_at: Any, end: Any) -> bool:
     """`starts_at < end` for the recurring activities, tested here rather than in SQL: with
-    it in the query SQLite walks the time index over every activity before `end` (100,000
-    rows looked up one by one) to find the few recurring ones; without it, one plain scan."""
+    it in the query SQLite may walk the time index over every activity before `end`
+    (100,000 rows looked up one by one) to find the few recurring ones; without it, their
+    own small index (ix_activities_recurring) is read."""
     return starts_at is not None and starts_at < end
