@@ -128,13 +128,18 @@ class MainWindow(QMainWindow):
         self.sharing.start()
         # What the first look at the window does not need waits until it is painted.
         self.settled = False
-        QTimer.singleShot(AFTER_FIRST_PAINT_MS, self, self.settle)
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(AFTER_FIRST_PAINT_MS)
+        self._settle_timer.timeout.connect(self.settle)
+        self._settle_timer.start()
 
     @Slot()
     def settle(self) -> None:
         """The start's work that can wait for the window to be seen: the reminders (the
-        day ahead, and those missed while closed). Runs once, soon after the first paint;
-        tests call it to have it now."""
+        day ahead, and those missed while closed). Runs once, soon after the first paint
+        (not once the window has closed); tests call it to have it now."""
+        self._settle_timer.stop()
         if self.settled:
             return
         self.settled = True
@@ -465,8 +470,10 @@ class MainWindow(QMainWindow):
                 self.settings.setValue("tray/explained", True)
             return
         self.save_layout()
+        self._settle_timer.stop()  # the data is about to close
         self.data.stop()
         self.sharing.stop()  # a last round; the runner's wait below lets it end
-        self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
+        if self.settled:  # else the reminders missed before were not shown: keep them
+            self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)
         super().closeEvent(event)

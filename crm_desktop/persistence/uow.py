@@ -328,8 +328,8 @@ class UnitOfWork:
         clocks = field_clocks_many(self.session, [(row_id, list(f)) for row_id, f in rows])
         sources = SOURCES["contacts"] if entity == "contacts" else frozenset()
         own_document = _SEARCH_OWNER.get(entity, ("", ""))[0] == entity
+        self._buffer.add_updates(entity, rows, clocks)
         for row_id, fields in rows:
-            self._buffer.add_update(entity, row_id, fields, clocks.get(row_id, {}))
             if not sources.isdisjoint(fields):
                 self._derive.add(row_id)
             if searched and own_document and fields.keys() == {"deleted_at"}:

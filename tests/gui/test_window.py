@@ -332,3 +332,14 @@ def test_later_sections_are_built_when_first_shown_and_reminders_after_the_paint
     assert isinstance(window.stack.currentWidget(), SettingsView)
     assert window.stack.indexOf(window.calendar_view) == CALENDAR
     qtbot.waitUntil(lambda: window.settled, timeout=5000)  # soon after the first paint
+
+
+def test_a_window_closed_before_it_settled_leaves_the_reminders_for_next_time(
+    demo_app: AppContext, qtbot: Any
+) -> None:
+    win = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(win)
+    win.settings.remove("reminders/checked")
+    win.close()
+    assert not win._settle_timer.isActive()  # nothing runs on data about to close
+    assert not win.settled and win.settings.value("reminders/checked") is None
