@@ -1,7 +1,8 @@
 """Composition root: paths -> engine -> unit-of-work factory -> services.
 
 The window, the command line, the tests and the benchmarks all start here, so they run
-the same code. Nothing is global: the context is passed to whoever needs it.
+the same code. Nothing is global: the context is passed to whoever needs it. The services
+and the database layer are imported when `open_app` runs, not with this module.
 """
 
 from __future__ import annotations
@@ -9,43 +10,46 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crm_desktop.config import DATABASE_URL_ENV, AppPaths, Preferences, check_local_folder
-from crm_desktop.persistence.database import Database, open_database
-from crm_desktop.persistence.engine import redact, sqlite_url
-from crm_desktop.persistence.uow import UnitOfWorkFactory
-from crm_desktop.services.activities import ActivityService
-from crm_desktop.services.automation import AutomationService
-from crm_desktop.services.bulk import BulkService
-from crm_desktop.services.calendar import CalendarService
-from crm_desktop.services.campaigns import CampaignService
-from crm_desktop.services.changelog import ChangeLogService
-from crm_desktop.services.companies import CompanyService
-from crm_desktop.services.consents import ConsentService
-from crm_desktop.services.contacts import ContactService
-from crm_desktop.services.custom_fields import CustomFieldService
-from crm_desktop.services.deals import DealService
-from crm_desktop.services.demo import DemoService
-from crm_desktop.services.duplicates import DuplicateService
-from crm_desktop.services.exports import ExportService
-from crm_desktop.services.followups import FollowUpService
-from crm_desktop.services.imap import ImapService
-from crm_desktop.services.imports import ImportService
-from crm_desktop.services.mail import MailService
-from crm_desktop.services.maillog import MailLogService
-from crm_desktop.services.maintenance import MaintenanceService, RecoveryService
-from crm_desktop.services.phones import PhoneService
-from crm_desktop.services.pipeline import PipelineService
-from crm_desktop.services.privacy import PrivacyService
-from crm_desktop.services.reports import ReportService
-from crm_desktop.services.search import SearchService
-from crm_desktop.services.segments import SegmentService
-from crm_desktop.services.server_watch import ServerWatch
-from crm_desktop.services.settings import SettingsService
-from crm_desktop.services.tags import TagService
-from crm_desktop.services.timeline import TimelineService
-from crm_desktop.services.users import UserService
-from crm_desktop.sync.service import SyncService
+
+if TYPE_CHECKING:
+    from crm_desktop.domain.records import SearchHit
+    from crm_desktop.persistence.database import Database
+    from crm_desktop.persistence.uow import UnitOfWorkFactory
+    from crm_desktop.services.activities import ActivityService
+    from crm_desktop.services.automation import AutomationService
+    from crm_desktop.services.bulk import BulkService
+    from crm_desktop.services.calendar import CalendarService
+    from crm_desktop.services.campaigns import CampaignService
+    from crm_desktop.services.changelog import ChangeLogService
+    from crm_desktop.services.companies import CompanyService
+    from crm_desktop.services.consents import ConsentService
+    from crm_desktop.services.contacts import ContactService
+    from crm_desktop.services.custom_fields import CustomFieldService
+    from crm_desktop.services.deals import DealService
+    from crm_desktop.services.demo import DemoService
+    from crm_desktop.services.duplicates import DuplicateService
+    from crm_desktop.services.exports import ExportService
+    from crm_desktop.services.followups import FollowUpService
+    from crm_desktop.services.imap import ImapService
+    from crm_desktop.services.imports import ImportService
+    from crm_desktop.services.mail import MailService
+    from crm_desktop.services.maillog import MailLogService
+    from crm_desktop.services.maintenance import MaintenanceService, RecoveryService
+    from crm_desktop.services.phones import PhoneService
+    from crm_desktop.services.pipeline import PipelineService
+    from crm_desktop.services.privacy import PrivacyService
+    from crm_desktop.services.reports import ReportService
+    from crm_desktop.services.search import SearchService
+    from crm_desktop.services.segments import SegmentService
+    from crm_desktop.services.server_watch import ServerWatch
+    from crm_desktop.services.settings import SettingsService
+    from crm_desktop.services.tags import TagService
+    from crm_desktop.services.timeline import TimelineService
+    from crm_desktop.services.users import UserService
+    from crm_desktop.sync.service import SyncService
 
 
 @dataclass
@@ -91,6 +95,8 @@ class AppContext:
     @property
     def database_label(self) -> str:
         """Where the data is, as the status bar shows it (and that it is read-only)."""
+        from crm_desktop.persistence.engine import redact
+
         if self.database.path is not None:
             label = str(self.database.path)
         else:
@@ -113,11 +119,92 @@ def open_recovery(
     if database_url or os.environ.get(DATABASE_URL_ENV) or preferences.database_url:
         return None
     check_local_folder(paths.data_dir)
+    from crm_desktop.services.maintenance import RecoveryService
+
     return RecoveryService(paths.database, paths.backups, preferences.backups_to_keep)
+
+
+def preload() -> None:
+    """Import what `open_app` needs, now. The window does it before Qt is imported:
+    PySide6 reads the source of every module imported after it (for its `__feature__`
+    switches), and SQLAlchemy, the models and the services are hundreds of modules."""
+    import importlib
+
+    for name in _OPEN_APP_MODULES:
+        importlib.import_module(name)
+
+
+_OPEN_APP_MODULES = (
+    "crm_desktop.persistence.database",
+    "crm_desktop.persistence.uow",
+    "crm_desktop.services.activities",
+    "crm_desktop.services.bulk",
+    "crm_desktop.services.calendar",
+    "crm_desktop.services.changelog",
+    "crm_desktop.services.companies",
+    "crm_desktop.services.consents",
+    "crm_desktop.services.contacts",
+    "crm_desktop.services.custom_fields",
+    "crm_desktop.services.deals",
+    "crm_desktop.services.demo",
+    "crm_desktop.services.duplicates",
+    "crm_desktop.services.exports",
+    "crm_desktop.services.followups",
+    "crm_desktop.services.imports",
+    "crm_desktop.services.maintenance",
+    "crm_desktop.services.phones",
+    "crm_desktop.services.pipeline",
+    "crm_desktop.services.reports",
+    "crm_desktop.services.search",
+    "crm_desktop.services.segments",
+    "crm_desktop.services.settings",
+    "crm_desktop.services.tags",
+    "crm_desktop.services.timeline",
+    "crm_desktop.services.users",
+    "crm_desktop.sync.service",
+)
 
 
 def open_app(data_dir: str | Path | None = None, database_url: str | None = None) -> AppContext:
     """Open (creating and migrating as needed) the data of this device and wire services."""
+    # Imported here, not above: a command that only searches starts without them
+    # (`search_without_opening`), and SQLAlchemy with the ORM is most of a start.
+    from crm_desktop.persistence.database import open_database
+    from crm_desktop.persistence.engine import sqlite_url
+    from crm_desktop.persistence.uow import UnitOfWorkFactory
+    from crm_desktop.services.activities import ActivityService
+    from crm_desktop.services.automation import AutomationService
+    from crm_desktop.services.bulk import BulkService
+    from crm_desktop.services.calendar import CalendarService
+    from crm_desktop.services.campaigns import CampaignService
+    from crm_desktop.services.changelog import ChangeLogService
+    from crm_desktop.services.companies import CompanyService
+    from crm_desktop.services.consents import ConsentService
+    from crm_desktop.services.contacts import ContactService
+    from crm_desktop.services.custom_fields import CustomFieldService
+    from crm_desktop.services.deals import DealService
+    from crm_desktop.services.demo import DemoService
+    from crm_desktop.services.duplicates import DuplicateService
+    from crm_desktop.services.exports import ExportService
+    from crm_desktop.services.followups import FollowUpService
+    from crm_desktop.services.imap import ImapService
+    from crm_desktop.services.imports import ImportService
+    from crm_desktop.services.mail import MailService
+    from crm_desktop.services.maillog import MailLogService
+    from crm_desktop.services.maintenance import MaintenanceService
+    from crm_desktop.services.phones import PhoneService
+    from crm_desktop.services.pipeline import PipelineService
+    from crm_desktop.services.privacy import PrivacyService
+    from crm_desktop.services.reports import ReportService
+    from crm_desktop.services.search import SearchService
+    from crm_desktop.services.segments import SegmentService
+    from crm_desktop.services.server_watch import ServerWatch
+    from crm_desktop.services.settings import SettingsService
+    from crm_desktop.services.tags import TagService
+    from crm_desktop.services.timeline import TimelineService
+    from crm_desktop.services.users import UserService
+    from crm_desktop.sync.service import SyncService
+
     paths = AppPaths.resolve(data_dir)
     preferences = Preferences.load(paths.preferences)
     url = database_url or os.environ.get(DATABASE_URL_ENV) or preferences.database_url
@@ -170,3 +257,22 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         sync=SyncService(uow, paths.preferences, paths.data_dir),
         server_watch=ServerWatch(uow) if database.path is None else None,
     )
+
+
+def search_without_opening(
+    data_dir: str | Path | None, database_url: str | None, query: str, limit: int
+) -> list[SearchHit] | None:
+    """`SearchService.search` on this device's SQLite file when its schema is current,
+    without opening the app's database layer (the fast start of `crm-desktop search`).
+    None when it cannot answer so (a server database, no file yet, a migration due): then
+    `open_app` does, and migrates as it always does."""
+    from crm_desktop.services.search import search_file
+
+    paths = AppPaths.resolve(data_dir)
+    if database_url or os.environ.get(DATABASE_URL_ENV):
+        return None
+    preferences = Preferences.load(paths.preferences)
+    if preferences.database_url:
+        return None
+    check_local_folder(paths.data_dir)
+    return search_file(paths.database, query, limit)

@@ -43,6 +43,7 @@ from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
+    from crm_desktop.domain.records import SearchHit
     from crm_desktop.services.maintenance import Check, RestoreResult
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -122,7 +123,9 @@ def _parser() -> argparse.ArgumentParser:
             undo = what.add_parser("undo", help="take back a whole import (by its batch id)")
             undo.add_argument("batch")
     report = sub.add_parser("report", help="write a report (monthly: the owner's monthly report)")
-    report.add_argument("name", choices=("monthly", *REPORTS))
+    report.add_argument(
+        "name", choices=_ReportNames(), metavar="NAME", help="the report: %(choices)s"
+    )
     report.add_argument("--month", help="YYYY-MM (default: last month)")
     report.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (not for monthly)")
     report.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (not for monthly)")
@@ -199,6 +202,24 @@ def missing_database(args: argparse.Namespace) -> str | None:
     )
 
 
+class _ReportNames(Sequence[str]):
+    """The report names a command accepts, looked up when argparse checks or shows them:
+    the report definitions are not imported by every command."""
+
+    def _names(self) -> tuple[str, ...]:
+
+        return ("monthly", *REPORTS)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command is not None and not args.self_test:
@@ -213,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run()
     if args.command is None:
+        from crm_desktop.bootstrap import preload
+
+        preload()  # before Qt: see `preload`
         from crm_desktop.gui.app import run_window
 
         return run_window(args.data_dir, args.database_url, log_file)
@@ -222,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _run_recovery(args)
             if code is not None:
                 return code
+        quick = _QUICK.get(args.command)
+        if quick is not None and (done := quick(args)) is not None:
+            return done
         return _run(handler, args)
     except CrmError as exc:
         return _failed(args, exc)
@@ -299,13 +326,27 @@ def _demo(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _search(context: AppContext, args: argparse.Namespace) -> int:
-    hits = context.search.search(args.text, args.limit)
+    _print_hits(args, context.search.search(args.text, args.limit))
+    return EXIT_OK
+
+
+def _quick_search(args: argparse.Namespace) -> int | None:
+    """The search read straight from a current database file (None: open the app)."""
+    from crm_desktop.bootstrap import search_without_opening
+
+    hits = search_without_opening(args.data_dir, args.database_url, args.text, args.limit)
+    if hits is None:
+        return None
+    _print_hits(args, hits)
+    return EXIT_OK
+
+
+def _print_hits(args: argparse.Namespace, hits: Sequence[SearchHit]) -> None:
     payload = [
         {"type": h.entity, "id": h.id, "title": h.title, "subtitle": h.subtitle} for h in hits
     ]
     lines = [f"{h.entity:<8} {h.title:<32} {h.subtitle}" for h in hits]
     _emit(args, payload, "\n".join(lines) if lines else "no matches")
-    return EXIT_OK
 
 
 def _backup(context: AppContext, args: argparse.Namespace) -> int:
@@ -396,6 +437,8 @@ def _import(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _import_records(context: AppContext, args: argparse.Namespace) -> int:
+    from crm_desktop.domain.formatting import pluralise
+
     kind = "companies" if args.what == "companies" else args.kind
     result = context.imports.run(
         args.file,
@@ -446,6 +489,8 @@ def _import_records(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _export(context: AppContext, args: argparse.Namespace) -> int:
+    from crm_desktop.domain.formatting import pluralise
+
     if args.what in ("contacts", "companies"):
         ids = None
         if getattr(args, "segment", None):
@@ -468,6 +513,7 @@ def _export(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _report(context: AppContext, args: argparse.Namespace) -> int:
+
     month = args.month or default_month()
     owner = _pick(args.owner, [(u.id, u.name) for u in context.users.list()], "owner")
     pipeline = _pick(
@@ -544,6 +590,8 @@ def _report_filter(
     args: argparse.Namespace, month: str, owner: str | None, pipeline: str | None
 ) -> ReportFilter:
     """--from/--to, else --month (default: last month)."""
+    from crm_desktop.domain.reports import ReportFilter
+
     if not (args.start or args.end):
         return ReportFilter.month(month, owner, pipeline)
     try:
@@ -618,3 +666,6 @@ _COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     **cli_consent.COMMANDS,
     **cli_campaigns.COMMANDS,
 }
+# Commands that can answer without opening the app's database layer (a fast start); they
+# return None when they cannot, and the command runs the usual way.
+_QUICK: dict[str, Callable[[argparse.Namespace], int | None]] = {"search": _quick_search}

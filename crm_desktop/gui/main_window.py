@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Slot
+from PySide6.QtCore import QSettings, QSize, QTimer, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -42,7 +42,16 @@ from crm_desktop.gui.data.controller import DataController, droppable
 from crm_desktop.gui.deals.controller import DealsController
 from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.help import HelpController
-from crm_desktop.gui.host import COMPANIES, CONTACTS, PIPELINE, SECTIONS, Host
+from crm_desktop.gui.host import (
+    CALENDAR,
+    COMPANIES,
+    CONTACTS,
+    PIPELINE,
+    REPORTS,
+    SECTIONS,
+    SETTINGS,
+    Host,
+)
 from crm_desktop.gui.menus import build_menus
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
 from crm_desktop.gui.segments.controller import SegmentsController
@@ -60,6 +69,9 @@ from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
     from crm_desktop.services.calendar import Reminder
+
+
+AFTER_FIRST_PAINT_MS = 200  # then the window has been shown and painted
 
 
 class MainWindow(QMainWindow):
@@ -99,9 +111,14 @@ class MainWindow(QMainWindow):
         self.sharing = SharingController(self.host)
         self.server = ServerController(self.host)
         self.help = HelpController(self)
-        self.calendar_view = CalendarView(context, self, hub=self.hub, undo_stack=self.undo_stack)
-        self.reports_view = ReportsView(context, self, self.runner)
-        self.settings_view = SettingsView(context, self)
+        # Calendar, Reports and Settings are built when first shown (or first used): the
+        # window opens on a list, and each of them reads the database to fill itself.
+        self._lazy: dict[int, QWidget] = {}
+        self._builders: dict[int, Callable[[], QWidget]] = {
+            CALENDAR: self._build_calendar,
+            REPORTS: self._build_reports,
+            SETTINGS: self._build_settings,
+        }
         self._sections()
         self._status_bar()
         self.notices: list[QMessageBox] = []
@@ -112,12 +129,29 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self.reminders = ReminderScheduler(context, self.settings, self)
         self.reminders.reminded.connect(self.show_reminder)
-        self.reminders.reschedule()
         self._quitting = False
         self._tray_menu()
         self.data.start()
         self.sharing.start()
         self.server.start()
+        # What the first look at the window does not need waits until it is painted.
+        self.settled = False
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(AFTER_FIRST_PAINT_MS)
+        self._settle_timer.timeout.connect(self.settle)
+        self._settle_timer.start()
+
+    @Slot()
+    def settle(self) -> None:
+        """The start's work that can wait for the window to be seen: the reminders (the
+        day ahead, and those missed while closed). Runs once, soon after the first paint
+        (not once the window has closed); tests call it to have it now."""
+        self._settle_timer.stop()
+        if self.settled:
+            return
+        self.settled = True
+        self.reminders.reschedule()
         missed = self.reminders.missed()
         if missed:
             self.hub.status.emit(f"{pluralise(len(missed), 'reminder')} while closed")
@@ -156,12 +190,11 @@ class MainWindow(QMainWindow):
             self.contacts.contacts_view,
             self.contacts.companies_view,
             self.deals.pipeline_view,
-            self.calendar_view,
-            self.reports_view,
-            self.settings_view,
-            self.campaigns.view,
         ):
             self.stack.addWidget(view)
+        for _index in self._builders:
+            self.stack.addWidget(QWidget(self.stack))  # its place until it is built
+        self.stack.addWidget(self.campaigns.view)  # the last section, after Settings
         central = QWidget(self)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -175,6 +208,62 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.setAcceptDrops(True)  # drop a .csv, .vcf, .xlsx or .ics file to import it
+
+    @property
+    def calendar_view(self) -> CalendarView:
+        view = self._section_view(CALENDAR)
+        assert isinstance(view, CalendarView)
+        return view
+
+    @property
+    def reports_view(self) -> ReportsView:
+        view = self._section_view(REPORTS)
+        assert isinstance(view, ReportsView)
+        return view
+
+    @property
+    def settings_view(self) -> SettingsView:
+        view = self._section_view(SETTINGS)
+        assert isinstance(view, SettingsView)
+        return view
+
+    def _section_view(self, index: int) -> QWidget:
+        """A lazily built section's view, built now if it is not yet."""
+        view = self._lazy.get(index)
+        if view is None:
+            view = self._lazy[index] = self._builders[index]()
+            placeholder = self.stack.widget(index)
+            current = self.stack.currentIndex()
+            self.stack.insertWidget(index, view)
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
+            self.stack.setCurrentIndex(current)
+        return view
+
+    def _build_calendar(self) -> QWidget:
+        return CalendarView(self.context, self, hub=self.hub, undo_stack=self.undo_stack)
+
+    def _build_reports(self) -> QWidget:
+        return ReportsView(self.context, self, self.runner)
+
+    def _build_settings(self) -> QWidget:
+        view = SettingsView(self.context, self)
+        view.changed.connect(self.hub.changed)
+        view.sharing_requested.connect(self.sharing.open_dialog)
+        view.feed.feed_changed.connect(self._feed_changed)
+        view.templates.saved.connect(self._templates_saved)
+        return view
+
+    @Slot(int)
+    def _show_section(self, row: int) -> None:
+        if row in self._builders:
+            self._section_view(row)
+        self.stack.setCurrentIndex(row)
+
+    @Slot(str)
+    def _open_activity(self, activity_id: str) -> None:
+        self.calendar_view.open_activity(activity_id)
 
     def _status_bar(self) -> None:
         bar = self.statusBar()
@@ -201,19 +290,15 @@ class MainWindow(QMainWindow):
         return action
 
     def _wire(self) -> None:
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._show_section)
         self.sidebar.currentRowChanged.connect(self._section_changed)
         self.hub.data_changed.connect(self.on_data_changed)
         self.hub.status.connect(self._status_message)
         self.contacts.new_deal_requested.connect(self.deals.new_deal_for)
         self.contacts.deal_open_requested.connect(self.deals.edit_deal)
-        self.contacts.activity_open_requested.connect(self.calendar_view.open_activity)
+        self.contacts.activity_open_requested.connect(self._open_activity)
         self.data.reopen_requested.connect(self.reopen)
-        self.settings_view.changed.connect(self.hub.changed)
-        self.settings_view.sharing_requested.connect(self.sharing.open_dialog)
         self.sharing.open_requested.connect(self.open_record)
-        self.settings_view.feed.feed_changed.connect(self._feed_changed)
-        self.settings_view.templates.saved.connect(self._templates_saved)
 
     # ---- data -----------------------------------------------------------------------------
 
@@ -233,9 +318,10 @@ class MainWindow(QMainWindow):
         self.deals.on_changes(changes)
         self.data.on_changes(changes)
         if changes.touches("activities"):
-            self.calendar_view.reload()
+            if CALENDAR in self._lazy:
+                self.calendar_view.reload()
             self.reminders.reschedule()
-        if changes:
+        if changes and REPORTS in self._lazy:
             self.reports_view.reload()  # only when shown; otherwise on the next show
         self._update_status()
 
@@ -412,9 +498,11 @@ class MainWindow(QMainWindow):
                 self.settings.setValue("tray/explained", True)
             return
         self.save_layout()
+        self._settle_timer.stop()  # the data is about to close
         self.data.stop()
         self.sharing.stop()  # a last round; the runner's wait below lets it end
         self.server.stop()
-        self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
+        if self.settled:  # else the reminders missed before were not shown: keep them
+            self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)
         super().closeEvent(event)

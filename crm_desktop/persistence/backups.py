@@ -18,12 +18,12 @@ from crm_desktop.domain.errors import BackupError
 from crm_desktop.persistence import sqlite_files
 from crm_desktop.persistence.database import (
     DEVICE_KEY,
-    HEAD_REVISION,
     Database,
     current_revision,
     known_revision,
 )
 from crm_desktop.persistence.engine import is_sqlite
+from crm_desktop.persistence.revision import HEAD_REVISION
 from crm_desktop.persistence.sqlite_files import Check, DataLock
 
 _BACKUP_GLOBS = ("crm-*.sqlite", "crm-*.sqlite.gz")

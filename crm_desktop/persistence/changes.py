@@ -159,6 +159,38 @@ class ChangeBuffer:
                 )
         self.touched.setdefault(entity, set()).add(row_id)
 
+    def add_updates(
+        self,
+        entity: str,
+        rows: Sequence[tuple[str, Mapping[str, Any]]],
+        bases: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        """`add_update` for the rows of one set-based UPDATE: one stamp for them all (as
+        for a bulk insert: the rows differ, so no field ties), and a value they share (the
+        stamp of a move to the Trash, an owner) encoded once."""
+        if not rows:
+            return
+        hlc = self._clock.now()
+        skip = untracked(entity)
+        encoded: dict[tuple[type, Any], str] = {}
+        append, number = self._rows.append, len(self)
+        touched = self.touched.setdefault(entity, set())
+        for row_id, fields in rows:
+            base = bases.get(row_id, {})
+            for field, value in fields.items():
+                if field in skip:
+                    continue
+                key = (type(value), value)
+                try:
+                    text = encoded.get(key)
+                except TypeError:  # a value that cannot be a key: encoded each time
+                    text = encode_value(value)
+                if text is None:
+                    text = encoded[key] = encode_value(value)
+                number += 1
+                append((number, hlc, entity, row_id, field, text, base.get(field)))
+            touched.add(row_id)
+
     def capture_flush(self, session: Session) -> None:
         """Record what the ORM is about to write (called from `before_flush`)."""
         now = dt.datetime.now(dt.UTC)

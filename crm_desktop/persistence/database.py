@@ -38,14 +38,12 @@ from crm_desktop.persistence.engine import (
     sqlite_url,
 )
 from crm_desktop.persistence.models import Change, LocalMeta
+from crm_desktop.persistence.revision import HEAD_REVISION  # see revision.py
 from crm_desktop.persistence.sqlite_files import Check, DataLock
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# The newest migration. Kept here so opening an up-to-date database needs no Alembic import
-# (half a second of start-up); a test checks it against the migration scripts.
-HEAD_REVISION = "0009"
 DEVICE_KEY = "device_id"
 
 __all__ = ["Check", "Database"]

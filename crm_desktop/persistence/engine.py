@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 WRITE_OPTION = "crm_write"
 BUSY_TIMEOUT_MS = 10_000
-CACHE_SIZE = -32_000  # KiB
+CACHE_SIZE = -8_000  # KiB per connection; bulk writes take more (uow._BULK_CACHE)
 
 
 def sqlite_url(path: Path) -> str:

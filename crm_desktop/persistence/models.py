@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -368,6 +369,13 @@ class Activity(Entity):
     __table_args__ = (
         Index("ix_activities_starts", "starts_at"),
         Index("ix_activities_segment", "contact_id", "deleted_at", "done_at", "starts_at"),
+        # Only the recurring ones (a few among 100,000): found without a scan.
+        Index(
+            "ix_activities_recurring",
+            "starts_at",
+            sqlite_where=text("rrule != ''"),
+            postgresql_where=text("rrule != ''"),
+        ),
     )
     kind: Mapped[str] = mapped_column(String(10))  # call | meeting | task | email | note
     subject: Mapped[str] = mapped_column(String(300))

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from crm_desktop.domain.text import display_name, query_terms, search_text
 from crm_desktop.persistence.dialect import SQLITE, copy_rows, marks, name_of, text_agg_sql
+from crm_desktop.persistence.search_sql import DESCRIBE, MATCH_LIVE, match_expression
 
 # The tables themselves are made by the first migration.
 _CHUNK = 500  # ids per read
@@ -97,17 +98,6 @@ def company_doc(cid: str, live: Any, name: Any, *rest: str | None) -> Doc:
 
 def deal_doc(did: str, live: Any, title: Any, company: str | None, lead_source: str | None) -> Doc:
     return did, title, bool(live), search_text(title, company, lead_source)
-
-
-def match_expression(query: str) -> tuple[str | None, list[str]]:
-    """An FTS5 MATCH string for the words of 3+ characters, and the shorter words left over
-    (trigrams need 3 characters; short words are checked with LIKE)."""
-    terms = query_terms(query)
-    long_terms = [t for t in terms if len(t) >= 3]
-    short_terms = [t for t in terms if len(t) < 3]
-    if not long_terms:
-        return None, short_terms
-    return " ".join('"' + t.replace('"', '""') + '"' for t in long_terms), short_terms
 
 
 # The lists whose live entries are part of a contact's document: entity -> its value.
@@ -310,6 +300,26 @@ class SearchIndex:
             docs = [made.get(i) or read.get(i) for i in chunk]
             self._replace(entity, [d for d in docs if d is not None], made, submit)
 
+    def set_live(
+        self,
+        entity: str,
+        ids: Iterable[str],
+        submit: Callable[[str, list[Any]], None] | None = None,
+    ) -> None:
+        """Flag records' documents live or in the Trash as their rows are now, their text
+        as it is (a bulk move to the Trash, an undone import): no document is rebuilt."""
+        table = {"contacts": "contacts", "companies": "companies", "deals": "deals"}[entity]
+        rows = [(row_id, row_id) for row_id in sorted(set(ids))]
+        if not rows:
+            return
+        conn = self._session.connection()
+        write: Callable[[str, list[Any]], Any] = submit or conn.exec_driver_sql
+        write(
+            f"UPDATE search_fts SET live = (SELECT deleted_at IS NULL FROM {table} WHERE id = ?) "
+            "WHERE rowid = (SELECT docid FROM search_doc WHERE row_id = ?)",
+            rows,
+        )
+
     def _rows(self, sql: str, ids: Sequence[str]) -> Any:
         return self._session.execute(text(sql.format(ids=_placeholders(len(ids)))), _params(ids))
 
@@ -399,7 +409,7 @@ class SearchIndex:
         expression, short_terms = match_expression(query)
         if expression is None:
             return []
-        sql = "SELECT entity, row_id, title FROM search_fts WHERE search_fts MATCH :q AND live = 1"
+        sql = MATCH_LIVE
         params: dict[str, Any] = {"q": expression, "n": limit}
         for i, term in enumerate(short_terms):
             sql += f" AND body LIKE :s{i}"
@@ -496,22 +506,9 @@ class TrigramSearchIndex(SearchIndex):
             self.reindex(entity, ids)
 
 
-_DESCRIBE = {
-    "contacts": "SELECT c.id, c.first_name || ' ' || c.last_name, "
-    "coalesce(co.name, ''), c.email FROM contacts c "
-    "LEFT JOIN companies co ON co.id = c.company_id "
-    "WHERE c.deleted_at IS NULL AND c.id IN ({ids})",
-    "companies": "SELECT id, name, city, domain FROM companies "
-    "WHERE deleted_at IS NULL AND id IN ({ids})",
-    "deals": "SELECT d.id, d.title, coalesce(co.name, ''), d.status FROM deals d "
-    "LEFT JOIN companies co ON co.id = d.company_id "
-    "WHERE d.deleted_at IS NULL AND d.id IN ({ids})",
-}
-
-
 def describe(session: Session, entity: str, ids: Sequence[str]) -> list[tuple[str, ...]]:
     """(id, title, detail, extra) of live records, for showing search hits."""
     if not ids:
         return []
-    sql = _DESCRIBE[entity].format(ids=_placeholders(len(ids)))
+    sql = DESCRIBE[entity].format(ids=_placeholders(len(ids)))
     return [tuple(r) for r in session.execute(text(sql), _params(ids))]

@@ -173,6 +173,9 @@ class UnitOfWork:
         self.session = Session(bind=bind, autoflush=True, expire_on_commit=False)
         self._buffer = ChangeBuffer(self._clock)
         self._reindex: dict[str, set[str]] = {}
+        # Searchable records only moved to the Trash or back (their text is the same,
+        # only their document's flag changes).
+        self._relive: dict[str, set[str]] = {}
         self._derive: set[str] = set()  # contacts whose derived columns need recomputing
         self._bulk_contacts: set[str] = set()  # bulk-inserted here with their copies given
         event.listen(self.session, "before_flush", self._before_flush)
@@ -363,10 +366,14 @@ class UnitOfWork:
             raise ReadOnlyError("a read-only unit of work tried to write")
         clocks = field_clocks_many(self.session, [(row_id, list(f)) for row_id, f in rows])
         sources = SOURCES["contacts"] if entity == "contacts" else frozenset()
+        own_document = _SEARCH_OWNER.get(entity, ("", ""))[0] == entity
+        self._buffer.add_updates(entity, rows, clocks)
         for row_id, fields in rows:
-            self._buffer.add_update(entity, row_id, fields, clocks.get(row_id, {}))
             if not sources.isdisjoint(fields):
                 self._derive.add(row_id)
+            if searched and own_document and fields.keys() == {"deleted_at"}:
+                self._relive.setdefault(entity, set()).add(row_id)
+                continue
             owner = self._note_search(entity, {"id": row_id}) if searched else None
             if owner and self._fresh is not None:
                 self._fresh.mark_stale(owner)
@@ -441,6 +448,9 @@ class UnitOfWork:
             self._expand_company_renames()
             for entity, ids in self._reindex.items():
                 self.search.reindex(entity, ids, self._fresh, submit)
+        if self.search is not None and self._relive:
+            for entity, ids in self._relive.items():
+                self.search.set_live(entity, ids, submit)
         self._buffer.write(self.session, self._device_id, submit)
         if self._pipe is not None:
             self._pipe.drain()  # a failed INSERT fails the commit

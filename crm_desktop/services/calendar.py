@@ -463,7 +463,7 @@ class CalendarService:
         # An occurrence up to a day after `end` may have its reminder inside the window.
         horizon = end + dt.timedelta(days=1)
         with self._uow.read() as uow:
-            for a in uow.activities.in_range(start, horizon):
+            for a in uow.activities.in_range(start, horizon, reminding=True):
                 if a.done or a.reminder_minutes is None or a.starts_at is None:
                     continue
                 lead = dt.timedelta(minutes=a.reminder_minutes)

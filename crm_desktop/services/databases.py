@@ -10,7 +10,7 @@ from pathlib import Path
 from crm_desktop.config import Preferences
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.persistence import accounts
-from crm_desktop.persistence.database import HEAD_REVISION, Database
+from crm_desktop.persistence.database import Database
 from crm_desktop.persistence.engine import (
     probe_server,
     redact,
@@ -18,6 +18,7 @@ from crm_desktop.persistence.engine import (
     server_url,
     without_password,
 )
+from crm_desktop.persistence.revision import HEAD_REVISION
 
 __all__ = [
     "add_user",

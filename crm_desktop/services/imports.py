@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crm_desktop.domain.bulk import TrashEdit
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
 from crm_desktop.domain.records import (
@@ -31,8 +32,9 @@ from crm_desktop.domain.records import (
     RoleEntry,
 )
 from crm_desktop.exchange import tabular, vcard
+from crm_desktop.persistence import bulk_edit
 from crm_desktop.persistence.bulk import collector_paused
-from crm_desktop.persistence.models import Company, Contact, new_id
+from crm_desktop.persistence.models import Company, new_id
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services import import_mapping
 from crm_desktop.services._common import UowFactory, assign, now
@@ -463,37 +465,60 @@ class ImportService:
                 )
         return sorted(found, key=lambda b: b.at, reverse=True)
 
-    def undo(self, batch_id: str) -> ChangeSet:
-        """Take a whole import back: the records it created go to the Trash, the records
-        it updated get the values they had before it."""
+    def undo(self, batch_id: str, progress: Progress | None = None) -> ChangeSet:
+        """Take a whole import back, in one transaction (one step of the change log): the
+        records it created go to the Trash, the records it updated get the values they had
+        before it. `progress(done, total)` is called as it goes (from the worker thread
+        when the window runs it in the background).
+
+        The Trash is set-based: one UPDATE per chunk of ids and their change rows through
+        the bulk path (persistence/bulk_edit.py), as a bulk move to the Trash does."""
         key = _BATCH_KEY + batch_id
-        with self._uow() as uow:
+        with collector_paused(), self._uow() as uow:
             raw = uow.exchange.read_local(key)
             if raw is None:
                 raise NotFoundError(f"no import with batch id {batch_id}")
             data = json.loads(raw)
             if data["undone"]:
                 raise ValidationError("this import has been undone already")
+            uow.lock()  # the stamp after the write lock (see `UnitOfWork.lock`)
             stamp = now()
-            for model, ids in ((Contact, data["contacts"]), (Company, data["companies"])):
-                for row in uow.exchange.rows(model, ids):
-                    if row.deleted_at is None:
-                        row.deleted_at = stamp
-            for contact_id, before in data["before"].items():
-                contact = uow.contacts.get(contact_id, include_deleted=True)
-                if contact is not None:
-                    draft = _load_contact(before)
-                    assign(contact, contact_fields(draft))
-                    self._contacts._write_children(uow, contact_id, draft)
-            for company_id, before in data["company_before"].items():
-                company = uow.companies.get(company_id, include_deleted=True)
-                if company is not None:
-                    company_draft = _load_company(before)
-                    assign(company, company_fields(company_draft))
-                    CompanyService._write_extras(uow, company_id, company_draft)
+            updates = len(data["before"]) + len(data["company_before"])
+            total = len(data["contacts"]) + len(data["companies"]) + updates
+            done = 0
+            for entity, ids in (("contacts", data["contacts"]), ("companies", data["companies"])):
+                for start in range(0, len(ids), _WRITE_CHUNK):
+                    chunk = tuple(ids[start : start + _WRITE_CHUNK])
+                    bulk_edit.apply(uow, TrashEdit(entity, chunk, deleted=True), stamp)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, total)
+            self._undo_updates(uow, data, lambda n: progress(done + n, total) if progress else None)
             data["undone"] = True
             uow.exchange.write_local(key, json.dumps(data, ensure_ascii=False))
-            return uow.commit()
+            changes = uow.commit()
+            if progress is not None:
+                progress(total, total)
+            return changes
+
+    def _undo_updates(
+        self, uow: UnitOfWork, data: Mapping[str, Any], progress: Callable[[int], object]
+    ) -> None:
+        """The records an import updated get their values from before it back."""
+        for done, (contact_id, before) in enumerate(data["before"].items()):
+            if done % _STEP == 0:
+                progress(done)
+            contact = uow.contacts.get(contact_id, include_deleted=True)
+            if contact is not None:
+                draft = _load_contact(before)
+                assign(contact, contact_fields(draft))
+                self._contacts._write_children(uow, contact_id, draft)
+        for company_id, before in data["company_before"].items():
+            company = uow.companies.get(company_id, include_deleted=True)
+            if company is not None:
+                company_draft = _load_company(before)
+                assign(company, company_fields(company_draft))
+                CompanyService._write_extras(uow, company_id, company_draft)
 
 
 def _tick(

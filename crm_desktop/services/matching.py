@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import phonenumbers
-from rapidfuzz import fuzz, process
 
 from crm_desktop.domain.duplicates import DuplicateGroup, DuplicatePair
 from crm_desktop.domain.text import fold
@@ -122,6 +121,8 @@ def similar_pairs(keys: Sequence[str], cutoff: int) -> Iterable[tuple[int, int, 
     the later ones in one rapidfuzz call (its own C++ loop; no numpy needed), shortest
     first, so the keys too long to reach the cutoff are never looked at. A handful of
     keys (the people of one company) are compared pair by pair: cheaper than sorting."""
+    from rapidfuzz import fuzz, process  # 6 MB the window only needs for a duplicate scan
+
     if len(keys) <= _FEW:
         for i, a in enumerate(keys):
             for j in range(i + 1, len(keys)):

@@ -1,14 +1,27 @@
-"""Search across contacts, companies and deals (the command palette and `crm-desktop search`)."""
+"""Search across contacts, companies and deals (the command palette and `crm-desktop search`).
+
+`search_file` is the same search read straight from the SQLite file, for a command that
+only searches: it starts without the database layer (SQLAlchemy, the ORM, migrations)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from crm_desktop.domain.records import SearchHit
 from crm_desktop.domain.text import fold
-from crm_desktop.persistence.search import describe
-from crm_desktop.services._common import UowFactory
+from crm_desktop.persistence.search_file import SearchFile
+
+if TYPE_CHECKING:
+    from crm_desktop.services._common import UowFactory
 
 _KIND = {"contacts": "contact", "companies": "company", "deals": "deal"}
+_ORDER = {"contacts": 0, "companies": 1, "deals": 2}
 _CANDIDATES = 400
+Found = list[tuple[str, str, str]]  # (entity, id, title)
+Describe = Callable[[str, list[str]], Sequence[Sequence[str]]]
 
 
 class SearchService:
@@ -18,31 +31,51 @@ class SearchService:
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Records whose names, companies, e-mails, phones or notes contain every word of
         the query (case- and accent-insensitive); names starting with it come first."""
+        from crm_desktop.persistence.search import describe
+
         if not query.strip():
             return []
-        folded = fold(query)
-        order = {"contacts": 0, "companies": 1, "deals": 2}
-
-        def rank(found: tuple[str, str, str]) -> tuple[bool, bool, int, str]:
-            title = fold(found[2])
-            return (not title.startswith(folded), folded not in title, order[found[0]], title)
-
         with self._uow.read() as uow:
-            if uow.search is None:
+            index = uow.search
+            if index is None:
                 return []
-            best = sorted(uow.search.search(query, _CANDIDATES), key=rank)[:limit]
-            by_entity: dict[str, list[str]] = {}
-            for entity, row_id, _title in best:
-                by_entity.setdefault(entity, []).append(row_id)
-            described = {
-                row[0]: row
-                for entity, ids in by_entity.items()
-                for row in describe(uow.session, entity, ids)
-            }
-        return [
-            SearchHit(
-                _KIND[entity], row_id, " ".join(row[1].split()), " · ".join(p for p in row[2:] if p)
+            return _hits(
+                query,
+                limit,
+                index.search(query, _CANDIDATES),
+                lambda entity, ids: describe(uow.session, entity, ids),
             )
-            for entity, row_id, _title in best
-            if (row := described.get(row_id)) is not None
-        ]
+
+
+def search_file(path: Path, query: str, limit: int = 50) -> list[SearchHit] | None:
+    """`SearchService.search` read straight from a SQLite database file whose schema is
+    current; None when the file cannot be searched so (not there yet, another schema):
+    then open the database the usual way."""
+    found = SearchFile.open(path)
+    if found is None:
+        return None
+    with closing(found):
+        if not query.strip():
+            return []
+        return _hits(query, limit, found.search(query, _CANDIDATES), found.describe)
+
+
+def _hits(query: str, limit: int, candidates: Found, describe: Describe) -> list[SearchHit]:
+    folded = fold(query)
+
+    def rank(found: tuple[str, str, str]) -> tuple[bool, bool, int, str]:
+        title = fold(found[2])
+        return (not title.startswith(folded), folded not in title, _ORDER[found[0]], title)
+
+    best = sorted(candidates, key=rank)[:limit]
+    by_entity: dict[str, list[str]] = {}
+    for entity, row_id, _title in best:
+        by_entity.setdefault(entity, []).append(row_id)
+    described = {row[0]: row for entity, ids in by_entity.items() for row in describe(entity, ids)}
+    return [
+        SearchHit(
+            _KIND[entity], row_id, " ".join(row[1].split()), " · ".join(p for p in row[2:] if p)
+        )
+        for entity, row_id, _title in best
+        if (row := described.get(row_id)) is not None
+    ]

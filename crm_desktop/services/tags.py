@@ -12,4 +12,4 @@ class TagService:
     def names(self) -> list[str]:
         """Tags in use on live records, by name."""
         with self._uow.read() as uow:
-            return [name for name, _count in uow.tags.counts()]
+            return uow.tags.names_in_use()

@@ -205,7 +205,7 @@ def start_from(uow: UnitOfWorkFactory, transport: Transport, me: str, merger: Me
 def _adopt(uow: UnitOfWorkFactory, local: Path, me: str, merger: Merger) -> bool:
     """Take a snapshot file as this new install's database; False when it is of another
     schema (the caller applies its changes instead)."""
-    from crm_desktop.persistence.database import HEAD_REVISION
+    from crm_desktop.persistence.revision import HEAD_REVISION
 
     newest_held = newest_stamp(local)
     if newest_held and merger.too_far_ahead(newest_held):

@@ -11,7 +11,8 @@ in the same run.
 3. the import into an empty database (bar: under 15 s at 100,000 rows).
 4. the same file again into that database: every row is a duplicate of a stored contact
    (the duplicate check against 100,000 contacts; nothing to write).
-5. undoing the import: every contact and company it made goes to the Trash.
+5. undoing the import: every contact and company it made goes to the Trash, against the
+   import's own time (bar: at most a quarter of it at 20,000 rows).
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ def main() -> None:
          f"{again_seconds:.2f} s"),
         ("undo of the import (all to the Trash)", f"{count / undo_seconds:,.0f} rows/s",
          f"{undo_seconds:.2f} s"),
+        ("  against the import", f"{undo_seconds / import_seconds:.2f} of its time",
+         "(bar 0.25)"),
     ]  # fmt: skip
     print(f"\n{'benchmark (' + format(count, ',') + ' rows)':<44} {'figure':>20}  detail")
     for name, figure, detail in rows:

@@ -68,8 +68,14 @@ def test_wizard_imports_reports_bad_rows_and_undoes(
     assert result.warnings[0][0] == 3  # the line in the file
     assert "Line 3 (imported)" in wizard.result_page.errors.toPlainText()
     assert names(app) == {"Jonas Weber", "Zeynep Kaya", "Lea Schmidt"}
-    window.undo_stack.undo()
+    labels: list[str] = []
+    steps: list[tuple[int, int]] = []
+    window.runner.started.connect(lambda progress: labels.append(progress.label))
+    window.runner.progressed.connect(lambda done, total: steps.append((done, total)))
+    window.undo_stack.undo()  # on the background runner, with its progress
     assert names(app) == set()
+    assert labels == ["Undoing the import of 3 contacts"]
+    assert steps and steps[-1][0] == steps[-1][1]  # the progress reached its end
     window.undo_stack.redo()
     assert names(app) == {"Jonas Weber", "Zeynep Kaya", "Lea Schmidt"}
 

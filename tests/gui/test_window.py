@@ -314,3 +314,32 @@ def test_save_and_use_a_segment(
     window.contacts.apply_segment()
     assert window.contacts.contacts_model.rowCount() == expected < 300
     assert view.search.text() == "muller"
+
+
+def test_later_sections_are_built_when_first_shown_and_reminders_after_the_paint(
+    window: MainWindow, demo_app: AppContext, qtbot: Any
+) -> None:
+    from crm_desktop.gui.host import CALENDAR, SETTINGS
+    from crm_desktop.gui.views.calendar import CalendarView
+    from crm_desktop.gui.views.settings import SettingsView
+
+    assert not window.settled and window.reminders.scheduled() == []
+    built = [type(window.stack.widget(i)) for i in range(window.stack.count())]
+    assert CalendarView not in built and SettingsView not in built
+    window.sidebar.setCurrentRow(CALENDAR)
+    assert window.stack.currentWidget() is window.calendar_view
+    window.sidebar.setCurrentRow(SETTINGS)
+    assert isinstance(window.stack.currentWidget(), SettingsView)
+    assert window.stack.indexOf(window.calendar_view) == CALENDAR
+    qtbot.waitUntil(lambda: window.settled, timeout=5000)  # soon after the first paint
+
+
+def test_a_window_closed_before_it_settled_leaves_the_reminders_for_next_time(
+    demo_app: AppContext, qtbot: Any
+) -> None:
+    win = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(win)
+    win.settings.remove("reminders/checked")
+    win.close()
+    assert not win._settle_timer.isActive()  # nothing runs on data about to close
+    assert not win.settled and win.settings.value("reminders/checked") is None

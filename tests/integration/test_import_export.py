@@ -592,6 +592,40 @@ def test_undo_a_whole_import(app: AppContext, tmp_path: Path) -> None:
         app.imports.undo(result.batch_id or "")
 
 
+def test_the_undo_of_an_import_is_one_step_of_the_change_log(
+    app: AppContext, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "new.csv"
+    sheet.write_text(
+        "First name,Last name,E-mail,Company\n"
+        "Dora,Dahl,dora@example.com,Neue Firma\n"
+        "Emil,Ek,emil@example.com,Neue Firma\n"
+        "Fe,Fu,fe@example.com,\n",
+        encoding="utf-8",
+    )
+    result = app.imports.run(sheet)
+    made = set(app.contacts.ids(ListQuery()))
+    seen: list[tuple[int, int]] = []
+
+    changes = app.imports.undo(result.batch_id or "", progress=lambda d, t: seen.append((d, t)))
+
+    assert seen[-1] == (4, 4)  # three contacts and a company
+    assert live_contacts(app) == 0 and company_names(app) == []
+    assert app.search.search("dahl") == [] and app.search.search("neue firma") == []
+    # One change row per record, naming its move to the Trash, in one range of seqs.
+    seqs = set(changes.own_seqs())
+    mine = [r for r in app.changelog.rows() if r.seq in seqs]
+    assert {(r.entity, r.field) for r in mine} == {("contacts", "deleted_at"),
+                                                   ("companies", "deleted_at")}  # fmt: skip
+    assert {r.row_id for r in mine if r.entity == "contacts"} == made
+    assert len(mine) == 4
+    # Undone as one step (the window's redo): everything is back.
+    app.changelog.revert(changes)
+    assert set(app.contacts.ids(ListQuery())) == made
+    assert company_names(app) == ["Neue Firma"]
+    assert [h.title for h in app.search.search("dahl")] == ["Dora Dahl"]
+
+
 def test_a_cancelled_import_writes_nothing_and_progress_is_reported(
     app: AppContext, tmp_path: Path
 ) -> None:

@@ -21,19 +21,32 @@ class ActivityRepository(Repository[Activity]):
         super().__init__(session, Activity)
 
     def in_range(
-        self, start: Any, end: Any, owner_id: str | None = None, kinds: Sequence[str] | None = None
+        self,
+        start: Any,
+        end: Any,
+        owner_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        reminding: bool = False,
     ) -> list[Activity]:
         """Live activities that may have an occurrence in [start, end): single ones starting
-        inside it, recurring ones that began before its end."""
-        extra: list[ColumnElement[bool]] = [Activity.deleted_at.is_(None), Activity.starts_at < end]
+        inside it, recurring ones that began before its end. `reminding`: only those not
+        done that have a reminder."""
+        extra: list[ColumnElement[bool]] = [Activity.deleted_at.is_(None)]
+        if reminding:
+            extra += [Activity.done.is_(False), Activity.reminder_minutes.is_not(None)]
         if owner_id:
             extra.append(Activity.owner_id == owner_id)
         if kinds:
             extra.append(Activity.kind.in_(list(kinds)))
         # Two queries, not one with OR: the single ones come from the time index.
-        single = select(Activity).where(Activity.starts_at >= start, _ONCE, *extra)
+        single = select(Activity).where(
+            Activity.starts_at >= start, Activity.starts_at < end, _ONCE, *extra
+        )
         recurring = select(Activity).where(_REPEATS, *extra)
-        return [*self.session.scalars(single), *self.session.scalars(recurring)]
+        return [
+            *self.session.scalars(single),
+            *(a for a in self.session.scalars(recurring) if _before(a.starts_at, end)),
+        ]
 
     def slots(
         self,
@@ -51,16 +64,21 @@ class ActivityRepository(Repository[Activity]):
             Activity.all_day, Activity.done, Activity.rrule, Activity.exdates, Activity.timezone,
             Activity.rdates,
         )  # fmt: skip
-        extra: list[ColumnElement[bool]] = [Activity.deleted_at.is_(None), Activity.starts_at < end]
+        extra: list[ColumnElement[bool]] = [Activity.deleted_at.is_(None)]
         if owner_id:
             extra.append(Activity.owner_id == owner_id)
         if kinds:
             extra.append(Activity.kind.in_(list(kinds)))
         if open_only:
             extra.append(Activity.done.is_(False))
-        single = select(*columns).where(Activity.starts_at >= start, _ONCE, *extra)
+        single = select(*columns).where(
+            Activity.starts_at >= start, Activity.starts_at < end, _ONCE, *extra
+        )
         recurring = select(*columns).where(_REPEATS, *extra)
-        return [*self.session.execute(single), *self.session.execute(recurring)]
+        return [
+            *self.session.execute(single),
+            *(r for r in self.session.execute(recurring) if _before(r.starts_at, end)),
+        ]
 
     def by_ical_uid(self, uid: str) -> Activity | None:
         """The live activity imported with this UID (a series, not one of its exceptions)."""
@@ -85,3 +103,11 @@ class ActivityRepository(Repository[Activity]):
                 )
             )
         )
+
+
+def _before(starts_at: Any, end: Any) -> bool:
+    """`starts_at < end` for the recurring activities, tested here rather than in SQL: with
+    it in the query SQLite may walk the time index over every activity before `end`
+    (100,000 rows looked up one by one) to find the few recurring ones; without it, their
+    own small index (ix_activities_recurring) is read."""
+    return starts_at is not None and starts_at < end

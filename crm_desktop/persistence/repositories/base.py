@@ -124,6 +124,17 @@ class TagRepository(Repository[Tag]):
         )
         return [(t, n) for t, n in self.session.execute(stmt)]
 
+    def names_in_use(self) -> list[str]:
+        """Names of the live tags that a live tagging uses, by name (each tag stops at its
+        first tagging: no count over every tagging)."""
+        used = (
+            select(Tagging.id)
+            .where(Tagging.tag_id == Tag.id, Tagging.deleted_at.is_(None))
+            .exists()
+        )
+        stmt = select(Tag.name).where(Tag.deleted_at.is_(None), used).distinct().order_by(Tag.name)
+        return list(self.session.scalars(stmt))
+
     def counts(self) -> list[tuple[str, int]]:
         stmt = (
             select(Tag.name, func.count(Tagging.id))

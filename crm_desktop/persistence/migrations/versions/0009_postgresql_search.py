@@ -1,7 +1,7 @@
 """PostgreSQL: the search index (pg_trgm) and change notifications
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-06
 
 On PostgreSQL the search documents live in a plain table with a trigram GIN index on the
@@ -13,7 +13,7 @@ refresh within seconds. Nothing changes on SQLite.
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

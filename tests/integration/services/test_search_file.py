@@ -1,0 +1,56 @@
+"""The quick search of `crm-desktop search`: read straight from the database file when its
+schema is current, the same hits as the search service; otherwise the usual way."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crm_desktop.bootstrap import AppContext, search_without_opening
+from crm_desktop.cli import main
+from crm_desktop.persistence import database
+from crm_desktop.services.search import search_file
+
+
+@pytest.mark.parametrize("query", ["müller", "muller", "gmbh", "an", "anna m", "zz", " "])
+def test_the_file_gives_the_same_hits_as_the_service(demo_app: AppContext, query: str) -> None:
+    assert search_file(demo_app.paths.database, query, 20) == demo_app.search.search(query, 20)
+
+
+def test_an_older_schema_or_no_file_is_left_to_the_usual_way(
+    demo_app: AppContext, tmp_path: Path
+) -> None:
+    assert search_file(tmp_path / "none.sqlite", "müller") is None
+    path = demo_app.paths.database
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0002'")
+    assert search_file(path, "müller") is None
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (database.HEAD_REVISION,))
+    assert search_file(path, "müller")
+    assert search_without_opening(demo_app.paths.data_dir, "postgresql://x/y", "a", 5) is None
+
+
+def test_search_on_a_new_folder_opens_the_database_as_usual(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data-dir", str(tmp_path / "new"), "search", "anyone"]) == 0
+    assert "no matches" in capsys.readouterr().out
+    assert (tmp_path / "new" / "crm.sqlite").is_file()  # made (and migrated) by open_app
+
+
+def test_a_search_command_imports_neither_sqlalchemy_nor_alembic(demo_app: AppContext) -> None:
+    probe = (
+        "import sys; from crm_desktop.cli import main; "
+        f"code = main(['--data-dir', {str(demo_app.paths.data_dir)!r}, 'search', 'müller']); "
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}); "
+        "print('HEAVY', heavy, code)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().endswith("HEAVY [] 0")
