@@ -436,6 +436,23 @@ class TrigramSearchIndex(SearchIndex):
     def prepare(self) -> None:
         return None
 
+    def set_live(
+        self,
+        entity: str,
+        ids: Iterable[str],
+        submit: Callable[[str, list[Any]], None] | None = None,
+    ) -> None:
+        table = {"contacts": "contacts", "companies": "companies", "deals": "deals"}[entity]
+        wanted = sorted(set(ids))
+        for chunk in _chunks(wanted, _WRITE_CHUNK):
+            self._session.execute(
+                text(
+                    f"UPDATE search_fts SET live = (t.deleted_at IS NULL) FROM {table} t "
+                    "WHERE t.id = search_fts.row_id AND search_fts.row_id = ANY(:ids)"
+                ),
+                {"ids": list(chunk)},
+            )
+
     def _replace(
         self,
         entity: str,

@@ -74,7 +74,7 @@ def test_wizard_imports_reports_bad_rows_and_undoes(
     window.runner.progressed.connect(lambda done, total: steps.append((done, total)))
     window.undo_stack.undo()  # on the background runner, with its progress
     assert names(app) == set()
-    assert labels == ["Undoing the import of 3 contacts"]
+    assert "Undoing the import of 3 contacts" in labels
     assert steps and steps[-1][0] == steps[-1][1]  # the progress reached its end
     window.undo_stack.redo()
     assert names(app) == {"Jonas Weber", "Zeynep Kaya", "Lea Schmidt"}

@@ -15,6 +15,9 @@ from crm_desktop.cli import main
 from crm_desktop.persistence import database
 from crm_desktop.services.search import search_file
 
+# The quick search reads the SQLite file itself: not run against PostgreSQL.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.mark.parametrize("query", ["müller", "muller", "gmbh", "an", "anna m", "zz", " "])
 def test_the_file_gives_the_same_hits_as_the_service(demo_app: AppContext, query: str) -> None:
@@ -35,12 +38,12 @@ def test_an_older_schema_or_no_file_is_left_to_the_usual_way(
     assert search_without_opening(demo_app.paths.data_dir, "postgresql://x/y", "a", 5) is None
 
 
-def test_search_on_a_new_folder_opens_the_database_as_usual(
+def test_search_on_a_folder_without_data_says_so_and_makes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--data-dir", str(tmp_path / "new"), "search", "anyone"]) == 0
-    assert "no matches" in capsys.readouterr().out
-    assert (tmp_path / "new" / "crm.sqlite").is_file()  # made (and migrated) by open_app
+    assert main(["--data-dir", str(tmp_path / "new"), "search", "anyone"]) == 1
+    assert "no database in" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()  # a mistyped --data-dir makes no empty database
 
 
 def test_a_search_command_imports_neither_sqlalchemy_nor_alembic(demo_app: AppContext) -> None:
