@@ -155,18 +155,19 @@ def test_a_bug_in_a_command_prints_one_line_naming_the_log(
     def broken(_context: Any, _args: Any) -> int:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setitem(cli._COMMANDS, "doctor", broken)
+    monkeypatch.setitem(cli._COMMANDS, "duplicates", broken)
     from crm_desktop.bootstrap import open_app
 
-    open_app(tmp_path / "d").close()  # doctor needs a database to look at
-    assert cli.main(["--data-dir", str(tmp_path / "d"), "doctor"]) == 1
+    open_app(tmp_path / "d").close()  # the command needs a database to look at
+    assert cli.main(["--data-dir", str(tmp_path / "d"), "duplicates"]) == 1
     err = capsys.readouterr().err
     command_log = (tmp_path / "d" / "logs" / "crm-desktop.log").resolve()
     assert err.strip().splitlines() == [
         f"crm-desktop: unexpected error: a bug; details in {command_log}"
     ]
     text = command_log.read_text(encoding="utf-8")
-    assert "doctor failed" in text and "ZeroDivisionError: a bug" in text and "in broken" in text
+    assert "duplicates failed" in text and "ZeroDivisionError: a bug" in text
+    assert "in broken" in text
 
 
 # ---- the daily backup ----------------------------------------------------------------------
