@@ -275,4 +275,6 @@ def search_without_opening(
     if preferences.database_url:
         return None
     check_local_folder(paths.data_dir)
+    if not (os.access(paths.database, os.W_OK) and os.access(paths.data_dir, os.W_OK)):
+        return None  # read-only: the usual path searches and says so
     return search_file(paths.database, query, limit)

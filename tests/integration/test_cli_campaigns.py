@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crm_desktop.bootstrap import open_app
 from crm_desktop.cli import main
 
 
@@ -118,5 +119,6 @@ def test_send_eml_writes_one_file_per_eligible_member(
 def test_campaign_errors_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
 ) -> None:
+    open_app(tmp_path / "d").close()  # a data folder with a database, and nothing in it
     code, _, err = run(capsys, "--data-dir", str(tmp_path / "d"), *args)
     assert code == 1 and message in err and err.count("\n") == 1
