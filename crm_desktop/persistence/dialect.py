@@ -111,20 +111,28 @@ def lock_change_seqs(connection: Connection, device_id: str) -> None:
 
 
 def copy_rows(
-    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    times: Sequence[int] = (),
 ) -> None:
     """Bulk-load rows into a PostgreSQL table with COPY, in the connection's transaction
     (a round trip per statement would make an import of 100,000 contacts take minutes).
-    Aware datetimes are written as naive UTC, as the model stores them."""
+    The values at the positions `times` are aware datetimes, written as naive UTC as the
+    model stores them; the others go as they are."""
     raw: Any = connection.connection.driver_connection
     names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
     with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        write = copy.write_row
+        if not times:
+            for row in rows:
+                write(row)
+            return
         for row in rows:
-            copy.write_row(
-                [
-                    v.astimezone(dt.UTC).replace(tzinfo=None)
-                    if isinstance(v, dt.datetime) and v.tzinfo is not None
-                    else v
-                    for v in row
-                ]
-            )
+            values = list(row)
+            for index in times:
+                value = values[index]
+                if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                    values[index] = value.astimezone(dt.UTC).replace(tzinfo=None)
+            write(values)

@@ -350,9 +350,9 @@ class UnitOfWork:
         else:
             self.session.flush()  # rows added through the ORM go first (foreign keys)
             columns = [c.name for c in plan.table.columns]
-            copy_rows(
-                self.session.connection(), plan.table.name, columns, plan.parameters(complete)
-            )
+            times = [i for i, c in enumerate(plan.table.columns) if c.key in plan.times]
+            values = plan.parameters(complete)
+            copy_rows(self.session.connection(), plan.table.name, columns, values, times)
         return len(complete)
 
     def record_updates(
