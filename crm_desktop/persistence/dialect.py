@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Date, String, cast, func, text
+from sqlalchemy import String, cast, func, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,10 +29,6 @@ def name_of(bind: Session | Connection | Engine | None) -> str:
     if isinstance(bind, Session):
         return bind.get_bind().dialect.name
     return bind.dialect.name
-
-
-def is_sqlite(bind: Session | Connection | Engine | None) -> bool:
-    return name_of(bind) == SQLITE
 
 
 def text_agg(dialect: str, column: Any, separator: str) -> ColumnElement[Any]:
@@ -70,18 +66,6 @@ def date_text(dialect: str, column: Any) -> ColumnElement[Any]:
     if dialect == SQLITE:
         return cast(column, String)
     return func.to_char(column, "YYYY-MM-DD")
-
-
-def day_of(dialect: str, column: Any) -> ColumnElement[Any]:
-    """The date of a time column (SQLite: its "YYYY-MM-DD" text)."""
-    return func.date(column) if dialect == SQLITE else cast(column, Date)
-
-
-def days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
-    """Days (fractional) between two time columns."""
-    if dialect == SQLITE:
-        return func.julianday(later) - func.julianday(earlier)
-    return func.extract("epoch", later - earlier) / 86400.0
 
 
 def julian_day(dialect: str, column: Any) -> ColumnElement[Any]:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.errors import DatabaseError
-from crm_desktop.persistence.models import Base, Change, LocalMeta
+from crm_desktop.persistence.models import Base, LocalMeta
 from crm_desktop.persistence.search import search_index
 
 _BATCH = 5_000
@@ -109,8 +109,3 @@ def _copy_table(reader: Connection, writer: Connection, table: Table) -> int:
         writer.execute(insert(table), rows)
         total += len(rows)
     return total
-
-
-def change_count(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(Change)).scalar_one())
