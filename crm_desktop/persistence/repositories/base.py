@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, String, func, select
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.records import Trash
 from crm_desktop.persistence.dialect import text_agg
 from crm_desktop.persistence.models import Entity, Tag, Tagging, User
+from crm_desktop.persistence.search import search_index
 
 M = TypeVar("M", bound=Entity)
 
@@ -56,6 +57,18 @@ def _fetch_ids(session: Session, stmt: Select[Any]) -> list[str]:
     params = tuple(compiled.params[name] for name in compiled.positiontup)
     cursor = connection.connection.driver_connection.execute(str(compiled), params)  # type: ignore[union-attr]
     return [row[0] for row in cursor]
+
+
+def _search_filter(
+    session: Session, entity: str, id_column: Any, name_column: Any, search: str
+) -> ColumnElement[bool]:
+    """Records of `entity` whose search document matches; for a query without a word of
+    three letters (the index needs three), those whose name holds it."""
+    matching = search_index(session).matching_ids(entity, search)
+    if matching is not None:
+        condition: ColumnElement[bool] = id_column.in_(matching.columns(row_id=String))
+        return condition
+    return func.lower(name_column).like(f"%{search.lower()}%")
 
 
 def _trash_filter(model: type[Entity], trash: Trash) -> ColumnElement[bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from crm_desktop.domain.records import ListQuery
@@ -13,10 +13,10 @@ from crm_desktop.persistence.models import Company, Contact, ContactRole, User
 from crm_desktop.persistence.repositories.base import (
     Repository,
     _fetch_ids,
+    _search_filter,
     _tag_filter,
     _trash_filter,
 )
-from crm_desktop.persistence.search import search_index
 
 
 class CompanyRepository(Repository[Company]):
@@ -41,11 +41,9 @@ class CompanyRepository(Repository[Company]):
         if query.owner_id:
             stmt = stmt.where(Company.owner_id == query.owner_id)
         if query.search.strip():
-            matching = search_index(self.session).matching_ids("companies", query.search)
-            if matching is not None:
-                stmt = stmt.where(Company.id.in_(matching.columns(row_id=String)))
-            else:
-                stmt = stmt.where(func.lower(Company.name).like(f"%{query.search.lower()}%"))
+            stmt = stmt.where(
+                _search_filter(self.session, "companies", Company.id, Company.name, query.search)
+            )
         return stmt
 
     def _sorted(self, stmt: Select[Any], query: ListQuery) -> Select[Any]:

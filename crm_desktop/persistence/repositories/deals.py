@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Date, Select, String, func, literal, select
+from sqlalchemy import Date, Select, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from crm_desktop.domain.records import ListQuery
@@ -20,8 +20,12 @@ from crm_desktop.persistence.models import (
     Stage,
     User,
 )
-from crm_desktop.persistence.repositories.base import Repository, _fetch_ids, _trash_filter
-from crm_desktop.persistence.search import search_index
+from crm_desktop.persistence.repositories.base import (
+    Repository,
+    _fetch_ids,
+    _search_filter,
+    _trash_filter,
+)
 
 
 class DealRepository(Repository[Deal]):
@@ -40,11 +44,9 @@ class DealRepository(Repository[Deal]):
         if query.company_id:
             stmt = stmt.where(Deal.company_id == query.company_id)
         if query.search.strip():
-            matching = search_index(self.session).matching_ids("deals", query.search)
-            if matching is not None:
-                stmt = stmt.where(Deal.id.in_(matching.columns(row_id=String)))
-            else:
-                stmt = stmt.where(func.lower(Deal.title).like(f"%{query.search.lower()}%"))
+            stmt = stmt.where(
+                _search_filter(self.session, "deals", Deal.id, Deal.title, query.search)
+            )
         return stmt
 
     def _sorted(self, stmt: Select[Any], query: ListQuery) -> Select[Any]:
