@@ -416,12 +416,16 @@ class SearchIndex:
             params[f"s{i}"] = f"%{term}%"
         return [(e, r, t) for e, r, t in self._session.execute(text(sql + " LIMIT :n"), params)]
 
+    def _clear(self) -> None:
+        """Every document gone (and the docid counter with them)."""
+        self._session.execute(text("DELETE FROM search_fts"))
+        self._session.execute(text("DELETE FROM search_doc"))
+        self._next_doc = None
+
     def rebuild(self) -> None:
         """Drop and rebuild the whole index from the records (used by `doctor --repair`)."""
         session = self._session
-        session.execute(text("DELETE FROM search_fts"))
-        session.execute(text("DELETE FROM search_doc"))
-        self._next_doc = None
+        self._clear()
         for entity in ("contacts", "companies", "deals"):
             ids = list(session.execute(text(f"SELECT id FROM {entity}")).scalars())
             self.reindex(entity, ids)
@@ -515,12 +519,8 @@ class TrigramSearchIndex(SearchIndex):
         rows = self._session.execute(text(sql), {**params, "n": limit})
         return [(e, r, t) for e, r, t in rows]
 
-    def rebuild(self) -> None:
-        session = self._session
-        session.execute(text("DELETE FROM search_fts"))
-        for entity in ("contacts", "companies", "deals"):
-            ids = list(session.execute(text(f"SELECT id FROM {entity}")).scalars())
-            self.reindex(entity, ids)
+    def _clear(self) -> None:
+        self._session.execute(text("DELETE FROM search_fts"))  # no docids to forget
 
 
 def describe(session: Session, entity: str, ids: Sequence[str]) -> list[tuple[str, ...]]:
