@@ -219,6 +219,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
     consents = ConsentService(uow)
     settings = SettingsService(uow)
     maillog = MailLogService(uow)
+    duplicates = DuplicateService(uow, preferences.default_country)
     return AppContext(
         paths=paths,
         preferences=preferences,
@@ -233,7 +234,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         demo=DemoService(uow),
         activities=ActivityService(uow),
         deals=DealService(uow, users),
-        duplicates=DuplicateService(uow, preferences.default_country),
+        duplicates=duplicates,
         settings=settings,
         phones=PhoneService(preferences.default_country),
         custom_fields=CustomFieldService(uow),
@@ -249,7 +250,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         segments=segments,
         calendar=CalendarService(uow),
         followups=FollowUpService(uow),
-        reports=ReportService(uow, duplicates=DuplicateService(uow, preferences.default_country)),
+        reports=ReportService(uow, duplicates=duplicates),
         imports=ImportService(uow, preferences.default_country),
         exports=ExportService(uow),
         changelog=ChangeLogService(uow),
