@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from itertools import chain
 from operator import itemgetter
 from typing import Any, cast
@@ -78,43 +78,51 @@ _short_turns = _ShortTurns()
 
 
 class StatementPipe:
-    """Bulk INSERTs of one write transaction, run by a thread of their own on the
+    """Bulk writes of one write transaction, run by a thread of their own on the
     transaction's connection while this thread prepares the next ones.
 
-    sqlite3 lets other threads run while SQLite executes a statement, so building the
-    next batch's rows, change records and search documents overlaps with writing the
-    last. Nothing else changes: the statements run on the same connection, inside the
-    same transaction, in the order they were submitted, one at a time. The connection is
-    used by one thread at a time: whoever else is about to use it calls `drain` first
-    (the unit of work does so before every statement, commit and rollback).
+    Both drivers let other threads run while the database works (sqlite3 while SQLite
+    executes a statement, psycopg while it waits for the server), so building the next
+    batch's rows, change records and search documents overlaps with writing the last.
+    Nothing else changes: the writes run on the same connection, inside the same
+    transaction, in the order they were submitted, one at a time. The connection is used
+    by one thread at a time: whoever else is about to use it calls `drain` first (the
+    unit of work does so before every statement, commit and rollback).
 
-    A statement that fails stops the pipe: the rest is dropped, and `drain` (or the
-    next `submit`) raises the error, as the statement itself would have; the unit of
-    work then rolls the whole transaction back.
+    A write that fails stops the pipe: the rest is dropped, and `drain` (or the next
+    `submit`) raises the error, as the write itself would have; the unit of work then
+    rolls the whole transaction back.
     """
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: Any) -> None:
         self._connection = connection
-        self._jobs: queue.Queue[tuple[str, list[tuple[Any, ...]]] | None] = queue.Queue()
+        self._cursor: sqlite3.Cursor | None = None
+        self._jobs: queue.Queue[tuple[str, Callable[[], None]] | None] = queue.Queue()
         self._error: BaseException | None = None
         self._cancelled = False
-        try:  # the most variables and characters a statement may have
-            self._variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-            self._length = connection.getlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH)
-        except (AttributeError, sqlite3.Error):
-            self._variables, self._length = 999, 1_000_000
+        self._variables, self._length = 999, 1_000_000
+        if isinstance(connection, sqlite3.Connection):
+            with contextlib.suppress(AttributeError, sqlite3.Error):
+                # the most variables and characters a statement may have
+                self._variables = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+                self._length = connection.getlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH)
         self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
         self._thread.start()
         _short_turns.begin()
 
     def submit(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        """Run `executemany(sql, rows)` after the statements submitted before it."""
-        self._raise()
+        """Run `executemany(sql, rows)` (SQLite) after the writes submitted before it."""
         if rows:
-            self._jobs.put((sql, rows))
+            self.call(partial(self._execute, sql, rows), sql)
+
+    def call(self, job: Callable[[], None], statement: str = "") -> None:
+        """Run `job` (a write on the same connection, such as a PostgreSQL COPY) after
+        the writes submitted before it."""
+        self._raise()
+        self._jobs.put((statement, job))
 
     def drain(self) -> None:
-        """Wait until every submitted statement has run; raise the error of one that
+        """Wait until every submitted write has run; raise the error of one that
         failed."""
         self._wait()
         if self._error is None and not self._thread.is_alive():
@@ -122,7 +130,7 @@ class StatementPipe:
         self._raise()
 
     def cancel(self) -> None:
-        """Drop what has not run yet and wait for the statement running now (the
+        """Drop what has not run yet and wait for the write running now (the
         transaction is being rolled back)."""
         self._cancelled = True
         self._wait()
@@ -135,8 +143,8 @@ class StatementPipe:
 
     def _wait(self, joining: bool = False) -> None:
         """Wait for the queue to empty (or the thread to end, `joining`). An interruption
-        (Ctrl+C) drops the work not started but still waits for the statement running
-        now, then is raised: the connection must never be closed under the writer."""
+        (Ctrl+C) drops the work not started but still waits for the write running now,
+        then is raised: the connection must never be closed under the writer."""
         interrupted: BaseException | None = None
         while self._thread.is_alive():
             try:
@@ -153,12 +161,14 @@ class StatementPipe:
         if interrupted is not None:
             raise interrupted
 
-    def _execute(self, cursor: sqlite3.Cursor, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def _execute(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """`executemany(sql, rows)` as INSERTs of many rows each: sqlite3 gives up the GIL
         only while SQLite steps a statement, once per row with executemany, and each
         time it wants the GIL back it waits for the other thread's turn to end (5 ms).
         A statement of a thousand rows waits once for all of them. The values are bound
         exactly as executemany binds them."""
+        cursor = self._cursor
+        assert cursor is not None  # made by the thread (`_run`)
         head, _, row = sql.partition(" VALUES ")
         if not row:  # not an INSERT of VALUES
             cursor.executemany(sql, rows)
@@ -183,30 +193,31 @@ class StatementPipe:
             raise self._error
 
     def _run(self) -> None:
-        cursor: sqlite3.Cursor | None = None
-        try:
-            cursor = self._connection.cursor()
-        except BaseException as error:  # e.g. a connection bound to another thread
-            self._error = error
+        if isinstance(self._connection, sqlite3.Connection):
+            try:
+                self._cursor = self._connection.cursor()
+            except BaseException as error:  # e.g. a connection bound to another thread
+                self._error = error
         try:
             while (job := self._jobs.get()) is not None:
+                statement, run = job
                 try:
-                    if cursor is not None and self._error is None and not self._cancelled:
-                        self._execute(cursor, *job)
+                    if self._error is None and not self._cancelled:
+                        run()
                 except sqlite3.Error as error:
                     # What SQLAlchemy would have raised for it (IntegrityError...).
-                    self._error = DBAPIError.instance(job[0], None, error, sqlite3.Error)
+                    self._error = DBAPIError.instance(statement, None, error, sqlite3.Error)
                 except BaseException as error:  # handed to the thread that drains
                     self._error = error
                 finally:
                     self._jobs.task_done()
             self._jobs.task_done()
         finally:
-            if cursor is not None:
+            if self._cursor is not None:
                 # The connection may be closed already (an interrupted transaction is
                 # invalidated once the statement running then has finished).
                 with contextlib.suppress(sqlite3.Error):
-                    cursor.close()
+                    self._cursor.close()
 
 
 def utc_text(value: dt.datetime | str | None) -> str | None:

@@ -49,9 +49,13 @@ def stored_time_to_wire(text: str) -> str:
     return iso_utc(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC))
 
 
+# A bulk insert's rows share a few times (made at one moment): each is written once.
+_cached_iso_utc = lru_cache(maxsize=4096)(iso_utc)
+
+
 def _json_default(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return iso_utc(value)
+        return _cached_iso_utc(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"cannot record a value of type {type(value).__name__}")

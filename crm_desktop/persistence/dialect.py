@@ -94,6 +94,11 @@ def lock_change_seqs(connection: Connection, device_id: str) -> None:
     connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
+# Under this key of a connection's `info`, a unit of work running its bulk writes in a
+# thread (persistence/bulk.py) puts the function that queues a write for that thread.
+BULK_WRITER = "crm_desktop.bulk_writer"
+
+
 def copy_rows(
     connection: Connection,
     table: str,
@@ -104,8 +109,24 @@ def copy_rows(
     """Bulk-load rows into a PostgreSQL table with COPY, in the connection's transaction
     (a round trip per statement would make an import of 100,000 contacts take minutes).
     The values at the positions `times` are aware datetimes, written as naive UTC as the
-    model stores them; the others go as they are."""
+    model stores them; the others go as they are. When the unit of work runs its bulk
+    writes in a thread, the COPY is queued there (after the writes before it) and this
+    returns at once: `rows` must not change afterwards."""
     raw: Any = connection.connection.driver_connection
+    queue_write = connection.info.get(BULK_WRITER)
+    if queue_write is None:
+        _copy(raw, table, columns, rows, times)
+    else:
+        queue_write(lambda: _copy(raw, table, columns, rows, times))
+
+
+def _copy(
+    raw: Any,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    times: Sequence[int],
+) -> None:
     names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
     with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         write = copy.write_row
@@ -113,10 +134,11 @@ def copy_rows(
             for row in rows:
                 write(row)
             return
+        utc = dt.UTC
         for row in rows:
             values = list(row)
             for index in times:
                 value = values[index]
                 if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                    values[index] = value.astimezone(dt.UTC).replace(tzinfo=None)
+                    values[index] = value.astimezone(utc).replace(tzinfo=None)
             write(values)

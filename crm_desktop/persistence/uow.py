@@ -18,6 +18,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,7 @@ from crm_desktop.persistence.changes import (
     restamp_edits,
 )
 from crm_desktop.persistence.derive import SOURCES, rederive_contacts, touched_contacts
-from crm_desktop.persistence.dialect import copy_rows
+from crm_desktop.persistence.dialect import BULK_WRITER, copy_rows
 from crm_desktop.persistence.engine import BUSY_TIMEOUT_MS, CACHE_SIZE, WRITE_OPTION, is_sqlite
 from crm_desktop.persistence.exchange_queries import ExchangeQueries
 from crm_desktop.persistence.models import (
@@ -349,10 +350,16 @@ class UnitOfWork:
                 self._buffer.write(self.session, self._device_id, pipe.submit)
         else:
             self.session.flush()  # rows added through the ORM go first (foreign keys)
+            pipe = self._pipe or self._open_pipe()
             columns = [c.name for c in plan.table.columns]
             times = [i for i, c in enumerate(plan.table.columns) if c.key in plan.times]
             values = plan.parameters(complete)
+            # Queued for the writer thread when there is one (`copy_rows`).
             copy_rows(self.session.connection(), plan.table.name, columns, values, times)
+            if pipe is not None:
+                # The change rows go now too, so the server loads them while the next
+                # rows are prepared.
+                self._buffer.write(self.session, self._device_id)
         return len(complete)
 
     def record_updates(
@@ -379,8 +386,10 @@ class UnitOfWork:
                 self._fresh.mark_stale(owner)
 
     def _open_pipe(self) -> StatementPipe | None:
-        """Start running this transaction's bulk INSERTs in a thread (SQLite files only:
-        an in-memory database's connection belongs to its thread)."""
+        """Start running this transaction's bulk writes in a thread (SQLite files and
+        PostgreSQL: an in-memory SQLite database's connection belongs to its thread)."""
+        if not is_sqlite(self._engine):
+            return self._start_pipe(self.session.connection())
         url = self._engine.url
         database = url.database
         if (
@@ -392,12 +401,15 @@ class UnitOfWork:
         ):
             return None
         connection = self.session.connection()
-        driver = connection.connection.driver_connection
-        if not isinstance(driver, sqlite3.Connection):
+        if not isinstance(connection.connection.driver_connection, sqlite3.Connection):
             return None
+        return self._start_pipe(connection)
+
+    def _start_pipe(self, connection: Connection) -> StatementPipe:
         if self.search is not None:
             self.search.prepare()  # its one lookup before the writes start
-        pipe = self._pipe = StatementPipe(driver)
+        pipe = self._pipe = StatementPipe(connection.connection.driver_connection)
+        connection.info[BULK_WRITER] = pipe.call  # COPY goes through it (`copy_rows`)
         # Whatever else uses the connection waits for the pipe first: every statement
         # (reads see the rows written before them), the commit and the rollback.
         event.listen(connection, "before_cursor_execute", self._drain_pipe)
@@ -420,6 +432,7 @@ class UnitOfWork:
             return
         pipe.close()  # after the commit or rollback: nothing is left to run
         connection = self._pipe_connection
+        connection.info.pop(BULK_WRITER, None)
         event.remove(connection, "before_cursor_execute", self._drain_pipe)
         event.remove(connection, "commit", self._drain_pipe)
         event.remove(connection, "rollback", self._cancel_pipe)
@@ -443,7 +456,8 @@ class UnitOfWork:
                 if self._fresh is not None:
                     for contact_id in derived:
                         self._fresh.mark_stale(contact_id)
-        submit = self._pipe.submit if self._pipe is not None else None
+        # SQL statements for the writer thread (SQLite; on PostgreSQL `copy_rows` queues).
+        submit = self._pipe.submit if self._pipe is not None and is_sqlite(self._engine) else None
         if self.search is not None and self._reindex:
             self._expand_company_renames()
             for entity, ids in self._reindex.items():

@@ -403,10 +403,10 @@ def test_an_interrupted_drain_waits_for_the_running_statement_then_raises() -> N
     started, release = threading.Event(), threading.Event()
     original = pipe._execute
 
-    def slow(cursor: sqlite3.Cursor, sql: str, rows: list[tuple[int]]) -> None:
+    def slow(sql: str, rows: list[tuple[int]]) -> None:
         started.set()
         release.wait(5)
-        original(cursor, sql, rows)
+        original(sql, rows)
 
     pipe._execute = slow  # type: ignore[method-assign]
     pipe.submit("INSERT INTO t (x) VALUES (?)", [(1,)])

@@ -673,13 +673,11 @@ def test_a_write_failing_in_the_background_leaves_nothing(
     run = bulk.StatementPipe._execute
     calls: list[str] = []
 
-    def fail_later(
-        self: bulk.StatementPipe, cursor: sqlite3.Cursor, sql: str, rows: list[tuple[object, ...]]
-    ) -> None:
+    def fail_later(self: bulk.StatementPipe, sql: str, rows: list[tuple[object, ...]]) -> None:
         calls.append(sql)
         if len(calls) == 6:  # after the companies, contacts and their change rows
             raise sqlite3.OperationalError("disk I/O error")
-        run(self, cursor, sql, rows)
+        run(self, sql, rows)
 
     monkeypatch.setattr(bulk.StatementPipe, "_execute", fail_later)
     sheet = tmp_path / "many.csv"
