@@ -10,6 +10,7 @@ import io
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -693,6 +694,41 @@ def test_a_write_failing_in_the_background_leaves_nothing(
     assert _state(app) == before
     assert app.imports.batches() == []
     monkeypatch.setattr(bulk.StatementPipe, "_execute", run)
+    assert app.imports.run(sheet).created == 300
+
+
+def test_a_copy_failing_in_the_background_on_postgresql_leaves_nothing(
+    app: AppContext, database_url: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """PostgreSQL loads the import's rows with COPY on the writer thread: a COPY that
+    fails there fails the import, and the transaction leaves nothing behind."""
+    if not database_url:
+        pytest.skip("PostgreSQL's COPY path")
+    from crm_desktop.persistence import dialect
+
+    copy = dialect._copy
+    tables: list[str] = []
+
+    def fail_later(raw: object, table: str, *args: Any) -> None:
+        tables.append(table)
+        if len(tables) == 4:  # after the companies, the contacts and their change rows
+            raise RuntimeError("the server went away")
+        copy(raw, table, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dialect, "_copy", fail_later)
+    sheet = tmp_path / "many.csv"
+    sheet.write_text(
+        "First Name,Last Name,E-mail 1 - Value,Organization Name\n"
+        + "".join(f"P{n},N{n},p{n}@example.de,F{n % 7}\n" for n in range(300)),
+        encoding="utf-8",
+    )
+    before = _state(app)
+    with pytest.raises(RuntimeError, match="went away"):
+        app.imports.run(sheet)
+    assert len(tables) >= 4
+    assert _state(app) == before
+    assert app.imports.batches() == []
+    monkeypatch.setattr(dialect, "_copy", copy)
     assert app.imports.run(sheet).created == 300
 
 
