@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, cast, func, text
@@ -134,11 +135,17 @@ def _copy(
             for row in rows:
                 write(row)
             return
-        utc = dt.UTC
+        naive = _naive_utc
         for row in rows:
             values = list(row)
             for index in times:
                 value = values[index]
                 if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                    values[index] = value.astimezone(utc).replace(tzinfo=None)
+                    values[index] = naive(value)
             write(values)
+
+
+@lru_cache(maxsize=4096)
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    """An aware time as the naive UTC the model stores (a bulk batch shares a few)."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
