@@ -126,7 +126,7 @@ class FreshRows:
         # list entity -> contact id -> the values of its live entries, in rowid order
         self._lists: dict[str, dict[str, list[str]]] = {e: {} for e in _CONTACT_LISTS}
         self._stale: set[str] = set()
-        self._names: dict[str, str] | None = None  # company names of the contacts' roles
+        self._names: dict[str, str] = {}  # company names of the contacts' roles, found so far
 
     def add(self, entity: str, rows: Iterable[Mapping[str, Any]]) -> None:
         records = self._records.get(entity)
@@ -150,6 +150,11 @@ class FreshRows:
 
     def mark_stale(self, row_id: str) -> None:
         self._stale.add(row_id)
+
+    def indexed(self, ids: Iterable[str]) -> None:
+        """These records have their documents now: a later change rebuilds them from
+        the tables (replacing the document) rather than from the rows kept here."""
+        self._stale.update(ids)
 
     def is_fresh(self, entity: str, row_id: str) -> bool:
         return row_id in self._records[entity] and row_id not in self._stale
@@ -191,21 +196,22 @@ class FreshRows:
         return self._contact_docs(session, rows)
 
     def _role_names(self, session: Session) -> dict[str, str]:
-        """The names of the companies the new contacts' roles name, found once: those
-        inserted in this transaction and untouched since from their rows, the others
-        read (a read waits for the bulk INSERTs running in the background)."""
-        if self._names is None:
+        """The names of the companies the new contacts' roles name, each found once:
+        those inserted in this transaction and untouched since from their rows, the
+        others read (a read waits for the bulk writes running in the background)."""
+        names = self._names
+        wanted = {c for ids in self._lists["contact_roles"].values() for c in ids} - names.keys()
+        if wanted:
             companies = self._records["companies"]
             stale = self._stale
-            wanted = {c for ids in self._lists["contact_roles"].values() for c in ids}
-            names: dict[str, str] = {}
             for company_id in wanted:
                 row = companies.get(company_id)
                 if row is not None and company_id not in stale and isinstance(row["name"], str):
                     names[company_id] = row["name"]
-            names.update(_company_names(session, wanted - names.keys()))
-            self._names = names
-        return self._names
+            missing = wanted - names.keys()
+            if missing:
+                names.update(_company_names(session, missing))
+        return names
 
     def _contact_docs(self, session: Session, rows: list[Mapping[str, Any]]) -> dict[str, Doc]:
         emails, phones, roles = (self._lists[e] for e in _CONTACT_LISTS)

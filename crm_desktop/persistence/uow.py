@@ -318,6 +318,8 @@ class UnitOfWork:
         if not complete:
             return 0
         self.lock()  # before the stamp (see `lock`)
+        if entity == "contacts" and not sqlite:
+            self._index_earlier_contacts()
         # One stamp for the batch: rows differ, so no field ties.
         self._buffer.add_inserts(entity, complete, self._clock.now(), plan.times if sqlite else ())
         if entity == "contacts":
@@ -361,6 +363,21 @@ class UnitOfWork:
                 # rows are prepared.
                 self._buffer.write(self.session, self._device_id)
         return len(complete)
+
+    def _index_earlier_contacts(self) -> None:
+        """PostgreSQL: a new batch of contacts begins, so the batches before it have
+        their lists: their documents go to the search index now. Keeping up with the
+        trigram index is most of what the server does for an import; this way it does
+        so while the next batches are prepared instead of all after the last.
+        A contact changed again later is indexed again at the commit, from the tables."""
+        ids = self._reindex.pop("contacts", None)
+        if not ids or self.search is None:
+            if ids:
+                self._reindex["contacts"] = ids
+            return
+        self.search.reindex("contacts", ids, self._fresh)
+        if self._fresh is not None:
+            self._fresh.indexed(ids)
 
     def record_updates(
         self, entity: str, rows: Sequence[tuple[str, Mapping[str, Any]]], searched: bool = True
