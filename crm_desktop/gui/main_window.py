@@ -36,6 +36,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui import icons
+from crm_desktop.gui.automation.controller import AutomationController
 from crm_desktop.gui.campaigns.controller import CampaignsController
 from crm_desktop.gui.contacts.controller import ContactsController
 from crm_desktop.gui.data.controller import DataController, droppable
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.sharing = SharingController(self.host)
         self.server = ServerController(self.host)
         self.help = HelpController(self)
+        self.automation = AutomationController(self.host)
         # Calendar, Reports and Settings are built when first shown (or first used): the
         # window opens on a list, and each of them reads the database to fill itself.
         self._lazy: dict[int, QWidget] = {}
@@ -152,6 +154,7 @@ class MainWindow(QMainWindow):
             return
         self.settled = True
         self.reminders.reschedule()
+        self.automation.start()
         missed = self.reminders.missed()
         if missed:
             self.hub.status.emit(f"{pluralise(len(missed), 'reminder')} while closed")
@@ -317,6 +320,7 @@ class MainWindow(QMainWindow):
         self.campaigns.on_changes(changes)
         self.deals.on_changes(changes)
         self.data.on_changes(changes)
+        self.automation.on_changes(changes)
         if changes.touches("activities"):
             if CALENDAR in self._lazy:
                 self.calendar_view.reload()
@@ -500,6 +504,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self._settle_timer.stop()  # the data is about to close
         self.data.stop()
+        self.automation.stop()
         self.sharing.stop()  # a last round; the runner's wait below lets it end
         self.server.stop()
         if self.settled:  # else the reminders missed before were not shown: keep them

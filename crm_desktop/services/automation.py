@@ -59,14 +59,19 @@ class AutomationService:
 
     def save_rule(self, data: Any) -> Rule:
         """Add a rule, or replace the one of the same name."""
+        rule = self._checked(data)
+        kept = [r for r in self.rules() if r.name.casefold() != rule.name.casefold()]
+        self._settings.set(RULES_KEY, [r.to_json() for r in [*kept, rule]])
+        return rule
+
+    def _checked(self, data: Any) -> Rule:
+        """A rule whose segments and follow-up series exist."""
         rule = parse_rule(data)
         for key in ("segment", "only_segment"):
             if rule.params.get(key):
                 self._segments.find(str(rule.params[key]))
         if rule.action == "start_followup":
             self.followup_template(str(rule.params["template"]))
-        kept = [r for r in self.rules() if r.name.casefold() != rule.name.casefold()]
-        self._settings.set(RULES_KEY, [r.to_json() for r in [*kept, rule]])
         return rule
 
     def remove_rule(self, name: str) -> None:
@@ -103,6 +108,19 @@ class AutomationService:
             rules = [r for r in rules if r.name.casefold() == only.strip().casefold()]
             if not rules:
                 raise NotFoundError(f"no rule named {only!r}")
+        return self._run_rules(rules, since, until, dry_run)
+
+    def try_rule(self, data: Any, since: dt.date, until: dt.date) -> list[Outcome]:
+        """What a rule (its JSON form, saved or not) would have done over the period;
+        nothing is written."""
+        if since > until:
+            raise ValidationError("the period starts before it ends")
+        rule = self._checked(data)
+        return self._run_rules([rule], since, until, dry_run=True)
+
+    def _run_rules(
+        self, rules: Sequence[Rule], since: dt.date, until: dt.date, dry_run: bool
+    ) -> list[Outcome]:
         outcomes: list[Outcome] = []
         for rule in rules:
             events = self._only_in_segment(rule, self._events(rule, since, until), until)
@@ -209,16 +227,21 @@ class AutomationService:
         if rule.trigger == "segment_entered":
             segment = self._segments.find(str(p["segment"]))
             return [
-                Event(cid, f"segment:{segment.id}", start, f"in segment {segment.name}")
+                Event(cid, f"segment:{segment.id}:{cid}", start, f"in segment {segment.name}")
                 for cid in self._segments.ids(segment.filter, until)
             ]
         if rule.trigger == "birthday":
             days = (until - since).days
             found = self._segments.ids(Group((Condition("birthday", "in_next_days", days),)), since)
-            return [Event(cid, f"birthday:{until.year}", start, "birthday") for cid in found]
+            return [Event(cid, f"birthday:{until.year}:{cid}", start, "birthday") for cid in found]
         quiet = Group((Condition("last_activity", "not_in_last_days", int(p["days"])),))
         return [
-            Event(cid, f"quiet:{p['days']}:{until:%Y-%m}", end, f"no activity in {p['days']} days")
+            Event(
+                cid,
+                f"quiet:{p['days']}:{until:%Y-%m}:{cid}",
+                end,
+                f"no activity in {p['days']} days",
+            )
             for cid in self._segments.ids(quiet, until)
         ]
 

@@ -72,13 +72,11 @@ def test_a_rule_limited_to_a_segment_acts_only_on_its_contacts(demo_app: AppCont
     }
     demo_app.automation.save_rule(rule)
     everyone = {
-        o.contact_id
-        for o in demo_app.automation.run(SINCE, TODAY, dry_run=True, only="Big buyers")
+        o.contact_id for o in demo_app.automation.run(SINCE, TODAY, dry_run=True, only="Big buyers")
     }
     demo_app.automation.save_rule({**rule, "params": {"tag": "Big buyer"}})
     all_buyers = {
-        o.contact_id
-        for o in demo_app.automation.run(SINCE, TODAY, dry_run=True, only="Big buyers")
+        o.contact_id for o in demo_app.automation.run(SINCE, TODAY, dry_run=True, only="Big buyers")
     }
     big = set(demo_app.segments.ids(demo_app.segments.find("Big").filter, TODAY))
     assert everyone and everyone < all_buyers
@@ -168,3 +166,20 @@ def test_each_rule_reads_as_a_sentence() -> None:
     assert describe(quiet) == (
         "When nothing happened with a contact for 90 days, make the task 'Wake' (off)"
     )
+
+
+def test_a_contact_entering_a_segment_later_is_acted_on_too(app: AppContext) -> None:
+    app.segments.save("Club", parse_filter({"field": "tag", "op": "has", "value": "Club"}))
+    app.automation.save_rule(
+        {
+            "name": "Welcome",
+            "trigger": "segment_entered",
+            "action": "add_tag",
+            "params": {"segment": "Club", "tag": "Welcomed"},
+        }
+    )
+    ada = app.contacts.create(ContactDraft(first_name="Ada", tags=("Club",))).id
+    assert [o.contact_id for o in app.automation.run_due(TODAY)] == [ada]
+    ben = app.contacts.create(ContactDraft(first_name="Ben", tags=("Club",))).id
+    assert [o.contact_id for o in app.automation.run_due(TODAY)] == [ben]
+    assert app.automation.run_due(TODAY) == []
