@@ -278,7 +278,7 @@ class RulesDialog(QDialog):
     def new_rule(self) -> None:
         self.editing = None
         self.list.clearSelection()
-        self.list.setCurrentItem(None)  # type: ignore[arg-type]
+        self.list.setCurrentRow(-1)
         self.name.clear()
         self.enabled.setChecked(True)
         for widget in (self.tag, self.subject):
