@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from crm_desktop.domain.automation import Outcome, Rule, describe
 from crm_desktop.domain.consent import PURPOSES, TRANSACTIONAL
 from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.formatting import format_date
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
@@ -87,6 +88,7 @@ class RulesDialog(QDialog):
         self.list = QListWidget(self)
         self.list.setAccessibleName("Rules")
         self.list.setWordWrap(True)
+        self.list.setSpacing(3)
         self.list.currentItemChanged.connect(lambda item, _old: self._show(item))
         self._build_form()
         self.error = QLabel(self)
@@ -98,7 +100,7 @@ class RulesDialog(QDialog):
         self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.results.verticalHeader().setVisible(False)
         self.results.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.results_label = QLabel("Try a rule on past data to see what it would have done.")
+        self.results_label = QLabel(self)
         self.results_label.setWordWrap(True)
         self._layout()
         self.reload()
@@ -266,6 +268,7 @@ class RulesDialog(QDialog):
         self.subject.setText(str(p.get("subject", "")))
         self.body.setPlainText(str(p.get("body", "")))
         self.error.clear()
+        self.clear_outcomes()
 
     @staticmethod
     def _choose(combo: QComboBox, data: object) -> None:
@@ -285,6 +288,7 @@ class RulesDialog(QDialog):
             widget.clear()
         self.body.clear()
         self.error.clear()
+        self.clear_outcomes()
         self.name.setFocus()
 
     # ---- reading and saving -------------------------------------------------------------------
@@ -354,15 +358,19 @@ class RulesDialog(QDialog):
         self.tried.emit(outcomes)
         return outcomes
 
+    def clear_outcomes(self) -> None:
+        self.results.setRowCount(0)
+        self.results_label.setText("Try the rule on past data to see what it would have done.")
+
     def show_outcomes(self, outcomes: Sequence[Outcome], since: dt.date, until: dt.date) -> None:
         self.results.setRowCount(len(outcomes))
         for row, o in enumerate(outcomes):
             for column, text in enumerate((o.contact_name, o.event, o.action)):
                 self.results.setItem(row, column, QTableWidgetItem(text))
-        count = len(outcomes)
+        count, period = len(outcomes), f"From {format_date(since)} to {format_date(until)}"
         self.results_label.setText(
-            f"From {since:%d %b %Y} to {until:%d %b %Y} the rule would have acted "
-            f"{count} time{'' if count == 1 else 's'} (nothing was written)."
+            f"{period} the rule would have acted {count} time{'' if count == 1 else 's'} "
+            "(nothing was written)."
             if count
-            else f"From {since:%d %b %Y} to {until:%d %b %Y} the rule would have done nothing."
+            else f"{period} the rule would have done nothing."
         )

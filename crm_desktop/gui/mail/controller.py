@@ -22,7 +22,7 @@ MINUTE_MS = 60_000
 
 
 def result_text(result: ImapResult, at: dt.datetime) -> str:
-    found = f"{pluralise(result.read, 'new mail')}"
+    found = pluralise(result.read, "new mail")
     if result.read:
         found += f", {result.logged} on timelines"
     if result.responses:
@@ -42,6 +42,7 @@ class MailController(QObject):
         self.label = QLabel(host.window)
         self.label.setObjectName("mail_status")
         self.label.setAccessibleName("E-mail")
+        self.label.setMaximumWidth(420)  # a long error is in full in the tooltip
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check_now)
 
