@@ -150,6 +150,7 @@ def test_a_failing_run_is_one_line_in_the_status_bar(
 
     monkeypatch.setattr(club.automation, "run_due", broken)
     window.settle()
+    window.automation_run_action.trigger()  # Tools > Run automation now
     assert window.automation.last_status == "Automation stopped: the database is locked"
     assert not window.automation.running
     window.hub.changed(ChangeSet.of("orders", ["x"]))
@@ -163,6 +164,7 @@ def test_a_new_day_runs_the_daily_rules(
         {"name": "T", "trigger": "birthday", "action": "add_tag", "params": {"tag": "B"}}
     )
     window.settle()
+    window.automation_run_action.trigger()
     assert club.automation.last_run() == dt.date.today()
     runs: list[object] = []
     monkeypatch.setattr(club.automation, "run_due", lambda: runs.append(1) or [])

@@ -116,17 +116,19 @@ def test_set_the_account_pick_folders_and_check_mail_now(
 
 @needs_dovecot
 def test_the_window_reads_by_itself_every_few_minutes(
-    window: MainWindow,
     app: AppContext,
     ada: str,
     dovecot: int,  # noqa: F811
     memory_keyring: MemoryKeyring,  # noqa: F811
+    qtbot: Any,
 ) -> None:
     app.imap.save_settings(
         ImapSettings("127.0.0.1", dovecot, "none", "shop", ("INBOX",), every_minutes=3),
         "s3cret",
     )
     deliver(dovecot, "ada@example.com", "First")
+    window = MainWindow(app, SyncRunner())
+    qtbot.addWidget(window)
     window.settle()  # the window is up: a read now, then every 3 minutes
     assert window.mail.timer.isActive() and window.mail.timer.interval() == 3 * 60_000
     assert any("First" in m for m in _mails(app, ada))
@@ -137,6 +139,7 @@ def test_the_window_reads_by_itself_every_few_minutes(
     box.every.setValue(0)  # only by hand
     box.save_button.click()
     assert not window.mail.timer.isActive()
+    window.mail.stop()
 
 
 @needs_dovecot
