@@ -131,6 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (not for monthly)")
     report.add_argument("--owner", help="only this owner's records (name or id)")
     report.add_argument("--pipeline", help="only this pipeline's deals (name or id)")
+    report.add_argument(
+        "--segment", help="only a saved segment's contacts: their deals, orders, activities"
+    )
     report.add_argument("--pdf", type=Path, help="write the report as PDF")
     report.add_argument("--xlsx", type=Path, help="write the report as an Excel workbook")
     duplicates = sub.add_parser("duplicates", help="list likely duplicates with the reasons")
@@ -522,9 +525,16 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
     if args.name == "monthly":
         if args.start or args.end:
             raise ValidationError("the monthly report takes --month, not --from/--to")
+        if args.segment:
+            raise ValidationError("the monthly report covers the whole business: no --segment")
         document = context.reports.export_monthly(month, args.pdf, args.xlsx, owner, pipeline)
     else:
         filters = _report_filter(args, month, owner, pipeline)
+        if args.segment:
+            segment = context.segments.find(args.segment)
+            filters = dataclasses.replace(
+                filters, segment=segment.filter, segment_name=segment.name
+            )
         document = context.reports.document(filters, args.name)
         context.reports.export(document, args.pdf, args.xlsx)
     files = [str(p) for p in (args.pdf, args.xlsx) if p is not None]
@@ -554,11 +564,13 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
             for section in document.sections
             for table in section.tables
         },
+        "filters": list(document.filters),
         "files": files,
     }
     lines = [
         f"{document.title}, {document.period}"
-        + (f" ({document.business})" if document.business else "")
+        + (f" ({document.business})" if document.business else ""),
+        *(f"  {line}" for line in document.filters),
     ]
     lines += [
         f"  {k.label:<20} {format_cell(k.value, k.kind, document.currency)}"

@@ -82,8 +82,10 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("file", type=Path, metavar="RULE.json")
     remove = auto_verbs.add_parser("remove", help="remove a rule")
     remove.add_argument("name")
-    runs = auto_verbs.add_parser("run", help="run the rules over a period (default: a week)")
-    runs.add_argument("--since", type=_day, help="first day (default: 7 days ago)")
+    runs = auto_verbs.add_parser(
+        "run", help="run the rules (default: since their last run; the first time, a week)"
+    )
+    runs.add_argument("--since", type=_day, help="first day (default: the last run's day)")
     runs.add_argument("--until", type=_day, help="last day (default: today)")
     runs.add_argument("--rule", help="only this rule (even when disabled)")
     runs.add_argument(
@@ -312,8 +314,12 @@ def _automation(context: AppContext, args: argparse.Namespace) -> int:
         emit(args, {"removed": args.name}, f"Rule {args.name} removed")
         return EXIT_OK
     until = args.until or dt.date.today()
-    since = args.since or until - dt.timedelta(days=7)
-    outcomes = service.run(since, until, dry_run=args.dry_run, only=args.rule)
+    since = args.since or min(service.last_run() or until - dt.timedelta(days=7), until)
+    if args.since is None and args.until is None and args.rule is None and not args.dry_run:
+        # What the window does by itself: since the last run, remembered for the next.
+        outcomes = service.run_due(until, first=since)
+    else:
+        outcomes = service.run(since, until, dry_run=args.dry_run, only=args.rule)
     head = "Would do" if args.dry_run else "Done"
     emit(
         args,

@@ -153,6 +153,7 @@ class Preferences:
     imap_security: str = "ssl"  # ssl | starttls | none
     imap_user: str = ""
     imap_folders: str = "INBOX"  # comma-separated
+    imap_every_minutes: int = 5  # the window reads it this often (0: only "Check mail now")
 
     @classmethod
     def load(cls, path: Path) -> Preferences:

@@ -9,8 +9,11 @@ Triggers: `deal_won`, `deal_stage` (params.stage: a stage's name or id), `order_
 `segment_entered` (params.segment), `birthday` (today), `no_activity` (params.days).
 Actions: `create_task` (params.subject, params.days), `add_tag` (params.tag),
 `send_email` (params.subject, params.body, params.purpose: written as an .eml to the
-outbox folder where consent allows). Each rule acts once per event (a deal, an order, a
-contact entering a segment, a birthday in a year), logged on the contact's timeline.
+outbox folder where consent allows), `start_followup` (params.template: a follow-up
+series by name, planned for the contact, or for the deal when a deal triggered it).
+Condition (optional): params.only_segment, a saved segment the contact must be in.
+Each rule acts once per event (a deal, an order, a contact entering a segment, a birthday
+in a year), logged on the contact's timeline.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from crm_desktop.domain.consent import PURPOSES, TRANSACTIONAL
 from crm_desktop.domain.errors import ValidationError
 
 TRIGGERS = ("deal_won", "deal_stage", "order_placed", "segment_entered", "birthday", "no_activity")
-ACTIONS = ("create_task", "add_tag", "send_email")
+ACTIONS = ("create_task", "add_tag", "send_email", "start_followup")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Event:
     key: str
     when: dt.datetime
     what: str
+    deal_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,12 +94,15 @@ def parse_rule(data: Any) -> Rule:
         "no_activity": ("days",),
         "add_tag": ("tag",),
         "send_email": ("subject", "body"),
+        "start_followup": ("template",),
     }
     for key in need.get(str(trigger), ()) + need.get(str(action), ()):
         if params.get(key) in (None, ""):
             raise ValidationError(f"{name}: params.{key} is needed")
     if trigger == "no_activity" and not (isinstance(params["days"], int) and params["days"] > 0):
         raise ValidationError(f"{name}: params.days is a whole number of days, 1 or more")
+    if "only_segment" in params and not str(params["only_segment"] or "").strip():
+        raise ValidationError(f"{name}: params.only_segment names a saved segment")
     if action == "send_email":
         check_template(str(params["subject"]))
         check_template(str(params["body"]))
@@ -105,3 +112,29 @@ def parse_rule(data: Any) -> Rule:
     if action == "create_task" and not isinstance(params.get("days", 1), int):
         raise ValidationError(f"{name}: params.days is a whole number")
     return Rule(name, str(trigger), str(action), dict(params), bool(data.get("enabled", True)))
+
+
+_WHEN = {
+    "deal_won": "a deal is won",
+    "deal_stage": "a deal enters {stage}",
+    "order_placed": "an order is placed",
+    "segment_entered": "a contact enters the segment {segment}",
+    "birthday": "it is a contact's birthday",
+    "no_activity": "nothing happened with a contact for {days} days",
+}
+_THEN = {
+    "create_task": "make the task {subject!r}",
+    "add_tag": "tag the contact {tag}",
+    "send_email": "e-mail {subject!r} where consent allows",
+    "start_followup": "start the follow-up series {template}",
+}
+
+
+def describe(rule: Rule) -> str:
+    """The rule in a sentence: "When a deal is won, make the task 'Ask for a review'"."""
+    values = {"subject": rule.name, **rule.params}
+    when = _WHEN[rule.trigger].format_map(values)
+    then = _THEN[rule.action].format_map(values)
+    only = rule.params.get("only_segment")
+    where = f" (contacts in {only} only)" if only else ""
+    return f"When {when}{where}, {then}" + ("" if rule.enabled else " (off)")

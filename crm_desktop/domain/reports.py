@@ -13,9 +13,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.reportdoc import Cell, Chart, Column, Section, Table
+
+if TYPE_CHECKING:
+    from crm_desktop.domain.segments import Group
 
 # A forecast's best case counts deals at least this likely in full (the rest weighted).
 BEST_CASE_PROBABILITY = 50
@@ -126,12 +130,15 @@ def as_of_label(moment: dt.datetime, now: dt.datetime) -> str:
 @dataclass(frozen=True)
 class ReportFilter:
     """A report's scope: the days from `start` to `end` (both included), and optionally
-    one owner's records and one pipeline's deals."""
+    one owner's records, one pipeline's deals and a segment's contacts."""
 
     start: dt.date
     end: dt.date
     owner_id: str | None = None
     pipeline_id: str | None = None
+    # Only the records of a saved segment's contacts (their deals, orders, activities).
+    segment: Group | None = None
+    segment_name: str = ""
 
     def __post_init__(self) -> None:
         for day in (self.start, self.end):

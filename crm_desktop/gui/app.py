@@ -218,6 +218,7 @@ def screenshots(context: AppContext, outdir: Path) -> list[Path]:
     use_formats(context)
     outdir.mkdir(parents=True, exist_ok=True)
     window = MainWindow(context, SyncRunner())
+    window.settled = True  # no reminders, mail reading or automation while shooting
     window.resize(1360, 820)
     window.show()
     written: list[Path] = []
@@ -295,6 +296,9 @@ def screenshots(context: AppContext, outdir: Path) -> list[Path]:
     builder.reject()
     window.sidebar.setCurrentRow(6)
     shot("15-campaigns")
+    rules = window.automation.open_rules()
+    shot("16-automation-rules", rules)
+    rules.close()
     window.save_layout = lambda: None  # type: ignore[method-assign]
     window.close()
     return written

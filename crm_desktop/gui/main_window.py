@@ -36,6 +36,7 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui import icons
+from crm_desktop.gui.automation.controller import AutomationController
 from crm_desktop.gui.campaigns.controller import CampaignsController
 from crm_desktop.gui.contacts.controller import ContactsController
 from crm_desktop.gui.data.controller import DataController, droppable
@@ -52,6 +53,7 @@ from crm_desktop.gui.host import (
     SETTINGS,
     Host,
 )
+from crm_desktop.gui.mail.controller import MailController
 from crm_desktop.gui.menus import build_menus
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
 from crm_desktop.gui.segments.controller import SegmentsController
@@ -111,6 +113,8 @@ class MainWindow(QMainWindow):
         self.sharing = SharingController(self.host)
         self.server = ServerController(self.host)
         self.help = HelpController(self)
+        self.automation = AutomationController(self.host)
+        self.mail = MailController(self.host)
         # Calendar, Reports and Settings are built when first shown (or first used): the
         # window opens on a list, and each of them reads the database to fill itself.
         self._lazy: dict[int, QWidget] = {}
@@ -152,6 +156,8 @@ class MainWindow(QMainWindow):
             return
         self.settled = True
         self.reminders.reschedule()
+        self.automation.start()
+        self.mail.start()
         missed = self.reminders.missed()
         if missed:
             self.hub.status.emit(f"{pluralise(len(missed), 'reminder')} while closed")
@@ -253,7 +259,18 @@ class MainWindow(QMainWindow):
         view.sharing_requested.connect(self.sharing.open_dialog)
         view.feed.feed_changed.connect(self._feed_changed)
         view.templates.saved.connect(self._templates_saved)
+        view.mail.runner = self.runner
+        view.mail.check_requested.connect(self.mail.check_now)
+        view.mail.saved.connect(self.mail.reschedule)
+        self.mail.status_changed.connect(view.mail.show_status)
         return view
+
+    def mail_account(self) -> None:
+        """Settings › E-mail account, in view, its server field ready to type in."""
+        self.sidebar.setCurrentRow(SETTINGS)
+        view = self.settings_view
+        view.scroller.ensureWidgetVisible(view.mail)
+        view.mail.host.setFocus()
 
     @Slot(int)
     def _show_section(self, row: int) -> None:
@@ -270,6 +287,7 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel(self)
         self.sync_label = self.sharing.label
         bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.mail.label)
         self.tasks = TaskStatus(bar, self.runner)
         bar.addPermanentWidget(self.sync_label)
 
@@ -317,6 +335,7 @@ class MainWindow(QMainWindow):
         self.campaigns.on_changes(changes)
         self.deals.on_changes(changes)
         self.data.on_changes(changes)
+        self.automation.on_changes(changes)
         if changes.touches("activities"):
             if CALENDAR in self._lazy:
                 self.calendar_view.reload()
@@ -500,6 +519,8 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self._settle_timer.stop()  # the data is about to close
         self.data.stop()
+        self.automation.stop()
+        self.mail.stop()
         self.sharing.stop()  # a last round; the runner's wait below lets it end
         self.server.stop()
         if self.settled:  # else the reminders missed before were not shown: keep them

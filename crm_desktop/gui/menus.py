@@ -104,6 +104,16 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
         )
         view_menu.addAction(section)
 
+    tools_menu = menu.addMenu("&Tools")
+    for item in (
+        add("automation_action", "&Automation rules…", w.automation.open_rules, None, "followup"),
+        add("automation_run_action", "&Run automation now", w.automation.run_now, None, "sync"),
+        None,
+        add("check_mail_action", "Check &mail now", w.mail.check_now, "F9", "note"),
+        add("mail_account_action", "&E-mail account…", w.mail_account, None, "settings"),
+    ):
+        tools_menu.addSeparator() if item is None else tools_menu.addAction(item)
+
     help_menu = menu.addMenu("&Help")
     help_menu.addAction(
         add(

@@ -32,11 +32,17 @@ class AutomationQueries:
         )
 
     def stage_entries(self, stage: str, start: dt.datetime, end: dt.datetime) -> list[Any]:
-        """(history id, contact id, moved at, deal title) of deals that entered the stage
-        (by id or name) in [start, end)."""
+        """(history id, contact id, moved at, deal title, deal id) of deals that entered
+        the stage (by id or name) in [start, end)."""
         return list(
             self.session.execute(
-                select(DealStageHistory.id, Deal.contact_id, DealStageHistory.moved_at, Deal.title)
+                select(
+                    DealStageHistory.id,
+                    Deal.contact_id,
+                    DealStageHistory.moved_at,
+                    Deal.title,
+                    Deal.id,
+                )
                 .join(Deal, Deal.id == DealStageHistory.deal_id)
                 .join(Stage, Stage.id == DealStageHistory.to_stage_id)
                 .where(

@@ -45,9 +45,23 @@ Range = tuple[dt.datetime, dt.datetime]  # [start, end) in UTC
 
 
 class ReportingQueries:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, contacts: ColumnElement[bool] | None = None) -> None:
         self.session = session
         self._dialect = name_of(session)
+        # A condition on contacts (a saved segment's): only their orders, activities and
+        # contacts are counted (None: everyone's).
+        self._only = contacts
+
+    def only_contacts(self, condition: ColumnElement[bool]) -> ReportingQueries:
+        """These queries for the contacts matching `condition` only (a segment's filter,
+        `ContactRepository.segment_filter`)."""
+        return ReportingQueries(self.session, condition)
+
+    def _restrict(self, stmt: Any, column: Any) -> Any:
+        """Only the rows whose contact (`column`) is among the chosen contacts."""
+        if self._only is None:
+            return stmt
+        return stmt.where(column.in_(select(Contact.id).where(self._only)))
 
     # ---- dialect helpers ------------------------------------------------------------------
 
@@ -200,7 +214,7 @@ class ReportingQueries:
         )
         if owner_id:
             stmt = stmt.where(Activity.owner_id == owner_id)
-        return self._rows(stmt)
+        return self._rows(self._restrict(stmt, Activity.contact_id))
 
     def done_by_month(self, owner_id: str | None) -> dict[str, int]:
         """Done activities per month ("YYYY-MM") they were done in."""
@@ -212,6 +226,7 @@ class ReportingQueries:
         )
         if owner_id:
             stmt = stmt.where(Activity.owner_id == owner_id)
+        stmt = self._restrict(stmt, Activity.contact_id)
         return {m: int(n) for m, n in self._rows(stmt) if m}
 
     def done_activities_on(self, deal_ids: Sequence[str]) -> int:
@@ -258,7 +273,7 @@ class ReportingQueries:
             stmt = stmt.where(
                 Order.contact_id.in_(select(Contact.id).where(Contact.owner_id == owner_id))
             )
-        return self._rows(stmt)
+        return self._rows(self._restrict(stmt, Order.contact_id))
 
     def campaigns(self) -> list[tuple[str, str, str, dt.date | None, int]]:
         """Live campaigns: (id, name, channel, started on, cost)."""
@@ -293,7 +308,7 @@ class ReportingQueries:
     # ---- contacts and data quality --------------------------------------------------------------
 
     def _contacts(self, stmt: Any, owner_id: str | None) -> Any:
-        stmt = stmt.where(Contact.deleted_at.is_(None))
+        stmt = self._restrict(stmt.where(Contact.deleted_at.is_(None)), Contact.id)
         return stmt.where(Contact.owner_id == owner_id) if owner_id else stmt
 
     def new_contacts(self, period: Range, owner_id: str | None) -> int:

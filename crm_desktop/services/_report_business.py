@@ -64,7 +64,7 @@ def orders(scope: Scope) -> list[Order]:
     day, amount, currency, campaign id, lead source, amount in the business currency)."""
     end = scope.f.end + dt.timedelta(days=1)
     rows: list[Order] = scope.run.cached(
-        ("orders", scope.f.owner_id),
+        ("orders", scope.f.owner_id, scope.f.segment),
         lambda: read_orders(
             scope.q.orders(scope.run.today + dt.timedelta(days=1), scope.f.owner_id),
             scope.convert,
@@ -282,6 +282,6 @@ def activities_done(scope: Scope) -> int:
     if f.start.day != 1 or (f.end + dt.timedelta(days=1)).day != 1:
         return activities_totals(scope)[0]
     by_month: dict[str, int] = scope.run.cached(
-        ("done by month", f.owner_id), lambda: scope.q.done_by_month(f.owner_id)
+        ("done by month", f.owner_id, f.segment), lambda: scope.q.done_by_month(f.owner_id)
     )
     return sum(by_month.get(m, 0) for m in f.months())

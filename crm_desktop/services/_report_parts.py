@@ -22,6 +22,7 @@ from typing import Any
 from crm_desktop.domain.business_reports import AttentionDeal
 from crm_desktop.domain.money import RATES_SETTING, Converter, Rates
 from crm_desktop.domain.pipeline import weighted_cents
+from crm_desktop.domain.records import ListQuery
 from crm_desktop.domain.reports import (
     BEST_CASE_PROBABILITY,
     SLIP_PUSHES,
@@ -48,6 +49,7 @@ from crm_desktop.domain.reports import (
     months_label,
     rate,
 )
+from crm_desktop.domain.segments import Group
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.reporting import ReportingQueries
 from crm_desktop.persistence.uow import UnitOfWork
@@ -150,7 +152,7 @@ class Run:
                 read(lambda q: q.orders(self.today + dt.timedelta(days=1), owner_id))
             )
             self._book = DealBook(self.q, self.stages, self.now, moves.result())
-            self.cache[("orders", owner_id)] = read_orders(orders.result(), self.convert)
+            self.cache[("orders", owner_id, None)] = read_orders(orders.result(), self.convert)
 
     def planned(self, at: dt.datetime) -> set[str]:
         """Deals with an activity planned at `at`."""
@@ -164,6 +166,24 @@ class Run:
             self.cache[key] = make()
         return self.cache[key]
 
+    def members(self, segment: Group | None) -> frozenset[str] | None:
+        """The ids of a segment's contacts today (None: no segment, everyone)."""
+        if segment is None:
+            return None
+        return self.cached(  # type: ignore[no-any-return]
+            ("members", segment),
+            lambda: frozenset(self.uow.contacts.ids(ListQuery(segment=segment, today=self.today))),
+        )
+
+    def queries(self, segment: Group | None) -> ReportingQueries:
+        """The queries, for a segment's contacts only when there is one."""
+        if segment is None:
+            return self.q
+        return self.cached(  # type: ignore[no-any-return]
+            ("queries", segment),
+            lambda: self.q.only_contacts(self.uow.contacts.segment_filter(segment, self.today)),
+        )
+
 
 class Scope:
     """One period of a run: its filters, the instant it is seen from, its deals."""
@@ -171,7 +191,8 @@ class Scope:
     def __init__(self, run: Run, filters: ReportFilter, as_of: dt.datetime | None = None) -> None:
         """`as_of`: the instant the period is seen from, when not its end (or now)."""
         self.run = run
-        self.q = run.q
+        self.q = run.queries(filters.segment)
+        self.members = run.members(filters.segment)
         self.settings = run.settings
         self.f = filters
         self.now = run.now
@@ -209,7 +230,7 @@ class Scope:
         return month_key((self.as_of - dt.timedelta(microseconds=1)).date())
 
     def _open_key(self, moment: dt.datetime) -> tuple[Any, ...]:
-        return ("open", min(moment, self.now), self.f.owner_id, self.f.pipeline_id)
+        return ("open", min(moment, self.now), self.f.owner_id, self.f.pipeline_id, self.f.segment)
 
     def stage_label(self, stage_id: str) -> str:
         stage = self.stages.get(stage_id)
@@ -223,13 +244,14 @@ class Scope:
     # ---- deals ---------------------------------------------------------------------------------
 
     def mine(self, deals: Iterable[DealAt]) -> list[DealAt]:
-        """The deals of the filters' owner and pipeline (as they stood)."""
-        owner, pipeline = self.f.owner_id, self.f.pipeline_id
+        """The deals of the filters' owner, pipeline and segment (as they stood)."""
+        owner, pipeline, members = self.f.owner_id, self.f.pipeline_id, self.members
         return [
             d
             for d in deals
             if (not owner or d.owner_id == owner)
             and (not pipeline or d.stage.pipeline_id == pipeline)
+            and (members is None or d.facts.contact_id in members)
         ]
 
     def money(self, deal: DealAt, month: str, figure: str) -> int:

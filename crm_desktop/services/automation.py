@@ -23,6 +23,7 @@ from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, ensure_tag, now
 from crm_desktop.services.consents import ConsentService
 from crm_desktop.services.exports import _write_atomically
+from crm_desktop.services.followups import FollowUpService, FollowUpTemplate, planned_rows
 from crm_desktop.services.segments import SegmentService
 from crm_desktop.services.settings import SettingsService
 
@@ -41,11 +42,13 @@ class AutomationService:
         segments: SegmentService,
         consents: ConsentService,
         outbox: Path,
+        followups: FollowUpService | None = None,
     ) -> None:
         self._uow = uow_factory
         self._settings = settings
         self._segments = segments
         self._consents = consents
+        self._followups = followups or FollowUpService(uow_factory)
         self.outbox = outbox
 
     # ---- rules ------------------------------------------------------------------------------
@@ -56,11 +59,19 @@ class AutomationService:
 
     def save_rule(self, data: Any) -> Rule:
         """Add a rule, or replace the one of the same name."""
-        rule = parse_rule(data)
-        if rule.trigger == "segment_entered":
-            self._segments.find(str(rule.params["segment"]))
+        rule = self._checked(data)
         kept = [r for r in self.rules() if r.name.casefold() != rule.name.casefold()]
         self._settings.set(RULES_KEY, [r.to_json() for r in [*kept, rule]])
+        return rule
+
+    def _checked(self, data: Any) -> Rule:
+        """A rule whose segments and follow-up series exist."""
+        rule = parse_rule(data)
+        for key in ("segment", "only_segment"):
+            if rule.params.get(key):
+                self._segments.find(str(rule.params[key]))
+        if rule.action == "start_followup":
+            self.followup_template(str(rule.params["template"]))
         return rule
 
     def remove_rule(self, name: str) -> None:
@@ -97,9 +108,22 @@ class AutomationService:
             rules = [r for r in rules if r.name.casefold() == only.strip().casefold()]
             if not rules:
                 raise NotFoundError(f"no rule named {only!r}")
+        return self._run_rules(rules, since, until, dry_run)
+
+    def try_rule(self, data: Any, since: dt.date, until: dt.date) -> list[Outcome]:
+        """What a rule (its JSON form, saved or not) would have done over the period;
+        nothing is written."""
+        if since > until:
+            raise ValidationError("the period starts before it ends")
+        rule = self._checked(data)
+        return self._run_rules([rule], since, until, dry_run=True)
+
+    def _run_rules(
+        self, rules: Sequence[Rule], since: dt.date, until: dt.date, dry_run: bool
+    ) -> list[Outcome]:
         outcomes: list[Outcome] = []
         for rule in rules:
-            events = self._events(rule, since, until)
+            events = self._only_in_segment(rule, self._events(rule, since, until), until)
             keys = {e.key: f"auto:{rule.name}:{e.key}"[:300] for e in events}
             with self._uow.read() as uow:
                 done = AutomationQueries(uow.session).done_keys(list(keys.values()))
@@ -115,6 +139,71 @@ class AutomationService:
                 outcomes.append(outcome)
         return outcomes
 
+    def followup_template(self, name_or_id: str) -> FollowUpTemplate:
+        """A follow-up series by its name (any case) or id."""
+        wanted = name_or_id.strip().casefold()
+        for template in self._followups.templates():
+            if wanted in (template.id.casefold(), template.name.casefold()):
+                return template
+        raise NotFoundError(f"no follow-up series named {name_or_id!r}")
+
+    def _only_in_segment(self, rule: Rule, events: list[Event], day: dt.date) -> list[Event]:
+        """The rule's condition: only contacts in a saved segment (when it has one)."""
+        only = rule.params.get("only_segment")
+        if not only or not events:
+            return events
+        members = set(self._segments.ids(self._segments.find(str(only)).filter, day))
+        return [e for e in events if e.contact_id in members]
+
+    @staticmethod
+    def _start_series(uow: UnitOfWork, template: FollowUpTemplate, event: Event) -> None:
+        owner = company = None
+        deal = uow.deals.get(event.deal_id) if event.deal_id else None
+        if deal is not None:
+            owner, company = deal.owner_id, deal.company_id
+        contact = uow.contacts.get(event.contact_id)
+        if contact is not None:
+            owner, company = owner or contact.owner_id, company or contact.company_id
+        rows = planned_rows(
+            template,
+            dt.date.today(),
+            event.contact_id,
+            deal.id if deal is not None else None,
+            owner,
+            company,
+        )
+        for row in rows:
+            uow.session.add(Activity(**row))
+
+    # ---- by themselves -----------------------------------------------------------------------
+
+    @property
+    def _state_path(self) -> Path:
+        return self.outbox.parent / "automation-state.json"
+
+    def last_run(self) -> dt.date | None:
+        """The last day the rules ran by themselves on this device (None: never)."""
+        try:
+            data = json.loads(self._state_path.read_text(encoding="utf-8"))
+            return dt.date.fromisoformat(str(data["last_run"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def run_due(self, today: dt.date | None = None, first: dt.date | None = None) -> list[Outcome]:
+        """Run the enabled rules over what happened since their last run (`first`, or
+        today, when they never ran): after a change, and once a day for birthdays and
+        quiet contacts. Each event is acted on once (its key is logged on the timeline),
+        so running again, or after a restart, does nothing twice."""
+        today = today or dt.date.today()
+        since = min(self.last_run() or first or today, today)
+        outcomes = self.run(since, today)
+        self._state_path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(
+            self._state_path,
+            lambda s: s.write(json.dumps({"last_run": today.isoformat()}).encode()),
+        )
+        return outcomes
+
     def _events(self, rule: Rule, since: dt.date, until: dt.date) -> list[Event]:
         start, end = _midnight(since), _midnight(until + dt.timedelta(days=1))
         p = rule.params
@@ -123,13 +212,13 @@ class AutomationService:
                 q = AutomationQueries(uow.session)
                 if rule.trigger == "deal_won":
                     return [
-                        Event(cid, f"deal:{i}", at, f"deal {title} won")
+                        Event(cid, f"deal:{i}", at, f"deal {title} won", i)
                         for i, cid, at, title in q.deals_won(start, end)
                     ]
                 if rule.trigger == "deal_stage":
                     return [
-                        Event(cid, f"move:{i}", at, f"deal {title} entered {p['stage']}")
-                        for i, cid, at, title in q.stage_entries(str(p["stage"]), start, end)
+                        Event(cid, f"move:{i}", at, f"deal {title} entered {p['stage']}", deal)
+                        for i, cid, at, title, deal in q.stage_entries(str(p["stage"]), start, end)
                     ]
                 return [
                     Event(cid, f"order:{i}", _midnight(day), f"order {number} placed".strip())
@@ -138,16 +227,21 @@ class AutomationService:
         if rule.trigger == "segment_entered":
             segment = self._segments.find(str(p["segment"]))
             return [
-                Event(cid, f"segment:{segment.id}", start, f"in segment {segment.name}")
+                Event(cid, f"segment:{segment.id}:{cid}", start, f"in segment {segment.name}")
                 for cid in self._segments.ids(segment.filter, until)
             ]
         if rule.trigger == "birthday":
             days = (until - since).days
             found = self._segments.ids(Group((Condition("birthday", "in_next_days", days),)), since)
-            return [Event(cid, f"birthday:{until.year}", start, "birthday") for cid in found]
+            return [Event(cid, f"birthday:{until.year}:{cid}", start, "birthday") for cid in found]
         quiet = Group((Condition("last_activity", "not_in_last_days", int(p["days"])),))
         return [
-            Event(cid, f"quiet:{p['days']}:{until:%Y-%m}", end, f"no activity in {p['days']} days")
+            Event(
+                cid,
+                f"quiet:{p['days']}:{until:%Y-%m}:{cid}",
+                end,
+                f"no activity in {p['days']} days",
+            )
             for cid in self._segments.ids(quiet, until)
         ]
 
@@ -167,6 +261,8 @@ class AutomationService:
         elif rule.action == "create_task":
             due = dt.date.today() + dt.timedelta(days=int(p.get("days", 1)))
             what = f"task {p.get('subject') or rule.name!r} due {format_date(due)}"
+        elif rule.action == "start_followup":
+            what = f"follow-up series {p['template']}" + (" for the deal" if event.deal_id else "")
         else:
             purpose = str(p.get("purpose", "marketing_email"))
             why = refusal(statuses.get(event.contact_id, {}), purpose)
@@ -216,6 +312,8 @@ class AutomationService:
                     contact_id=cid,
                 )
             )
+        elif rule.action == "start_followup":
+            self._start_series(uow, self.followup_template(str(p["template"])), event)
         else:
             fields = uow.campaigns.merge_fields([cid]).get(cid, {})
             values = {k: str(v) for k, v in fields.items() if isinstance(v, str)}

@@ -137,6 +137,12 @@ class CampaignService:
             )
             return [self._record(uow, r) for r in rows]
 
+    def names(self) -> list[tuple[str, str]]:
+        """(id, name) of every live campaign, by name: what a deal can be credited to."""
+        with self._uow.read() as uow:
+            rows = [(c.id, c.name) for c in uow.campaigns.all()]
+        return sorted(rows, key=lambda r: r[1].casefold())
+
     @staticmethod
     def _record(uow: UnitOfWork, row: Campaign) -> CampaignRecord:
         segment = uow.repository(Segment).get(row.segment_id) if row.segment_id else None

@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import imaplib
 import json
+import re
 import ssl
 from pathlib import Path
 
@@ -27,6 +28,11 @@ class ImapSettings:
     security: str  # ssl | starttls | none
     user: str
     folders: tuple[str, ...]
+    every_minutes: int = 5  # read by the window this often (0: only by hand)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.user)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,13 +52,17 @@ class ImapService:
     def settings(self) -> ImapSettings:
         p = Preferences.load(self._prefs)
         folders = tuple(f.strip() for f in p.imap_folders.split(",") if f.strip()) or ("INBOX",)
-        return ImapSettings(p.imap_host, p.imap_port, p.imap_security, p.imap_user, folders)
+        return ImapSettings(
+            p.imap_host, p.imap_port, p.imap_security, p.imap_user, folders, p.imap_every_minutes
+        )
 
     def save_settings(self, settings: ImapSettings, password: str | None = None) -> None:
         if settings.security not in ("ssl", "starttls", "none"):
             raise ValidationError("security is one of ssl, starttls, none")
         if not settings.host.strip() or not 0 < settings.port < 65536 or not settings.user:
             raise ValidationError("the mailbox needs a host, a port (1-65535) and a user")
+        if not 0 <= settings.every_minutes <= 24 * 60:
+            raise ValidationError("read the mailbox every 1 to 1440 minutes (0: by hand)")
         p = dataclasses.replace(
             Preferences.load(self._prefs),
             imap_host=settings.host.strip(),
@@ -60,6 +70,7 @@ class ImapService:
             imap_security=settings.security,
             imap_user=settings.user.strip(),
             imap_folders=",".join(settings.folders),
+            imap_every_minutes=settings.every_minutes,
         )
         p.save(self._prefs)
         if password is not None:
@@ -87,7 +98,32 @@ class ImapService:
             raise ValidationError(f"no password in the keyring for {settings.user}")
         return password
 
-    def _connect(self, s: ImapSettings) -> imaplib.IMAP4:
+    def has_password(self, settings: ImapSettings) -> bool:
+        """Whether the keyring holds a password for this mailbox (False when it cannot
+        be asked)."""
+        try:
+            self._password(settings)
+        except CrmError:
+            return False
+        return True
+
+    def folders(self, settings: ImapSettings, password: str | None = None) -> list[str]:
+        """The folders the server offers (those that can be read), for choosing; with
+        the password typed (not yet saved) or the keyring's."""
+        conn = self._connect(settings, password)
+        try:
+            typ, data = conn.list()
+            if typ != "OK":
+                raise CrmError(f"the mailbox {settings.host} did not list its folders")
+            return sorted(
+                (name for name in map(_folder_name, data) if name),
+                key=lambda n: (n.upper() != "INBOX", n.casefold()),
+            )
+        finally:
+            with contextlib.suppress(OSError, imaplib.IMAP4.error):
+                conn.logout()
+
+    def _connect(self, s: ImapSettings, password: str | None = None) -> imaplib.IMAP4:
         try:
             if s.security == "ssl":
                 conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
@@ -100,7 +136,7 @@ class ImapService:
         except (OSError, imaplib.IMAP4.error) as exc:
             raise CrmError(f"cannot reach the mailbox {s.host}:{s.port}: {exc}") from None
         try:
-            conn.login(s.user, self._password(s))
+            conn.login(s.user, password if password is not None else self._password(s))
         except imaplib.IMAP4.error:
             conn.shutdown()
             raise CrmError(f"the mailbox {s.host} refused the user {s.user} and password") from None
@@ -169,3 +205,19 @@ def _quote(folder: str) -> str:
 def _untagged(conn: imaplib.IMAP4, name: str) -> str:
     _typ, data = conn.response(name)
     return (data[0] or b"").decode() if data and data[0] else ""
+
+
+_LIST_LINE = re.compile(rb'^\((?P<flags>[^)]*)\) (?:"(?:[^"\\]|\\.)*"|NIL) (?P<name>.+)$')
+
+
+def _folder_name(line: object) -> str:
+    """A folder's name from a LIST answer line ("" for one that cannot be selected)."""
+    if not isinstance(line, bytes):
+        return ""
+    found = _LIST_LINE.match(line)
+    if found is None or b"\\noselect" in found["flags"].lower():
+        return ""
+    name = found["name"].strip()
+    if name.startswith(b'"') and name.endswith(b'"') and len(name) >= 2:
+        name = name[1:-1].replace(b'\\"', b'"').replace(b"\\\\", b"\\")
+    return name.decode("utf-8", "replace")

@@ -187,6 +187,8 @@ class ReportService:
             keys = [key]
         else:
             raise ValidationError(f"no report called {key!r}")
+        if key == "quality" and filters.segment is not None:
+            raise ValidationError("the data quality report covers every contact: no segment")
         kpis: tuple[Kpi, ...] = ()
         if key == "quality":
             sections: tuple[Section, ...] = (self.data_quality(filters).section(),)
@@ -199,8 +201,11 @@ class ReportService:
             run = parts.Run(uow, self._clock())
             owner = run.users.get(filters.owner_id or "", parts.NO_OWNER)
             business_name, currency = run.business, run.currency
+            members = run.members(filters.segment)
         period = months_label(filters.start, filters.end)
         lines = [f"Owner: {owner}"] if filters.owner_id else []
+        if members is not None:
+            lines.append(segment_line(filters.segment_name, len(members)))
         return ReportDocument(
             title="Dashboard" if key == "dashboard" else sections[0].title,
             business=business_name,
@@ -224,6 +229,12 @@ class ReportService:
             from crm_desktop.exchange.report_pdf import write_pdf
 
             write_pdf(document, Path(pdf_path))
+
+
+def segment_line(name: str, count: int) -> str:
+    """How a report says it covers a segment only."""
+    people = f"{count:,} contact" + ("" if count == 1 else "s")
+    return f"Segment: {name or 'unnamed'} ({people} today; their deals, orders, activities)"
 
 
 def _kpis(scope: parts.Scope) -> tuple[Kpi, ...]:

@@ -238,3 +238,38 @@ def test_escape_after_typing_in_the_deal_asks_before_closing(
     assert not dialog.ui.addLine.autoDefault()
     QTest.keyClick(dialog.ui.title, Qt.Key.Key_Escape)
     assert asked == [True] and dialog.isVisible()
+
+
+def test_the_deal_page_offers_the_campaigns_and_saves_the_one_chosen(
+    window: MainWindow, sales: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spring = sales.campaigns.create("Spring mailing", cost_cents=25_000).id
+    sales.campaigns.create("Autumn fair")
+    deal_id = _board_deal(sales)
+
+    def choose_spring(dialog: DealEditorDialog) -> int:
+        combo = dialog.ui.campaign
+        assert [combo.itemText(i) for i in range(combo.count())] == [
+            "None",
+            "Autumn fair",
+            "Spring mailing",
+        ]
+        assert combo.currentData() is None
+        combo.setCurrentIndex(combo.findText("Spring mailing"))
+        dialog._accept()
+        return int(dialog.result())
+
+    monkeypatch.setattr(DealEditorDialog, "exec", choose_spring)
+    window.deals.edit_deal(deal_id)
+    assert sales.deals.get(deal_id).draft.campaign_id == spring
+
+    # Opened again, the page shows it; set back to None, the deal has no campaign.
+    def shown_then_cleared(dialog: DealEditorDialog) -> int:
+        assert dialog.ui.campaign.currentText() == "Spring mailing"
+        dialog.ui.campaign.setCurrentIndex(0)
+        dialog._accept()
+        return int(dialog.result())
+
+    monkeypatch.setattr(DealEditorDialog, "exec", shown_then_cleared)
+    window.deals.edit_deal(deal_id)
+    assert sales.deals.get(deal_id).draft.campaign_id is None

@@ -33,6 +33,7 @@ def test_screenshot_writes_a_picture_of_each_view(
         "13-activity-editor.png",
         "14-segment-builder.png",
         "15-campaigns.png",
+        "16-automation-rules.png",
     }
     image = QImage(str(tmp_path / "shots" / "1-contacts.png"))
     assert image.width() >= 1200 and image.height() >= 700

@@ -118,6 +118,9 @@ class DealEditorDialog(FormDialog):
         ui.currency.addItems(list(CURRENCIES))
         self.fill_owners(ui.owner)
         ui.leadSource.addItems(list(LEAD_SOURCES))
+        ui.campaign.addItem("None", None)
+        for campaign_id, name in self.context.campaigns.names():
+            ui.campaign.addItem(name, campaign_id)
         names = self.context.companies.names()
         self._company_ids = {name.casefold(): cid for cid, name in names}
         self._company_names = dict(names)
@@ -170,6 +173,9 @@ class DealEditorDialog(FormDialog):
             self.person.choose(d.contact_id, self.context.contacts.get(d.contact_id).display_name)
         ui.company.setText(self._company_names.get(d.company_id or "", ""))
         ui.leadSource.setCurrentText(d.lead_source)
+        if d.campaign_id and ui.campaign.findData(d.campaign_id) < 0:
+            ui.campaign.addItem("(deleted campaign)", d.campaign_id)
+        ui.campaign.setCurrentIndex(max(ui.campaign.findData(d.campaign_id), 0))
         ui.linesTable.blockSignals(True)
         for line in d.lines:
             self._add_line(
@@ -378,7 +384,7 @@ class DealEditorDialog(FormDialog):
             contact_id=self.person.chosen_id(),
             company_id=company_id,
             lead_source=ui.leadSource.currentText().strip(),
-            campaign_id=self._draft.campaign_id,
+            campaign_id=ui.campaign.currentData(),
             lines=self.lines(),
             value_from_lines=ui.valueFromLines.isChecked(),
         ).validated()

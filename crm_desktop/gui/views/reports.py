@@ -1,5 +1,5 @@
 """The Reports section: a dashboard of KPI tiles and charts (QtCharts), each report on
-screen with the period, owner and pipeline filters, export to Excel and PDF, print preview,
+screen with the period, owner, pipeline and segment filters, export to Excel and PDF, print preview,
 and the monthly owner report.
 
 Everything shown is a `ReportDocument` from the report service, the same document the
@@ -175,6 +175,11 @@ class ReportsView(QWidget):
         self.owner.setAccessibleName("Report owner")
         self.pipeline = QComboBox(self)
         self.pipeline.setAccessibleName("Report pipeline")
+        self.segment = QComboBox(self)
+        self.segment.setAccessibleName("Report segment")
+        self.segment.setToolTip(
+            "Only a saved segment's contacts: their deals, orders and activities"
+        )
         buttons = []
         for text, icon, slot in (
             ("Excel…", "reports", self.export_xlsx),
@@ -189,9 +194,9 @@ class ReportsView(QWidget):
             button.setAccessibleName(text.rstrip("…"))
             button.clicked.connect(lambda _checked=False, s=slot: s())  # not clicked(bool)
             buttons.append(button)
-        for widget in (self.period, self.start, self.end, self.owner, self.pipeline):
+        for widget in (self.period, self.start, self.end, self.owner, self.pipeline, self.segment):
             self.bar.addWidget(widget)
-        for combo in (self.owner, self.pipeline):
+        for combo in (self.owner, self.pipeline, self.segment):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.bar.addStretch(1)
         for button in buttons:
@@ -207,6 +212,7 @@ class ReportsView(QWidget):
         self.end.dateChanged.connect(lambda _d: self._dates_timer.start())
         self.owner.activated.connect(lambda _i: self.reload())
         self.pipeline.activated.connect(lambda _i: self.reload())
+        self.segment.activated.connect(lambda _i: self.reload())
 
     def fill_choices(self) -> None:
         owner, pipeline = self.owner.currentData(), self.pipeline.currentData()
@@ -220,6 +226,16 @@ class ReportsView(QWidget):
             self.pipeline.addItem(p.name, p.id)
         self.owner.setCurrentIndex(max(self.owner.findData(owner), 0))
         self.pipeline.setCurrentIndex(max(self.pipeline.findData(pipeline), 0))
+        self.fill_segments()
+
+    def fill_segments(self) -> None:
+        """The saved segments (they may have changed since the view was last shown)."""
+        chosen = self.segment.currentData()
+        self.segment.clear()
+        self.segment.addItem("All contacts", None)
+        for record in self.context.segments.list():
+            self.segment.addItem(record.name, record.id)
+        self.segment.setCurrentIndex(max(self.segment.findData(chosen), 0))
 
     def _set_period_dates(self) -> None:
         start, end = period_range(self.period.currentText(), dt.date.today())
@@ -241,12 +257,20 @@ class ReportsView(QWidget):
             self.reload()
 
     def filters(self) -> ReportFilter:
+        """The bar's filters; the segment's for every report but data quality (which is
+        about every contact)."""
         start, end = self.start.date(), self.end.date()
+        chosen = self.segment.currentData()
+        segment = None
+        if chosen and self.current_key() != "quality":
+            segment = self.context.segments.find(chosen)
         return ReportFilter(
             dt.date(start.year(), start.month(), start.day()),
             dt.date(end.year(), end.month(), end.day()),
             self.owner.currentData(),
             self.pipeline.currentData(),
+            segment.filter if segment else None,
+            segment.name if segment else "",
         )
 
     def current_key(self) -> str:
@@ -257,6 +281,8 @@ class ReportsView(QWidget):
         if not self._built:
             self._built = True
             self.fill_choices()
+        else:
+            self.fill_segments()
         if self._stale:
             self.reload()
 
@@ -281,7 +307,9 @@ class ReportsView(QWidget):
             if generation != self._generation:
                 return
             self.document = document
-            self.title.setText(f"{dict(REPORTS)[key]} · {document.period}")
+            segment = [f"segment {filters.segment_name}"] if filters.segment else []
+            self.title.setText(" · ".join([dict(REPORTS)[key], document.period, *segment]))
+            self.title.setToolTip("\n".join(document.filters))
             self._render(document, dashboard=key == "dashboard")
 
         def failed(error: str) -> None:

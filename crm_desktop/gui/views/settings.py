@@ -1,6 +1,6 @@
 """Settings: the business, pipelines and their stages, the won/lost reasons, follow-up
-templates, the calendar file for other apps, and the reports' exchange rates and
-targets."""
+templates, the calendar file for other apps, the reports' exchange rates and targets,
+team sharing, the e-mail account read for the timeline, and the database."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.vocabulary import CURRENCIES, DEFAULT_CURRENCY
 from crm_desktop.gui.views.settings_calendar import CalendarFeedBox, TemplatesBox
 from crm_desktop.gui.views.settings_database import DatabaseBox
+from crm_desktop.gui.views.settings_mail import MailAccountBox
 from crm_desktop.gui.views.settings_money import ExchangeRatesBox, TargetsBox
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
 
@@ -146,6 +147,8 @@ class SettingsView(QWidget):
         right.addWidget(self.rates)
         right.addWidget(self.targets)
         right.addWidget(sharing)
+        self.mail = MailAccountBox(context, self)
+        right.addWidget(self.mail)
         self.database_box = DatabaseBox(context, self)
         right.addWidget(self.database_box)
         # Side by side on a wide window, one under the other on a small one (scrolled).

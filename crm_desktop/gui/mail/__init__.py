@@ -1,0 +1,1 @@
+"""E-mail in the window: the mailbox read in the background."""
