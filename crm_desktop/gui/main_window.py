@@ -53,6 +53,7 @@ from crm_desktop.gui.host import (
     Host,
 )
 from crm_desktop.gui.menus import build_menus
+from crm_desktop.gui.models.paged import PagedTableModel
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
 from crm_desktop.gui.segments.controller import SegmentsController
 from crm_desktop.gui.server.controller import ServerController
@@ -329,10 +330,10 @@ class MainWindow(QMainWindow):
         section = self.sidebar.currentRow()
         label = self.context.database_label
         if section == COMPANIES:
-            count = self.context.companies.count(ListQuery())
+            count = _total(self.contacts.companies_model, self.context.companies.count)
             text = f"{count:,} {'company' if count == 1 else 'companies'}"
         else:
-            count = self.context.contacts.count(ListQuery())
+            count = _total(self.contacts.contacts_model, self.context.contacts.count)
             text = f"{count:,} {'contact' if count == 1 else 'contacts'}"
         self.db_label.setText(f"{label}  ·  {text}" if text else label)
 
@@ -506,3 +507,10 @@ class MainWindow(QMainWindow):
             self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)
         super().closeEvent(event)
+
+
+def _total(model: PagedTableModel, count: Callable[[ListQuery], int]) -> int:
+    """How many records a list has in all: its own ids when it shows everyone (no query,
+    as at start), else counted."""
+    known = model.count_if_unfiltered()
+    return known if known is not None else count(ListQuery())

@@ -1,6 +1,6 @@
 """Window benchmarks on a large database (run after `crm-desktop demo`):
 
-    uv run python -m tests.benchmarks.window --data-dir D [--runs 5]
+    uv run python -m tests.benchmarks.window --data-dir D [--runs 5] [--former DIR]
 
 - cold start: a new process each run, from interpreter start to the main window shown
   with its first page of contacts painted; median of the runs (bar: <= 0.8 s at 100k),
@@ -10,7 +10,10 @@
 - search keystroke: typing one more letter into the contacts search, from the query to the
   repainted first page, median and p95 (bar: p95 <= 30 ms).
 
-The runs alternate (empty window, then ours) so that both meet the same load.
+The runs alternate (empty window, then ours) so that both meet the same load. `--former
+DIR` adds a third process to each round: the same probe on another checkout of the code
+(say `git archive` of an earlier commit unpacked in DIR), to measure a change on a loaded
+machine against the code before it, in the same run.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ print(json.dumps(result))
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def compile_bytecode() -> None:
+def compile_bytecode(former: str | None) -> None:
     import sqlalchemy
 
     import crm_desktop
@@ -77,6 +80,8 @@ def compile_bytecode() -> None:
         os.path.dirname(os.path.dirname(sqlalchemy.__file__)),
         os.path.dirname(os.path.dirname(crm_desktop.__file__)),
     }
+    if former:
+        roots.add(os.path.join(former, "crm_desktop"))
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "-j", "0", *sorted(roots)],
         check=False,
@@ -85,47 +90,73 @@ def compile_bytecode() -> None:
     )
 
 
-def run(mode: str, data_dir: str) -> dict:
+def run(mode: str, data_dir: str, source: str | None = None) -> dict:
+    """One probe process; `source`: the checkout whose crm_desktop it imports (else this
+    one). The probe runs from that folder, as `-c` puts the current folder first."""
+    env = ENV if source is None else {**ENV, "PYTHONPATH": source}
     out = subprocess.run(
         [sys.executable, "-c", PROBE, mode, data_dir],
         check=True,
         capture_output=True,
         text=True,
-        env=ENV,
+        env=env,
+        cwd=source,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def keys_p95(results: list[dict]) -> str:
+    keys = sorted(k for r in results for k in r["keys"])
+    return f"{statistics.median(keys):.0f} / {keys[int(0.95 * (len(keys) - 1))]:.0f} ms"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--former", help="another checkout to measure in the same rounds")
     args = parser.parse_args()
-    compile_bytecode()
-    base, ours = [], []
+    compile_bytecode(args.former)
+    base: list[dict] = []
+    ours: list[dict] = []
+    former: list[dict] = []
     for _ in range(args.runs):
         base.append(run("baseline", args.data_dir))
         ours.append(run("window", args.data_dir))
-    keys = sorted(k for r in ours for k in r["keys"])
+        if args.former:
+            former.append(run("window", args.data_dir, args.former))
+
+    def median(results: list[dict], key: str) -> float:
+        return statistics.median(r[key] for r in results)
+
+    before = "; former code: {}" if former else ""
     rows = [
         (
             "cold start to window, median",
-            f"{statistics.median(r['open'] for r in ours):.2f} s",
-            f"empty Qt window: {statistics.median(r['open'] for r in base):.2f} s; bar 0.8 s",
+            f"{median(ours, 'open'):.2f} s",
+            f"empty Qt window: {median(base, 'open'):.2f} s; bar 0.8 s"
+            + before.format(f"{median(former, 'open'):.2f} s"),
         ),
         (
             "idle memory (RSS)",
-            f"{statistics.median(r['rss_mb'] for r in ours):.0f} MB",
-            f"empty Qt window: {statistics.median(r['rss_mb'] for r in base):.0f} MB; bar 150",
+            f"{median(ours, 'rss_mb'):.0f} MB",
+            f"empty Qt window: {median(base, 'rss_mb'):.0f} MB; bar 150"
+            + before.format(f"{median(former, 'rss_mb'):.0f} MB"),
         ),
         (
             "search keystroke, median / p95",
-            f"{statistics.median(keys):.0f} / {keys[int(0.95 * (len(keys) - 1))]:.0f} ms",
-            "bar p95 30 ms",
+            keys_p95(ours),
+            "bar p95 30 ms" + before.format(keys_p95(former) if former else ""),
         ),
     ]
     for name, figure, detail in rows:
         print(f"{name:<32} {figure:>14}   {detail}")
+    ratio = median(ours, "open") / median(base, "open")
+    print(f"cold start / empty Qt window: {ratio:.1f}x", end="")
+    if former:
+        print(f" (former code: {median(former, 'open') / median(base, 'open'):.1f}x)")
+    else:
+        print()
 
 
 if __name__ == "__main__":

@@ -106,6 +106,14 @@ class PagedTableModel(QAbstractTableModel):
         for row in rows:
             self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
+    def count_if_unfiltered(self) -> int | None:
+        """How many records there are when the list shows them all (no search, filter,
+        segment or Trash; any order), known without a query; else None."""
+        if not self._loaded:
+            return None
+        everyone = replace(self._query, sort=ListQuery.sort, descending=ListQuery.descending)
+        return len(self._ids) if everyone == ListQuery() else None
+
     def id_at(self, row: int) -> str:
         return self._ids[row]
 
