@@ -130,9 +130,9 @@ def preload() -> None:
     switches), and SQLAlchemy, the models and the services are hundreds of modules.
 
     At the start of the window's process the garbage collector waits meanwhile: those
-    modules make a million objects, which it would walk a few times over for no garbage
-    (a seventh of the start), and it leaves them out of its walks from then on. Not in a
-    process that has Qt already (tests): its own objects are none of the start's."""
+    modules make over a hundred thousand objects, which it would walk again and again for
+    no garbage (a seventh of the start), and it leaves them out of its walks from then on.
+    Not in a process that has Qt already (tests): its own objects are none of the start's."""
     import gc
     import importlib
     import sys
