@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
         self.notices: list[QMessageBox] = []
         self.actions_by_name = build_menus(self)
         self._wire()
+        # The lists' saved columns and order before their first query, not a second
+        # query in the saved order after it.
+        self.contacts.restore_layout(self.settings)
         self.reload()
         self.sidebar.setCurrentRow(CONTACTS)
         self._restore_layout()
@@ -421,7 +424,6 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        self.contacts.restore_layout(self.settings)
         section = self.settings.value("window/section")
         if section is not None:
             self.sidebar.setCurrentRow(int(section))
