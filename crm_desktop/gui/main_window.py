@@ -55,6 +55,7 @@ from crm_desktop.gui.host import (
 )
 from crm_desktop.gui.mail.controller import MailController
 from crm_desktop.gui.menus import build_menus
+from crm_desktop.gui.models.paged import PagedTableModel
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
 from crm_desktop.gui.segments.controller import SegmentsController
 from crm_desktop.gui.server.controller import ServerController
@@ -128,6 +129,9 @@ class MainWindow(QMainWindow):
         self.notices: list[QMessageBox] = []
         self.actions_by_name = build_menus(self)
         self._wire()
+        # The lists' saved columns and order before their first query, not a second
+        # query in the saved order after it.
+        self.contacts.restore_layout(self.settings)
         self.reload()
         self.sidebar.setCurrentRow(CONTACTS)
         self._restore_layout()
@@ -348,10 +352,10 @@ class MainWindow(QMainWindow):
         section = self.sidebar.currentRow()
         label = self.context.database_label
         if section == COMPANIES:
-            count = self.context.companies.count(ListQuery())
+            count = _total(self.contacts.companies_model, self.context.companies.count)
             text = f"{count:,} {'company' if count == 1 else 'companies'}"
         else:
-            count = self.context.contacts.count(ListQuery())
+            count = _total(self.contacts.contacts_model, self.context.contacts.count)
             text = f"{count:,} {'contact' if count == 1 else 'contacts'}"
         self.db_label.setText(f"{label}  ·  {text}" if text else label)
 
@@ -439,7 +443,6 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        self.contacts.restore_layout(self.settings)
         section = self.settings.value("window/section")
         if section is not None:
             self.sidebar.setCurrentRow(int(section))
@@ -527,3 +530,10 @@ class MainWindow(QMainWindow):
             self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)
         super().closeEvent(event)
+
+
+def _total(model: PagedTableModel, count: Callable[[ListQuery], int]) -> int:
+    """How many records a list has in all: its own ids when it shows everyone (no query,
+    as at start), else counted."""
+    known = model.count_if_unfiltered()
+    return known if known is not None else count(ListQuery())

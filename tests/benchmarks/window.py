@@ -1,16 +1,22 @@
 """Window benchmarks on a large database (run after `crm-desktop demo`):
 
-    uv run python -m tests.benchmarks.window --data-dir D [--runs 5]
+    uv run python -m tests.benchmarks.window --data-dir D [--runs 5] [--former DIR]
 
 - cold start: a new process each run, from interpreter start to the main window shown
   with its first page of contacts painted; median of the runs (bar: <= 0.8 s at 100k),
   beside the baseline of a process that only imports PySide6 and shows an empty window;
+  also the processor time the process had used by then (interpreter start included),
+  which a loaded machine stretches far less than the wall-clock time;
 - idle memory: resident set size of that process once the work deferred past the first
   paint is done (bar: 150 MB);
 - search keystroke: typing one more letter into the contacts search, from the query to the
-  repainted first page, median and p95 (bar: p95 <= 30 ms).
+  repainted first page, median and p95 (bar: p95 <= 30 ms), and the GUI thread's
+  processor time for it.
 
-The runs alternate (empty window, then ours) so that both meet the same load.
+The runs alternate (empty window, then ours) so that both meet the same load. `--former
+DIR` adds a third process to each round: the same probe on another checkout of the code
+(say `git archive` of an earlier commit unpacked in DIR), to measure a change on a loaded
+machine against the code before it, in the same run.
 """
 
 from __future__ import annotations
@@ -34,8 +40,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 if mode == "baseline":
     app = QApplication([])
     window = QMainWindow(); window.resize(1280, 800); window.show(); app.processEvents()
-    opened = time.perf_counter() - started
-    result = {"open": opened}
+    opened, cpu = time.perf_counter() - started, time.process_time()
+    result = {"open": opened, "cpu": cpu}
 else:
     from crm_desktop.bootstrap import open_app
     from crm_desktop.gui.app import make_application
@@ -44,17 +50,18 @@ else:
     context = open_app(data_dir)
     window = MainWindow(context)
     window.show(); window.contacts_view.table.repaint(); app.processEvents()
-    opened = time.perf_counter() - started
+    opened, cpu = time.perf_counter() - started, time.process_time()
     # The work deferred past the first paint (reminders) runs before the user types.
     while not window.settled:
         app.processEvents(); time.sleep(0.01)
-    view, samples = window.contacts_view, []
+    view, samples, cpu_samples = window.contacts_view, [], []
     for word in ("mu", "mul", "mull", "mulle", "muller", "an", "ann", "anna", "sch", "schm",
                  "schmi", "schmid", "schmidt", "ko", "koh", "kohl", "kohle", "kohler"):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         view.search.setText(word); view.apply_filters(); view.table.repaint(); app.processEvents()
         samples.append((time.perf_counter() - t) * 1000)
-    result = {"open": opened, "keys": samples}
+        cpu_samples.append((time.thread_time() - c) * 1000)
+    result = {"open": opened, "cpu": cpu, "keys": samples, "keys_cpu": cpu_samples}
 with open("/proc/self/status") as status:
     rss = next(int(l.split()[1]) for l in status if l.startswith("VmRSS"))
 result["rss_mb"] = rss / 1024
@@ -68,7 +75,7 @@ print(json.dumps(result))
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def compile_bytecode() -> None:
+def compile_bytecode(former: str | None) -> None:
     import sqlalchemy
 
     import crm_desktop
@@ -77,6 +84,8 @@ def compile_bytecode() -> None:
         os.path.dirname(os.path.dirname(sqlalchemy.__file__)),
         os.path.dirname(os.path.dirname(crm_desktop.__file__)),
     }
+    if former:
+        roots.add(os.path.join(former, "crm_desktop"))
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", "-j", "0", *sorted(roots)],
         check=False,
@@ -85,47 +94,84 @@ def compile_bytecode() -> None:
     )
 
 
-def run(mode: str, data_dir: str) -> dict:
+def run(mode: str, data_dir: str, source: str | None = None) -> dict:
+    """One probe process; `source`: the checkout whose crm_desktop it imports (else this
+    one). The probe runs from that folder, as `-c` puts the current folder first."""
+    env = ENV if source is None else {**ENV, "PYTHONPATH": source}
     out = subprocess.run(
         [sys.executable, "-c", PROBE, mode, data_dir],
         check=True,
         capture_output=True,
         text=True,
-        env=ENV,
+        env=env,
+        cwd=source,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def keys_p95(results: list[dict], key: str = "keys") -> str:
+    keys = sorted(k for r in results for k in r[key])
+    return f"{statistics.median(keys):.0f} / {keys[int(0.95 * (len(keys) - 1))]:.0f} ms"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--former", help="another checkout to measure in the same rounds")
     args = parser.parse_args()
-    compile_bytecode()
-    base, ours = [], []
+    compile_bytecode(args.former)
+    base: list[dict] = []
+    ours: list[dict] = []
+    former: list[dict] = []
     for _ in range(args.runs):
         base.append(run("baseline", args.data_dir))
         ours.append(run("window", args.data_dir))
-    keys = sorted(k for r in ours for k in r["keys"])
+        if args.former:
+            former.append(run("window", args.data_dir, args.former))
+
+    def median(results: list[dict], key: str) -> float:
+        return statistics.median(r[key] for r in results)
+
+    before = "; former code: {}" if former else ""
     rows = [
         (
             "cold start to window, median",
-            f"{statistics.median(r['open'] for r in ours):.2f} s",
-            f"empty Qt window: {statistics.median(r['open'] for r in base):.2f} s; bar 0.8 s",
+            f"{median(ours, 'open'):.2f} s",
+            f"empty Qt window: {median(base, 'open'):.2f} s; bar 0.8 s"
+            + before.format(f"{median(former, 'open'):.2f} s"),
+        ),
+        (
+            "processor time to window, median",
+            f"{median(ours, 'cpu'):.2f} s",
+            f"empty Qt window: {median(base, 'cpu'):.2f} s"
+            + before.format(f"{median(former, 'cpu'):.2f} s"),
         ),
         (
             "idle memory (RSS)",
-            f"{statistics.median(r['rss_mb'] for r in ours):.0f} MB",
-            f"empty Qt window: {statistics.median(r['rss_mb'] for r in base):.0f} MB; bar 150",
+            f"{median(ours, 'rss_mb'):.0f} MB",
+            f"empty Qt window: {median(base, 'rss_mb'):.0f} MB; bar 150"
+            + before.format(f"{median(former, 'rss_mb'):.0f} MB"),
         ),
         (
             "search keystroke, median / p95",
-            f"{statistics.median(keys):.0f} / {keys[int(0.95 * (len(keys) - 1))]:.0f} ms",
-            "bar p95 30 ms",
+            keys_p95(ours),
+            "bar p95 30 ms" + before.format(keys_p95(former) if former else ""),
+        ),
+        (
+            "its processor time (GUI thread)",
+            keys_p95(ours, "keys_cpu"),
+            before.format(keys_p95(former, "keys_cpu") if former else "").lstrip("; "),
         ),
     ]
     for name, figure, detail in rows:
         print(f"{name:<32} {figure:>14}   {detail}")
+    ratio = median(ours, "open") / median(base, "open")
+    print(f"cold start / empty Qt window: {ratio:.1f}x", end="")
+    if former:
+        print(f" (former code: {median(former, 'open') / median(base, 'open'):.1f}x)")
+    else:
+        print()
 
 
 if __name__ == "__main__":

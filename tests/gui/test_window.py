@@ -11,7 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog
 
 from crm_desktop.bootstrap import AppContext
-from crm_desktop.domain.records import ContactDraft, EmailEntry, ListQuery, PhoneEntry, Trash
+from crm_desktop.domain.records import (
+    CompanyDraft,
+    ContactDraft,
+    EmailEntry,
+    ListQuery,
+    PhoneEntry,
+    Trash,
+)
 from crm_desktop.gui.contacts.quick import QuickActivityDialog
 from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
 from crm_desktop.gui.main_window import MainWindow
@@ -269,6 +276,66 @@ def test_layout_is_remembered(demo_app: AppContext, qtbot: Any) -> None:
     qtbot.addWidget(second)
     assert second.contacts_view.table.isColumnHidden(3)
     assert second.sidebar.currentRow() == 1
+
+
+def test_a_saved_order_is_the_order_of_the_first_query(
+    demo_app: AppContext, qtbot: Any, monkeypatch: Any
+) -> None:
+    first = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(first)
+    first.contacts_view.table.sortByColumn(7, Qt.SortOrder.DescendingOrder)
+    first.save_layout()
+    asked: list[tuple[str, bool]] = []
+    ids = demo_app.contacts.ids
+
+    def counted(query: ListQuery) -> list[str]:
+        asked.append((query.sort, query.descending))
+        return ids(query)
+
+    monkeypatch.setattr(demo_app.contacts, "ids", counted)
+    second = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(second)
+    assert asked == [("updated", True)]  # one query at start, in the saved order
+    model = second.contacts.contacts_model
+    newest = demo_app.contacts.ids(ListQuery(sort="updated", descending=True))[0]
+    assert model.id_at(0) == newest
+
+
+def test_hidden_sections_read_nothing_until_shown(
+    demo_app: AppContext, qtbot: Any, monkeypatch: Any
+) -> None:
+    read: list[str] = []
+    for service, method in (
+        (demo_app.companies, "ids"),
+        (demo_app.campaigns, "all"),
+        (demo_app.pipeline, "pipelines"),
+    ):
+        original = getattr(service, method)
+
+        def reading(*args: Any, _name: str = method, _fn: Any = original, **kwargs: Any) -> Any:
+            read.append(_name)
+            return _fn(*args, **kwargs)
+
+        monkeypatch.setattr(service, method, reading)
+    window = MainWindow(demo_app, SyncRunner())
+    qtbot.addWidget(window)
+    window.show()
+    assert read == []  # the window opens on the contacts
+    window.hub.changed(demo_app.campaigns.create("News", None, subject="Hi").changes)
+    window.hub.changed(demo_app.companies.create(CompanyDraft(name="Hidden Ltd")).changes)
+    assert read == []  # a change to a hidden section only marks it stale
+    window.sidebar.setCurrentRow(1)
+    assert read == ["ids"]
+    assert any(
+        window.companies_view.model.data(window.companies_view.model.index(r, 0)) == "Hidden Ltd"
+        for r in range(window.companies_view.model.rowCount())
+    )
+    window.sidebar.setCurrentRow(2)
+    assert "pipelines" in read
+    window.sidebar.setCurrentRow(6)
+    assert "all" in read
+    names = window.campaigns.view.list
+    assert "News" in [names.item(i).text().split("\n")[0] for i in range(names.count())]
 
 
 def test_company_people_filter_and_consent_in_detail(

@@ -15,6 +15,7 @@ from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.gui.campaigns.mail_settings import MailSettingsDialog
 from crm_desktop.gui.campaigns.view import CampaignDialog, CampaignsView
+from crm_desktop.gui.shown import RefreshWhenShown
 
 if TYPE_CHECKING:
     from crm_desktop.domain.campaigns import SendResult
@@ -39,10 +40,15 @@ class CampaignsController(QObject):
         self.view.mark_requested.connect(self.mark_member)
         self.view.mail_settings_requested.connect(self.mail_settings)
         self.dialog: CampaignDialog | None = None
+        # The campaigns, their figures and members are read when the section is shown.
+        self.refresher = RefreshWhenShown(self.view, self._fill)
 
     # ---- showing ----------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self.refresher.request()
+
+    def _fill(self) -> None:
         current = self.view.current_id()
         records = self.host.context.campaigns.all()
         if current is None and records:

@@ -29,6 +29,7 @@ from crm_desktop.gui.dialogs.duplicates import DuplicatesDialog, MergeDialog
 from crm_desktop.gui.host import COMPANIES, CONTACTS, Host
 from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.series import plan_series
+from crm_desktop.gui.shown import RefreshWhenShown
 from crm_desktop.gui.views.detail import DetailPanel
 from crm_desktop.gui.views.lists import ListView
 
@@ -101,12 +102,16 @@ class ContactsController(QObject):
         self.company_detail.open_requested.connect(self.open_link)
         self.contacts_view.segment_filter.show()
         self.contacts_view.segment_filter.activated.connect(self._segment_chosen)
+        # The window opens on the contacts: the companies are listed when first shown.
+        self.companies_refresher = RefreshWhenShown(
+            self.companies_view, self.companies_view.apply_filters
+        )
 
     # ---- loading ----------------------------------------------------------------------
 
     def reload(self) -> None:
         self.contacts_view.apply_filters()
-        self.companies_view.apply_filters()
+        self.companies_refresher.request()
         self._fill_filter_choices()
         self._fill_segments()
 
@@ -123,7 +128,7 @@ class ContactsController(QObject):
         shown_contact, shown_company = self.contact_detail.record_id, self.company_detail.record_id
         if changes.touches(*CONTACT_TABLES, "companies"):
             self.contacts_model.reload_changed(changes.ids("contacts"))
-        if changes.touches(*COMPANY_TABLES):
+        if changes.touches(*COMPANY_TABLES) and not self.companies_refresher.stale:
             self.companies_model.reload_changed(changes.ids("companies"))
         if changes.touches("tags", "taggings", "users"):
             self._fill_filter_choices()

@@ -34,7 +34,7 @@ class DealsController(QObject):
         self.pipeline_view.series_requested.connect(self.plan_series)
 
     def reload(self) -> None:
-        self.pipeline_view.fill_choices()
+        self.pipeline_view.choices_changed()
         self.pipeline_view.reload()
 
     def on_changes(self, changes: ChangeSet) -> None:

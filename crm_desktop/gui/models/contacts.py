@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -15,12 +16,20 @@ if TYPE_CHECKING:
     from crm_desktop.services.contacts import ContactService
     from crm_desktop.services.deals import DealService
 
+
+@lru_cache(maxsize=8192)
+def _phone(number: str) -> str:
+    """A list asks for the same numbers on every paint: each is formatted once (parsing a
+    number takes longer than the rest of its row)."""
+    return display_phone(number)
+
+
 CONTACT_COLUMNS = (
     Column("name", "Name", lambda r: r.display_name),
     Column("company", "Company", lambda r: r.company_name),
     Column("title", "Title", lambda r: r.title),
     Column("email", "E-mail", lambda r: r.email),
-    Column("phone", "Phone", lambda r: display_phone(r.phone)),
+    Column("phone", "Phone", lambda r: _phone(r.phone)),
     Column("city", "City", lambda r: r.city),
     Column("owner", "Owner", lambda r: r.owner_name),
     Column("updated", "Updated", lambda r: format_date(r.updated_at)),
@@ -29,7 +38,7 @@ COMPANY_COLUMNS = (
     Column("name", "Name", lambda r: r.name),
     Column("industry", "Industry", lambda r: r.industry),
     Column("city", "City", lambda r: r.city),
-    Column("phone", "Phone", lambda r: display_phone(r.phone)),
+    Column("phone", "Phone", lambda r: _phone(r.phone)),
     Column("people", "People", lambda r: format_number(r.people), Qt.AlignmentFlag.AlignRight),
     Column("owner", "Owner", lambda r: r.owner_name),
 )

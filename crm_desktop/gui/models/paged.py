@@ -15,8 +15,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from crm_desktop.domain.records import ListQuery
 
-PAGE_SIZE = 200
-MAX_PAGES = 20
+PAGE_SIZE = 100  # a screenful or two: a search reads about the rows it shows
+MAX_PAGES = 40
 MAX_RECENT = 4
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
@@ -54,6 +54,11 @@ class PagedTableModel(QAbstractTableModel):
         # Recent queries' ids: clearing the search box shows the full list at once.
         self._recent: OrderedDict[ListQuery, list[str]] = OrderedDict()
         self._pages: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        # The rows the previous query had fetched: a search typed on mostly lists the
+        # same people again, and their rows need not be read twice. Not after a change
+        # (rows kept on screen then may show what changed elsewhere, a company's name).
+        self._previous: dict[str, Any] = {}
+        self._pages_current = True
 
     # ---- queries --------------------------------------------------------------------------
 
@@ -71,6 +76,9 @@ class PagedTableModel(QAbstractTableModel):
         self._recent[query] = self._ids
         while len(self._recent) > MAX_RECENT:
             self._recent.popitem(last=False)
+        pages = self._pages.values() if self._pages_current else ()
+        self._previous = {i: r for page in pages for i, r in page.items()}
+        self._pages_current = True
         self._pages.clear()
         self.endResetModel()
 
@@ -79,18 +87,23 @@ class PagedTableModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Forget what was fetched (the data changed) and load the current query again."""
-        self._recent.clear()
+        self.invalidate()
         self.set_query(self._query)
 
     def invalidate(self) -> None:
         """The data changed: the next query is fetched anew."""
         self._recent.clear()
+        self._pages.clear()
+        self._previous = {}
+        self._current_page = -1
 
     def reload_changed(self, changed: Iterable[str]) -> None:
         """Records changed: when the list still holds the same ids in the same order, only
         the changed rows are fetched again (the view keeps its selection and scroll);
         otherwise the query runs again."""
         self._recent.clear()
+        self._previous = {}
+        self._pages_current = False
         ids = self._fetch_ids(self._query)
         if ids != self._ids:
             self.set_query(self._query)
@@ -105,6 +118,14 @@ class PagedTableModel(QAbstractTableModel):
         last = self.columnCount() - 1
         for row in rows:
             self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
+    def count_if_unfiltered(self) -> int | None:
+        """How many records there are when the list shows them all (no search, filter,
+        segment or Trash; any order), known without a query; else None."""
+        if not self._loaded:
+            return None
+        everyone = replace(self._query, sort=ListQuery.sort, descending=ListQuery.descending)
+        return len(self._ids) if everyone == ListQuery() else None
 
     def id_at(self, row: int) -> str:
         return self._ids[row]
@@ -172,7 +193,11 @@ class PagedTableModel(QAbstractTableModel):
         self._current_page = page_no
         if page is None:
             ids = self._ids[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
-            page = {r.id: r for r in self._fetch_rows(ids)}
+            previous = self._previous
+            page = {i: previous[i] for i in ids if i in previous}
+            missing = [i for i in ids if i not in page]
+            if missing:
+                page.update((r.id, r) for r in self._fetch_rows(missing))
             self._pages[page_no] = page
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)

@@ -159,6 +159,10 @@ class ListView(QWidget):
             segment=self._segment,
         )
         self.model.set_query(query)
+        # Lay the new rows out now, not on the next turn of the event loop: the table is
+        # then painted once for the new query, not once before its scroll bar is set and
+        # again after.
+        self.table.doItemsLayout()
         self._selection()
 
     def apply_saved(self, query: Any) -> None:

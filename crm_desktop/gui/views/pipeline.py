@@ -390,7 +390,11 @@ class PipelineView(QWidget):
         self.close_filter.activated.connect(lambda _i: self.reload())
         self.show_closed.toggled.connect(lambda _on: self.reload())
         self.text_filter.textChanged.connect(lambda _t: self.reload())
-        self.fill_choices()
+        self._choices_stale = True  # the pipelines and owners are read when first shown
+
+    def choices_changed(self) -> None:
+        """The pipelines or users changed: read them again when the board is next shown."""
+        self._choices_stale = True
 
     def _empty_state(self) -> QFrame:
         """What an empty board says: what a deal is, and the button to make the first."""
@@ -421,6 +425,7 @@ class PipelineView(QWidget):
         self.new_requested.emit(self.pipeline_choice.currentData())
 
     def fill_choices(self) -> None:
+        self._choices_stale = False
         current = self.pipeline_choice.currentData()
         self.pipeline_choice.clear()
         pipelines = self.context.pipeline.pipelines()
@@ -467,6 +472,8 @@ class PipelineView(QWidget):
             self._stale = True
             return
         self._stale = False
+        if self._choices_stale:
+            self.fill_choices()
         if self.showing_list():
             self.list_model.invalidate()
             self.list_model.set_query(
