@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from crm_desktop.persistence.engine import (
 )
 from crm_desktop.persistence.models import Change, LocalMeta
 from crm_desktop.persistence.revision import HEAD_REVISION  # see revision.py
+from crm_desktop.persistence.space import describe, postgresql_space, sqlite_space
 from crm_desktop.persistence.sqlite_files import Check, DataLock
 
 if TYPE_CHECKING:
@@ -304,10 +305,21 @@ def doctor(engine: Engine, device_id: str) -> list[Check]:
                     f"{indexed} of {records} records indexed",
                 )
             )
-        checks.append(Check("device", bool(device_id), f"device id {device_id}"))
+            checks.append(Check("device", bool(device_id), f"device id {device_id}"))
+            checks.append(_space_check(conn))
     except SQLAlchemyError as exc:
         checks.append(Check("open", False, str(exc).splitlines()[0]))
     return checks
+
+
+def _space_check(conn: Connection) -> Check:
+    """The share of each part of the database (tables, indexes, change log, search)."""
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        parts = sqlite_space(raw) if isinstance(raw, sqlite3.Connection) else None
+    else:
+        parts = postgresql_space(conn)
+    return Check("space", True, describe(parts) if parts else "not measured")
 
 
 def translate_error(exc: BaseException) -> CrmError | None:
