@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
+from crm_desktop.persistence.change_keys import CompactKeys
 from crm_desktop.persistence.dialect import copy_rows, lock_change_seqs
 from crm_desktop.persistence.models import Change, Entity, column_default
 from crm_desktop.persistence.wire import (
@@ -89,6 +90,7 @@ class ChangeBuffer:
         self._rows: list[tuple[int, str, str, str, str, str, str | None]] = []
         self._written = 0  # rows written already (the bulk path writes as it goes)
         self._last: int | None = None  # the device's last seq before this unit of work
+        self._keys: CompactKeys | None = None  # SQLite: the compact log's keys and codes
         self.touched: dict[str, set[str]] = {}  # entity -> ids of the rows changed
 
     def __len__(self) -> int:
@@ -263,17 +265,23 @@ class ChangeBuffer:
         self._written += len(rows)
         connection = session.connection()
         if connection.dialect.name == "sqlite":
-            # The device and the seq base are the same for every row: SQLite adds them, so
-            # the buffered tuples go to the driver as they are (no second copy of them).
-            device = "'" + str(device_id).replace("'", "''") + "'"
+            # Straight into the compact table (migration 0011), not through the view's
+            # trigger: the device's key and the entity codes are looked up once, the
+            # stamps packed once each (a batch shares one), the seq base added by SQLite.
+            if self._keys is None:
+                self._keys = CompactKeys.read(connection, device_id)
+            keys = self._keys
+            codes = keys.codes(connection, {row[2] for row in rows})
+            pack = keys.pack
+            packed = [(n, pack(h), codes[e], r, f, v, b) for n, h, e, r, f, v, b in rows]
             sql = (
-                "INSERT INTO change (device_id, seq, hlc, entity, row_id, field, value, "
-                f"base_hlc) VALUES ({device}, ? + {int(last)}, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, "
+                f"base_hlc) VALUES ({keys.device}, ? + {int(last)}, ?, ?, ?, ?, ?, ?)"
             )
             if submit is not None:
-                submit(sql, rows)
+                submit(sql, packed)
             else:
-                connection.exec_driver_sql(sql, rows)
+                connection.exec_driver_sql(sql, packed)
         else:
             columns = ("device_id", "seq", "hlc", "entity", "row_id", "field", "value", "base_hlc")
             copy_rows(

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection
 
 PARTS = ("tables", "indexes", "change log", "search index", "free")
-CHANGE_LOG_TABLES = frozenset({"change", "change_devices"})
+CHANGE_LOG_TABLES = frozenset({"change", "change_log", "change_devices", "change_entities"})
 
 _SQLITE_SIZES = (
     "SELECT m.tbl_name, m.type = 'index', SUM(s.pgsize) FROM dbstat AS s "
