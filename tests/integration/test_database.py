@@ -164,12 +164,3 @@ def test_a_real_migration_from_the_first_schema(data_dir: Path) -> None:
     assert again.contacts.count(ListQuery(search="schema")) == 1
     again.close()
 
-
-def test_doctor_gives_the_share_of_each_part_of_the_database(app: AppContext) -> None:
-    app.contacts.create(ContactDraft(first_name="Ada", last_name="Lovelace"))
-    space = {c.name: c for c in app.maintenance.doctor()}["space"]
-    assert space.ok
-    assert "change log" in space.detail and "tables" in space.detail
-    assert "indexes" in space.detail and "search index" in space.detail
-    shares = [int(part.split("%")[0].rsplit(" ", 1)[1]) for part in space.detail.split(", ")]
-    assert 97 <= sum(shares) <= 103  # each share rounded
