@@ -163,4 +163,3 @@ def test_a_real_migration_from_the_first_schema(data_dir: Path) -> None:
     assert any("pre-migration" in p.name for p in again.maintenance.backups())
     assert again.contacts.count(ListQuery(search="schema")) == 1
     again.close()
-
