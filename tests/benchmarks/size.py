@@ -35,11 +35,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _import(code: Path, sheet: Path, folder: Path) -> float:
     """Seconds of one `crm-desktop import contacts` of the sheet, run from `code`."""
+    # `-m` puts the working folder first on the path: run from the code's own folder.
     env = {**os.environ, "PYTHONPATH": str(code)}
     command = [sys.executable, "-m", "crm_desktop", "--data-dir", str(folder)]
     started = time.perf_counter()
     subprocess.run([*command, "import", "contacts", str(sheet)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+                   cwd=code, stdout=subprocess.DEVNULL)  # fmt: skip
     return time.perf_counter() - started
 
 
@@ -121,6 +122,8 @@ def _report(
     if former:
         was = statistics.median(former)
         print(f", {was:.2f} s former: {took / was:.2f} of the former time (bar 1.00)")
+        pairs = ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(now, former, strict=False))
+        print(f"        each run, now/former: {pairs} s")
     elif floor:
         print(f", {took / floor:.1f} times reading the CSV alone ({floor:.2f} s)")
 
