@@ -269,14 +269,15 @@ class ChangeBuffer:
             # trigger: the device's key and the entity codes are looked up once, the
             # stamps packed once each (a batch shares one), the seq base added by SQLite.
             if self._keys is None:
-                self._keys = CompactKeys.read(connection, device_id)
+                self._keys = CompactKeys.read(connection)
             keys = self._keys
             codes = keys.codes(connection, {row[2] for row in rows})
-            pack = keys.pack
+            pack = keys.packer(device_id)
             packed = [(n, pack(h), codes[e], r, f, v, b) for n, h, e, r, f, v, b in rows]
             sql = (
                 "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, "
-                f"base_hlc) VALUES ({keys.device}, ? + {int(last)}, ?, ?, ?, ?, ?, ?)"
+                f"base_hlc) VALUES ({keys.device(connection, device_id)}, ? + {int(last)}, "
+                "?, ?, ?, ?, ?, ?)"
             )
             if submit is not None:
                 submit(sql, packed)

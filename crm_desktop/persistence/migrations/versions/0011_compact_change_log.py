@@ -19,9 +19,12 @@ a 90 MB file, half of it the change log) the log is also stored compactly in `ch
   characters, whose device part is the row's device (a stamp of another form is kept as
   text).
 
+(A WITHOUT ROWID table keyed by device and seq was measured too: 25.4 MB against 25.0 for
+20,000 imported contacts; its pages fill less, more than the primary key's index saves.)
+
 `change` becomes a view of the same columns as before, decoding them; INSTEAD OF triggers
-take inserts, updates and deletes through it. The app writes its own rows straight into
-`change_log` (persistence/changes.py); every reader keeps reading `change`. The sync wire
+take inserts, updates and deletes through it. The app writes its own rows and the rows it
+applies straight into `change_log` (persistence/change_keys.py); every reader keeps reading `change`. The sync wire
 is unchanged. PostgreSQL keeps its table (a server's size is not the point there).
 """
 
