@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock, stamp_time
+from crm_desktop.persistence.change_keys import CompactKeys
 from crm_desktop.persistence.derive import contact_of
 from crm_desktop.persistence.models import Base, Change, LocalMeta, column_default
 from crm_desktop.persistence.wire import (
@@ -95,6 +96,10 @@ def _new_rows(session: Session, rows: Sequence[ChangeRow]) -> tuple[list[ChangeR
 
 
 def _store(session: Session, rows: Sequence[ChangeRow]) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":  # straight into the compact log (migration 0011)
+        CompactKeys.read(connection).store(connection, rows)
+        return
     session.execute(
         insert(Change),
         [

@@ -167,5 +167,6 @@ def data_state(engine: Engine) -> str:
     """A token that changes whenever the data does: every write to a synced table adds
     change rows (persistence.changes), so their count and newest row say it."""
     with engine.connect() as conn:
-        count, top = conn.execute(text("SELECT count(*), max(rowid) FROM change")).one()
+        # SQLite only (rowid): the compact log's table, whose rowid `change` (a view) lacks
+        count, top = conn.execute(text("SELECT count(*), max(rowid) FROM change_log")).one()
     return f"{current_revision(engine)}:{count}:{top}"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
+from crm_desktop.persistence.change_keys import CompactKeys
 from crm_desktop.persistence.dialect import copy_rows, lock_change_seqs
 from crm_desktop.persistence.models import Change, Entity, column_default
 from crm_desktop.persistence.wire import (
@@ -93,6 +94,7 @@ class ChangeBuffer:
         self._rows: list[tuple[int, str, str, str, str, str, str | None]] = []
         self._written = 0  # rows written already (the bulk path writes as it goes)
         self._last: int | None = None  # the device's last seq before this unit of work
+        self._keys: CompactKeys | None = None  # SQLite: the compact log's keys and codes
         self.touched: dict[str, set[str]] = {}  # entity -> ids of the rows changed
 
     def __len__(self) -> int:
@@ -267,17 +269,24 @@ class ChangeBuffer:
         self._written += len(rows)
         connection = session.connection()
         if connection.dialect.name == "sqlite":
-            # The device and the seq base are the same for every row: SQLite adds them, so
-            # the buffered tuples go to the driver as they are (no second copy of them).
-            device = "'" + str(device_id).replace("'", "''") + "'"
+            # Straight into the compact table (migration 0011), not through the view's
+            # trigger: the device's key and the entity codes are looked up once, the
+            # stamps packed once each (a batch shares one), the seq base added by SQLite.
+            if self._keys is None:
+                self._keys = CompactKeys.read(connection)
+            keys = self._keys
+            codes = keys.codes(connection, {row[2] for row in rows})
+            pack = keys.packer(device_id)
+            packed = [(n, pack(h), codes[e], r, f, v, b) for n, h, e, r, f, v, b in rows]
             sql = (
-                "INSERT INTO change (device_id, seq, hlc, entity, row_id, field, value, "
-                f"base_hlc) VALUES ({device}, ? + {int(last)}, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, "
+                f"base_hlc) VALUES ({keys.device(connection, device_id)}, ? + {int(last)}, "
+                "?, ?, ?, ?, ?, ?)"
             )
             if submit is not None:
-                submit(sql, rows)
+                submit(sql, packed)
             else:
-                connection.exec_driver_sql(sql, rows)
+                connection.exec_driver_sql(sql, packed)
         else:
             columns = ("device_id", "seq", "hlc", "entity", "row_id", "field", "value", "base_hlc")
             copy_rows(
@@ -371,6 +380,20 @@ def last_stamp(session: Session, device_id: str) -> str | None:
     return session.execute(select(func.max(tail.c.hlc))).scalar_one_or_none()
 
 
+def last_seqs(session: Session) -> dict[str, int]:
+    """The highest seq held per device. On SQLite one look-up per device in the compact
+    log's primary key (grouping the `change` view would decode every row)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql(
+            "SELECT d.id, (SELECT max(seq) FROM change_log WHERE device = d.key) "
+            "FROM change_devices AS d"
+        )
+        return {str(device): int(seq) for device, seq in rows if seq is not None}
+    stmt = select(Change.device_id, func.max(Change.seq)).group_by(Change.device_id)
+    return {device: int(seq) for device, seq in session.execute(stmt)}
+
+
 class ChangeLogRepository:
     """Reads of the change log as the wire carries it."""
 
@@ -379,8 +402,7 @@ class ChangeLogRepository:
 
     def last_seqs(self) -> dict[str, int]:
         """The highest seq held per device."""
-        stmt = select(Change.device_id, func.max(Change.seq)).group_by(Change.device_id)
-        return {device: int(seq) for device, seq in self.session.execute(stmt)}
+        return last_seqs(self.session)
 
     def rows(self, after: Mapping[str, int], limit: int | None = None) -> list[ChangeRow]:
         """Rows of every device after the seq `after` names for it (all of a device it

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from crm_desktop.persistence.engine import (
 )
 from crm_desktop.persistence.models import Change, LocalMeta
 from crm_desktop.persistence.revision import HEAD_REVISION  # see revision.py
+from crm_desktop.persistence.space import describe, postgresql_space, sqlite_space
 from crm_desktop.persistence.sqlite_files import Check, DataLock
 
 if TYPE_CHECKING:
@@ -246,10 +247,22 @@ def migrate(engine: Engine, backups: Path | None = None, keep: int = 10) -> bool
             with conn.begin():
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+            if sqlite and current is not None:
+                _reclaim(raw)  # type: ignore[arg-type]
         finally:
             if sqlite:
                 raw.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
     return True
+
+
+def _reclaim(raw: sqlite3.Connection) -> None:
+    """Give back the pages a migration freed when they are a quarter of the file or more
+    (migration 0011 rewrites the change log into a table half its size): a one-off VACUUM
+    after the migration, not a file that keeps its old size for good."""
+    pages = raw.execute("PRAGMA page_count").fetchone()[0]
+    free = raw.execute("PRAGMA freelist_count").fetchone()[0]
+    if free * 4 >= pages:
+        raw.execute("VACUUM")
 
 
 def _ensure_device_id(engine: Engine) -> str:
@@ -304,10 +317,21 @@ def doctor(engine: Engine, device_id: str) -> list[Check]:
                     f"{indexed} of {records} records indexed",
                 )
             )
-        checks.append(Check("device", bool(device_id), f"device id {device_id}"))
+            checks.append(Check("device", bool(device_id), f"device id {device_id}"))
+            checks.append(_space_check(conn))
     except SQLAlchemyError as exc:
         checks.append(Check("open", False, str(exc).splitlines()[0]))
     return checks
+
+
+def _space_check(conn: Connection) -> Check:
+    """The share of each part of the database (tables, indexes, change log, search)."""
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        parts = sqlite_space(raw) if isinstance(raw, sqlite3.Connection) else None
+    else:
+        parts = postgresql_space(conn)
+    return Check("space", True, describe(parts) if parts else "not measured")
 
 
 def translate_error(exc: BaseException) -> CrmError | None:

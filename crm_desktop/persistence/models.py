@@ -496,7 +496,7 @@ class Change(Base):
     """One changed field (SYNC.md point 3): the history, the undo log and the sync wire."""
 
     __tablename__ = "change"
-    __table_args__ = (Index("ix_change_row", "row_id", "field", "hlc"),)
+    __table_args__ = (Index("ix_change_row_id", "row_id"),)
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hlc: Mapped[str] = mapped_column(String(64))

@@ -34,6 +34,7 @@ from crm_desktop.domain.errors import (
     DiskFullError,
     ReadOnlyError,
 )
+from crm_desktop.persistence.space import describe, sqlite_space
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -534,6 +535,12 @@ def _app_checks(
         )
     device = conn.execute("SELECT value FROM local_meta WHERE key = 'device_id'").fetchone()
     checks.append(Check("device", bool(device), f"device id {device[0] if device else 'none'}"))
+    parts = sqlite_space(conn)
+    checks.append(
+        Check(
+            "space", True, describe(parts) if parts else "not measured (no dbstat in this SQLite)"
+        )
+    )
     return checks
 
 

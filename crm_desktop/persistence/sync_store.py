@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.errors import NotFoundError
 from crm_desktop.domain.sync import ConflictRecord
+from crm_desktop.persistence.changes import last_seqs
 from crm_desktop.persistence.models import Base, Change, LocalMeta
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.persistence.wire import codec
@@ -109,8 +110,7 @@ class SyncStore:
 
     def last_seqs(self) -> dict[str, int]:
         """The highest seq held per device."""
-        stmt = select(Change.device_id, func.max(Change.seq)).group_by(Change.device_id)
-        return {device: int(seq) for device, seq in self.session.execute(stmt)}
+        return last_seqs(self.session)
 
     def touched_since(self, device_id: str, after: int) -> set[Key]:
         """The rows a device changed after one of its seqs."""

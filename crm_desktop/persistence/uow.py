@@ -52,6 +52,7 @@ from crm_desktop.persistence.repositories import (
     ContactRepository,
     DealRepository,
     Repository,
+    SettingRepository,
     TagRepository,
     TimelineRepository,
     UserRepository,
@@ -185,6 +186,7 @@ class UnitOfWork:
         self.companies = CompanyRepository(self.session)
         self.users = UserRepository(self.session)
         self.tags = TagRepository(self.session)
+        self.settings = SettingRepository(self.session)
         self.deals = DealRepository(self.session)
         self.activities = ActivityRepository(self.session)
         self.timeline = TimelineRepository(self.session)

@@ -1,11 +1,20 @@
 """Follow-up templates: a named series of activities with day offsets ("new lead: call on
 day 0, e-mail on day 3, call on day 7"), applied to a contact or a deal by hand, or by
-itself when a deal enters a chosen stage. Kept as a business setting (shared by the team)."""
+itself when a deal enters a chosen stage. Kept as business settings shared by the team, one
+setting per template (see `settings.item_key`): two people editing two templates keep both.
+
+The templates shown are a base, overridden item by item by the stored templates: the base
+is the default template, or, in a database made before templates were stored one by one,
+the former single setting "followup_templates" (never written again, so it is not copied
+by a migration). An edit or a removal of a base template stores that one template. Copying
+every base template into items on the first edit would not do: those copies, stamped
+later, would overwrite a teammate's edit of another template made meanwhile."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,9 +25,15 @@ from crm_desktop.domain.vocabulary import ACTIVITY_KINDS
 from crm_desktop.persistence.models import Activity, Deal
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
-from crm_desktop.services.settings import read_setting, write_setting
+from crm_desktop.services.settings import (
+    read_items,
+    read_setting,
+    remove_item,
+    write_item,
+)
 
-SETTING = "followup_templates"
+SETTING = "followup_templates"  # the former single value of every template
+PREFIX = "followup:"  # the key prefix of one template's setting
 
 
 @dataclass(frozen=True)
@@ -47,15 +62,19 @@ DEFAULT = FollowUpTemplate(
 )
 
 
-def _decode(raw: Any) -> list[FollowUpTemplate]:
-    if not isinstance(raw, list):
-        return [DEFAULT]
-    return [
-        FollowUpTemplate(
-            t["id"], t["name"], tuple(Step(**s) for s in t["steps"]), t.get("stage_id")
-        )
-        for t in raw
-    ]
+def _decode(item: Mapping[str, Any]) -> FollowUpTemplate:
+    return FollowUpTemplate(
+        item["id"], item["name"], tuple(Step(**s) for s in item["steps"]), item.get("stage_id")
+    )
+
+
+def _all(uow: UnitOfWork) -> list[FollowUpTemplate]:
+    """The base templates not stored since, and the stored ones (see the docstring)."""
+    items, known = read_items(uow, PREFIX)
+    former = read_setting(uow, SETTING)
+    base = former if isinstance(former, list) else [asdict(DEFAULT)]
+    found = [_decode(t) for t in base if t["id"] not in known] + [_decode(t) for t in items]
+    return sorted(found, key=lambda t: (t.name.casefold(), t.id))
 
 
 class FollowUpService:
@@ -64,7 +83,7 @@ class FollowUpService:
 
     def templates(self) -> list[FollowUpTemplate]:
         with self._uow.read() as uow:
-            return _decode(read_setting(uow, SETTING))
+            return _all(uow)
 
     def save_template(
         self,
@@ -85,17 +104,17 @@ class FollowUpService:
         template = FollowUpTemplate(
             template_id or str(uuid.uuid4()), name.strip(), tuple(steps), stage_id
         )
-        others = [t for t in self.templates() if t.id != template.id]
         with self._uow() as uow:
-            write_setting(uow, SETTING, [asdict(t) for t in [*others, template]])
+            write_item(uow, PREFIX, asdict(template))
             uow.commit()
         return template.id
 
     def remove_template(self, template_id: str) -> None:
         """Delete a template (activities it already planned stay)."""
-        kept = [t for t in self.templates() if t.id != template_id]
         with self._uow() as uow:
-            write_setting(uow, SETTING, [asdict(t) for t in kept])
+            shown = next((t for t in _all(uow) if t.id == template_id), None)
+            if shown is not None:
+                remove_item(uow, PREFIX, asdict(shown))
             uow.commit()
 
     def apply(
@@ -172,7 +191,7 @@ def _plan(
 
 def templates_for_stage(uow: UnitOfWork, stage_id: str) -> list[FollowUpTemplate]:
     """The templates planned by themselves when a deal enters this stage."""
-    return [t for t in _decode(read_setting(uow, SETTING)) if t.stage_id == stage_id]
+    return [t for t in _all(uow) if t.stage_id == stage_id]
 
 
 def apply_for_stage(uow: UnitOfWork, deal: Deal, stage_id: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,7 @@ from crm_desktop.domain.reports import parse_month
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.models import Setting
 from crm_desktop.persistence.uow import UnitOfWork
-from crm_desktop.services._common import UowFactory, assign
+from crm_desktop.services._common import UowFactory, assign, now
 
 DEFAULTS: dict[str, Any] = {"business_name": "", "currency": DEFAULT_CURRENCY}
 
@@ -49,6 +50,62 @@ def write_setting(uow: UnitOfWork, key: str, value: Any) -> None:
         repo.add(Setting(id=key, value=text))
     else:
         assign(row, {"value": text, "deleted_at": None})
+
+
+# ---- collections: one setting per item --------------------------------------------------------
+# A value several people edit item by item (follow-up templates) is stored one row per item,
+# keyed by the collection's prefix and the item's stable id: the change log merges rows field
+# by field, so two people editing two different items keep both edits (one JSON value for the
+# whole collection would keep only the later one). A removed item is a deleted row.
+
+_KEY_LENGTH = 36  # the length of a setting's key (every synced row's id)
+_ITEM_KEYS = uuid.UUID("6f1d3c64-2f4b-4f0e-9a55-0c0b7f1b5e21")  # names keys too long to use
+
+
+def item_key(prefix: str, item_id: str) -> str:
+    """The setting key of one item: the prefix and the item's id, or, when that would be
+    too long for a key, the prefix and a name-based UUID of the id (the same on every
+    device, so two devices storing one item write one row)."""
+    key = prefix + item_id
+    if len(key) <= _KEY_LENGTH:
+        return key
+    return prefix + uuid.uuid5(_ITEM_KEYS, item_id).hex[: _KEY_LENGTH - len(prefix)]
+
+
+def read_items(uow: UnitOfWork, prefix: str) -> tuple[list[dict[str, Any]], set[str]]:
+    """The live items of a collection (JSON objects with an "id"), by key, and the ids
+    of every item ever stored, removed ones included."""
+    live: list[dict[str, Any]] = []
+    known: set[str] = set()
+    for row in uow.settings.items(prefix):
+        try:
+            item = json.loads(row.value)
+        except ValueError:
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        known.add(item["id"])
+        if row.deleted_at is None:
+            live.append(item)
+    return live, known
+
+
+def write_item(uow: UnitOfWork, prefix: str, item: Mapping[str, Any]) -> None:
+    """Store one item of a collection (a JSON object with its "id")."""
+    write_setting(uow, item_key(prefix, str(item["id"])), dict(item))
+
+
+def remove_item(uow: UnitOfWork, prefix: str, item: Mapping[str, Any]) -> None:
+    """Remove one item of a collection: its row is deleted (and the deletion synced); an
+    item never stored as a row (one from a default) gets a deleted row."""
+    repo = uow.repository(Setting)
+    key = item_key(prefix, str(item["id"]))
+    row = repo.get(key, include_deleted=True)
+    if row is None:
+        text = json.dumps(dict(item), ensure_ascii=False)
+        repo.add(Setting(id=key, value=text, deleted_at=now()))
+    elif row.deleted_at is None:
+        row.deleted_at = now()
 
 
 class SettingsService:

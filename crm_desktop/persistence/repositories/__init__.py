@@ -1,7 +1,12 @@
 """Repositories: the queries of each aggregate. They hand ORM objects to services only."""
 
 from crm_desktop.persistence.repositories.activities import ActivityRepository
-from crm_desktop.persistence.repositories.base import Repository, TagRepository, UserRepository
+from crm_desktop.persistence.repositories.base import (
+    Repository,
+    SettingRepository,
+    TagRepository,
+    UserRepository,
+)
 from crm_desktop.persistence.repositories.companies import CompanyRepository
 from crm_desktop.persistence.repositories.contacts import ContactRepository
 from crm_desktop.persistence.repositories.deals import DealRepository
@@ -15,6 +20,7 @@ __all__ = [
     "DealRepository",
     "DuplicateRepository",
     "Repository",
+    "SettingRepository",
     "TagRepository",
     "TimelineRepository",
     "UserRepository",

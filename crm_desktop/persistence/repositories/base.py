@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.records import Trash
 from crm_desktop.persistence.dialect import text_agg
-from crm_desktop.persistence.models import Entity, Tag, Tagging, User
+from crm_desktop.persistence.models import Entity, Setting, Tag, Tagging, User
 from crm_desktop.persistence.search import search_index
 
 M = TypeVar("M", bound=Entity)
@@ -107,6 +107,18 @@ class UserRepository(Repository[User]):
         return dict(
             self.session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all()
         )
+
+
+class SettingRepository(Repository[Setting]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session, Setting)
+
+    def items(self, prefix: str) -> list[Setting]:
+        """Every setting whose key starts with `prefix`, those deleted included (a deleted
+        item of a collection is a removal, not an absence), by key."""
+        stmt = select(Setting).where(Setting.id.startswith(prefix, autoescape=True))
+        stmt = stmt.order_by(Setting.id)
+        return list(self.session.scalars(stmt))
 
 
 class TagRepository(Repository[Tag]):
