@@ -26,14 +26,13 @@ from crm_desktop.domain.business_reports import (
 )
 from crm_desktop.domain.duplicates import DuplicateGroup as FoundGroup
 from crm_desktop.domain.money import Converter
-from crm_desktop.domain.reports import LAPSED_DAYS, day_label, month_key, month_label
+from crm_desktop.domain.reports import LAPSED_DAYS, day_label, day_of_julian, month_key, month_label
 from crm_desktop.domain.rfm import RFM_CLASSES, Purchases, score_all
 from crm_desktop.services._report_book import DealAt
 from crm_desktop.services._report_parts import (
     DUPLICATE_EXAMPLES,
     NO_OWNER,
     Scope,
-    _day,
     closed_in_months,
 )
 
@@ -191,7 +190,7 @@ def customers(scope: Scope, top: int) -> CustomerReport:
         (
             d.facts.company_id or d.facts.contact_id,
             "company" if d.facts.company_id else "person",
-            _day(d.closed or 0.0),
+            day_of_julian(d.closed or 0.0),
             scope.closed_value(d, "Won value"),
         )
         for d in scope.mine(scope.run.book.at(scope.as_of))

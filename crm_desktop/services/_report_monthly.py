@@ -39,13 +39,14 @@ from crm_desktop.domain.reports import (
     ReportFilter,
     add_months,
     day_label,
+    day_of_julian,
     month_key,
     month_label,
     rate,
 )
 from crm_desktop.services import _report_business as business
 from crm_desktop.services import _report_parts as parts
-from crm_desktop.services._report_parts import ATTENTION_ROWS, NO_OWNER, Run, Scope, _day
+from crm_desktop.services._report_parts import ATTENTION_ROWS, NO_OWNER, Run, Scope
 
 
 @dataclass(frozen=True)
@@ -352,8 +353,8 @@ def closed_table(scope: Scope, status: str | None = None) -> Table:
                 names.get(d.facts.contact_id or "", ""),
                 d.facts.reason,
                 d.facts.lead_source,
-                _day(d.facts.created),
-                _day(d.closed or 0.0),
+                day_of_julian(d.facts.created),
+                day_of_julian(d.closed or 0.0),
                 round((d.closed or 0.0) - d.facts.created, 1),
             )
         )

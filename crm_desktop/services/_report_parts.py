@@ -41,6 +41,7 @@ from crm_desktop.domain.reports import (
     WonLostReport,
     add_months,
     as_of_label,
+    day_of_julian,
     julian_day,
     month_key,
     month_label,
@@ -280,7 +281,7 @@ class Scope:
         """A closed deal's value at the rate of its closing month."""
         if deal.currency == self.convert.base:
             return deal.value_cents
-        month = month_key(_day(deal.closed or 0.0))
+        month = month_key(day_of_julian(deal.closed or 0.0))
         return self.money(deal, month, figure)
 
     def month_ranges(self) -> list[tuple[str, dt.datetime, dt.datetime]]:
@@ -292,11 +293,6 @@ class Scope:
             end = min(month_start(month_key(add_months(start.date(), 1))), self.f.end_before)
             result.append((key, start, end))
         return result
-
-
-def _day(julian: float) -> dt.date:
-    """The UTC day of a Julian day number."""
-    return dt.datetime.fromtimestamp((julian - 2440587.5) * 86400, dt.UTC).date()
 
 
 def _days(later: float, earlier: float) -> int:
@@ -374,7 +370,7 @@ def forecast(scope: Scope, months: int) -> ForecastReport:
     if start < scope.as_of:
         for d in scope.closed(start, scope.as_of):
             if d.status == "won":
-                won[month_key(_day(d.closed or 0.0))] += scope.closed_value(d, "Won value")
+                won[month_key(day_of_julian(d.closed or 0.0))] += scope.closed_value(d, "Won value")
     buckets: dict[str, list[OpenDeal]] = defaultdict(list)
     per_owner: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for deal in scope.open_deals:

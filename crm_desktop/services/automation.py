@@ -17,12 +17,12 @@ from crm_desktop.domain.errors import NotFoundError, ValidationError
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.segments import Condition, Group
 from crm_desktop.exchange import mail
+from crm_desktop.exchange.files import write_atomically
 from crm_desktop.persistence.automation_queries import AutomationQueries
 from crm_desktop.persistence.models import Activity, Tagging
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, ensure_tag, now
 from crm_desktop.services.consents import ConsentService
-from crm_desktop.services.exports import _write_atomically
 from crm_desktop.services.segments import SegmentService
 from crm_desktop.services.settings import SettingsService
 
@@ -229,7 +229,7 @@ class AutomationService:
             built = mail.build_message(message, str(p.get("from", "crm-desktop@localhost")), now())
             path = self.outbox / f"{rule.name}-{cid[-12:]}-{event.key.split(':')[0]}.eml"
             self.outbox.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, lambda s: s.write(mail.eml_bytes(built)))
+            write_atomically(path, lambda s: s.write(mail.eml_bytes(built)))
             stamp = now()
             uow.session.add(
                 Activity(

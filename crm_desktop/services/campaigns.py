@@ -29,11 +29,11 @@ from crm_desktop.domain.consent import refusal
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
 from crm_desktop.domain.formatting import format_date, format_money
 from crm_desktop.domain.records import Saved
+from crm_desktop.exchange.files import write_atomically
 from crm_desktop.persistence.models import Activity, Campaign, CampaignMember, Segment, Setting
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
 from crm_desktop.services.consents import ConsentService
-from crm_desktop.services.exports import _write_atomically
 from crm_desktop.services.segments import SegmentService
 
 # Consent is read again in batches this size while sending (a withdrawal made during a
@@ -291,7 +291,7 @@ class CampaignService:
         chosen = sheet_named(sheet)
         messages = self.messages(campaign_id, ("targeted", "sent", "responded", "converted"))
         addresses = [(m.to_name, *m.address) for m in messages if m.address]
-        _write_atomically(Path(path), lambda s: write_labels(s, addresses, chosen))
+        write_atomically(Path(path), lambda s: write_labels(s, addresses, chosen))
         return len(addresses)
 
     # ---- sending ----------------------------------------------------------------------------

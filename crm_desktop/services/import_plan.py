@@ -22,8 +22,8 @@ from crm_desktop.domain.records import (
     RoleEntry,
 )
 from crm_desktop.persistence.models import Company, Contact, new_id
+from crm_desktop.persistence.records_map import contact_extras_of
 from crm_desktop.persistence.uow import UnitOfWork
-from crm_desktop.services.contacts import extras_of
 from crm_desktop.services.import_rows import (
     ADDRESS_PARTS,
     RowDraft,
@@ -83,7 +83,7 @@ def _record_draft(rec: Mapping[str, Any]) -> ContactDraft:
         owner_id=rec["owner_id"],
         notes=rec["notes"],
         tags=tuple(rec["tags"]),
-        **extras_of(rec),
+        **contact_extras_of(rec),
     )
 
 

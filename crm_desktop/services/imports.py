@@ -32,16 +32,12 @@ from crm_desktop.domain.records import (
     RoleEntry,
 )
 from crm_desktop.exchange import tabular, vcard
-from crm_desktop.persistence import bulk_edit
+from crm_desktop.persistence import bulk_edit, records_map
 from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import Company, new_id
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services import import_mapping
-from crm_desktop.services._common import UowFactory, assign, now
-from crm_desktop.services.companies import CompanyService
-from crm_desktop.services.companies import _fields as company_fields
-from crm_desktop.services.contacts import ContactService
-from crm_desktop.services.contacts import _scalar_fields as contact_fields
+from crm_desktop.services._common import UowFactory, now
 from crm_desktop.services.import_plan import Planner, Source
 from crm_desktop.services.import_rows import (
     ADDRESS_PARTS,
@@ -246,7 +242,6 @@ class ImportService:
     def __init__(self, uow_factory: UowFactory, default_country: str = "DE") -> None:
         self._uow = uow_factory
         self._country = default_country
-        self._contacts = ContactService(uow_factory)
 
     def preview(
         self,
@@ -401,17 +396,13 @@ class ImportService:
             {"id": cid, "name": name, "created_at": stamp} for cid, name in plan.linked.values()
         ]
         uow.insert_rows(Company, linked)
-        for cid, company_draft in plan.company_creates:
-            uow.companies.add(Company(id=cid, **company_fields(company_draft)))
-        uow.session.flush()
-        for cid, company_draft in plan.company_creates:
-            CompanyService._write_extras(uow, cid, company_draft)
+        records_map.add_companies(uow, plan.company_creates)
         work = len(plan.creates) + len(plan.updates)
         contact_ids: list[str] = []
         tag_ids: dict[str, str] = {}
         for start in range(0, len(plan.creates), _WRITE_CHUNK):
             chunk = plan.creates[start : start + _WRITE_CHUNK]
-            contact_ids += ContactService.insert_drafts(
+            contact_ids += records_map.insert_contacts(
                 uow, chunk, created_at=[stamp] * len(chunk), tag_ids=tag_ids
             )
             progress(start + len(chunk), work)
@@ -421,14 +412,12 @@ class ImportService:
             contact = uow.contacts.get(contact_id)
             if contact is None:
                 raise NotFoundError(f"contact {contact_id} disappeared during the import")
-            assign(contact, contact_fields(draft))
-            self._contacts._write_children(uow, contact_id, draft)
+            records_map.update_contact(uow, contact, draft)
         for company_id, company_draft in plan.company_updates.items():
             company = uow.companies.get(company_id)
             if company is None:
                 raise NotFoundError(f"company {company_id} disappeared during the import")
-            assign(company, company_fields(company_draft))
-            CompanyService._write_extras(uow, company_id, company_draft)
+            records_map.update_company(uow, company, company_draft)
         record = {
             "id": batch_id,
             "at": stamp.isoformat(),
@@ -511,14 +500,12 @@ class ImportService:
             contact = uow.contacts.get(contact_id, include_deleted=True)
             if contact is not None:
                 draft = _load_contact(before)
-                assign(contact, contact_fields(draft))
-                self._contacts._write_children(uow, contact_id, draft)
+                records_map.update_contact(uow, contact, draft)
         for company_id, before in data["company_before"].items():
             company = uow.companies.get(company_id, include_deleted=True)
             if company is not None:
                 company_draft = _load_company(before)
-                assign(company, company_fields(company_draft))
-                CompanyService._write_extras(uow, company_id, company_draft)
+                records_map.update_company(uow, company, company_draft)
 
 
 def _tick(

@@ -12,6 +12,7 @@ from typing import Any
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.exchange import tabular
+from crm_desktop.exchange.files import write_atomically
 from crm_desktop.persistence.models import (
     Activity,
     CampaignMember,
@@ -34,7 +35,6 @@ from crm_desktop.persistence.models import (
 from crm_desktop.persistence.privacy import scrub_history
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
-from crm_desktop.services.exports import _write_atomically
 
 ANONYMOUS = "Anonymised"
 # What identifies a person, per table: blanked on anonymising, in the record and in its
@@ -163,10 +163,10 @@ class PrivacyService:
         data = self.subject_data(contact_id)
         if suffix == ".json":
             text = json.dumps(data.to_json(), ensure_ascii=False, indent=2, default=str)
-            _write_atomically(path, lambda s: s.write(text.encode("utf-8")))
+            write_atomically(path, lambda s: s.write(text.encode("utf-8")))
         else:
             sheets = [_sheet(title, rows) for title, rows in data.sections.items()]
-            _write_atomically(path, lambda s: tabular.write_workbook(s, sheets))
+            write_atomically(path, lambda s: tabular.write_workbook(s, sheets))
         return data
 
     def anonymise(self, contact_id: str) -> ChangeSet:

@@ -28,8 +28,8 @@ from crm_desktop.persistence.models import (
     Pipeline,
     Stage,
 )
+from crm_desktop.persistence.records_map import insert_contacts
 from crm_desktop.persistence.search import SearchIndex
-from crm_desktop.services.contacts import ContactService
 from tests.conftest import TODAY
 from tests.databases import connect
 
@@ -66,7 +66,7 @@ def test_a_record_changed_after_its_bulk_insert_is_read_back(app: AppContext) ->
     with app.uow() as uow:
         company_id = "0190e1c2-0000-7000-8000-000000000001"
         uow.insert_rows(Company, [{"id": company_id, "name": "Nordlicht GmbH"}])
-        ids = ContactService.insert_drafts(
+        ids = insert_contacts(
             uow,
             [
                 ContactDraft(
@@ -191,7 +191,7 @@ def test_a_rolled_back_bulk_unit_of_work_starts_no_checkpoint(app: AppContext) -
     before = autocheckpoint(app)
     with app.uow() as uow:
         uow.checkpoint_in_background()
-        ContactService.insert_drafts(uow, [ContactDraft(first_name="Gone")])
+        insert_contacts(uow, [ContactDraft(first_name="Gone")])
     assert not [t for t in threading.enumerate() if t.name == "wal-checkpoint"]
     assert autocheckpoint(app) == before
     assert app.contacts.count(ListQuery()) == 0
@@ -225,13 +225,13 @@ def test_bulk_inserts_run_in_the_background_and_reads_wait_for_them(
     monkeypatch.setattr(bulk, "_ROWS_PER_STATEMENT", 7)  # many statements per INSERT
     interval = sys.getswitchinterval()
     with app.uow() as uow:
-        ContactService.insert_drafts(uow, _drafts(50))
+        insert_contacts(uow, _drafts(50))
         assert uow._pipe is not None  # the INSERTs went to the background writer
         assert sys.getswitchinterval() <= interval
         # A read in the same transaction sees every row written before it.
         count = uow.session.connection().exec_driver_sql("SELECT count(*) FROM contact_emails")
         assert count.scalar_one() == 50
-        ContactService.insert_drafts(uow, _drafts(20, "Q"))
+        insert_contacts(uow, _drafts(20, "Q"))
         uow.commit()
     assert sys.getswitchinterval() == interval  # put back when the pipe closed
     assert not [t for t in threading.enumerate() if t.name == "bulk-writer"]
@@ -249,7 +249,7 @@ def test_change_seq_goes_on_across_orm_and_background_writes(app: AppContext) ->
     with app.uow() as uow:
         uow.contacts.add(Contact(first_name="Orm", last_name="One", sort_name="one orm"))
         uow.session.flush()  # captured before the bulk rows
-        ContactService.insert_drafts(uow, _drafts(10))
+        insert_contacts(uow, _drafts(10))
         uow.contacts.add(Contact(first_name="Orm", last_name="Two", sort_name="two orm"))
         uow.commit()
     with connect(app) as conn:
@@ -263,11 +263,11 @@ def test_a_background_insert_that_fails_leaves_nothing(app: AppContext) -> None:
     app.contacts.create_many(_drafts(5))
     before = _counts(app)
     with pytest.raises(sqlalchemy.exc.IntegrityError), app.uow() as uow:
-        ContactService.insert_drafts(uow, _drafts(30, "Q"))
+        insert_contacts(uow, _drafts(30, "Q"))
         # An e-mail of a contact that does not exist: the foreign key fails in the
         # background writer, after good rows were written in the same transaction.
         uow.insert_rows(ContactEmail, [{"contact_id": "no-such-contact", "email": "x@y.z"}])
-        ContactService.insert_drafts(uow, _drafts(30, "R"))
+        insert_contacts(uow, _drafts(30, "R"))
         uow.commit()
     assert _counts(app) == before
     assert not [t for t in threading.enumerate() if t.name == "bulk-writer"]
@@ -281,7 +281,7 @@ def test_an_error_while_rows_are_written_in_the_background_leaves_nothing(
 ) -> None:
     before = _counts(app)
     with pytest.raises(RuntimeError), app.uow() as uow:
-        ContactService.insert_drafts(uow, _drafts(40))
+        insert_contacts(uow, _drafts(40))
         raise RuntimeError("the caller fails half-way")
     assert _counts(app) == before
     assert app.contacts.count(ListQuery()) == 0

@@ -648,12 +648,12 @@ def test_a_cancelled_import_writes_nothing_and_progress_is_reported(
 def test_a_crash_in_the_middle_leaves_nothing(
     app: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crm_desktop.services import contacts
+    from crm_desktop.persistence import records_map
 
     def boom(*_args: object, **_kwargs: object) -> list[str]:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(contacts.ContactService, "insert_drafts", staticmethod(boom))
+    monkeypatch.setattr(records_map, "insert_contacts", boom)
     before = _state(app)
     with pytest.raises(RuntimeError):
         app.imports.run(DATA / "google_contacts.csv")

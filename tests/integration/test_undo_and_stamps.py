@@ -15,7 +15,7 @@ from sqlalchemy import event
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.changes import UndoConflictError
 from crm_desktop.domain.records import ContactDraft, EmailEntry, PhoneEntry
-from crm_desktop.services.contacts import ContactService
+from crm_desktop.persistence.records_map import insert_contacts
 
 
 @pytest.fixture
@@ -136,11 +136,11 @@ def test_a_save_waiting_behind_an_import_is_stamped_after_the_import(app: AppCon
 
     saver = threading.Thread(target=save, name="save")
     with app.uow() as uow:
-        ContactService.insert_drafts(uow, _drafts(50, "a"))  # the import holds the lock
+        insert_contacts(uow, _drafts(50, "a"))  # the import holds the lock
         saver.start()
         assert trying.wait(timeout=60)
         # The save now waits for the lock; the import goes on stamping rows.
-        ContactService.insert_drafts(uow, _drafts(50, "b"))
+        insert_contacts(uow, _drafts(50, "b"))
         uow.commit()
     saver.join()
     event.remove(app.database.engine, "before_cursor_execute", on_begin)
