@@ -18,7 +18,6 @@ from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.segments import Condition, Group
 from crm_desktop.exchange import mail
 from crm_desktop.exchange.files import write_atomically
-from crm_desktop.persistence.automation_queries import AutomationQueries
 from crm_desktop.persistence.models import Activity, Tagging
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, ensure_tag, now
@@ -102,7 +101,7 @@ class AutomationService:
             events = self._events(rule, since, until)
             keys = {e.key: f"auto:{rule.name}:{e.key}"[:300] for e in events}
             with self._uow.read() as uow:
-                done = AutomationQueries(uow.session).done_keys(list(keys.values()))
+                done = uow.automation.done_keys(list(keys.values()))
                 names = {
                     r[0]: f"{r[1]} {r[2]}".strip()
                     for r in uow.contacts.rows([e.contact_id for e in events])
@@ -120,7 +119,7 @@ class AutomationService:
         p = rule.params
         if rule.trigger in ("deal_won", "deal_stage", "order_placed"):
             with self._uow.read() as uow:
-                q = AutomationQueries(uow.session)
+                q = uow.automation
                 if rule.trigger == "deal_won":
                     return [
                         Event(cid, f"deal:{i}", at, f"deal {title} won")
@@ -179,7 +178,7 @@ class AutomationService:
         with self._uow() as uow:
             self._apply(uow, rule, event)
             stamp = now()
-            uow.session.add(
+            uow.add(
                 Activity(
                     kind="note",
                     subject=f"Automation {rule.name}: {what}"[:300],
@@ -200,14 +199,14 @@ class AutomationService:
         cid = event.contact_id
         if rule.action == "add_tag":
             tag = ensure_tag(uow, str(p["tag"]))
-            uow.session.flush()
+            uow.flush()
             names = {n.casefold() for _t, n in uow.tags.taggings(cid)}
             if str(p["tag"]).strip().casefold() not in names:
-                uow.session.add(Tagging(tag_id=tag.id, target_id=cid, target_kind="contacts"))
+                uow.add(Tagging(tag_id=tag.id, target_id=cid, target_kind="contacts"))
         elif rule.action == "create_task":
             due = _midnight(dt.date.today() + dt.timedelta(days=int(p.get("days", 1))))
             due += dt.timedelta(hours=9)
-            uow.session.add(
+            uow.add(
                 Activity(
                     kind="task",
                     subject=str(p.get("subject") or rule.name)[:300],
@@ -231,7 +230,7 @@ class AutomationService:
             self.outbox.mkdir(parents=True, exist_ok=True)
             write_atomically(path, lambda s: s.write(mail.eml_bytes(built)))
             stamp = now()
-            uow.session.add(
+            uow.add(
                 Activity(
                     kind="email",
                     subject=message.subject[:300],

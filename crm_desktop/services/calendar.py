@@ -154,7 +154,7 @@ class CalendarService:
                     reminder_minutes=15,
                 )
             )
-            uow.session.flush()
+            uow.flush()
             return Saved(activity.id, uow.commit())
 
     def occurrences(
@@ -277,7 +277,7 @@ class CalendarService:
             if draft.done:
                 values["done_at"] = now()
             activity = uow.activities.add(Activity(**values))
-            uow.session.flush()
+            uow.flush()
             return CalendarEdit(uow.commit(), activity.id, created=(activity.id,))
 
     def edit(
@@ -348,7 +348,7 @@ class CalendarService:
                 target.done_at = now()
             if not values.get("done") and target.done_at is not None:
                 target.done_at = None
-            uow.session.flush()
+            uow.flush()
             if target is not a:
                 created.append(target.id)
             return CalendarEdit(uow.commit(), target.id, tuple(created), tuple(before))

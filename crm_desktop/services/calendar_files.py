@@ -228,7 +228,7 @@ class _Import:
             values["done_at"] = now()
         if existing is None:
             activity = self.uow.activities.add(Activity(**values))
-            self.uow.session.flush()
+            self.uow.flush()
             self.created += 1
             return activity
         for key, value in values.items():

@@ -96,8 +96,8 @@ class CampaignService:
                 started_on=started_on,
                 ended_on=ended_on,
             )
-            uow.session.add(row)
-            uow.session.flush()
+            uow.add(row)
+            uow.flush()
             return Saved(row.id, uow.commit())
 
     def update_message(self, campaign_id: str, subject: str, body: str) -> ChangeSet:
@@ -361,7 +361,7 @@ class CampaignService:
             if status == "sent":
                 member.sent_at = stamp
             if message is not None:
-                uow.session.add(
+                uow.add(
                     Activity(
                         kind="email",
                         subject=f"{campaign.name}: {message.subject}"[:300],

@@ -80,8 +80,8 @@ class ConsentService:
                 recorded_at=when,
                 withdrawn_at=when if status == "withdrawn" else None,
             )
-            uow.session.add(row)
-            uow.session.flush()
+            uow.add(row)
+            uow.flush()
             return Saved(row.id, uow.commit())
 
     def withdraw(self, contact_id: str, purpose: str, source: str = "In the app") -> Saved:

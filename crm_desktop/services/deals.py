@@ -127,8 +127,8 @@ class DealService(Revertible):
                     **_fields(draft),
                 )
             )
-            uow.session.flush()
-            uow.session.add(
+            uow.flush()
+            uow.add(
                 DealStageHistory(
                     deal_id=deal.id,
                     from_stage_id=None,

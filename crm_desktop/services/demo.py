@@ -539,7 +539,7 @@ class _Generator:
                 deal = uow.deals.get(deal_id)
                 if deal is not None:
                     assign(deal, {"expected_close": date})
-            uow.session.flush()
+            uow.flush()
 
     def activity(
         self,

@@ -35,7 +35,6 @@ from typing import Any
 from crm_desktop.domain.duplicates import DuplicateGroup, MergePreview, MergeResult, check_kind
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.domain.text import display_name, fold
-from crm_desktop.persistence.repositories import DuplicateRepository
 from crm_desktop.services import merge as merging
 from crm_desktop.services._common import UowFactory
 from crm_desktop.services.matching import (
@@ -111,7 +110,7 @@ class DuplicateService:
         steps = 6
         report(0, steps)
         with self._uow.read() as uow:
-            repo = DuplicateRepository(uow.session)
+            repo = uow.duplicates
             rows = repo.contacts()
             emails = repo.contact_emails()
             report(1, steps)
@@ -266,7 +265,7 @@ class DuplicateService:
         steps = 3
         report(0, steps)
         with self._uow.read() as uow:
-            repo = DuplicateRepository(uow.session)
+            repo = uow.duplicates
             rows = repo.companies()
             links = repo.link_counts("company_id")
         report(1, steps)

@@ -167,7 +167,7 @@ def _plan(
     if not (contact_id or deal_id):
         raise ValidationError("apply a follow-up template to a contact or a deal")
     for row in planned_rows(template, start, contact_id, deal_id, owner, company):
-        uow.session.add(Activity(**row))
+        uow.add(Activity(**row))
 
 
 def templates_for_stage(uow: UnitOfWork, stage_id: str) -> list[FollowUpTemplate]:

@@ -69,7 +69,7 @@ class MailLogService:
                     if incoming
                     else f"to {', '.join(mail.recipients) or 'unknown'}"
                 )
-                uow.session.add(
+                uow.add(
                     Activity(
                         kind="email",
                         subject=(mail.subject or "(no subject)")[:300],

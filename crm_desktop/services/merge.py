@@ -45,7 +45,6 @@ from crm_desktop.persistence.models import (
     Tagging,
     User,
 )
-from crm_desktop.persistence.repositories import DuplicateRepository
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now
 
@@ -199,7 +198,7 @@ def _title(obj: Any) -> str:
 
 
 def _plans(uow: UnitOfWork, kind: str, keep_id: str, other_ids: Sequence[str]) -> list[_Plan]:
-    repo = DuplicateRepository(uow.session)
+    repo = uow.duplicates
     plans = []
     for link in CONTACT_LINKS if kind == "contacts" else COMPANY_LINKS:
         rows = repo.linked(link.model, link.column, [keep_id, *other_ids])
@@ -432,7 +431,7 @@ def _custom(
     )
     held: dict[str, dict[str, str]] = {}
     ids = [r.id for r in records]
-    for value in DuplicateRepository(uow.session).linked(CustomValue, "target_id", ids):
+    for value in uow.duplicates.linked(CustomValue, "target_id", ids):
         held.setdefault(value.field_id, {}).setdefault(value.target_id, value.value)
     return [
         (f"custom:{f.id}", f.name, held[f.id])
@@ -452,8 +451,8 @@ def _custom_choices(
     record holds the first non-empty value of each field by then, the proposal). Returns
     the value rows it had to create."""
     keep_id = records[0].id
-    uow.session.flush()
-    rows = DuplicateRepository(uow.session).linked(CustomValue, "target_id", [keep_id])
+    uow.flush()
+    rows = uow.duplicates.linked(CustomValue, "target_id", [keep_id])
     own = {r.field_id: r for r in rows}
     created = []
     for key, _, held in custom:
@@ -471,8 +470,8 @@ def _custom_choices(
             recorder.set(own[field_id], "value", value)
         elif value.strip():
             row = CustomValue(field_id=field_id, target_id=keep_id, value=value)
-            uow.session.add(row)
-            uow.session.flush()
+            uow.add(row)
+            uow.flush()
             created.append(("custom_values", row.id))
     return tuple(created)
 
@@ -519,8 +518,8 @@ def _employer_copies(uow: UnitOfWork, recorder: _Recorder, plans: list[_Plan]) -
         if plan.link.model is ContactRole:
             people.update(r.contact_id for r in plan.moving)
             people.update(r.contact_id for r, _ in plan.repeats)
-    uow.session.flush()
-    roles = DuplicateRepository(uow.session).linked(ContactRole, "contact_id", sorted(people))
+    uow.flush()
+    roles = uow.duplicates.linked(ContactRole, "contact_id", sorted(people))
     first: dict[str, ContactRole] = {}
     for role in sorted(roles, key=lambda r: (r.position, r.created_at)):
         first.setdefault(role.contact_id, role)

@@ -32,7 +32,6 @@ from crm_desktop.persistence.models import (
     Tagging,
     User,
 )
-from crm_desktop.persistence.privacy import scrub_history
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
 
@@ -187,7 +186,7 @@ class PrivacyService:
                 "consents": repo.children(Consent, "contact_id", contact_id),
             }
             for table, rows in (("contacts", [contact]), *children.items()):
-                scrub_history(uow.session, [r.id for r in rows], PERSONAL[table])
+                uow.scrub_history([r.id for r in rows], PERSONAL[table])
             stamp = now()
             for table in ("contact_emails", "contact_phones", "contact_addresses", "custom_values"):
                 for row in children[table]:

@@ -128,6 +128,15 @@ class DealRepository(Repository[Deal]):
         )
         return [(m, f, t) for m, f, t in self.session.execute(stmt)]
 
+    def stages_visited(self, deal_id: str) -> list[str]:
+        """The stages a deal was moved to (their ids), newest move first."""
+        stmt = (
+            select(DealStageHistory.to_stage_id)
+            .where(DealStageHistory.deal_id == deal_id)
+            .order_by(DealStageHistory.moved_at.desc())
+        )
+        return list(self.session.scalars(stmt))
+
     def board_rows(
         self, pipeline_id: str, owner_id: str | None, close_before: Any, include_closed: bool
     ) -> list[Any]:

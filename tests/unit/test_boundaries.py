@@ -1,4 +1,5 @@
-"""No module of the package reaches into another module's private (_underscore) names.
+"""No module of the package reaches into another module's private (_underscore) names,
+and no service into the SQLAlchemy Session.
 
 import-linter checks which modules import which, not which names they take, so this
 test reads every module's imports with `ast`: `from crm_desktop.x import _name` from
@@ -83,3 +84,15 @@ def _violations(path: Path) -> list[str]:
 def test_no_module_imports_another_modules_private_names() -> None:
     problems = [v for path in sorted(ROOT.rglob("*.py")) for v in _violations(path)]
     assert problems == []
+
+
+def test_the_session_stays_inside_persistence() -> None:
+    """Services reach the database through the unit of work's repositories and methods,
+    never through its SQLAlchemy Session."""
+    found = [
+        f"{_module_name(path)}:{node.lineno}"
+        for path in sorted((ROOT / "services").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "session"
+    ]
+    assert found == []
