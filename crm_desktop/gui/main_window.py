@@ -68,7 +68,7 @@ from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
-    from crm_desktop.services.calendar import Reminder
+    from crm_desktop.domain.calendar import Reminder
 
 
 AFTER_FIRST_PAINT_MS = 200  # then the window has been shown and painted

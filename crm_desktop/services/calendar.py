@@ -6,9 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
+from crm_desktop.domain.calendar import (
+    CalendarEdit,
+    ImportSummary,
+    KeepInTouch,
+    Occurrence,
+    Reminder,
+)
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.formatting import pluralise
@@ -26,50 +33,11 @@ from crm_desktop.persistence.models import Activity
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services import calendar_files
 from crm_desktop.services._common import UowFactory, now, require
-from crm_desktop.services.calendar_files import ImportSummary, dump_dates, parse_dates
+from crm_desktop.services.calendar_files import dump_dates, parse_dates
 
 __all__ = ["CalendarEdit", "CalendarService", "ImportSummary", "Occurrence", "Reminder"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    activity_id: str
-    kind: str
-    subject: str
-    start: dt.datetime
-    end: dt.datetime
-    all_day: bool
-    done: bool
-    recurring: bool
-
-
-@dataclass(frozen=True)
-class Reminder:
-    activity_id: str
-    subject: str
-    kind: str
-    occurrence: dt.datetime  # when the activity starts
-    at: dt.datetime  # when to remind
-
-
-@dataclass(frozen=True)
-class KeepInTouch:
-    contact_id: str
-    name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class CalendarEdit:
-    """What an edit of the calendar did, so it can be undone exactly: the rows it created
-    and the fields of the rows it changed as they were before."""
-
-    changes: ChangeSet
-    activity_id: str  # the activity that now holds the edited occurrence
-    created: tuple[str, ...] = ()
-    before: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
 
 
 SCOPES = ("one", "following", "all")

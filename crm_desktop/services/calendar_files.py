@@ -15,11 +15,12 @@ import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from crm_desktop.config import local_timezone
+from crm_desktop.domain.calendar import ImportSummary
 from crm_desktop.domain.errors import CrmError, ValidationError
 from crm_desktop.domain.recurrence import (
     IcsEvent,
@@ -34,34 +35,6 @@ from crm_desktop.exchange import ics
 from crm_desktop.persistence.models import Activity
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    """What an import of a calendar file did, and what it did not, with why."""
-
-    created: int
-    updated: int
-    problems: tuple[str, ...]  # events not imported (or not all of them), each with why
-    notes: tuple[str, ...] = ()  # imported, with something guessed (a zone, a line left out)
-    not_used: tuple[str, ...] = ()  # what the file holds that is not kept ("LOCATION (3)")
-    moved: int = 0  # occurrences moved out of their series (stored as exceptions)
-    cancelled: int = 0  # occurrences cancelled (stored as EXDATEs of their series)
-    tasks: int = 0  # to-dos imported as tasks
-    readable: bool = True  # False: not an iCalendar file at all; nothing was imported
-    changes: Any = field(default=None, compare=False)
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated
-
-    @property
-    def exit_code(self) -> int:
-        """0: all imported; 1: nothing could be imported; 3: part of it was."""
-        if not self.readable or (self.problems and not self.imported):
-            return 1
-        return 3 if self.problems else 0
-
 
 # ---- how dates are stored -----------------------------------------------------------------
 

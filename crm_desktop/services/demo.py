@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 from typing import Any
 
+from crm_desktop.domain.demo import DemoSummary
 from crm_desktop.domain.errors import AlreadyDoneError
 from crm_desktop.domain.records import AddressEntry, ContactDraft, EmailEntry, PhoneEntry, RoleEntry
 from crm_desktop.domain.text import fold
@@ -54,17 +54,6 @@ from crm_desktop.services.demo_data import (
     WON,
     WORDS,
 )
-
-
-@dataclass(frozen=True)
-class DemoSummary:
-    users: int
-    companies: int
-    contacts: int
-    deals: int
-    activities: int
-    orders: int
-
 
 DEMO_DOMAIN = "@example-business.com"  # the demo's users; how demo data is recognised
 

@@ -28,11 +28,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from crm_desktop.domain.duplicates import DuplicateGroup, MergePreview, MergeResult, check_kind
+from crm_desktop.domain.duplicates import (
+    DuplicateGroup,
+    DuplicateHit,
+    MergePreview,
+    MergeResult,
+    check_kind,
+)
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.domain.text import display_name, fold
 from crm_desktop.services import merge as merging
@@ -79,13 +84,6 @@ def _shared_line(
     distinct = [k for k in by_name if k]
     for a, b, _ in similar_pairs(distinct, COMPANY_NAME_THRESHOLD):
         pairs.add(by_name[distinct[a]][0], by_name[distinct[b]][0], score, reason)
-
-
-@dataclass(frozen=True)
-class DuplicateHit:
-    contact_id: str
-    display_name: str
-    reason: str
 
 
 class DuplicateService:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
-from crm_desktop.domain.activities import REMINDER_MINUTES
+from crm_desktop.domain.activities import REMINDER_MINUTES, FollowUpTemplate, Step
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import NotFoundError, ValidationError
 from crm_desktop.domain.vocabulary import ACTIVITY_KINDS
@@ -19,21 +19,6 @@ from crm_desktop.services._common import UowFactory, now, require
 from crm_desktop.services.settings import read_setting, write_setting
 
 SETTING = "followup_templates"
-
-
-@dataclass(frozen=True)
-class Step:
-    day: int
-    kind: str
-    subject: str
-
-
-@dataclass(frozen=True)
-class FollowUpTemplate:
-    id: str
-    name: str
-    steps: tuple[Step, ...]
-    stage_id: str | None = None  # applied by itself when a deal enters this stage
 
 
 DEFAULT = FollowUpTemplate(

@@ -3,14 +3,13 @@ a person while their sales stay in the totals."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.privacy import SubjectData
 from crm_desktop.exchange import tabular
 from crm_desktop.exchange.files import write_atomically
 from crm_desktop.persistence.models import (
@@ -63,32 +62,6 @@ _SKIP = {"deleted_at"}
 
 def _plain(obj: Entity) -> dict[str, Any]:
     return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in _SKIP}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
-@dataclasses.dataclass(frozen=True)
-class SubjectData:
-    """Everything held on one person, by section (each a list of flat records)."""
-
-    contact_id: str
-    name: str
-    sections: dict[str, list[dict[str, Any]]]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "contact_id": self.contact_id,
-            "name": self.name,
-            "exported_at": now().isoformat(),
-            **{
-                k: [{f: _json_value(v) for f, v in row.items()} for row in rows]
-                for k, rows in self.sections.items()
-            },
-        }
 
 
 class PrivacyService:

@@ -378,8 +378,8 @@ def test_a_damaged_database_without_a_backup_says_so_and_exits_4(
 
 
 def test_the_damaged_data_dialog_looks_right(qtbot: Any, tmp_path: Path) -> None:
+    from crm_desktop.domain.maintenance import BackupInfo
     from crm_desktop.gui.dialogs.restore import DamagedDataDialog
-    from crm_desktop.services.maintenance import BackupInfo
 
     newest = BackupInfo(
         tmp_path / "b.sqlite.gz", dt.datetime(2026, 11, 21, 9, 30), 734_000, "daily"

@@ -144,7 +144,7 @@ def test_birthdays_and_stay_in_touch(app: AppContext) -> None:
 def test_follow_up_templates_by_hand_and_on_entering_a_stage(app: AppContext) -> None:
     import datetime as dt2
 
-    from crm_desktop.services.followups import Step
+    from crm_desktop.domain.activities import Step
 
     contact = app.contacts.create(ContactDraft(first_name="Ivo", last_name="Novak")).id
     default = app.followups.templates()[0]
