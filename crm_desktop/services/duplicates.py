@@ -38,11 +38,7 @@ from crm_desktop.domain.duplicates import (
     MergeResult,
     check_kind,
 )
-from crm_desktop.domain.records import ContactDraft
-from crm_desktop.domain.text import display_name, fold
-from crm_desktop.services import merge as merging
-from crm_desktop.services._common import UowFactory
-from crm_desktop.services.matching import (
+from crm_desktop.domain.matching import (
     Pairs,
     PhoneKeys,
     blocks,
@@ -54,7 +50,11 @@ from crm_desktop.services.matching import (
     similar_pairs,
     web_host,
 )
-from crm_desktop.services.phones import to_e164
+from crm_desktop.domain.phones import to_e164
+from crm_desktop.domain.records import ContactDraft
+from crm_desktop.domain.text import display_name, fold
+from crm_desktop.services import merge as merging
+from crm_desktop.services._common import UowFactory
 
 NAME_SIMILARITY = 0.88  # the while-typing warning (difflib ratio)
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.import_rows import YEARLESS
 from crm_desktop.domain.records import AddressEntry, EmailEntry, PhoneEntry
 from crm_desktop.domain.text import display_name
 from crm_desktop.exchange import tabular, vcard
 from crm_desktop.exchange.files import write_atomically as _write_atomically
 from crm_desktop.services._common import UowFactory
-from crm_desktop.services.import_rows import YEARLESS
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".vcf": "vcard", ".vcard": "vcard"}
 

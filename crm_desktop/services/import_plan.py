@@ -13,6 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.import_rows import (
+    ADDRESS_PARTS,
+    RowDraft,
+    Values,
+    company_row,
+    contact_row,
+    first,
+    phone_key,
+)
+from crm_desktop.domain.phones import to_e164
 from crm_desktop.domain.records import (
     AddressEntry,
     CompanyDraft,
@@ -24,16 +34,6 @@ from crm_desktop.domain.records import (
 from crm_desktop.persistence.models import Company, Contact, new_id
 from crm_desktop.persistence.records_map import contact_extras_of
 from crm_desktop.persistence.uow import UnitOfWork
-from crm_desktop.services.import_rows import (
-    ADDRESS_PARTS,
-    RowDraft,
-    Values,
-    company_row,
-    contact_row,
-    first,
-    phone_key,
-)
-from crm_desktop.services.phones import to_e164
 
 
 @dataclass

@@ -18,9 +18,16 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from crm_desktop.domain import import_mapping
 from crm_desktop.domain.bulk import TrashEdit
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
+from crm_desktop.domain.import_rows import (
+    ADDRESS_PARTS,
+    Values,
+    company_row,
+    contact_row,
+)
 from crm_desktop.domain.imports import ImportBatch, ImportPreview, ImportResult, PreviewRow
 from crm_desktop.domain.records import (
     CONTACT_EXTRAS,
@@ -36,15 +43,8 @@ from crm_desktop.persistence import bulk_edit, records_map
 from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import Company, new_id
 from crm_desktop.persistence.uow import UnitOfWork
-from crm_desktop.services import import_mapping
 from crm_desktop.services._common import UowFactory, now
 from crm_desktop.services.import_plan import Planner, Source
-from crm_desktop.services.import_rows import (
-    ADDRESS_PARTS,
-    Values,
-    company_row,
-    contact_row,
-)
 
 FORMATS = ("csv", "xlsx", "vcard")
 ON_DUPLICATE = ("skip", "update", "create")

@@ -17,6 +17,7 @@ from crm_desktop.bootstrap import AppContext
 from crm_desktop.cli import main
 from crm_desktop.domain.duplicates import DuplicateGroup
 from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.matching import name_key
 from crm_desktop.domain.records import (
     AddressEntry,
     CompanyDraft,
@@ -27,7 +28,6 @@ from crm_desktop.domain.records import (
 )
 from crm_desktop.persistence.models import Campaign, CampaignMember, Consent, Order
 from crm_desktop.services import merge as merging
-from crm_desktop.services.matching import name_key
 from tests.databases import connect, location_args
 
 

@@ -748,21 +748,21 @@ def test_the_format_is_known_by_the_content_too(app: AppContext, tmp_path: Path)
     ],
 )
 def test_dates_as_programs_write_them(text: str, expected: dt.date | None) -> None:
-    from crm_desktop.services.import_rows import parse_date
+    from crm_desktop.domain.import_rows import parse_date
 
     assert parse_date(text) == expected
 
 
 @pytest.mark.parametrize("text", ["31.02.1990", "sometime", "1980-13-01", "5/17"])
 def test_dates_that_are_none(text: str) -> None:
-    from crm_desktop.services.import_rows import parse_date
+    from crm_desktop.domain.import_rows import parse_date
 
     with pytest.raises(ValueError, match="not a date"):
         parse_date(text)
 
 
 def test_presets_are_recognised_by_their_headers() -> None:
-    from crm_desktop.services.import_mapping import detect_kind, detect_preset, guess_mapping
+    from crm_desktop.domain.import_mapping import detect_kind, detect_preset, guess_mapping
 
     outlook = ["Title", "First Name", "Middle Name", "Last Name", "Company", "Job Title",
                "Business Street", "Business City", "Business Postal Code",

@@ -6,7 +6,7 @@ import random
 
 from rapidfuzz import fuzz
 
-from crm_desktop.services.matching import (
+from crm_desktop.domain.matching import (
     PhoneKeys,
     block_keys,
     blocks,

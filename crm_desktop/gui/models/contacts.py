@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 
 from crm_desktop.domain.formatting import format_date, format_money, format_number
+from crm_desktop.domain.phones import display_phone
 from crm_desktop.gui.models.paged import Column, PagedTableModel
-from crm_desktop.services.phones import display_phone
 
 if TYPE_CHECKING:
     from crm_desktop.services.companies import CompanyService

@@ -13,8 +13,8 @@ from typing import Any
 import phonenumbers
 
 from crm_desktop.domain.duplicates import DuplicateGroup, DuplicatePair
+from crm_desktop.domain.phones import to_e164
 from crm_desktop.domain.text import fold
-from crm_desktop.services.phones import to_e164
 
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"\w+")
