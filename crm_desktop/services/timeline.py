@@ -24,7 +24,7 @@ from crm_desktop.persistence.changes import INSERT_FIELD
 from crm_desktop.persistence.models import Activity, Change
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory
-from crm_desktop.services.calendar_files import parse_dates
+from crm_desktop.services.calendar.files import parse_dates
 
 ADDRESS_FIELDS = ("street", "city", "region", "postcode", "country")
 

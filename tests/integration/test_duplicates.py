@@ -27,7 +27,7 @@ from crm_desktop.domain.records import (
     RoleEntry,
 )
 from crm_desktop.persistence.models import Campaign, CampaignMember, Consent, Order
-from crm_desktop.services import merge as merging
+from crm_desktop.services.duplicates import merge as merging
 from tests.databases import connect, location_args
 
 

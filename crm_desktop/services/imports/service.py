@@ -44,7 +44,7 @@ from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import Company, new_id
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now
-from crm_desktop.services.import_plan import Planner, Source
+from crm_desktop.services.imports.plan import Planner, Source
 
 FORMATS = ("csv", "xlsx", "vcard")
 ON_DUPLICATE = ("skip", "update", "create")

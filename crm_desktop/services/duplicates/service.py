@@ -53,8 +53,8 @@ from crm_desktop.domain.matching import (
 from crm_desktop.domain.phones import to_e164
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.domain.text import display_name, fold
-from crm_desktop.services import merge as merging
 from crm_desktop.services._common import UowFactory
+from crm_desktop.services.duplicates import merge as merging
 
 NAME_SIMILARITY = 0.88  # the while-typing warning (difflib ratio)
 

@@ -28,8 +28,8 @@ from crm_desktop.domain.duplicates import DuplicateGroup as FoundGroup
 from crm_desktop.domain.money import Converter
 from crm_desktop.domain.reports import LAPSED_DAYS, day_label, day_of_julian, month_key, month_label
 from crm_desktop.domain.rfm import RFM_CLASSES, Purchases, score_all
-from crm_desktop.services._report_book import DealAt
-from crm_desktop.services._report_parts import (
+from crm_desktop.services.reports._book import DealAt
+from crm_desktop.services.reports._parts import (
     DUPLICATE_EXAMPLES,
     NO_OWNER,
     Scope,

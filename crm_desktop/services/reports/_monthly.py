@@ -44,9 +44,9 @@ from crm_desktop.domain.reports import (
     month_label,
     rate,
 )
-from crm_desktop.services import _report_business as business
-from crm_desktop.services import _report_parts as parts
-from crm_desktop.services._report_parts import ATTENTION_ROWS, NO_OWNER, Run, Scope
+from crm_desktop.services.reports import _business as business
+from crm_desktop.services.reports import _parts as parts
+from crm_desktop.services.reports._parts import ATTENTION_ROWS, NO_OWNER, Run, Scope
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ from crm_desktop.domain.text import display_name
 from crm_desktop.domain.vocabulary import ACTIVITY_KINDS as KINDS
 from crm_desktop.persistence.models import Activity
 from crm_desktop.persistence.uow import UnitOfWork
-from crm_desktop.services import calendar_files
 from crm_desktop.services._common import UowFactory, now, require
-from crm_desktop.services.calendar_files import dump_dates, parse_dates
+from crm_desktop.services.calendar import files as calendar_files
+from crm_desktop.services.calendar.files import dump_dates, parse_dates
 
 __all__ = ["CalendarEdit", "CalendarService", "ImportSummary", "Occurrence", "Reminder"]
 

@@ -53,7 +53,7 @@ from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.reporting import ReportingQueries
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory
-from crm_desktop.services._report_book import DealAt, DealBook, StageInfo
+from crm_desktop.services.reports._book import DealAt, DealBook, StageInfo
 from crm_desktop.services.settings import read_setting
 
 NO_OWNER = "(no owner)"
@@ -136,7 +136,7 @@ class Run:
         """Read the book of deals and the orders at once: the stage history and the
         orders on threads of their own, each in its own read transaction (SQLite runs
         readers side by side and lets go of the GIL meanwhile)."""
-        from crm_desktop.services._report_business import read_orders
+        from crm_desktop.services.reports._business import read_orders
 
         def read(work: Callable[[ReportingQueries], Any]) -> Callable[[], Any]:
             def run() -> Any:

@@ -38,11 +38,11 @@ from crm_desktop.domain.reports import (
     WonLostReport,
     months_label,
 )
-from crm_desktop.services import _report_business as business
-from crm_desktop.services import _report_monthly as monthly_parts
-from crm_desktop.services import _report_parts as parts
 from crm_desktop.services._common import UowFactory
 from crm_desktop.services.duplicates import DuplicateService
+from crm_desktop.services.reports import _business as business
+from crm_desktop.services.reports import _monthly as monthly_parts
+from crm_desktop.services.reports import _parts as parts
 
 
 class ReportService:
