@@ -15,7 +15,7 @@ from crm_desktop.domain.records import ContactDraft, EmailEntry, ListQuery, Phon
 from crm_desktop.gui.contacts.quick import QuickActivityDialog
 from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
+from crm_desktop.gui.models.record_lists import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.tasks import SyncRunner
 
 

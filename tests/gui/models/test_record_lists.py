@@ -6,7 +6,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 from crm_desktop.domain import formatting
-from crm_desktop.gui.models.contacts import COMPANY_COLUMNS, CONTACT_COLUMNS, DEAL_COLUMNS
+from crm_desktop.gui.models.record_lists import COMPANY_COLUMNS, CONTACT_COLUMNS, DEAL_COLUMNS
 
 
 def _shown(columns: tuple, row: object) -> dict[str, str]:  # type: ignore[type-arg]

@@ -1,4 +1,4 @@
-"""Contacts and companies list models: columns are data."""
+"""The list models of contacts, companies and deals: columns are data."""
 
 from __future__ import annotations
 
