@@ -1,6 +1,6 @@
 """The duplicate scan and merges, against a real SQLite file made by the app's bootstrap.
 
-Thresholds under test (services/duplicates.py): names alone pair at 93 % (rapidfuzz ratio
+Thresholds under test (services/duplicates/service.py): names alone pair at 93 % (rapidfuzz ratio
 of the folded, sorted words, umlauts written out), names of people at one company at
 88 %. "Anne Müller" is 92 % like "Anna Müller", and so is "Anna Möller": a pair when
 they work at the same company, none when they work at different ones."""

@@ -1,6 +1,6 @@
 """Duplicates: the warning while a contact is typed (`similar_contacts`), the scan over
 every live contact or company (`scan`), and merging what it finds (`merge_preview`,
-`merge`, `undo_merge`; the merge itself lives in services/merge.py).
+`merge`, `undo_merge`; the merge itself lives in duplicates/merge.py).
 
 What makes two contacts a pair (each with a score 0-100 and a reason in words):
 - the same e-mail, case-folded (100);

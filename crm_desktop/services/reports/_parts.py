@@ -5,7 +5,7 @@ and slipping deals, attention). `services.reports.ReportService` is their face.
 
 A period describes itself as of its end (`Scope.as_of`: the first instant after the
 period, or now while the period runs): its open deals, stages, owners, values and
-probabilities are those of that instant, rebuilt by `_report_book.DealBook`. Nothing is
+probabilities are those of that instant, rebuilt by `_book.DealBook`. Nothing is
 written. Amounts in other currencies are converted by the run's `Converter` at the
 owner's rates, or kept aside in their own currency."""
 

@@ -4,7 +4,7 @@ customers, data quality, and the owner's monthly report built from them all.
 Each report takes a `ReportFilter` (days, owner, pipeline) and returns a frozen record of
 `domain.reports` that turns into a `reportdoc.Section`. A report describes its period as
 it stood at the period's end (or now, while the period runs): the deals are rebuilt from
-the stage history and the change log (`_report_book`), so a past month reads the same
+the stage history and the change log (`_book`), so a past month reads the same
 whenever it is printed. Reports never write to the database.
 
 Sales are the value of deals won plus the orders placed that belong to no deal (a shop
