@@ -18,7 +18,6 @@ from crm_desktop.domain.records import ActivityDraft
 from crm_desktop.gui.dialogs import activity_editor
 from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
 from crm_desktop.gui.views.calendar_grid import (
     MIN_LANE,
     HourCanvas,
@@ -38,9 +37,7 @@ def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 @pytest.fixture
-def window(app: AppContext, qtbot: Any) -> MainWindow:
-    window = MainWindow(app, SyncRunner())
-    qtbot.addWidget(window)
+def window(window: MainWindow) -> MainWindow:
     window.resize(1360, 820)
     window.show()
     window.sidebar.setCurrentRow(3)

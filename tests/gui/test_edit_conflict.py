@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -13,15 +12,6 @@ from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.gui.commands import SaveRecordCommand
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
-
-
-@pytest.fixture
-def window(app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
-    win = MainWindow(app, SyncRunner())
-    qtbot.addWidget(win)
-    yield win
-    win.undo_stack.clear()
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,12 @@ from crm_desktop.gui.views.reports import (
 
 
 @pytest.fixture
-def window(demo_app: AppContext, qtbot: Any) -> MainWindow:
-    window = MainWindow(demo_app, SyncRunner())
-    qtbot.addWidget(window)
+def window_app(demo_app: AppContext) -> AppContext:
+    return demo_app
+
+
+@pytest.fixture
+def window(window: MainWindow) -> MainWindow:
     window.resize(1360, 820)
     window.show()
     window.sidebar.setCurrentRow(4)

@@ -9,16 +9,18 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
 
 
 @pytest.fixture
-def window(demo_app: AppContext, qtbot: Any) -> MainWindow:
-    win = MainWindow(demo_app, SyncRunner())
-    qtbot.addWidget(win)
-    win.show()
-    win.sidebar.setCurrentRow(5)
-    return win
+def window_app(demo_app: AppContext) -> AppContext:
+    return demo_app
+
+
+@pytest.fixture
+def window(window: MainWindow) -> MainWindow:
+    window.show()
+    window.sidebar.setCurrentRow(5)
+    return window
 
 
 def board(win: MainWindow) -> dict[str, Any]:
