@@ -97,7 +97,7 @@ def test_mail_server_settings_keep_the_password_in_the_keyring(
 ) -> None:
     import keyring
 
-    from tests.integration.test_campaigns import MemoryKeyring
+    from tests.integration.services.test_campaigns import MemoryKeyring
 
     previous = keyring.get_keyring()
     backend = MemoryKeyring()

@@ -19,7 +19,7 @@ from crm_desktop.cli import main
 from crm_desktop.persistence.models import Activity
 from tests.databases import location_args
 
-CALENDARS = Path(__file__).parents[1] / "data" / "calendars"
+CALENDARS = Path(__file__).parents[3] / "data" / "calendars"
 BERLIN = ZoneInfo("Europe/Berlin")
 PARIS = ZoneInfo("Europe/Paris")
 

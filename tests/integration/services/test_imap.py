@@ -20,7 +20,7 @@ from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import ContactDraft, EmailEntry, TimelineKind
 from crm_desktop.services.imap import ImapSettings
-from tests.integration.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
+from tests.integration.services.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
 
 DOVECOT = shutil.which("dovecot") or (
     "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None

@@ -8,7 +8,7 @@ from pathlib import Path
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ListQuery
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 
 
 def _google_csv(path: Path, rows: list[dict[str, str]]) -> Path:

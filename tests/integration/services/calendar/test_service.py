@@ -16,7 +16,7 @@ from crm_desktop.cli import main
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.records import ContactDraft, EmailEntry
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

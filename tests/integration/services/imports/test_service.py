@@ -30,7 +30,7 @@ from crm_desktop.domain.records import (
 from crm_desktop.exchange import tabular, vcard
 from crm_desktop.services.imports import ImportCancelled
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 
 
 def by_email(app: AppContext, email: str) -> ContactRecord:
