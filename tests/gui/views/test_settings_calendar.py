@@ -114,7 +114,7 @@ def test_import_and_export_calendar_from_the_window(
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    data = Path(__file__).parents[1] / "integration" / "data" / "google_calendar.ics"
+    data = Path(__file__).parents[2] / "integration" / "data" / "google_calendar.ics"
     window = MainWindow(app, SyncRunner())
     qtbot.addWidget(window)
     shown: list[str] = []
