@@ -337,7 +337,7 @@ def _automation(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _imap_settings(context: AppContext, args: argparse.Namespace) -> int:
-    from crm_desktop.services.imap import ImapSettings
+    from crm_desktop.domain.mail import ImapSettings
 
     folders = tuple(f.strip() for f in args.folders.split(",") if f.strip())
     settings = ImapSettings(args.host, args.port, args.security, args.user, folders)
@@ -361,7 +361,7 @@ def _mail_read(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _mail_settings(context: AppContext, args: argparse.Namespace) -> int:
-    from crm_desktop.services.mail import SmtpSettings
+    from crm_desktop.domain.mail import SmtpSettings
 
     old = context.mail.settings()
     new = SmtpSettings(

@@ -1,4 +1,4 @@
-"""E-mail records: what logging a message on the timeline did."""
+"""E-mail records: what logging a message did, the IMAP and SMTP settings, a mailbox read."""
 
 from __future__ import annotations
 
@@ -14,3 +14,30 @@ class LoggedMail:
     already: bool  # on the timeline before: nothing new was logged
     responded: tuple[str, ...]  # campaign ids marked responded
     changes: ChangeSet
+
+
+@dataclasses.dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    security: str  # ssl | starttls | none
+    user: str
+    folders: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ImapResult:
+    read: int  # new messages looked at
+    logged: int  # logged on a contact's timeline
+    unknown: int  # no known contact among the addresses
+    responses: int  # campaign members marked responded
+
+
+@dataclasses.dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    user: str
+    sender: str
+    per_minute: int

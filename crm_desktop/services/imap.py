@@ -14,27 +14,11 @@ from pathlib import Path
 
 from crm_desktop.config import Preferences
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
+from crm_desktop.domain.mail import ImapResult, ImapSettings
 from crm_desktop.exchange.mail import read_eml
 from crm_desktop.services.maillog import MailLogService
 
 KEYRING_SERVICE = "crm-desktop imap"
-
-
-@dataclasses.dataclass(frozen=True)
-class ImapSettings:
-    host: str
-    port: int
-    security: str  # ssl | starttls | none
-    user: str
-    folders: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class ImapResult:
-    read: int  # new messages looked at
-    logged: int  # logged on a contact's timeline
-    unknown: int  # no known contact among the addresses
-    responses: int  # campaign members marked responded
 
 
 class ImapService:

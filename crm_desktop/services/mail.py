@@ -15,6 +15,7 @@ from pathlib import Path
 from crm_desktop.config import Preferences
 from crm_desktop.domain.campaigns import CampaignRecord, Message
 from crm_desktop.domain.errors import CrmError, ValidationError
+from crm_desktop.domain.mail import SmtpSettings
 from crm_desktop.exchange import mail
 from crm_desktop.exchange.files import write_atomically
 from crm_desktop.services.campaigns import DeliveryError
@@ -94,16 +95,6 @@ class LetterPdf:
         write_atomically(
             self.path, lambda s: write_letters(s, self.messages, self.sender, self.page)
         )
-
-
-@dataclasses.dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: str
-    user: str
-    sender: str
-    per_minute: int
 
 
 class SmtpTransport:

@@ -26,6 +26,7 @@ from keyring.backend import KeyringBackend
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.campaigns import CampaignRecord, Message, render
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
+from crm_desktop.domain.mail import SmtpSettings
 from crm_desktop.domain.records import (
     AddressEntry,
     ContactDraft,
@@ -35,7 +36,7 @@ from crm_desktop.domain.records import (
 )
 from crm_desktop.domain.segments import parse_filter
 from crm_desktop.services.campaigns import DeliveryError
-from crm_desktop.services.mail import EmlFolder, MailCsv, SmtpSettings
+from crm_desktop.services.mail import EmlFolder, MailCsv
 from tests.databases import connect
 
 

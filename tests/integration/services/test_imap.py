@@ -18,8 +18,8 @@ import pytest
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.mail import ImapSettings
 from crm_desktop.domain.records import ContactDraft, EmailEntry, TimelineKind
-from crm_desktop.services.imap import ImapSettings
 from tests.integration.services.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
 
 DOVECOT = shutil.which("dovecot") or (
