@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from crm_desktop.config import DATABASE_URL_ENV, AppPaths, Preferences, check_local_folder
 
 if TYPE_CHECKING:
+    from crm_desktop.domain.phones import PhoneService
     from crm_desktop.domain.records import SearchHit
     from crm_desktop.persistence.database import Database
     from crm_desktop.persistence.uow import UnitOfWorkFactory
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from crm_desktop.services.mail import MailService
     from crm_desktop.services.maillog import MailLogService
     from crm_desktop.services.maintenance import MaintenanceService, RecoveryService
-    from crm_desktop.services.phones import PhoneService
     from crm_desktop.services.pipeline import PipelineService
     from crm_desktop.services.privacy import PrivacyService
     from crm_desktop.services.reports import ReportService
@@ -172,7 +172,7 @@ _OPEN_APP_MODULES = (
     "crm_desktop.services.mail",
     "crm_desktop.services.maillog",
     "crm_desktop.services.maintenance",
-    "crm_desktop.services.phones",
+    "crm_desktop.domain.phones",
     "crm_desktop.services.pipeline",
     "crm_desktop.services.privacy",
     "crm_desktop.services.reports",
@@ -191,6 +191,7 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
     """Open (creating and migrating as needed) the data of this device and wire services."""
     # Imported here, not above: a command that only searches starts without them
     # (`search_without_opening`), and SQLAlchemy with the ORM is most of a start.
+    from crm_desktop.domain.phones import PhoneService
     from crm_desktop.persistence.database import open_database
     from crm_desktop.persistence.engine import sqlite_url
     from crm_desktop.persistence.uow import UnitOfWorkFactory
@@ -214,7 +215,6 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
     from crm_desktop.services.mail import MailService
     from crm_desktop.services.maillog import MailLogService
     from crm_desktop.services.maintenance import MaintenanceService
-    from crm_desktop.services.phones import PhoneService
     from crm_desktop.services.pipeline import PipelineService
     from crm_desktop.services.privacy import PrivacyService
     from crm_desktop.services.reports import ReportService

@@ -43,8 +43,8 @@ from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
+    from crm_desktop.domain.maintenance import Check, RestoreResult
     from crm_desktop.domain.records import SearchHit
-    from crm_desktop.services.maintenance import Check, RestoreResult
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 # Expected failures a script may want to tell apart (README, "Exit codes").

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_desktop.cli_edits import _cents, contact_id, emit
+from crm_desktop.cli_edits import amount_cents, contact_id, emit
 from crm_desktop.domain.campaigns import CAMPAIGN_PURPOSES, CHANNELS, MANUAL_STATUSES
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.formatting import format_money
@@ -44,7 +44,7 @@ def add_parsers(sub: Any) -> None:
     body = create.add_mutually_exclusive_group()
     body.add_argument("--body", default="", help="the message (may hold {{placeholders}})")
     body.add_argument("--body-file", type=Path, help="the message from a UTF-8 text file")
-    create.add_argument("--cost", type=_cents, default=0, help="e.g. 250 or 250.50")
+    create.add_argument("--cost", type=amount_cents, default=0, help="e.g. 250 or 250.50")
     create.add_argument("--start", type=_day, help="first day, YYYY-MM-DD")
     create.add_argument("--end", type=_day, help="last day, YYYY-MM-DD")
     members = verbs.add_parser("members", help="take members from the segment; list them")
@@ -343,7 +343,7 @@ def _automation(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _imap_settings(context: AppContext, args: argparse.Namespace) -> int:
-    from crm_desktop.services.imap import ImapSettings
+    from crm_desktop.domain.mail import ImapSettings
 
     folders = tuple(f.strip() for f in args.folders.split(",") if f.strip())
     settings = ImapSettings(args.host, args.port, args.security, args.user, folders)
@@ -367,7 +367,7 @@ def _mail_read(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _mail_settings(context: AppContext, args: argparse.Namespace) -> int:
-    from crm_desktop.services.mail import SmtpSettings
+    from crm_desktop.domain.mail import SmtpSettings
 
     old = context.mail.settings()
     new = SmtpSettings(

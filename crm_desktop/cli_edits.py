@@ -64,7 +64,7 @@ def add_parsers(sub: Any) -> None:
     new = verbs.add_parser("new", help="a new deal with the usual defaults")
     new.add_argument("title")
     new.add_argument("--contact", help="the contact (id, e-mail or a name that is unique)")
-    new.add_argument("--value", type=_cents, default=0, help="e.g. 1200 or 1200.50")
+    new.add_argument("--value", type=amount_cents, default=0, help="e.g. 1200 or 1200.50")
     new.add_argument("--pipeline", help="name or id (default: the first)")
     call = sub.add_parser("log-call", help="record a call with a contact, done")
     call.add_argument("contact", help="id, e-mail or a name that is unique")
@@ -112,7 +112,7 @@ def _local_time(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def _cents(text: str) -> int:
+def amount_cents(text: str) -> int:
     try:
         amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:

@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,6 +75,26 @@ def _drop_template_database() -> Iterator[None]:
 @pytest.fixture
 def app(data_dir: Path, database_url: str | None) -> Iterator[AppContext]:
     context = open_app(data_dir, database_url=database_url)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database file, made and migrated once per test session (`fast_app`)."""
+    folder = tmp_path_factory.mktemp("migrated") / "data"
+    open_app(folder).close()
+    return folder / "crm.sqlite"
+
+
+@pytest.fixture
+def fast_app(data_dir: Path, migrated_database: Path) -> Iterator[AppContext]:
+    """The app over an empty SQLite database, for fast service tests: a copy of
+    `migrated_database`, so nothing is created or migrated here (`app` does both, on
+    each database the tests run on). Every copy has the template's device id."""
+    data_dir.mkdir(parents=True)
+    shutil.copyfile(migrated_database, data_dir / migrated_database.name)
+    context = open_app(data_dir)
     yield context
     context.close()
 

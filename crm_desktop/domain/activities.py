@@ -79,3 +79,18 @@ class CallLog:
     def start(self, now: dt.datetime) -> dt.datetime:
         """When the call started, given the time it is logged."""
         return self.started_at or now - dt.timedelta(minutes=self.minutes)
+
+
+@dataclass(frozen=True)
+class Step:
+    day: int
+    kind: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class FollowUpTemplate:
+    id: str
+    name: str
+    steps: tuple[Step, ...]
+    stage_id: str | None = None  # applied by itself when a deal enters this stage

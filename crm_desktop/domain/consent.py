@@ -68,3 +68,12 @@ def refusal(latest: Mapping[str, str], purpose: str) -> str:
     if latest.get(purpose) == "withdrawn":
         return f"withdrew consent for {label}"
     return f"no consent for {label}"
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    purpose: str
+    status: str  # granted | withdrawn
+    lawful_basis: str
+    source: str
+    since: dt.datetime

@@ -94,3 +94,10 @@ class MergeResult:
     relinked: int  # child rows moved to the kept record
     before: tuple[tuple[str, str, tuple[tuple[str, object], ...]], ...]  # (entity, id, fields)
     created: tuple[tuple[str, str], ...] = ()  # (entity, id)
+
+
+@dataclass(frozen=True)
+class DuplicateHit:
+    contact_id: str
+    display_name: str
+    reason: str

@@ -88,6 +88,11 @@ def julian_day(moment: dt.datetime) -> float:
     return moment.timestamp() / 86400 + 2440587.5
 
 
+def day_of_julian(julian: float) -> dt.date:
+    """The UTC day of a Julian day number."""
+    return dt.datetime.fromtimestamp((julian - 2440587.5) * 86400, dt.UTC).date()
+
+
 def month_label(key: str) -> str:
     year, month = parse_month(key)
     return f"{calendar.month_name[month]} {year}"

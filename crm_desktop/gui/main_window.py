@@ -5,7 +5,6 @@ package (gui/contacts, gui/deals, gui/data; calendar, reports and settings are v
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, QTimer, Slot
@@ -19,22 +18,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QHBoxLayout,
-    QLabel,
     QListWidget,
-    QListWidgetItem,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QStackedWidget,
-    QSystemTrayIcon,
-    QVBoxLayout,
     QWidget,
 )
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.formatting import pluralise
-from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui import icons
 from crm_desktop.gui.automation.controller import AutomationController
 from crm_desktop.gui.campaigns.controller import CampaignsController
@@ -45,33 +37,32 @@ from crm_desktop.gui.events import EventHub
 from crm_desktop.gui.help import HelpController
 from crm_desktop.gui.host import (
     CALENDAR,
-    COMPANIES,
     CONTACTS,
     PIPELINE,
     REPORTS,
-    SECTIONS,
     SETTINGS,
     Host,
 )
 from crm_desktop.gui.mail.controller import MailController
 from crm_desktop.gui.menus import build_menus
-from crm_desktop.gui.models.paged import PagedTableModel
 from crm_desktop.gui.reminders import ReminderScheduler, reminder_notice
+from crm_desktop.gui.sections import Sections
 from crm_desktop.gui.segments.controller import SegmentsController
 from crm_desktop.gui.server.controller import ServerController
 from crm_desktop.gui.sharing.controller import SharingController
-from crm_desktop.gui.status import TaskStatus
+from crm_desktop.gui.status import DataStatus, TaskStatus
 from crm_desktop.gui.tasks import TaskRunner
+from crm_desktop.gui.tray import TrayKeeper
 from crm_desktop.gui.views.calendar import CalendarView
 from crm_desktop.gui.views.lists import ListView
 from crm_desktop.gui.views.pipeline import PipelineView
 from crm_desktop.gui.views.reports import ReportsView
 from crm_desktop.gui.views.settings import SettingsView
-from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog
+from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog, palette_actions
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
-    from crm_desktop.services.calendar import Reminder
+    from crm_desktop.domain.calendar import Reminder
 
 
 AFTER_FIRST_PAINT_MS = 200  # then the window has been shown and painted
@@ -116,15 +107,18 @@ class MainWindow(QMainWindow):
         self.help = HelpController(self)
         self.automation = AutomationController(self.host)
         self.mail = MailController(self.host)
-        # Calendar, Reports and Settings are built when first shown (or first used): the
-        # window opens on a list, and each of them reads the database to fill itself.
-        self._lazy: dict[int, QWidget] = {}
-        self._builders: dict[int, Callable[[], QWidget]] = {
-            CALENDAR: self._build_calendar,
-            REPORTS: self._build_reports,
-            SETTINGS: self._build_settings,
-        }
-        self._sections()
+        # Calendar, Reports and Settings are built when first shown (or first used).
+        self.sections = Sections(
+            self,
+            self.sidebar,
+            self.stack,
+            self.segments.panel,
+            (self.contacts.contacts_view, self.contacts.companies_view, self.deals.pipeline_view),
+            {CALENDAR: self._build_calendar, REPORTS: self._build_reports,
+             SETTINGS: self._build_settings},
+            self.campaigns.view,  # the last section, after Settings
+        )  # fmt: skip
+        self.setAcceptDrops(True)  # drop a .csv, .vcf, .xlsx or .ics file to import it
         self._status_bar()
         self.notices: list[QMessageBox] = []
         self.actions_by_name = build_menus(self)
@@ -138,7 +132,7 @@ class MainWindow(QMainWindow):
         self.reminders = ReminderScheduler(context, self.settings, self)
         self.reminders.reminded.connect(self.show_reminder)
         self._quitting = False
-        self._tray_menu()
+        self.tray = TrayKeeper(self, self.reminders, self.settings, self.bring_back, self.quit_app)
         self.data.start()
         self.sharing.start()
         self.server.start()
@@ -184,71 +178,22 @@ class MainWindow(QMainWindow):
 
     # ---- construction ---------------------------------------------------------------------
 
-    def _sections(self) -> None:
-        self.sidebar.setAccessibleName("Sections")
-        self.sidebar.setObjectName("sections")
-        self.sidebar.setIconSize(QSize(20, 20))
-        self.sidebar.setFixedWidth(170)
-        self.sidebar.setSpacing(2)
-        for title, icon in SECTIONS:
-            self.sidebar.addItem(QListWidgetItem(icons.get(icon), title))
-        # The sections take the height they need; the saved segments the rest.
-        rows = self.sidebar.sizeHintForRow(0) + self.sidebar.spacing() * 2
-        self.sidebar.setFixedHeight(rows * len(SECTIONS) + 2 * self.sidebar.frameWidth() + 8)
-        self.segments.panel.setFixedWidth(170)
-        for view in (
-            self.contacts.contacts_view,
-            self.contacts.companies_view,
-            self.deals.pipeline_view,
-        ):
-            self.stack.addWidget(view)
-        for _index in self._builders:
-            self.stack.addWidget(QWidget(self.stack))  # its place until it is built
-        self.stack.addWidget(self.campaigns.view)  # the last section, after Settings
-        central = QWidget(self)
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        side = QVBoxLayout()
-        side.setContentsMargins(0, 0, 0, 0)
-        side.setSpacing(0)
-        side.addWidget(self.sidebar)
-        side.addWidget(self.segments.panel, 1)
-        row.addLayout(side)
-        row.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
-        self.setAcceptDrops(True)  # drop a .csv, .vcf, .xlsx or .ics file to import it
-
     @property
     def calendar_view(self) -> CalendarView:
-        view = self._section_view(CALENDAR)
+        view = self.sections.view(CALENDAR)
         assert isinstance(view, CalendarView)
         return view
 
     @property
     def reports_view(self) -> ReportsView:
-        view = self._section_view(REPORTS)
+        view = self.sections.view(REPORTS)
         assert isinstance(view, ReportsView)
         return view
 
     @property
     def settings_view(self) -> SettingsView:
-        view = self._section_view(SETTINGS)
+        view = self.sections.view(SETTINGS)
         assert isinstance(view, SettingsView)
-        return view
-
-    def _section_view(self, index: int) -> QWidget:
-        """A lazily built section's view, built now if it is not yet."""
-        view = self._lazy.get(index)
-        if view is None:
-            view = self._lazy[index] = self._builders[index]()
-            placeholder = self.stack.widget(index)
-            current = self.stack.currentIndex()
-            self.stack.insertWidget(index, view)
-            if placeholder is not None:
-                self.stack.removeWidget(placeholder)
-                placeholder.deleteLater()
-            self.stack.setCurrentIndex(current)
         return view
 
     def _build_calendar(self) -> QWidget:
@@ -276,21 +221,16 @@ class MainWindow(QMainWindow):
         view.scroller.ensureWidgetVisible(view.mail)
         view.mail.host.setFocus()
 
-    @Slot(int)
-    def _show_section(self, row: int) -> None:
-        if row in self._builders:
-            self._section_view(row)
-        self.stack.setCurrentIndex(row)
-
     @Slot(str)
     def _open_activity(self, activity_id: str) -> None:
         self.calendar_view.open_activity(activity_id)
 
     def _status_bar(self) -> None:
         bar = self.statusBar()
-        self.db_label = QLabel(self)
-        self.sync_label = self.sharing.label
-        bar.addWidget(self.db_label, 1)
+        self.status = DataStatus(
+            bar, self.context, self.contacts.contacts_model, self.contacts.companies_model
+        )
+        self.db_label, self.sync_label = self.status.label, self.sharing.label
         bar.addPermanentWidget(self.mail.label)
         self.tasks = TaskStatus(bar, self.runner)
         bar.addPermanentWidget(self.sync_label)
@@ -312,10 +252,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _wire(self) -> None:
-        self.sidebar.currentRowChanged.connect(self._show_section)
         self.sidebar.currentRowChanged.connect(self._section_changed)
         self.hub.data_changed.connect(self.on_data_changed)
-        self.hub.status.connect(self._status_message)
+        self.hub.status.connect(self.status.message)
         self.contacts.new_deal_requested.connect(self.deals.new_deal_for)
         self.contacts.deal_open_requested.connect(self.deals.edit_deal)
         self.contacts.activity_open_requested.connect(self._open_activity)
@@ -341,31 +280,19 @@ class MainWindow(QMainWindow):
         self.data.on_changes(changes)
         self.automation.on_changes(changes)
         if changes.touches("activities"):
-            if CALENDAR in self._lazy:
+            if self.sections.built(CALENDAR):
                 self.calendar_view.reload()
             self.reminders.reschedule()
-        if changes and REPORTS in self._lazy:
+        if changes and self.sections.built(REPORTS):
             self.reports_view.reload()  # only when shown; otherwise on the next show
         self._update_status()
 
     def _update_status(self) -> None:
-        section = self.sidebar.currentRow()
-        label = self.context.database_label
-        if section == COMPANIES:
-            count = _total(self.contacts.companies_model, self.context.companies.count)
-            text = f"{count:,} {'company' if count == 1 else 'companies'}"
-        else:
-            count = _total(self.contacts.contacts_model, self.context.contacts.count)
-            text = f"{count:,} {'contact' if count == 1 else 'contacts'}"
-        self.db_label.setText(f"{label}  ·  {text}" if text else label)
+        self.status.update(self.sidebar.currentRow())
 
     @Slot(int)
     def _section_changed(self, _row: int) -> None:
         self._update_status()
-
-    @Slot(str)
-    def _status_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 5000)
 
     def show_reminder(self, reminder: Reminder, missed: bool = False) -> None:
         self.notices.append(reminder_notice(self, self.reminders, reminder, missed))
@@ -401,16 +328,8 @@ class MainWindow(QMainWindow):
             self.deals.edit_deal(record_id)
 
     def palette_actions(self) -> list[tuple[str, Callable[[], None]]]:
-        """What the command palette offers besides records: every menu action."""
-        found: list[tuple[str, Callable[[], None]]] = []
-        for name, action in self.actions_by_name.items():
-            if action.isEnabled():
-                found.append((name, action.trigger))
-        found += [
-            (f"Go to {title}", partial(self.sidebar.setCurrentRow, i))
-            for i, (title, _icon) in enumerate(SECTIONS)
-        ]
-        return found
+        """What the command palette offers besides records."""
+        return palette_actions(self.actions_by_name, self.sidebar.setCurrentRow)
 
     def open_palette(self) -> CommandPaletteDialog:
         dialog = CommandPaletteDialog(
@@ -455,25 +374,6 @@ class MainWindow(QMainWindow):
 
     # ---- the tray, the calendar file, quitting ----------------------------------------------
 
-    def _tray_menu(self) -> None:
-        tray = self.reminders.tray
-        if tray is None:
-            return
-        menu = QMenu(self)
-        menu.addAction("Open crm-desktop", self.bring_back)
-        menu.addSeparator()
-        menu.addAction("Quit", self.quit_app)
-        tray.setContextMenu(menu)
-        tray.activated.connect(self._tray_activated)
-
-    @Slot(QSystemTrayIcon.ActivationReason)
-    def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason in (
-            QSystemTrayIcon.ActivationReason.Trigger,
-            QSystemTrayIcon.ActivationReason.DoubleClick,
-        ):
-            self.bring_back()
-
     def bring_back(self) -> None:
         QApplication.setQuitOnLastWindowClosed(True)
         self.showNormal()
@@ -500,25 +400,12 @@ class MainWindow(QMainWindow):
         self.hub.status.emit("Follow-up templates saved")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        tray = self.reminders.tray
-        if (
-            tray is not None
-            and self.context.preferences.keep_running_in_tray
-            and not (self._quitting)
-        ):
+        if self.context.preferences.keep_running_in_tray and not self._quitting:
             # Keep running in the tray so reminders still come; Quit is in the tray's menu.
             self.save_layout()
-            event.ignore()
-            # A dialog closing while the window is hidden must not end the app.
-            QApplication.setQuitOnLastWindowClosed(False)
-            self.hide()
-            if not self.settings.value("tray/explained"):
-                tray.showMessage(
-                    "crm-desktop",
-                    "crm-desktop keeps running here to remind you. Quit from this icon's menu.",
-                )
-                self.settings.setValue("tray/explained", True)
-            return
+            if self.tray.hide_window():
+                event.ignore()
+                return
         self.save_layout()
         self._settle_timer.stop()  # the data is about to close
         self.data.stop()
@@ -530,10 +417,3 @@ class MainWindow(QMainWindow):
             self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)
         super().closeEvent(event)
-
-
-def _total(model: PagedTableModel, count: Callable[[ListQuery], int]) -> int:
-    """How many records a list has in all: its own ids when it shows everyone (no query,
-    as at start), else counted."""
-    known = model.count_if_unfiltered()
-    return known if known is not None else count(ListQuery())

@@ -1,12 +1,56 @@
-"""The status bar's background-task corner: a progress bar with the task's name and a
-Cancel button, shown while the runner works."""
+"""The status bar: on the left the data (which database, how many records) and passing
+messages (`DataStatus`); in the corner the background task, a progress bar with the
+task's name and a Cancel button, shown while the runner works (`TaskStatus`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QProgressBar, QStatusBar, QToolButton
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
+
+from crm_desktop.domain.records import ListQuery
+from crm_desktop.gui.host import COMPANIES
 from crm_desktop.gui.tasks import Progress, TaskRunner
+
+if TYPE_CHECKING:
+    from crm_desktop.bootstrap import AppContext
+    from crm_desktop.gui.models.paged import PagedTableModel
+
+MESSAGE_MS = 5000  # how long a passing message stays
+
+
+class DataStatus(QObject):
+    """The left of the status bar: the database and how many contacts (or companies,
+    in their section) it holds; messages pass over it."""
+
+    def __init__(
+        self,
+        bar: QStatusBar,
+        context: AppContext,
+        contacts: PagedTableModel,
+        companies: PagedTableModel,
+    ) -> None:
+        super().__init__(bar)
+        self.bar, self.context = bar, context
+        self.contacts, self.companies = contacts, companies
+        self.label = QLabel(bar)
+        bar.addWidget(self.label, 1)
+
+    def update(self, section: int) -> None:
+        label = self.context.database_label
+        if section == COMPANIES:
+            count = _total(self.companies, self.context.companies.count)
+            text = f"{count:,} {'company' if count == 1 else 'companies'}"
+        else:
+            count = _total(self.contacts, self.context.contacts.count)
+            text = f"{count:,} {'contact' if count == 1 else 'contacts'}"
+        self.label.setText(f"{label}  ·  {text}" if text else label)
+
+    @Slot(str)
+    def message(self, text: str) -> None:
+        self.bar.showMessage(text, MESSAGE_MS)
 
 
 class TaskStatus(QObject):
@@ -55,3 +99,10 @@ class TaskStatus(QObject):
     def _cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
+
+
+def _total(model: PagedTableModel, count: Callable[[ListQuery], int]) -> int:
+    """How many records a list has in all: its own ids when it shows everyone (no query,
+    as at start), else counted."""
+    known = model.count_if_unfiltered()
+    return known if known is not None else count(ListQuery())

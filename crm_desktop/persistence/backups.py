@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from crm_desktop.domain.errors import BackupError
+from crm_desktop.domain.maintenance import Check
 from crm_desktop.persistence import sqlite_files
 from crm_desktop.persistence.database import (
     DEVICE_KEY,
@@ -24,7 +25,7 @@ from crm_desktop.persistence.database import (
 )
 from crm_desktop.persistence.engine import is_sqlite
 from crm_desktop.persistence.revision import HEAD_REVISION
-from crm_desktop.persistence.sqlite_files import Check, DataLock
+from crm_desktop.persistence.sqlite_files import DataLock
 
 _BACKUP_GLOBS = ("crm-*.sqlite", "crm-*.sqlite.gz")
 DAMAGED = "damaged"  # the reason of a copy of a damaged file kept by a restore

@@ -30,6 +30,7 @@ from crm_desktop.domain.errors import (
     DiskFullError,
     ReadOnlyError,
 )
+from crm_desktop.domain.maintenance import Check
 from crm_desktop.persistence import sqlite_files
 from crm_desktop.persistence.engine import (
     BUSY_TIMEOUT_MS,
@@ -40,7 +41,7 @@ from crm_desktop.persistence.engine import (
 from crm_desktop.persistence.models import Change, LocalMeta
 from crm_desktop.persistence.revision import HEAD_REVISION  # see revision.py
 from crm_desktop.persistence.space import describe, postgresql_space, sqlite_space
-from crm_desktop.persistence.sqlite_files import Check, DataLock
+from crm_desktop.persistence.sqlite_files import DataLock
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -1,7 +1,7 @@
 """The reads behind the reports: plain rows out, never ORM objects.
 
 The deals come back whole once per report run (current values, the stage history in one
-ordered read, the change log of the deals ever edited), for `services._report_book` to
+ordered read, the change log of the deals ever edited), for `services.reports._book` to
 rebuild them at any instant; the orders as rows; activities and contacts as GROUP BYs.
 Times are compared as stored (UTC); Julian day numbers and months are worked out by the
 database (SQLite's functions, or PostgreSQL's).

@@ -34,6 +34,7 @@ from crm_desktop.domain.errors import (
     DiskFullError,
     ReadOnlyError,
 )
+from crm_desktop.domain.maintenance import Check
 from crm_desktop.persistence.space import describe, sqlite_space
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -43,17 +44,6 @@ PLAIN_SUFFIX = ".sqlite"
 GZIP_LEVEL = 1  # 200 MB database: 3 s to 47 MB (level 6: 14 s to 41 MB)
 _CHUNK = 1 << 20
 APP_TABLES = {"alembic_version", "contacts", "change"}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One finding of `doctor`: what was checked, whether it passed, and in plain words
-    what it found and what to do about it."""
-
-    name: str
-    ok: bool
-    detail: str
-    advice: str = ""
 
 
 # ---- the lock: who has the data open ---------------------------------------------------------

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from types import MappingProxyType, TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, event, select
 from sqlalchemy.engine import Connection
@@ -51,6 +51,7 @@ from crm_desktop.persistence.repositories import (
     CompanyRepository,
     ContactRepository,
     DealRepository,
+    DuplicateRepository,
     Repository,
     SettingRepository,
     TagRepository,
@@ -58,9 +59,12 @@ from crm_desktop.persistence.repositories import (
     UserRepository,
 )
 from crm_desktop.persistence.repositories.campaigns import CampaignRepository
-from crm_desktop.persistence.search import FreshRows, SearchIndex, search_index
+from crm_desktop.persistence.search import FreshRows, SearchIndex, describe, search_index
 from crm_desktop.persistence.segment_sql import RfmCache
 from crm_desktop.persistence.wire import entity_name, model_for
+
+if TYPE_CHECKING:
+    from crm_desktop.persistence.automation_queries import AutomationQueries
 
 # Which searchable record a changed row belongs to: entity -> (searchable entity, id field).
 _SEARCH_OWNER = {
@@ -240,6 +244,43 @@ class UnitOfWork:
     def repository(self, model: type[M]) -> Repository[M]:
         """A plain repository for a model without a specific one."""
         return Repository(self.session, model)
+
+    # ---- what services reach the Session through (it stays in persistence) -----------------
+
+    def add(self, obj: M) -> M:
+        """A new row, written at the next flush."""
+        self.session.add(obj)
+        return obj
+
+    def flush(self) -> None:
+        """Write the pending rows now (their ids and defaults are then known)."""
+        self.session.flush()
+
+    @property
+    def duplicates(self) -> DuplicateRepository:
+        return DuplicateRepository(self.session)
+
+    @property
+    def automation(self) -> AutomationQueries:
+        from crm_desktop.persistence.automation_queries import AutomationQueries
+
+        return AutomationQueries(self.session)
+
+    def describe(self, entity: str, ids: Sequence[str]) -> list[tuple[str, ...]]:
+        """(id, title, detail, extra) of live records, for showing search hits."""
+        return describe(self.session, entity, ids)
+
+    def revert(self, seqs: Sequence[int]) -> int:
+        """Undo these change rows of this device (recorded like any edit)."""
+        from crm_desktop.persistence.revert import revert
+
+        return revert(self.session, self._device_id, seqs)
+
+    def scrub_history(self, row_ids: Sequence[str], fields: Collection[str]) -> int:
+        """Blank the old values of `fields` in the recorded changes of these rows."""
+        from crm_desktop.persistence.privacy import scrub_history
+
+        return scrub_history(self.session, row_ids, fields)
 
     # ---- writes ---------------------------------------------------------------------------
 

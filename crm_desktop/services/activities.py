@@ -132,5 +132,5 @@ class ActivityService:
                     reminder_minutes=None if done else REMINDER,
                 )
             )
-            uow.session.flush()
+            uow.flush()
             return Saved(activity.id, uow.commit())

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from crm_desktop.domain.activities import FollowUpTemplate
 from crm_desktop.domain.automation import Event, Outcome, Rule, parse_rule
 from crm_desktop.domain.campaigns import Message, render
 from crm_desktop.domain.consent import refusal
@@ -17,13 +18,12 @@ from crm_desktop.domain.errors import NotFoundError, ValidationError
 from crm_desktop.domain.formatting import format_date
 from crm_desktop.domain.segments import Condition, Group
 from crm_desktop.exchange import mail
-from crm_desktop.persistence.automation_queries import AutomationQueries
+from crm_desktop.exchange.files import write_atomically
 from crm_desktop.persistence.models import Activity, Tagging
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, ensure_tag, now
 from crm_desktop.services.consents import ConsentService
-from crm_desktop.services.exports import _write_atomically
-from crm_desktop.services.followups import FollowUpService, FollowUpTemplate, planned_rows
+from crm_desktop.services.followups import FollowUpService, planned_rows
 from crm_desktop.services.segments import SegmentService
 from crm_desktop.services.settings import SettingsService
 
@@ -126,7 +126,7 @@ class AutomationService:
             events = self._only_in_segment(rule, self._events(rule, since, until), until)
             keys = {e.key: f"auto:{rule.name}:{e.key}"[:300] for e in events}
             with self._uow.read() as uow:
-                done = AutomationQueries(uow.session).done_keys(list(keys.values()))
+                done = uow.automation.done_keys(list(keys.values()))
                 names = {
                     r[0]: f"{r[1]} {r[2]}".strip()
                     for r in uow.contacts.rows([e.contact_id for e in events])
@@ -173,7 +173,7 @@ class AutomationService:
             company,
         )
         for row in rows:
-            uow.session.add(Activity(**row))
+            uow.add(Activity(**row))
 
     # ---- by themselves -----------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ class AutomationService:
         since = min(self.last_run() or first or today, today)
         outcomes = self.run(since, today)
         self._state_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(
+        write_atomically(
             self._state_path,
             lambda s: s.write(json.dumps({"last_run": today.isoformat()}).encode()),
         )
@@ -209,7 +209,7 @@ class AutomationService:
         p = rule.params
         if rule.trigger in ("deal_won", "deal_stage", "order_placed"):
             with self._uow.read() as uow:
-                q = AutomationQueries(uow.session)
+                q = uow.automation
                 if rule.trigger == "deal_won":
                     return [
                         Event(cid, f"deal:{i}", at, f"deal {title} won", i)
@@ -275,7 +275,7 @@ class AutomationService:
         with self._uow() as uow:
             self._apply(uow, rule, event)
             stamp = now()
-            uow.session.add(
+            uow.add(
                 Activity(
                     kind="note",
                     subject=f"Automation {rule.name}: {what}"[:300],
@@ -296,14 +296,14 @@ class AutomationService:
         cid = event.contact_id
         if rule.action == "add_tag":
             tag = ensure_tag(uow, str(p["tag"]))
-            uow.session.flush()
+            uow.flush()
             names = {n.casefold() for _t, n in uow.tags.taggings(cid)}
             if str(p["tag"]).strip().casefold() not in names:
-                uow.session.add(Tagging(tag_id=tag.id, target_id=cid, target_kind="contacts"))
+                uow.add(Tagging(tag_id=tag.id, target_id=cid, target_kind="contacts"))
         elif rule.action == "create_task":
             due = _midnight(dt.date.today() + dt.timedelta(days=int(p.get("days", 1))))
             due += dt.timedelta(hours=9)
-            uow.session.add(
+            uow.add(
                 Activity(
                     kind="task",
                     subject=str(p.get("subject") or rule.name)[:300],
@@ -327,9 +327,9 @@ class AutomationService:
             built = mail.build_message(message, str(p.get("from", "crm-desktop@localhost")), now())
             path = self.outbox / f"{rule.name}-{cid[-12:]}-{event.key.split(':')[0]}.eml"
             self.outbox.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, lambda s: s.write(mail.eml_bytes(built)))
+            write_atomically(path, lambda s: s.write(mail.eml_bytes(built)))
             stamp = now()
-            uow.session.add(
+            uow.add(
                 Activity(
                     kind="email",
                     subject=message.subject[:300],

@@ -29,11 +29,11 @@ from crm_desktop.domain.consent import refusal
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
 from crm_desktop.domain.formatting import format_date, format_money
 from crm_desktop.domain.records import Saved
+from crm_desktop.exchange.files import write_atomically
 from crm_desktop.persistence.models import Activity, Campaign, CampaignMember, Segment, Setting
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
 from crm_desktop.services.consents import ConsentService
-from crm_desktop.services.exports import _write_atomically
 from crm_desktop.services.segments import SegmentService
 
 # Consent is read again in batches this size while sending (a withdrawal made during a
@@ -96,8 +96,8 @@ class CampaignService:
                 started_on=started_on,
                 ended_on=ended_on,
             )
-            uow.session.add(row)
-            uow.session.flush()
+            uow.add(row)
+            uow.flush()
             return Saved(row.id, uow.commit())
 
     def update_message(self, campaign_id: str, subject: str, body: str) -> ChangeSet:
@@ -297,7 +297,7 @@ class CampaignService:
         chosen = sheet_named(sheet)
         messages = self.messages(campaign_id, ("targeted", "sent", "responded", "converted"))
         addresses = [(m.to_name, *m.address) for m in messages if m.address]
-        _write_atomically(Path(path), lambda s: write_labels(s, addresses, chosen))
+        write_atomically(Path(path), lambda s: write_labels(s, addresses, chosen))
         return len(addresses)
 
     # ---- sending ----------------------------------------------------------------------------
@@ -367,7 +367,7 @@ class CampaignService:
             if status == "sent":
                 member.sent_at = stamp
             if message is not None:
-                uow.session.add(
+                uow.add(
                     Activity(
                         kind="email",
                         subject=f"{campaign.name}: {message.subject}"[:300],

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from crm_desktop.domain.changes import ApplyResult, ChangeRow, ChangeSet
-from crm_desktop.persistence.revert import revert
 from crm_desktop.services._common import UowFactory
 
 
@@ -55,7 +54,7 @@ class ChangeLogService:
         changed since is not written over (`UndoConflictError`, nothing changed)."""
         seqs = changes.own_seqs()
         with self._uow() as uow:
-            revert(uow.session, uow.device_id, seqs)
+            uow.revert(seqs)
             return uow.commit()
 
 

@@ -16,29 +16,9 @@ from crm_desktop.domain.records import (
     Saved,
 )
 from crm_desktop.domain.text import display_name
-from crm_desktop.persistence.models import Company, CustomValue
-from crm_desktop.services._common import UowFactory, assign, require, set_deleted, sync_tags
+from crm_desktop.persistence import records_map
+from crm_desktop.services._common import UowFactory, require, set_deleted
 from crm_desktop.services.changelog import Revertible
-
-
-def _fields(draft: CompanyDraft) -> dict[str, Any]:
-    a = draft.address
-    return {
-        "name": draft.name.strip(),
-        "domain": draft.domain.strip(),
-        "industry": draft.industry,
-        "phone": draft.phone.strip(),
-        "email": draft.email.strip(),
-        "website": draft.website,
-        "street": a.street,
-        "city": a.city,
-        "region": a.region,
-        "postcode": a.postcode,
-        "country": a.country,
-        "lead_source": draft.lead_source,
-        "owner_id": draft.owner_id,
-        "notes": draft.notes,
-    }
 
 
 class CompanyService(Revertible):
@@ -49,30 +29,17 @@ class CompanyService(Revertible):
         """Save a new company."""
         draft = draft.validated()
         with self._uow() as uow:
-            company = uow.companies.add(Company(**_fields(draft)))
-            uow.session.flush()
-            self._write_extras(uow, company.id, draft)
+            company_id = records_map.add_company(uow, draft)
             changes = uow.commit()
-        return Saved(company.id, changes)
+        return Saved(company_id, changes)
 
     def update(self, company_id: str, draft: CompanyDraft) -> Saved:
         """Replace a company's fields with the draft; only what differs is recorded."""
         draft = draft.validated()
         with self._uow() as uow:
-            assign(require(uow.companies, company_id, "company"), _fields(draft))
-            self._write_extras(uow, company_id, draft)
+            records_map.update_company(uow, require(uow.companies, company_id, "company"), draft)
             changes = uow.commit()
         return Saved(company_id, changes)
-
-    @staticmethod
-    def _write_extras(uow: Any, company_id: str, draft: CompanyDraft) -> None:
-        sync_tags(uow, company_id, "company", draft.tags)
-        values = {v.field_id: v for v in uow.contacts.custom_values(company_id)}
-        for field_id, value in draft.custom:
-            if field_id in values:
-                assign(values[field_id], {"value": value})
-            elif value:
-                uow.session.add(CustomValue(field_id=field_id, target_id=company_id, value=value))
 
     def delete(self, ids: Iterable[str]) -> ChangeSet:
         """Move companies to the Trash."""

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.consent import (
     ConsentEntry,
+    ConsentState,
     allows,
     check_entry,
     check_purpose,
@@ -20,15 +20,6 @@ from crm_desktop.domain.consent import (
 from crm_desktop.domain.records import Saved
 from crm_desktop.persistence.models import Consent, Contact
 from crm_desktop.services._common import UowFactory, now, require
-
-
-@dataclass(frozen=True)
-class ConsentState:
-    purpose: str
-    status: str  # granted | withdrawn
-    lawful_basis: str
-    source: str
-    since: dt.datetime
 
 
 def _entry(row: Consent) -> ConsentEntry:
@@ -80,8 +71,8 @@ class ConsentService:
                 recorded_at=when,
                 withdrawn_at=when if status == "withdrawn" else None,
             )
-            uow.session.add(row)
-            uow.session.flush()
+            uow.add(row)
+            uow.flush()
             return Saved(row.id, uow.commit())
 
     def withdraw(self, contact_id: str, purpose: str, source: str = "In the app") -> Saved:

@@ -29,7 +29,7 @@ class CustomFieldService:
                     position=position,
                 )
             )
-            uow.session.flush()
+            uow.flush()
             return Saved(field.id, uow.commit())
 
     def list(self, target_kind: str) -> list[CustomFieldRecord]:

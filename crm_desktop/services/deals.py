@@ -21,13 +21,13 @@ from crm_desktop.domain.records import ListQuery, Saved
 from crm_desktop.domain.text import display_name
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.models import Deal, DealItem, DealStageHistory, Reason, Stage
+from crm_desktop.persistence.records_map import replace_children
 from crm_desktop.services._common import (
     UowFactory,
     assign,
     now,
     require,
     set_deleted,
-    sync_children,
 )
 from crm_desktop.services.bulk import BulkService
 from crm_desktop.services.changelog import Revertible
@@ -127,8 +127,8 @@ class DealService(Revertible):
                     **_fields(draft),
                 )
             )
-            uow.session.flush()
-            uow.session.add(
+            uow.flush()
+            uow.add(
                 DealStageHistory(
                     deal_id=deal.id,
                     from_stage_id=None,
@@ -137,7 +137,7 @@ class DealService(Revertible):
                     user_id=draft.owner_id,
                 )
             )
-            sync_children(uow, DealItem, "deal_id", deal.id, [], _line_rows(draft))
+            replace_children(uow, DealItem, "deal_id", deal.id, [], _line_rows(draft))
             return Saved(deal.id, uow.commit())
 
     def update(self, deal_id: str, draft: DealDraft) -> Saved:
@@ -146,7 +146,7 @@ class DealService(Revertible):
         with self._uow() as uow:
             deal = require(uow.deals, deal_id, "deal")
             assign(deal, _fields(draft))
-            sync_children(
+            replace_children(
                 uow, DealItem, "deal_id", deal_id, uow.deals.lines(deal_id), _line_rows(draft)
             )
             return Saved(deal_id, uow.commit())

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 from typing import Any
 
+from crm_desktop.domain.demo import DemoSummary
 from crm_desktop.domain.errors import AlreadyDoneError
 from crm_desktop.domain.records import AddressEntry, ContactDraft, EmailEntry, PhoneEntry, RoleEntry
 from crm_desktop.domain.text import fold
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
+from crm_desktop.persistence import records_map
 from crm_desktop.persistence.bulk import collector_paused
 from crm_desktop.persistence.models import (
     Activity,
@@ -35,36 +36,24 @@ from crm_desktop.persistence.models import (
 )
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, assign
-from crm_desktop.services.contacts import ContactService
 from crm_desktop.services.demo_data import (
-    _ACTIVITY,
-    _CAMPAIGNS,
-    _DEAL_WORDS,
-    _INDUSTRY,
-    _LOST,
-    _OUTCOMES,
-    _PARTNER_STAGES,
-    _PEOPLE,
-    _SOURCES,
-    _STAGES,
-    _SUFFIX,
-    _TAGS,
-    _TRADES,
-    _USERS,
-    _WON,
-    _WORDS,
+    ACTIVITY,
+    CAMPAIGNS,
+    DEAL_WORDS,
+    INDUSTRY,
+    LOST,
+    OUTCOMES,
+    PARTNER_STAGES,
+    PEOPLE,
+    SOURCES,
+    STAGES,
+    SUFFIX,
+    TAGS,
+    TRADES,
+    USERS,
+    WON,
+    WORDS,
 )
-
-
-@dataclass(frozen=True)
-class DemoSummary:
-    users: int
-    companies: int
-    contacts: int
-    deals: int
-    activities: int
-    orders: int
-
 
 DEMO_DOMAIN = "@example-business.com"  # the demo's users; how demo data is recognised
 
@@ -150,7 +139,7 @@ class _Generator:
                 "email": f"{login}{DEMO_DOMAIN}",
                 "created_at": self.start,
             }
-            for name, login in _USERS
+            for name, login in USERS
         ]
         uow.insert_rows(User, rows)
         settings = uow.repository(Setting)
@@ -172,7 +161,7 @@ class _Generator:
     ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[str]]]:
         stages: dict[str, list[dict[str, Any]]] = {}
         for position, (name, spec) in enumerate(
-            (("Sales", _STAGES), ("Partnerships", _PARTNER_STAGES))
+            (("Sales", STAGES), ("Partnerships", PARTNER_STAGES))
         ):
             pipeline_id = self.id()
             uow.insert_rows(
@@ -196,7 +185,7 @@ class _Generator:
             stages[pipeline_id] = rows
         reasons = {"lost": [], "won": []}  # type: dict[str, list[str]]
         rows = []
-        for kind, labels in (("lost", _LOST), ("won", _WON)):
+        for kind, labels in (("lost", LOST), ("won", WON)):
             for i, label in enumerate(labels):
                 reason_id = self.id()
                 reasons[kind].append(reason_id)
@@ -214,7 +203,7 @@ class _Generator:
 
     def campaigns(self, uow: UnitOfWork) -> list[dict[str, Any]]:
         """Marketing campaigns spread over the period, each with its cost."""
-        step = (self.now - self.start).days // len(_CAMPAIGNS)
+        step = (self.now - self.start).days // len(CAMPAIGNS)
         rows = [
             {
                 "id": self.id(),
@@ -225,7 +214,7 @@ class _Generator:
                 "started_on": (self.start + dt.timedelta(days=i * step + 10)).date(),
                 "created_at": self.start + dt.timedelta(days=i * step),
             }
-            for i, (name, channel) in enumerate(_CAMPAIGNS)
+            for i, (name, channel) in enumerate(CAMPAIGNS)
         ]
         uow.insert_rows(Campaign, rows)
         return rows
@@ -241,13 +230,13 @@ class _Generator:
         rows: list[dict[str, Any]] = []
         seen: set[str] = set()
         for _ in range(max(3, self.n // 8)):
-            _, _, country, cities, prefix, tld = self.rng.choice(_PEOPLE)
-            trade = self.rng.choice(_TRADES)
-            name = f"{self.rng.choice(_WORDS)} {trade} {_SUFFIX[country]}"
+            _, _, country, cities, prefix, tld = self.rng.choice(PEOPLE)
+            trade = self.rng.choice(TRADES)
+            name = f"{self.rng.choice(WORDS)} {trade} {SUFFIX[country]}"
             while name in seen:
                 name = (
-                    f"{self.rng.choice(_WORDS)}{self.rng.choice(_WORDS).lower()} {trade} "
-                    f"{_SUFFIX[country]}"
+                    f"{self.rng.choice(WORDS)}{self.rng.choice(WORDS).lower()} {trade} "
+                    f"{SUFFIX[country]}"
                 )
                 if name in seen:
                     name = f"{name} {len(seen)}"
@@ -258,14 +247,14 @@ class _Generator:
                     "id": self.id(),
                     "name": name,
                     "domain": f"{slug}.{tld}",
-                    "industry": _INDUSTRY.get(trade, "Services"),
+                    "industry": INDUSTRY.get(trade, "Services"),
                     "phone": f"{prefix} {self.rng.randint(20, 99)} "
                     f"{self.rng.randint(100000, 9999999)}",
                     "website": f"https://www.{slug}.{tld}",
                     "city": self.rng.choice(cities),
                     "country": country,
                     "owner_id": self.rng.choice(users),
-                    "lead_source": self.rng.choice(_SOURCES),
+                    "lead_source": self.rng.choice(SOURCES),
                     "created_at": self.moment(self.start, self.now),
                     "tld": tld,
                     "prefix": prefix,
@@ -281,7 +270,7 @@ class _Generator:
         created: list[dt.datetime] = []
         people: list[dict[str, Any]] = []
         for _ in range(self.n):
-            firsts, lasts, country, cities, prefix, tld = self.rng.choice(_PEOPLE)
+            firsts, lasts, country, cities, prefix, tld = self.rng.choice(PEOPLE)
             first, last = self.rng.choice(firsts), self.rng.choice(lasts)
             company = self.rng.choice(companies) if self.rng.random() < 0.85 else None
             domain = company["domain"] if company else f"mail.{tld}"
@@ -299,7 +288,7 @@ class _Generator:
             addresses = (
                 (
                     AddressEntry(
-                        f"{self.rng.choice(_WORDS)}str. {self.rng.randint(1, 120)}",
+                        f"{self.rng.choice(WORDS)}str. {self.rng.randint(1, 120)}",
                         city,
                         "",
                         f"{self.rng.randint(10000, 99999)}",
@@ -330,7 +319,7 @@ class _Generator:
                 if company
                 else ()
             )
-            tags = tuple(self.rng.sample(_TAGS, self.rng.choice((0, 0, 1, 1, 2))))
+            tags = tuple(self.rng.sample(TAGS, self.rng.choice((0, 0, 1, 1, 2))))
             owner = self.rng.choice(users)
             drafts.append(
                 ContactDraft(
@@ -340,7 +329,7 @@ class _Generator:
                     phones=tuple(phones),
                     addresses=addresses,
                     roles=roles,
-                    lead_source=self.rng.choice(_SOURCES),
+                    lead_source=self.rng.choice(SOURCES),
                     owner_id=owner,
                     tags=tags,
                     birthday=dt.date(
@@ -364,7 +353,7 @@ class _Generator:
         for begin in range(0, len(drafts), batch):
             with self.uow() as uow:
                 uow.checkpoint_in_background()
-                ids = ContactService.insert_drafts(
+                ids = records_map.insert_contacts(
                     uow, drafts[begin : begin + batch], self.id, created[begin : begin + batch]
                 )
                 uow.commit()
@@ -432,7 +421,7 @@ class _Generator:
             deals.append(
                 {
                     "id": deal_id,
-                    "title": f"{self.rng.choice(_DEAL_WORDS)}",
+                    "title": f"{self.rng.choice(DEAL_WORDS)}",
                     "pipeline_id": pipeline_id,
                     "stage_id": final["id"],
                     "position": len(deals),
@@ -441,7 +430,7 @@ class _Generator:
                     "owner_id": owner,
                     "contact_id": person["id"],
                     "company_id": person["company_id"],
-                    "lead_source": self.rng.choice(_SOURCES),
+                    "lead_source": self.rng.choice(SOURCES),
                     "campaign_id": campaign,
                     "status": final["kind"],
                     "created_at": created,
@@ -465,7 +454,7 @@ class _Generator:
                 )
                 previous = stage["id"]
             for at in times:
-                kind, subject = self.rng.choice(_ACTIVITY)
+                kind, subject = self.rng.choice(ACTIVITY)
                 activities.append(
                     self.activity(
                         kind,
@@ -479,7 +468,7 @@ class _Generator:
                     )
                 )
             if not closed and self.rng.random() < 0.85:
-                kind, subject = self.rng.choice(_ACTIVITY[:4])
+                kind, subject = self.rng.choice(ACTIVITY[:4])
                 due = self.moment(self.now - dt.timedelta(days=5), self.now + dt.timedelta(days=30))
                 activities.append(
                     self.activity(
@@ -539,7 +528,7 @@ class _Generator:
                 deal = uow.deals.get(deal_id)
                 if deal is not None:
                     assign(deal, {"expected_close": date})
-            uow.session.flush()
+            uow.flush()
 
     def activity(
         self,
@@ -560,7 +549,7 @@ class _Generator:
             "ends_at": at + dt.timedelta(minutes=minutes),
             "done": done,
             "done_at": at if done else None,
-            "outcome": self.rng.choice(_OUTCOMES) if done and kind in ("call", "meeting") else "",
+            "outcome": self.rng.choice(OUTCOMES) if done and kind in ("call", "meeting") else "",
             "owner_id": owner,
             "contact_id": person["id"],
             "company_id": person["company_id"],
@@ -574,7 +563,7 @@ class _Generator:
     ) -> int:
         rows = []
         for person in self.rng.sample(people, k=len(people) // 4):
-            kind, subject = self.rng.choice(_ACTIVITY)
+            kind, subject = self.rng.choice(ACTIVITY)
             future = self.rng.random() < 0.3
             at = (
                 self.moment(self.now, self.now + dt.timedelta(days=45))

@@ -4,7 +4,7 @@ sources, tags, users, pipeline stages, deal words, activities, campaigns and cal
 from __future__ import annotations
 
 # (first names, last names, country, cities, phone prefix, e-mail domain suffix)
-_PEOPLE = [
+PEOPLE = [
     (
         ["Anna", "Jürgen", "Lukas", "Sophie", "Björn", "Käthe", "Felix", "Lea"],
         ["Müller", "Schmidt", "Weiß", "Groß", "Schäfer", "Köhler", "Becker", "Hoffmann"],
@@ -86,7 +86,7 @@ _PEOPLE = [
         "cz",
     ),
 ]
-_WORDS = [
+WORDS = [
     "Nord",
     "Alpen",
     "Blue",
@@ -114,7 +114,7 @@ _WORDS = [
     "Atlas",
     "Birch",
 ]
-_TRADES = [
+TRADES = [
     "Logistics",
     "Bakery",
     "Consulting",
@@ -136,7 +136,7 @@ _TRADES = [
     "Travel",
     "Wines",
 ]
-_SUFFIX = {
+SUFFIX = {
     "Germany": "GmbH",
     "France": "SARL",
     "Spain": "S.L.",
@@ -148,7 +148,7 @@ _SUFFIX = {
     "Japan": "K.K.",
     "Czechia": "s.r.o.",
 }
-_INDUSTRY = {
+INDUSTRY = {
     "Logistics": "Transport",
     "Bakery": "Food",
     "Foods": "Food",
@@ -158,16 +158,16 @@ _INDUSTRY = {
     "Optics": "Health",
     "Solar": "Energy",
 }
-_SOURCES = ["Website", "Referral", "Trade fair", "Cold call", "Newsletter", "LinkedIn", "Partner"]
-_TAGS = ["VIP", "Newsletter", "Reseller", "Trade fair 2026", "Key account", "Prospect"]
-_USERS = [
+SOURCES = ["Website", "Referral", "Trade fair", "Cold call", "Newsletter", "LinkedIn", "Partner"]
+TAGS = ["VIP", "Newsletter", "Reseller", "Trade fair 2026", "Key account", "Prospect"]
+USERS = [
     ("Maria Keller", "maria"),
     ("Tom Becker", "tom"),
     ("Sina Aydın", "sina"),
     ("Jonas Weber", "jonas"),
     ("Elena Rossi", "elena"),
 ]
-_STAGES = [
+STAGES = [
     ("Lead", 10, 14, "open"),
     ("Qualified", 25, 14, "open"),
     ("Proposal", 50, 21, "open"),
@@ -176,15 +176,15 @@ _STAGES = [
     ("Won", 100, 0, "won"),
     ("Lost", 0, 0, "lost"),
 ]
-_PARTNER_STAGES = [
+PARTNER_STAGES = [
     ("Contacted", 20, 30, "open"),
     ("Pilot", 60, 45, "open"),
     ("Signed", 100, 0, "won"),
     ("Dropped", 0, 0, "lost"),
 ]
-_LOST = ["Price too high", "Chose a competitor", "No budget", "Bad timing", "No response"]
-_WON = ["Best price", "Relationship", "Product fit"]
-_DEAL_WORDS = [
+LOST = ["Price too high", "Chose a competitor", "No budget", "Bad timing", "No response"]
+WON = ["Best price", "Relationship", "Product fit"]
+DEAL_WORDS = [
     "Website relaunch",
     "Annual service",
     "Fleet upgrade",
@@ -198,14 +198,14 @@ _DEAL_WORDS = [
     "Support plan",
     "Catering contract",
 ]
-_ACTIVITY = [
+ACTIVITY = [
     ("call", "Call about {t}"),
     ("meeting", "Meeting: {t}"),
     ("email", "Sent offer for {t}"),
     ("task", "Prepare quote: {t}"),
     ("note", "Note on {t}"),
 ]
-_CAMPAIGNS = [
+CAMPAIGNS = [
     ("Spring newsletter", "email"),
     ("Trade fair Hannover", "event"),
     ("Search ads", "ads"),
@@ -217,7 +217,7 @@ _CAMPAIGNS = [
     ("Autumn newsletter", "email"),
     ("Year-end offer", "email"),
 ]
-_OUTCOMES = [
+OUTCOMES = [
     "Interested, send details",
     "Left a voicemail",
     "Agreed next steps",

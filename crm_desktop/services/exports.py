@@ -9,19 +9,17 @@ their target and moved into place, so a failed export never leaves half a file.
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from crm_desktop.domain.errors import CrmError, DiskFullError, ReadOnlyError, ValidationError
+from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.import_rows import YEARLESS
 from crm_desktop.domain.records import AddressEntry, EmailEntry, PhoneEntry
 from crm_desktop.domain.text import display_name
 from crm_desktop.exchange import tabular, vcard
+from crm_desktop.exchange.files import write_atomically as _write_atomically
 from crm_desktop.services._common import UowFactory
-from crm_desktop.services.import_rows import YEARLESS
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".vcf": "vcard", ".vcard": "vcard"}
 
@@ -44,35 +42,6 @@ def _format(path: Path, allowed: Sequence[str]) -> str:
         names = ", ".join(e for e, f in FORMATS.items() if f in allowed and e != ".vcard")
         raise ValidationError(f"cannot export to {path.name}: use one of {names}")
     return fmt
-
-
-def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise CrmError(f"cannot write {path}: no folder {folder}")
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as exc:
-        raise _write_error(path, exc) from exc
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise _write_error(path, exc) from exc
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _write_error(path: Path, exc: OSError) -> CrmError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(f"cannot write {path}: the disk is full; nothing was written")
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return ReadOnlyError(f"cannot write {path}: the folder is read-only")
-    return CrmError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 class ExportService:

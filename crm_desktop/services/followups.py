@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
-from crm_desktop.domain.activities import REMINDER_MINUTES
+from crm_desktop.domain.activities import REMINDER_MINUTES, FollowUpTemplate, Step
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import NotFoundError, ValidationError
 from crm_desktop.domain.vocabulary import ACTIVITY_KINDS
@@ -34,21 +34,6 @@ from crm_desktop.services.settings import (
 
 SETTING = "followup_templates"  # the former single value of every template
 PREFIX = "followup:"  # the key prefix of one template's setting
-
-
-@dataclass(frozen=True)
-class Step:
-    day: int
-    kind: str
-    subject: str
-
-
-@dataclass(frozen=True)
-class FollowUpTemplate:
-    id: str
-    name: str
-    steps: tuple[Step, ...]
-    stage_id: str | None = None  # applied by itself when a deal enters this stage
 
 
 DEFAULT = FollowUpTemplate(
@@ -186,7 +171,7 @@ def _plan(
     if not (contact_id or deal_id):
         raise ValidationError("apply a follow-up template to a contact or a deal")
     for row in planned_rows(template, start, contact_id, deal_id, owner, company):
-        uow.session.add(Activity(**row))
+        uow.add(Activity(**row))
 
 
 def templates_for_stage(uow: UnitOfWork, stage_id: str) -> list[FollowUpTemplate]:

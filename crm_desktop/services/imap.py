@@ -15,32 +15,11 @@ from pathlib import Path
 
 from crm_desktop.config import Preferences
 from crm_desktop.domain.errors import CrmError, NotFoundError, ValidationError
+from crm_desktop.domain.mail import ImapResult, ImapSettings
 from crm_desktop.exchange.mail import read_eml
 from crm_desktop.services.maillog import MailLogService
 
 KEYRING_SERVICE = "crm-desktop imap"
-
-
-@dataclasses.dataclass(frozen=True)
-class ImapSettings:
-    host: str
-    port: int
-    security: str  # ssl | starttls | none
-    user: str
-    folders: tuple[str, ...]
-    every_minutes: int = 5  # read by the window this often (0: only by hand)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.host and self.user)
-
-
-@dataclasses.dataclass(frozen=True)
-class ImapResult:
-    read: int  # new messages looked at
-    logged: int  # logged on a contact's timeline
-    unknown: int  # no known contact among the addresses
-    responses: int  # campaign members marked responded
 
 
 class ImapService:

@@ -15,9 +15,10 @@ from pathlib import Path
 from crm_desktop.config import Preferences
 from crm_desktop.domain.campaigns import CampaignRecord, Message
 from crm_desktop.domain.errors import CrmError, ValidationError
+from crm_desktop.domain.mail import SmtpSettings
 from crm_desktop.exchange import mail
+from crm_desktop.exchange.files import write_atomically
 from crm_desktop.services.campaigns import DeliveryError
-from crm_desktop.services.exports import _write_atomically
 
 KEYRING_SERVICE = "crm-desktop smtp"
 SECURITY = ("starttls", "ssl", "none")
@@ -45,7 +46,7 @@ class EmlFolder:
             raise DeliveryError("no e-mail address")
         built = mail.build_message(message, self.sender, dt.datetime.now(dt.UTC), campaign.name)
         path = self.folder / f"{_safe(message.to_name)}-{message.contact_id[-12:]}.eml"
-        _write_atomically(path, lambda s: s.write(mail.eml_bytes(built)))
+        write_atomically(path, lambda s: s.write(mail.eml_bytes(built)))
         self.written.append(path)
 
     def close(self) -> None:
@@ -66,7 +67,7 @@ class MailCsv:
         self.messages.append(message)
 
     def close(self) -> None:
-        _write_atomically(self.path, lambda s: mail.write_mail_csv(s, self.messages))
+        write_atomically(self.path, lambda s: mail.write_mail_csv(s, self.messages))
 
 
 class LetterPdf:
@@ -91,19 +92,9 @@ class LetterPdf:
     def close(self) -> None:
         from crm_desktop.exchange.letters import write_letters
 
-        _write_atomically(
+        write_atomically(
             self.path, lambda s: write_letters(s, self.messages, self.sender, self.page)
         )
-
-
-@dataclasses.dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: str
-    user: str
-    sender: str
-    per_minute: int
 
 
 class SmtpTransport:

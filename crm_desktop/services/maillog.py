@@ -4,14 +4,13 @@ from a member of a campaign marks them as having responded."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
 
-from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import NotFoundError, ValidationError
+from crm_desktop.domain.mail import LoggedMail
 from crm_desktop.exchange.mail import MailFacts, read_eml
 from crm_desktop.persistence.models import (
     Activity,
@@ -25,15 +24,6 @@ from crm_desktop.services._common import UowFactory, now, require
 
 _REPLY = re.compile(r"^\s*(re|aw|sv|antw|r|ref|rif)\s*:", re.IGNORECASE)
 MAX_NOTES = 20_000
-
-
-@dataclasses.dataclass(frozen=True)
-class LoggedMail:
-    subject: str
-    contacts: tuple[str, ...]  # logged on these contacts
-    already: bool  # on the timeline before: nothing new was logged
-    responded: tuple[str, ...]  # campaign ids marked responded
-    changes: ChangeSet
 
 
 class MailLogService:
@@ -69,7 +59,7 @@ class MailLogService:
                     if incoming
                     else f"to {', '.join(mail.recipients) or 'unknown'}"
                 )
-                uow.session.add(
+                uow.add(
                     Activity(
                         kind="email",
                         subject=(mail.subject or "(no subject)")[:300],

@@ -13,41 +13,19 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from crm_desktop.config import private_file
 from crm_desktop.domain.errors import BackupError, CrmError
+from crm_desktop.domain.maintenance import BackupInfo, Check, RestoreResult
 from crm_desktop.persistence import backups as db
 from crm_desktop.persistence import database, transfer
-from crm_desktop.persistence.database import Check, Database
+from crm_desktop.persistence.database import Database
 from crm_desktop.persistence.engine import sqlite_url
 from crm_desktop.persistence.sqlite_files import DataLock
 
-__all__ = [
-    "BackupInfo",
-    "Check",
-    "MaintenanceService",
-    "RecoveryService",
-    "RestoreResult",
-    "expected_failure",
-]
-
-
-@dataclass(frozen=True)
-class RestoreResult:
-    safety_backup: Path | None  # the data before the restore; None if there was none
-    device_id: str
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    """One backup in the backups folder, as the Restore dialog lists it."""
-
-    path: Path
-    taken_at: dt.datetime  # local time, from the file name (or its modification time)
-    size: int  # bytes
-    reason: str  # manual, daily, pre-migration, before-restore...
+__all__ = ["MaintenanceService", "RecoveryService", "expected_failure"]
 
 
 DAILY = dt.timedelta(days=1)

@@ -65,7 +65,7 @@ def _add_stages(
     """A new pipeline's stages in the order given; `extra` adds columns per stage (the
     default pipeline's fixed ids and times)."""
     for index, (name, probability, rotting, kind) in enumerate(spec):
-        uow.session.add(
+        uow.add(
             Stage(
                 pipeline_id=pipeline_id,
                 name=name,
@@ -111,7 +111,7 @@ class PipelineService:
             for stage, probability, rotting, kind in spec:
                 self._check_stage(stage, probability, rotting, kind)
             pipeline = uow.repository(Pipeline).add(Pipeline(name=name.strip(), position=position))
-            uow.session.flush()
+            uow.flush()
             _add_stages(uow, pipeline.id, spec)
             return Saved(pipeline.id, uow.commit())
 
@@ -139,14 +139,14 @@ class PipelineService:
 
             pipeline = Pipeline(name=DEFAULT_PIPELINE, position=0, **ids("pipeline"))
             uow.repository(Pipeline).add(pipeline)
-            uow.session.flush()
+            uow.flush()
             _add_stages(uow, pipeline.id, DEFAULT_STAGES, lambda name: ids(f"stage:{name}"))
             existing = {r.kind for r in uow.repository(Reason).all()}
             for kind, labels in DEFAULT_REASONS.items():
                 if kind in existing:
                     continue
                 for position, label in enumerate(labels):
-                    uow.session.add(
+                    uow.add(
                         Reason(kind=kind, label=label, position=position, **ids(f"{kind}:{label}"))
                     )
             return uow.commit()
@@ -198,12 +198,12 @@ class PipelineService:
                 rotting_days=rotting_days,
                 kind=kind,
             )
-            uow.session.add(stage)
+            uow.add(stage)
             ordered = list(stages)
             ordered.insert(max(0, min(position, len(ordered))), stage)
             for index, s in enumerate(ordered):
                 assign(s, {"position": index})
-            uow.session.flush()
+            uow.flush()
             return Saved(stage.id, uow.commit())
 
     def update_stage(
@@ -265,7 +265,7 @@ class PipelineService:
             reason = uow.repository(Reason).add(
                 Reason(kind=kind, label=label.strip(), position=position)
             )
-            uow.session.flush()
+            uow.flush()
             return Saved(reason.id, uow.commit())
 
     def rename_reason(self, reason_id: str, label: str) -> ChangeSet:
@@ -403,14 +403,9 @@ class PipelineService:
             open_stages = [s for s in stages if s.kind == "open"]
             target = next((s for s in open_stages if s.id == stage_id), None)
             if target is None:
-                history = (
-                    uow.session.query(DealStageHistory)
-                    .filter(DealStageHistory.deal_id == deal_id)
-                    .order_by(DealStageHistory.moved_at.desc())
-                    .all()
-                )
                 open_ids = {s.id for s in open_stages}
-                last = next((h.to_stage_id for h in history if h.to_stage_id in open_ids), None)
+                visited = uow.deals.stages_visited(deal_id)
+                last = next((stage for stage in visited if stage in open_ids), None)
                 target = next((s for s in open_stages if s.id == last), open_stages[0])
             _move(uow, deal, target, now())
             assign(deal, {"reason_id": None, "close_note": ""})
@@ -419,7 +414,7 @@ class PipelineService:
 
 def _move(uow: UnitOfWork, deal: Deal, target: Stage, stamp: dt.datetime) -> None:
     """Change a deal's stage: history, status, closing time and the time it entered."""
-    uow.session.add(
+    uow.add(
         DealStageHistory(
             deal_id=deal.id,
             from_stage_id=deal.stage_id,

@@ -3,15 +3,15 @@ a person while their sales stay in the totals."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import ValidationError
+from crm_desktop.domain.privacy import SubjectData
 from crm_desktop.exchange import tabular
+from crm_desktop.exchange.files import write_atomically
 from crm_desktop.persistence.models import (
     Activity,
     CampaignMember,
@@ -31,10 +31,8 @@ from crm_desktop.persistence.models import (
     Tagging,
     User,
 )
-from crm_desktop.persistence.privacy import scrub_history
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now, require
-from crm_desktop.services.exports import _write_atomically
 
 ANONYMOUS = "Anonymised"
 # What identifies a person, per table: blanked on anonymising, in the record and in its
@@ -64,32 +62,6 @@ _SKIP = {"deleted_at"}
 
 def _plain(obj: Entity) -> dict[str, Any]:
     return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in _SKIP}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
-@dataclasses.dataclass(frozen=True)
-class SubjectData:
-    """Everything held on one person, by section (each a list of flat records)."""
-
-    contact_id: str
-    name: str
-    sections: dict[str, list[dict[str, Any]]]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "contact_id": self.contact_id,
-            "name": self.name,
-            "exported_at": now().isoformat(),
-            **{
-                k: [{f: _json_value(v) for f, v in row.items()} for row in rows]
-                for k, rows in self.sections.items()
-            },
-        }
 
 
 class PrivacyService:
@@ -163,10 +135,10 @@ class PrivacyService:
         data = self.subject_data(contact_id)
         if suffix == ".json":
             text = json.dumps(data.to_json(), ensure_ascii=False, indent=2, default=str)
-            _write_atomically(path, lambda s: s.write(text.encode("utf-8")))
+            write_atomically(path, lambda s: s.write(text.encode("utf-8")))
         else:
             sheets = [_sheet(title, rows) for title, rows in data.sections.items()]
-            _write_atomically(path, lambda s: tabular.write_workbook(s, sheets))
+            write_atomically(path, lambda s: tabular.write_workbook(s, sheets))
         return data
 
     def anonymise(self, contact_id: str) -> ChangeSet:
@@ -187,7 +159,7 @@ class PrivacyService:
                 "consents": repo.children(Consent, "contact_id", contact_id),
             }
             for table, rows in (("contacts", [contact]), *children.items()):
-                scrub_history(uow.session, [r.id for r in rows], PERSONAL[table])
+                uow.scrub_history([r.id for r in rows], PERSONAL[table])
             stamp = now()
             for table in ("contact_emails", "contact_phones", "contact_addresses", "custom_values"):
                 for row in children[table]:

@@ -31,8 +31,6 @@ class SearchService:
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Records whose names, companies, e-mails, phones or notes contain every word of
         the query (case- and accent-insensitive); names starting with it come first."""
-        from crm_desktop.persistence.search import describe
-
         if not query.strip():
             return []
         with self._uow.read() as uow:
@@ -43,7 +41,7 @@ class SearchService:
                 query,
                 limit,
                 index.search(query, _CANDIDATES),
-                lambda entity, ids: describe(uow.session, entity, ids),
+                uow.describe,
             )
 
 

@@ -105,7 +105,7 @@ class SegmentService:
                     segment.filter = text
             else:
                 segment = repo.add(Segment(name=name, filter=text))
-            uow.session.flush()
+            uow.flush()
             return Saved(segment.id, uow.commit())
 
     def list(

@@ -11,6 +11,7 @@ from typing import Any
 
 from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.formatting import format_address, format_money
+from crm_desktop.domain.phones import display_phone
 from crm_desktop.domain.records import (
     AddressEntry,
     NextActivity,
@@ -23,8 +24,7 @@ from crm_desktop.persistence.changes import INSERT_FIELD
 from crm_desktop.persistence.models import Activity, Change
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory
-from crm_desktop.services.calendar_files import parse_dates
-from crm_desktop.services.phones import display_phone
+from crm_desktop.services.calendar.files import parse_dates
 
 ADDRESS_FIELDS = ("street", "city", "region", "postcode", "country")
 

@@ -25,7 +25,7 @@ class UserService:
             raise ValidationError("a user needs a name")
         with self._uow() as uow:
             user = uow.users.add(User(name=name.strip(), email=email.strip()))
-            uow.session.flush()
+            uow.flush()
             return Saved(user.id, uow.commit())
 
     def list(self) -> list[UserRecord]:

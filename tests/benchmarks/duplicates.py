@@ -82,8 +82,8 @@ def made_up_names(count: int, seed: int = 1) -> tuple[list[str], list[tuple[int,
 def similar_names_step(count: int) -> list[tuple[str, str, str]]:
     from rapidfuzz import fuzz, process
 
+    from crm_desktop.domain.matching import Pairs
     from crm_desktop.services.duplicates import NAME_THRESHOLD, DuplicateService
-    from crm_desktop.services.matching import Pairs
 
     names, planted = made_up_names(count)
     keys = [" ".join(sorted(n.split())) for n in names]

@@ -5,7 +5,6 @@ activities, and picks its expected close from a calendar; all undoable in the wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,6 @@ from crm_desktop.domain.records import CompanyDraft, ContactDraft, ListQuery, Ro
 from crm_desktop.gui.dialogs import base, reason_dialog
 from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +51,8 @@ def sales(app: AppContext) -> AppContext:
 
 
 @pytest.fixture
-def window(sales: AppContext, qtbot: Any) -> Iterator[MainWindow]:
-    win = MainWindow(sales, SyncRunner())
-    qtbot.addWidget(win)
-    yield win
-    win.undo_stack.clear()
+def window_app(sales: AppContext) -> AppContext:
+    return sales
 
 
 def _stages(app: AppContext) -> dict[str, str]:

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.cli import main
+from crm_desktop.domain.activities import Step
 from crm_desktop.domain.automation import describe, parse_rule
 from crm_desktop.domain.errors import NotFoundError
 from crm_desktop.domain.records import ContactDraft, EmailEntry
 from crm_desktop.domain.segments import parse_filter
 from crm_desktop.persistence.models import Activity
-from crm_desktop.services.followups import Step
 from tests.conftest import TODAY
 from tests.databases import location_args, url_of
 

@@ -1,6 +1,6 @@
 """Expected failures are one clear line with their own exit code (README, "Exit codes"):
 the database locked past the timeout, a full disk, a read-only data folder, demo data
-twice. (A damaged database, exit 4: tests/integration/test_recovery.py.)"""
+twice. (A damaged database, exit 4: tests/integration/services/test_maintenance.py.)"""
 
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.errors import CrmError
-from crm_desktop.services.mail import SECURITY, MailService, SmtpSettings
+from crm_desktop.domain.mail import SmtpSettings
+from crm_desktop.services.mail import SECURITY, MailService
 
 
 class MailSettingsDialog(QDialog):

@@ -27,7 +27,7 @@ from crm_desktop.gui.dialogs.company_editor import CompanyEditorDialog
 from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
 from crm_desktop.gui.dialogs.duplicates import DuplicatesDialog, MergeDialog
 from crm_desktop.gui.host import COMPANIES, CONTACTS, Host
-from crm_desktop.gui.models.contacts import CompanyTableModel, ContactTableModel
+from crm_desktop.gui.models.record_lists import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.series import plan_series
 from crm_desktop.gui.shown import RefreshWhenShown
 from crm_desktop.gui.views.detail import DetailPanel

@@ -13,8 +13,8 @@ from crm_desktop.domain.formatting import (
     format_money,
     pluralise,
 )
+from crm_desktop.domain.phones import display_phone
 from crm_desktop.gui.views.detail import esc, link
-from crm_desktop.services.phones import display_phone
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext

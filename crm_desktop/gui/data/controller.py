@@ -20,8 +20,8 @@ from crm_desktop.gui.host import Host
 from crm_desktop.gui.views.detail import esc
 
 if TYPE_CHECKING:
+    from crm_desktop.domain.imports import ImportResult
     from crm_desktop.gui.views.lists import ListView
-    from crm_desktop.services.imports import ImportResult
 
 EXPORT_FILTERS = "CSV (*.csv);;Excel (*.xlsx);;vCard (*.vcf)"
 

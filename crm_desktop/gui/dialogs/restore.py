@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
+    from crm_desktop.domain.maintenance import BackupInfo
     from crm_desktop.gui.tasks import TaskRunner
-    from crm_desktop.services.maintenance import BackupInfo, MaintenanceService
+    from crm_desktop.services.maintenance import MaintenanceService
 
 KINDS = {
     "daily": "Daily",

@@ -15,8 +15,8 @@ from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.formatting import pluralise
 
 if TYPE_CHECKING:
+    from crm_desktop.domain.mail import ImapResult
     from crm_desktop.gui.host import Host
-    from crm_desktop.services.imap import ImapResult
 
 MINUTE_MS = 60_000
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crm_desktop.domain.calendar import CalendarEdit, Occurrence
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import ActivityDraft
 from crm_desktop.gui import icons, printing
@@ -46,7 +47,6 @@ from crm_desktop.gui.views.calendar_grid import (
     day_of,
     midnight,
 )
-from crm_desktop.services.calendar import CalendarEdit, Occurrence
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext

@@ -21,17 +21,17 @@ from crm_desktop.gui.views.calendar_paint import (
     MORE_WIDTH,
     SHORTEST,
     SNAP,
+    DayColumns,
     Overflow,
     Placed,
-    _Columns,
-    _is_dark,
-    _label,
-    _paint_chip,
-    _tooltip,
+    chip_label,
+    chip_tooltip,
     colour,
     day_name,
     day_of,
+    is_dark,
     midnight,
+    paint_chip,
     place_day,
     wall_minutes,
 )
@@ -47,7 +47,7 @@ class HourCanvas(QWidget):
     more_requested = Signal(object, object, object)  # date, occurrences, global position
     HOUR = 44
 
-    def __init__(self, columns: _Columns, parent: QWidget | None = None) -> None:
+    def __init__(self, columns: DayColumns, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.columns = columns
         self.placed: list[Placed] = []
@@ -135,7 +135,7 @@ class HourCanvas(QWidget):
         painter.end()
 
     def paint(self, painter: QPainter, exposed: QRect) -> None:
-        dark = _is_dark(self)
+        dark = is_dark(self)
         palette = self.palette()
         full = self.columns.total(self)
         painter.fillRect(exposed, palette.base())
@@ -176,10 +176,10 @@ class HourCanvas(QWidget):
                 continue
             start = p.occurrence.start.astimezone()
             if rect.width() >= 90:
-                label = f"{start:%H:%M} {_label(p.occurrence)}"
+                label = f"{start:%H:%M} {chip_label(p.occurrence)}"
             else:  # a narrow block keeps its width for the subject: the place tells the time
                 label = p.occurrence.subject
-            _paint_chip(
+            paint_chip(
                 painter,
                 rect,
                 p.occurrence,
@@ -196,7 +196,7 @@ class HourCanvas(QWidget):
             top, bottom = drag["top"], drag["bottom"]
             span = f"{int(top) // 60:02d}:{int(top) % 60:02d}–{int(bottom) // 60:02d}:"
             label = f"{span}{int(bottom) % 60:02d} {p.occurrence.subject}"
-            _paint_chip(painter, ghost, p.occurrence, label, dark)
+            paint_chip(painter, ghost, p.occurrence, label, dark)
             painter.setPen(QPen(colour(p.occurrence.kind), 2, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(ghost, 3, 3)
@@ -316,9 +316,9 @@ class HourCanvas(QWidget):
             p = self.hit(event.pos())
             crowd = self.overflow_at(event.pos())
             if p is not None:
-                QToolTip.showText(event.globalPos(), _tooltip(p.occurrence), self)
+                QToolTip.showText(event.globalPos(), chip_tooltip(p.occurrence), self)
             elif crowd is not None:
-                names = "<br>".join(_tooltip(o) for o in crowd.occurrences[:8])
+                names = "<br>".join(chip_tooltip(o) for o in crowd.occurrences[:8])
                 more = len(crowd.occurrences) - 8
                 extra = f"<br>… and {more} more" if more > 0 else ""
                 QToolTip.showText(event.globalPos(), f"{names}{extra}", self)
@@ -337,7 +337,7 @@ class DayHeader(QWidget):
     NAMES = 26
     LANE = 20
 
-    def __init__(self, columns: _Columns, parent: QWidget | None = None) -> None:
+    def __init__(self, columns: DayColumns, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.columns = columns
         self.all_day: list[tuple[int, int, Any]] = []  # column, lane, occurrence
@@ -380,7 +380,7 @@ class DayHeader(QWidget):
 
     def paint(self, painter: QPainter) -> None:
         palette = self.palette()
-        dark = _is_dark(self)
+        dark = is_dark(self)
         full = self.columns.total(self)
         base = QFont(painter.font())
         painter.fillRect(QRect(0, 0, full, self.height()), palette.window())
@@ -415,7 +415,7 @@ class DayHeader(QWidget):
             if lane < self._lanes - 1 or (
                 lane == self._lanes - 1 and counts[column] <= self._lanes
             ):
-                _paint_chip(painter, self._rect(column, lane), o, _label(o), dark)
+                paint_chip(painter, self._rect(column, lane), o, chip_label(o), dark)
         for column, count in counts.items():
             if count > self._lanes:
                 painter.setPen(muted)
@@ -444,7 +444,7 @@ class DayHeader(QWidget):
         if event.type() == event.Type.ToolTip:
             o = self.hit(event.pos())
             if o is not None:
-                QToolTip.showText(event.globalPos(), _tooltip(o), self)
+                QToolTip.showText(event.globalPos(), chip_tooltip(o), self)
             else:
                 QToolTip.hideText()
             return True
@@ -463,7 +463,7 @@ class TimeGridView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.now: Callable[[], dt.datetime] = dt.datetime.now  # replaced in tests
-        self.columns = _Columns()
+        self.columns = DayColumns()
         self.header = DayHeader(self.columns, self)
         self.canvas = HourCanvas(self.columns, self)
         self.columns.canvas = self.canvas

@@ -10,7 +10,13 @@ from PySide6.QtCore import QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontInfo, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-from crm_desktop.gui.views.calendar_paint import _is_dark, _label, _paint_chip, _tooltip, day_of
+from crm_desktop.gui.views.calendar_paint import (
+    chip_label,
+    chip_tooltip,
+    day_of,
+    is_dark,
+    paint_chip,
+)
 
 
 class MonthGrid(QWidget):
@@ -98,7 +104,7 @@ class MonthGrid(QWidget):
 
     def paint(self, painter: QPainter) -> None:
         palette = self.palette()
-        dark = _is_dark(self)
+        dark = is_dark(self)
         full_width, full_height = self._wh()
         base = QFont(painter.font())
         painter.fillRect(QRect(0, 0, full_width, full_height), palette.base())
@@ -147,7 +153,7 @@ class MonthGrid(QWidget):
             for o in shown:
                 line = QRectF(cell.left() + 2, y, cell.width() - 4, self.LINE - 1)
                 time = "" if o.all_day else f"{o.start.astimezone():%H:%M} "
-                _paint_chip(painter, line, o, f"{time}{_label(o)}", dark)
+                paint_chip(painter, line, o, f"{time}{chip_label(o)}", dark)
                 self._hits.append((line, o))
                 y += self.LINE
             if len(shown) < len(todays):
@@ -192,7 +198,7 @@ class MonthGrid(QWidget):
         pos = event.position().toPoint()
         if drag is None:
             o = self.hit(pos)
-            self.setToolTip(_tooltip(o) if o is not None else "")
+            self.setToolTip(chip_tooltip(o) if o is not None else "")
             return
         if (pos - drag["press"]).manhattanLength() >= 4:
             drag["moved"] = True

@@ -55,17 +55,17 @@ def colour(kind: str) -> QColor:
     return QColor(KIND_COLOURS.get(kind, "#6b7280"))
 
 
-def _is_dark(widget: QWidget) -> bool:
+def is_dark(widget: QWidget) -> bool:
     return widget.palette().window().color().lightness() < 128
 
 
-def _label(occurrence: Any) -> str:
+def chip_label(occurrence: Any) -> str:
     prefix = "✓ " if occurrence.done else ""
     repeat = " ↻" if occurrence.recurring else ""
     return f"{prefix}{occurrence.subject}{repeat}"
 
 
-def _tooltip(occurrence: Any) -> str:
+def chip_tooltip(occurrence: Any) -> str:
     start = occurrence.start.astimezone()
     when = (
         f"{day_of(occurrence):%a %d %b}, all day"
@@ -77,7 +77,7 @@ def _tooltip(occurrence: Any) -> str:
     return f"<b>{occurrence.subject}</b><br>{occurrence.kind.capitalize()} · {when}{state}{repeat}"
 
 
-def _paint_chip(
+def paint_chip(
     painter: QPainter, rect: QRectF, occurrence: Any, text: str, dark: bool, alpha: int = 255
 ) -> None:
     base = colour(occurrence.kind)
@@ -167,7 +167,7 @@ class Overflow:
     occurrences: list[Any]
 
 
-class _Columns:
+class DayColumns:
     """Shared geometry of the day columns (header and hours line up)."""
 
     def __init__(self) -> None:

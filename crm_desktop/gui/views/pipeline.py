@@ -44,7 +44,7 @@ from crm_desktop.domain.formatting import format_date, format_money, pluralise
 from crm_desktop.domain.pipeline import BoardColumn, BoardFilter, DealCard
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.gui import icons
-from crm_desktop.gui.models.contacts import DealTableModel
+from crm_desktop.gui.models.record_lists import DealTableModel
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.config import Preferences
+from crm_desktop.domain.activities import Step
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.vocabulary import ACTIVITY_KINDS as KINDS
 from crm_desktop.gui.widgets.buttons import labelled_button as _button
-from crm_desktop.services.followups import Step
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from crm_desktop.domain.errors import CrmError
+from crm_desktop.domain.mail import ImapSettings
 from crm_desktop.gui.tasks import TaskRunner
 from crm_desktop.gui.widgets.buttons import labelled_button
-from crm_desktop.services.imap import ImapSettings
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext

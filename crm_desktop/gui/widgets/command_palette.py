@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from crm_desktop.domain.text import fold
 from crm_desktop.gui import icons
+from crm_desktop.gui.host import SECTIONS
 
 _ICON = {"contact": "contacts", "company": "companies", "deal": "deal"}
+
+
+def palette_actions(
+    actions: Mapping[str, QAction], go_to: Callable[[int], None]
+) -> list[tuple[str, Callable[[], None]]]:
+    """What the palette offers besides records: every enabled menu action, and going to
+    each section (`go_to(index)`)."""
+    found = [(name, action.trigger) for name, action in actions.items() if action.isEnabled()]
+    found += [(f"Go to {title}", partial(go_to, i)) for i, (title, _icon) in enumerate(SECTIONS)]
+    return found
 
 
 class CommandPaletteDialog(QDialog):

@@ -47,7 +47,7 @@ class Repository(Generic[M]):
         )
 
 
-def _fetch_ids(session: Session, stmt: Select[Any]) -> list[str]:
+def fetch_ids(session: Session, stmt: Select[Any]) -> list[str]:
     """The first column of every row, straight from the driver: a list screen asks for
     100,000 ids at a time and needs neither the ORM nor Row objects for them."""
     connection = session.connection()
@@ -59,7 +59,7 @@ def _fetch_ids(session: Session, stmt: Select[Any]) -> list[str]:
     return [row[0] for row in cursor]
 
 
-def _search_filter(
+def search_filter(
     session: Session, entity: str, id_column: Any, name_column: Any, search: str
 ) -> ColumnElement[bool]:
     """Records of `entity` whose search document matches; for a query without a word of
@@ -71,13 +71,13 @@ def _search_filter(
     return func.lower(name_column).like(f"%{search.lower()}%")
 
 
-def _trash_filter(model: type[Entity], trash: Trash) -> ColumnElement[bool]:
+def trash_filter(model: type[Entity], trash: Trash) -> ColumnElement[bool]:
     if trash is Trash.ONLY:
         return model.deleted_at.is_not(None)
     return model.deleted_at.is_(None)
 
 
-def _tag_filter(target: Any, tag: str) -> ColumnElement[bool]:
+def tag_filter(target: Any, tag: str) -> ColumnElement[bool]:
     tagged = (
         select(Tagging.target_id)
         .join(Tag, Tag.id == Tagging.tag_id)
@@ -87,7 +87,7 @@ def _tag_filter(target: Any, tag: str) -> ColumnElement[bool]:
     return condition
 
 
-def _tags_column(target: Any, dialect: str) -> Any:
+def tags_column(target: Any, dialect: str) -> Any:
     return (
         select(text_agg(dialect, Tag.name, ", "))
         .join(Tagging, Tagging.tag_id == Tag.id)

@@ -12,10 +12,10 @@ from crm_desktop.domain.records import ListQuery
 from crm_desktop.persistence.models import Company, Contact, ContactRole, User
 from crm_desktop.persistence.repositories.base import (
     Repository,
-    _fetch_ids,
-    _search_filter,
-    _tag_filter,
-    _trash_filter,
+    fetch_ids,
+    search_filter,
+    tag_filter,
+    trash_filter,
 )
 
 
@@ -35,14 +35,14 @@ class CompanyRepository(Repository[Company]):
         )
 
     def _filtered(self, query: ListQuery, *columns: Any) -> Select[Any]:
-        stmt = select(*columns).select_from(Company).where(_trash_filter(Company, query.trash))
+        stmt = select(*columns).select_from(Company).where(trash_filter(Company, query.trash))
         if query.tag:
-            stmt = stmt.where(_tag_filter(Company.id, query.tag))
+            stmt = stmt.where(tag_filter(Company.id, query.tag))
         if query.owner_id:
             stmt = stmt.where(Company.owner_id == query.owner_id)
         if query.search.strip():
             stmt = stmt.where(
-                _search_filter(self.session, "companies", Company.id, Company.name, query.search)
+                search_filter(self.session, "companies", Company.id, Company.name, query.search)
             )
         return stmt
 
@@ -69,7 +69,7 @@ class CompanyRepository(Repository[Company]):
         return stmt.order_by(column, Company.id)
 
     def ids(self, query: ListQuery) -> list[str]:
-        return _fetch_ids(self.session, self._sorted(self._filtered(query, Company.id), query))
+        return fetch_ids(self.session, self._sorted(self._filtered(query, Company.id), query))
 
     def count(self, query: ListQuery) -> int:
         return int(

@@ -27,10 +27,10 @@ from crm_desktop.persistence.models import (
 )
 from crm_desktop.persistence.repositories.base import (
     Repository,
-    _fetch_ids,
-    _tag_filter,
-    _tags_column,
-    _trash_filter,
+    fetch_ids,
+    tag_filter,
+    tags_column,
+    trash_filter,
 )
 from crm_desktop.persistence.search import search_index
 from crm_desktop.persistence.segment_sql import RfmCache, SegmentCompiler
@@ -44,9 +44,9 @@ class ContactRepository(Repository[Contact]):
         self._rfm_cache = rfm_cache
 
     def _filtered(self, query: ListQuery, *columns: Any) -> Select[Any]:
-        stmt = select(*columns).select_from(Contact).where(_trash_filter(Contact, query.trash))
+        stmt = select(*columns).select_from(Contact).where(trash_filter(Contact, query.trash))
         if query.tag:
-            stmt = stmt.where(_tag_filter(Contact.id, query.tag))
+            stmt = stmt.where(tag_filter(Contact.id, query.tag))
         if query.owner_id:
             stmt = stmt.where(Contact.owner_id == query.owner_id)
         if query.company_id:
@@ -125,7 +125,7 @@ class ContactRepository(Repository[Contact]):
 
     def ids(self, query: ListQuery) -> list[str]:
         """Every matching id in list order (the list screen keeps these, ~40 bytes each)."""
-        return _fetch_ids(self.session, self._sorted(self._filtered(query, Contact.id), query))
+        return fetch_ids(self.session, self._sorted(self._filtered(query, Contact.id), query))
 
     def count(self, query: ListQuery) -> int:
         return int(
@@ -152,7 +152,7 @@ class ContactRepository(Repository[Contact]):
                 Contact.title,
                 Contact.city,
                 func.coalesce(owner.name, ""),
-                _tags_column(Contact.id, name_of(self.session)),
+                tags_column(Contact.id, name_of(self.session)),
                 Contact.updated_at,
             )
             .outerjoin(company, company.id == Contact.company_id)

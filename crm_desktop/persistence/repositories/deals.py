@@ -22,9 +22,9 @@ from crm_desktop.persistence.models import (
 )
 from crm_desktop.persistence.repositories.base import (
     Repository,
-    _fetch_ids,
-    _search_filter,
-    _trash_filter,
+    fetch_ids,
+    search_filter,
+    trash_filter,
 )
 
 
@@ -38,14 +38,14 @@ class DealRepository(Repository[Deal]):
     SORTS = ("title", "stage", "value", "close", "owner", "company", "updated", "status")
 
     def _filtered(self, query: ListQuery, *columns: Any) -> Select[Any]:
-        stmt = select(*columns).select_from(Deal).where(_trash_filter(Deal, query.trash))
+        stmt = select(*columns).select_from(Deal).where(trash_filter(Deal, query.trash))
         if query.owner_id:
             stmt = stmt.where(Deal.owner_id == query.owner_id)
         if query.company_id:
             stmt = stmt.where(Deal.company_id == query.company_id)
         if query.search.strip():
             stmt = stmt.where(
-                _search_filter(self.session, "deals", Deal.id, Deal.title, query.search)
+                search_filter(self.session, "deals", Deal.id, Deal.title, query.search)
             )
         return stmt
 
@@ -74,7 +74,7 @@ class DealRepository(Repository[Deal]):
         return stmt.order_by(column, Deal.id)
 
     def ids(self, query: ListQuery) -> list[str]:
-        return _fetch_ids(self.session, self._sorted(self._filtered(query, Deal.id), query))
+        return fetch_ids(self.session, self._sorted(self._filtered(query, Deal.id), query))
 
     def rows(self, ids: Sequence[str]) -> list[Any]:
         """(deal id, title, stage name, stage kind, stage probability, status, value,
@@ -127,6 +127,15 @@ class DealRepository(Repository[Deal]):
             .order_by(DealStageHistory.moved_at)
         )
         return [(m, f, t) for m, f, t in self.session.execute(stmt)]
+
+    def stages_visited(self, deal_id: str) -> list[str]:
+        """The stages a deal was moved to (their ids), newest move first."""
+        stmt = (
+            select(DealStageHistory.to_stage_id)
+            .where(DealStageHistory.deal_id == deal_id)
+            .order_by(DealStageHistory.moved_at.desc())
+        )
+        return list(self.session.scalars(stmt))
 
     def board_rows(
         self, pipeline_id: str, owner_id: str | None, close_before: Any, include_closed: bool

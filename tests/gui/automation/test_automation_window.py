@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from crm_desktop.bootstrap import AppContext
+from crm_desktop.domain.activities import Step
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.records import ContactDraft, ListQuery, TimelineKind
@@ -19,7 +20,6 @@ from crm_desktop.domain.segments import parse_filter
 from crm_desktop.gui.automation.rules_dialog import RulesDialog
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.tasks import SyncRunner
-from crm_desktop.services.followups import Step
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ a folder of .eml files, and a member marked by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from crm_desktop.domain.segments import parse_filter
 from crm_desktop.gui.campaigns.models import MembersTableModel
 from crm_desktop.gui.host import CAMPAIGNS
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
 
 
 @pytest.fixture
@@ -38,11 +36,8 @@ def club(app: AppContext) -> dict[str, str]:
 
 
 @pytest.fixture
-def window(app: AppContext, club: dict[str, str], qtbot: Any) -> Iterator[MainWindow]:
-    win = MainWindow(app, SyncRunner())
-    qtbot.addWidget(win)
-    yield win
-    win.undo_stack.clear()
+def window_app(app: AppContext, club: dict[str, str]) -> AppContext:
+    return app
 
 
 def test_members_model_passes_the_model_tester(
@@ -102,7 +97,7 @@ def test_mail_server_settings_keep_the_password_in_the_keyring(
 ) -> None:
     import keyring
 
-    from tests.integration.test_campaigns import MemoryKeyring
+    from tests.integration.services.test_campaigns import MemoryKeyring
 
     previous = keyring.get_keyring()
     backend = MemoryKeyring()

@@ -4,7 +4,6 @@ an .eml file dropped on the contact shown."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,15 +11,11 @@ import pytest
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
 
 
 @pytest.fixture
-def window(demo_app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
-    win = MainWindow(demo_app, SyncRunner())
-    qtbot.addWidget(win)
-    yield win
-    win.undo_stack.clear()
+def window_app(demo_app: AppContext) -> AppContext:
+    return demo_app
 
 
 def test_one_click_withdraws_consent_and_the_page_follows(

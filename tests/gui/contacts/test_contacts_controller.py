@@ -4,7 +4,6 @@ undo step."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,15 +15,11 @@ from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui.contacts.quick import QuickActivityDialog
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
 
 
 @pytest.fixture
-def window(demo_app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
-    win = MainWindow(demo_app, SyncRunner())
-    qtbot.addWidget(win)
-    yield win
-    win.undo_stack.clear()
+def window_app(demo_app: AppContext) -> AppContext:
+    return demo_app
 
 
 def test_an_edit_elsewhere_refreshes_the_row_and_keeps_the_selection(

@@ -5,7 +5,6 @@ actions; money, dates and counts in the one format."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,16 +14,7 @@ from crm_desktop.domain.pipeline import DealDraft
 from crm_desktop.domain.records import CompanyDraft, ContactDraft, RoleEntry
 from crm_desktop.gui.dialogs.activity_editor import ActivityEditorDialog
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
 from crm_desktop.gui.views.detail import LINK_ROLE, link
-
-
-@pytest.fixture
-def window(app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
-    win = MainWindow(app, SyncRunner())
-    qtbot.addWidget(win)
-    yield win
-    win.undo_stack.clear()
 
 
 @pytest.fixture

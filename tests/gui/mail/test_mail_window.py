@@ -12,17 +12,18 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from tests.integration.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
+from tests.integration.test_imap import DOVECOT, deliver, dovecot  # noqa: F401
 
 from crm_desktop.bootstrap import AppContext
+from crm_desktop.domain.mail import ImapSettings
 from crm_desktop.domain.records import ContactDraft, EmailEntry, TimelineKind
 from crm_desktop.domain.segments import parse_filter
 from crm_desktop.gui.host import SETTINGS
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.tasks import SyncRunner
 from crm_desktop.gui.views.settings_mail import MailAccountBox
-from crm_desktop.services.imap import KEYRING_SERVICE, ImapSettings
-from tests.integration.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
-from tests.integration.test_imap import DOVECOT, deliver, dovecot  # noqa: F401
+from crm_desktop.services.imap import KEYRING_SERVICE
 
 needs_dovecot = pytest.mark.skipif(
     DOVECOT is None, reason="dovecot (dovecot-imapd) is not installed"

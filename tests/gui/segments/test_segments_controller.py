@@ -4,7 +4,6 @@ opening a segment in the contacts list, bulk tag / owner / export of a segment w
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,13 @@ from crm_desktop.domain.records import ListQuery
 from crm_desktop.domain.segments import Condition, Group, parse_filter
 from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.segments.builder import SegmentBuilderDialog
-from crm_desktop.gui.tasks import SyncRunner
 
 BUYERS = parse_filter({"all": [{"field": "orders", "op": ">=", "value": 1}]})
 
 
 @pytest.fixture
-def window(demo_app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
-    win = MainWindow(demo_app, SyncRunner())
-    qtbot.addWidget(win)
-    yield win
-    win.undo_stack.clear()
+def window_app(demo_app: AppContext) -> AppContext:
+    return demo_app
 
 
 @pytest.fixture

@@ -3,23 +3,17 @@ themselves); the palette offers every menu action; the status bar counts what is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from PySide6.QtWidgets import QTextBrowser
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.gui.main_window import MainWindow
-from crm_desktop.gui.tasks import SyncRunner
 
 
 @pytest.fixture
-def window(demo_app: AppContext, qtbot: Any) -> Iterator[MainWindow]:
-    win = MainWindow(demo_app, SyncRunner())
-    qtbot.addWidget(win)
-    yield win
+def window_app(demo_app: AppContext) -> AppContext:
+    return demo_app
 
 
 def test_help_menu_opens_getting_started_and_shortcuts(window: MainWindow) -> None:

@@ -216,7 +216,7 @@ def test_stage_move_all_or_nothing_and_undo(demo_app: AppContext) -> None:
 def test_stage_move_plans_the_stage_templates_and_undo_takes_them_back(
     demo_app: AppContext,
 ) -> None:
-    from crm_desktop.services.followups import Step
+    from crm_desktop.domain.activities import Step
 
     main = demo_app.pipeline.pipelines()[0]
     stage = main.stages[1]
