@@ -107,6 +107,9 @@ class MainWindow(QMainWindow):
         self.help = HelpController(self)
         self.automation = AutomationController(self.host)
         self.mail = MailController(self.host)
+        # What is read again on reload; what is told of every change (each decides).
+        self._lists = (self.contacts, self.segments, self.campaigns, self.deals)
+        self._features = (*self._lists, self.data, self.automation)
         # Calendar, Reports and Settings are built when first shown (or first used).
         self.sections = Sections(
             self,
@@ -208,18 +211,13 @@ class MainWindow(QMainWindow):
         view.sharing_requested.connect(self.sharing.open_dialog)
         view.feed.feed_changed.connect(self._feed_changed)
         view.templates.saved.connect(self._templates_saved)
-        view.mail.runner = self.runner
-        view.mail.check_requested.connect(self.mail.check_now)
-        view.mail.saved.connect(self.mail.reschedule)
-        self.mail.status_changed.connect(view.mail.show_status)
+        self.mail.attach(view.mail)
         return view
 
     def mail_account(self) -> None:
         """Settings › E-mail account, in view, its server field ready to type in."""
         self.sidebar.setCurrentRow(SETTINGS)
-        view = self.settings_view
-        view.scroller.ensureWidgetVisible(view.mail)
-        view.mail.host.setFocus()
+        self.settings_view.show_mail_account()
 
     @Slot(str)
     def _open_activity(self, activity_id: str) -> None:
@@ -252,7 +250,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _wire(self) -> None:
-        self.sidebar.currentRowChanged.connect(self._section_changed)
+        self.sidebar.currentRowChanged.connect(self.status.update)
         self.hub.data_changed.connect(self.on_data_changed)
         self.hub.status.connect(self.status.message)
         self.contacts.new_deal_requested.connect(self.deals.new_deal_for)
@@ -264,35 +262,22 @@ class MainWindow(QMainWindow):
     # ---- data -----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.contacts.reload()
-        self.segments.reload()
-        self.campaigns.reload()
-        self.deals.reload()
-        self._update_status()
+        for feature in self._lists:
+            feature.reload()
+        self.status.update(self.sidebar.currentRow())
 
     @Slot(object)
     def on_data_changed(self, changes: ChangeSet) -> None:
         """Each feature decides what of `changes` concerns it."""
-        self.contacts.on_changes(changes)
-        self.segments.on_changes(changes)
-        self.campaigns.on_changes(changes)
-        self.deals.on_changes(changes)
-        self.data.on_changes(changes)
-        self.automation.on_changes(changes)
+        for feature in self._features:
+            feature.on_changes(changes)
         if changes.touches("activities"):
             if self.sections.built(CALENDAR):
                 self.calendar_view.reload()
             self.reminders.reschedule()
         if changes and self.sections.built(REPORTS):
             self.reports_view.reload()  # only when shown; otherwise on the next show
-        self._update_status()
-
-    def _update_status(self) -> None:
         self.status.update(self.sidebar.currentRow())
-
-    @Slot(int)
-    def _section_changed(self, _row: int) -> None:
-        self._update_status()
 
     def show_reminder(self, reminder: Reminder, missed: bool = False) -> None:
         self.notices.append(reminder_notice(self, self.reminders, reminder, missed))
@@ -327,14 +312,11 @@ class MainWindow(QMainWindow):
             self.sidebar.setCurrentRow(PIPELINE)
             self.deals.edit_deal(record_id)
 
-    def palette_actions(self) -> list[tuple[str, Callable[[], None]]]:
-        """What the command palette offers besides records."""
-        return palette_actions(self.actions_by_name, self.sidebar.setCurrentRow)
-
     def open_palette(self) -> CommandPaletteDialog:
+        """Records found as they are typed, and every enabled menu action."""
         dialog = CommandPaletteDialog(
             lambda text: self.context.search.search(text, 30),
-            self.palette_actions(),
+            palette_actions(self.actions_by_name, self.sidebar.setCurrentRow),
             self.open_record,
             self,
         )
@@ -408,11 +390,9 @@ class MainWindow(QMainWindow):
                 return
         self.save_layout()
         self._settle_timer.stop()  # the data is about to close
-        self.data.stop()
-        self.automation.stop()
-        self.mail.stop()
-        self.sharing.stop()  # a last round; the runner's wait below lets it end
-        self.server.stop()
+        # Sharing does a last round; the runner's wait below lets it end.
+        for feature in (self.data, self.automation, self.mail, self.sharing, self.server):
+            feature.stop()
         if self.settled:  # else the reminders missed before were not shown: keep them
             self.settings.setValue("reminders/checked", self.reminders.clock().isoformat())
         self.runner.wait(10_000)

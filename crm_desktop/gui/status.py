@@ -38,6 +38,7 @@ class DataStatus(QObject):
         self.label = QLabel(bar)
         bar.addWidget(self.label, 1)
 
+    @Slot(int)
     def update(self, section: int) -> None:
         label = self.context.database_label
         if section == COMPANIES:

@@ -17,6 +17,7 @@ from crm_desktop.domain.formatting import pluralise
 if TYPE_CHECKING:
     from crm_desktop.domain.mail import ImapResult
     from crm_desktop.gui.host import Host
+    from crm_desktop.gui.views.settings_mail import MailAccountBox
 
 MINUTE_MS = 60_000
 
@@ -45,6 +46,13 @@ class MailController(QObject):
         self.label.setMaximumWidth(420)  # a long error is in full in the tooltip
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check_now)
+
+    def attach(self, box: MailAccountBox) -> None:
+        """Settings › E-mail account: its buttons act here, its status line follows."""
+        box.runner = self.host.runner
+        box.check_requested.connect(self.check_now)
+        box.saved.connect(self.reschedule)
+        self.status_changed.connect(box.show_status)
 
     def start(self) -> None:
         """Once the window is up: read now, then every few minutes (when an account is

@@ -346,3 +346,8 @@ class SettingsView(QWidget):
         label, ok = QInputDialog.getText(self, f"Add {kind} reason", "Reason:")
         if ok and label.strip():
             self._run(lambda: self.context.pipeline.add_reason(kind, label).changes)
+
+    def show_mail_account(self) -> None:
+        """The e-mail account box in view, its server field ready to type in."""
+        self.scroller.ensureWidgetVisible(self.mail)
+        self.mail.host.setFocus()
