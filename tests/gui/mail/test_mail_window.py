@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from tests.integration.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
-from tests.integration.test_imap import DOVECOT, deliver, dovecot  # noqa: F401
+from tests.integration.services.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
+from tests.integration.services.test_imap import DOVECOT, deliver, dovecot  # noqa: F401
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.mail import ImapSettings

@@ -15,7 +15,7 @@ from crm_desktop.domain.errors import ValidationError
 from crm_desktop.domain.reports import ReportFilter
 from crm_desktop.domain.segments import parse_filter
 from tests.databases import location_args
-from tests.integration.test_reports import OCT_NOV, Shop, shop  # noqa: F401
+from tests.integration.services.reports.test_service import OCT_NOV, Shop, shop  # noqa: F401
 
 NOVEMBER = ReportFilter.month("2026-11")
 
