@@ -83,6 +83,7 @@ def test_a_full_disk_while_exporting(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(tabular, "write_csv", full)
+    monkeypatch.setattr(tabular, "write_csv_columns", full)
     target = tmp_path / "out.csv"
     code, _, err = run(capsys, "--data-dir", data, "export", "contacts", str(target))
     assert code == EXIT_DISK_FULL and "disk is full" in one_line(err)
