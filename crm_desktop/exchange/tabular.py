@@ -486,9 +486,11 @@ def write_xlsx(
         header_cells.append(cell)
     sheet.append(header_cells)
     count = 0
-    for row in rows:
-        sheet.append([_xlsx_text(cell_text(v)) for v in row])
-        count += 1
+    remaining = iter(rows)
+    while batch := list(itertools.islice(remaining, _BATCH)):
+        for row in _xlsx_rows(batch):
+            sheet.append(row)
+        count += len(batch)
     if headers:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     book.save(stream)
@@ -521,6 +523,23 @@ def write_workbook(
             count += 1
     book.save(stream)
     return count
+
+
+def _xlsx_rows(batch: list[Sequence[Any]]) -> Iterable[Sequence[Any]]:
+    """The rows as a sheet gets them (`_xlsx_text(cell_text(value))` of each value),
+    checked a column at a time as for CSV: a column of text without characters a
+    workbook cannot hold, none too long, and none to neutralise, is given as it is."""
+    if len(set(map(len, batch))) > 1:  # rows of their own lengths
+        return [[_xlsx_text(cell_text(v)) for v in row] for row in batch]
+    columns: list[Sequence[Any]] = list(zip(*batch, strict=True))
+    changed = False
+    for index, cells in enumerate(columns):
+        if _column(cells) is cells:  # text, nothing to neutralise
+            text = "".join(cells)
+            if _XLSX_ILLEGAL.search(text) is None and max(map(len, cells)) <= _MAX_XLSX_TEXT:
+                continue
+        columns[index], changed = [_xlsx_text(cell_text(v)) for v in cells], True
+    return zip(*columns, strict=True) if changed else batch
 
 
 def _xlsx_text(text: str) -> str:

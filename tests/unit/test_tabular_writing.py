@@ -79,3 +79,26 @@ def test_many_rows_in_batches() -> None:
         [f"+49 30 {n:08d}", "=x" if n == 5000 else "", dt.date(2026, 1, 1)] for n in range(9000)
     ]
     assert written(["a", "b", "c"], rows) == naive(["a", "b", "c"], rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(text_cells, st.text(alphabet="\x00\x01\x0b=a", max_size=4)),
+            min_size=2,
+            max_size=2,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_workbook_rows_are_each_cell_alone(rows: list[list[Any]]) -> None:
+    expected = [[tabular._xlsx_text(tabular.cell_text(v)) for v in row] for row in rows]
+    assert [list(row) for row in tabular._xlsx_rows(rows)] == expected
+
+
+def test_a_workbook_cell_too_long_is_cut() -> None:
+    rows = [["x" * 40_000, "ok"], ["=1", "ok"]]
+    written = [list(row) for row in tabular._xlsx_rows(rows)]
+    assert written == [["x" * 32_767, "ok"], ["'=1", "ok"]]
