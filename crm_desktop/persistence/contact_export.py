@@ -10,6 +10,7 @@ for each page's lists by `IN` lists of ids, was most of it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -30,7 +31,8 @@ from crm_desktop.persistence.models import (
     User,
 )
 
-PAGE = 5_000  # contacts per page: a few MB of rows at a time, and within bound parameters
+PAGE = 20_000  # contacts per page of all live ones: some MB of rows and cells at a time
+IDS = 5_000  # ids per page of chosen contacts: within the bound parameters of one query
 
 # The columns of a page's rows (`ContactPage.rows`), in this order.
 COLUMNS = (
@@ -43,31 +45,74 @@ EXTRAS = (
     "department", "role", "anniversary", "websites",
 )  # fmt: skip
 
-# Where each list of a contact is in its `ContactPage.lists` entry.
-EMAILS, PHONES, ADDRESSES, ROLES, TAGS = range(5)
-_POSITION = itemgetter(-1)
+_FIRST, _POSITION = itemgetter(0), itemgetter(-1)
+
+
+@dataclass
+class ByContact:
+    """A list's rows (contact id, ..., position) by contact id: `first` each contact's
+    first by position, `several` all the rows, in order, of a contact with more than one.
+    Most contacts have one row of a list: it is put in place without a step of Python
+    per row, and only the contacts with several are gathered and sorted."""
+
+    first: dict[str, Sequence[Any]] = field(default_factory=dict)
+    several: dict[str, list[Sequence[Any]]] = field(default_factory=dict)
+
+    def of(self, contact_id: str) -> Sequence[Sequence[Any]]:
+        """A contact's rows, in order (none: empty)."""
+        rows = self.several.get(contact_id)
+        if rows is not None:
+            return rows
+        row = self.first.get(contact_id)
+        return () if row is None else (row,)
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Add the rows of contacts not added before."""
+        keys = list(map(_FIRST, rows))
+        first = dict(zip(keys, rows, strict=True))
+        if len(first) < len(rows):
+            several: dict[str, list[Any]] = {
+                key: [] for key, count in Counter(keys).items() if count > 1
+            }
+            for row in rows:
+                if (items := several.get(row[0])) is not None:
+                    items.append(row)
+            for key, items in several.items():
+                items.sort(key=_POSITION)
+                first[key] = items[0]
+            self.several.update(several)
+        self.first.update(first)
+
+
+@dataclass
+class ContactLists:
+    """The lists of contacts by contact id: e-mails as rows (contact id, email, label,
+    position), phones (contact id, number, label, position), addresses (contact id,
+    street, city, region, postcode, country, label, position), roles (contact id,
+    company id, title, position) with the `companies`' names by id, and tags as names
+    (by name in any case)."""
+
+    emails: ByContact = field(default_factory=ByContact)
+    phones: ByContact = field(default_factory=ByContact)
+    addresses: ByContact = field(default_factory=ByContact)
+    roles: ByContact = field(default_factory=ByContact)
+    companies: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
 class ContactPage:
-    """One page of an export's contacts, in list order.
+    """One page of an export's contacts, in list order, with the lists (of every
+    contact, or of the page's).
 
     `rows` hold the `COLUMNS` as the driver gives them: SQLite's dates and times as the
     ISO text it stores (UTC), other databases' as date and naive UTC datetime values.
     `extras` holds (id, *EXTRAS) of the contacts that have any of them, by id (read once,
     with one scan): most have none, and ten empty columns of every contact read with
-    the rest were a tenth of an export.
-
-    `lists` holds each contact's lists by its id, [e-mails, phones, addresses, roles,
-    tags] (None for a list it has none of; a contact with none has no entry), one entry
-    for all five since a look-up in a dict of many thousands is a cache miss: e-mails
-    as rows (contact id, email, label, position), phones (contact id, number, label,
-    position), addresses (contact id, street, city, region, postcode, country, label,
-    position) and roles (contact id, company name, title, position), each by position;
-    tags as names, by name in any case."""
+    the rest were a tenth of an export."""
 
     rows: Sequence[Sequence[Any]]
-    lists: dict[str, list[Any]] = field(default_factory=dict)
+    lists: ContactLists = field(default_factory=ContactLists)
     extras: dict[str, Sequence[Any]] = field(default_factory=dict)
 
 
@@ -75,14 +120,13 @@ class ContactExportReader:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def widths(self, lists: dict[str, list[Any]]) -> tuple[int, int]:
+    def widths(self, lists: ContactLists) -> tuple[int, int]:
         """The most e-mails and the most phones one live contact has among these lists of
         every contact (at least 1: a sheet has one column of each)."""
         live: set[str] = set()
         widths = []
-        for slot in (EMAILS, PHONES):
-            many = [(key, n) for key, entry in lists.items()
-                    if entry[slot] is not None and (n := len(entry[slot])) > 1]  # fmt: skip
+        for found in (lists.emails.several, lists.phones.several):
+            many = [(key, len(items)) for key, items in found.items()]
             if many and not live:  # whose: a contact in the Trash does not count
                 live = self._live_ids()
             widths.append(max((n for key, n in many if key in live), default=1))
@@ -95,15 +139,15 @@ class ContactExportReader:
         for model in (ContactEmail, ContactPhone):
             counted = select(func.count().label("n")).where(model.deleted_at.is_(None))
             most = 1
-            for start in range(0, len(ids), PAGE):
-                chunk = list(ids[start : start + PAGE])
+            for start in range(0, len(ids), IDS):
+                chunk = list(ids[start : start + IDS])
                 sub = counted.where(model.contact_id.in_(chunk)).group_by(model.contact_id)
                 found = self.session.scalar(select(func.max(sub.subquery().c.n)))
                 most = max(most, found or 0)
             widths.append(most)
         return widths[0], widths[1]
 
-    def live_pages(self, lists: dict[str, list[Any]]) -> Iterator[ContactPage]:
+    def live_pages(self, lists: ContactLists) -> Iterator[ContactPage]:
         """Every live contact in list order, a page at a time, with the lists given."""
         c = Contact.__table__.c
         live = self._columns().where(c.deleted_at.is_(None))
@@ -121,48 +165,51 @@ class ContactExportReader:
     def pages_of(self, ids: Sequence[str]) -> Iterator[ContactPage]:
         """These contacts (in the Trash too) in this order, a page at a time."""
         c = Contact.__table__.c
-        for start in range(0, len(ids), PAGE):
-            chunk = list(ids[start : start + PAGE])
+        for start in range(0, len(ids), IDS):
+            chunk = list(ids[start : start + IDS])
             found = {r[0]: r for r in self._fetch(self._columns().where(c.id.in_(chunk)))}
             rows = [found[i] for i in chunk if i in found]
             yield ContactPage(rows, self.lists(chunk), self._extras(c.id.in_(chunk)))
 
-    def lists(self, ids: list[str] | None) -> dict[str, list[Any]]:
-        """The lists of these contacts (None: of every one), as `ContactPage.lists`."""
+    def lists(self, ids: list[str] | None) -> ContactLists:
+        """The lists of these contacts (None: of every one)."""
         emails, phones, addresses = (
             ContactEmail.__table__.c, ContactPhone.__table__.c, ContactAddress.__table__.c
         )  # fmt: skip
         roles, companies = ContactRole.__table__.c, Company.__table__.c
-        found: dict[str, list[Any]] = {}
-        self._list(found, EMAILS, emails, ids, emails.email, emails.label)
-        self._list(found, PHONES, phones, ids, phones.number, phones.label)
+        taggings, tags = Tagging.__table__.c, Tag.__table__.c
+        found = ContactLists()
+        self._list(found.emails, emails, ids, emails.email, emails.label)
+        self._list(found.phones, phones, ids, phones.number, phones.label)
         self._list(
-            found, ADDRESSES, addresses, ids, addresses.street, addresses.city,
+            found.addresses, addresses, ids, addresses.street, addresses.city,
             addresses.region, addresses.postcode, addresses.country, addresses.label,
         )  # fmt: skip
-        # By the company's id, its name looked up here: a join costs a look-up in the
-        # database for each role. A role of a company that is not there (yet: sync) is
-        # left out, as a join leaves it out.
-        names = dict(self._fetch(select(companies.id, companies.name)))
-        self._list(
-            found, ROLES, roles, ids, roles.company_id, roles.title,
-            convert=lambda rows: [(r[0], names[r[1]], r[2], r[3]) for r in rows if r[1] in names],
-        )  # fmt: skip
-        taggings, tags = Tagging.__table__.c, Tag.__table__.c
-        stmt = (
-            select(taggings.target_id, tags.name)
-            .join(Tag.__table__, tags.id == taggings.tag_id)
-            .where(taggings.deleted_at.is_(None), taggings.target_kind == "contact")
-            .order_by(taggings.target_id, func.lower(tags.name))
+        # Names by id, looked up here: a join costs a look-up in the database for each
+        # row (and for tags a sort of them all). A role of a company that is not there
+        # (yet: sync) is left out, as a join leaves it out; so is a tagging's.
+        found.companies = dict(self._fetch(select(companies.id, companies.name)))
+        known = found.companies.keys()
+
+        def of_known_companies(rows: list[Any]) -> list[Any]:
+            if known >= set(map(itemgetter(1), rows)):
+                return rows
+            return [row for row in rows if row[1] in known]
+
+        self._list(found.roles, roles, ids, roles.company_id, roles.title, keep=of_known_companies)
+        ranked = self._fetch(select(tags.id, tags.name).order_by(func.lower(tags.name), tags.id))
+        rank = {tag_id: n for n, (tag_id, _name) in enumerate(ranked)}
+        stmt = select(taggings.target_id, taggings.tag_id).where(
+            taggings.deleted_at.is_(None), taggings.target_kind == "contact"
         )
         for part in self._parts(stmt, taggings.target_id, ids):
-            for target, name in part:
-                entry = found.get(target)
-                if entry is None:
-                    entry = found[target] = [None, None, None, None, []]
-                elif entry[TAGS] is None:
-                    entry[TAGS] = []
-                entry[TAGS].append(name)
+            tagged = ByContact()
+            tagged.add([(t, rank[tag]) for t, tag in part if tag in rank])
+            found.tags.update((target, (ranked[r[1]][1],)) for target, r in tagged.first.items())
+            found.tags.update(
+                (target, tuple(ranked[r[1]][1] for r in rows))
+                for target, rows in tagged.several.items()
+            )
         return found
 
     def _columns(self) -> Any:
@@ -185,50 +232,26 @@ class ContactExportReader:
 
     def _list(
         self,
-        found: dict[str, list[Any]],
-        slot: int,
+        found: ByContact,
         table: Any,
         ids: list[str] | None,
         *columns: Any,
-        convert: Callable[[list[Any]], list[Any]] | None = None,
+        keep: Callable[[list[Any]], list[Any]] | None = None,
     ) -> None:
         """Each contact's live rows (contact id, *columns, position) of the table, by
-        position, into its entry of `found` at `slot`."""
+        position, into `found` (those that `keep` keeps). In the order of the table: a
+        sort by contact, or a walk of the index of contacts, costs a third more."""
         owner = table.contact_id
-        # In the order of the table (a sort by contact, or a walk of the index of contacts,
-        # costs a third more); a contact's rows, mostly side by side, are put together
-        # and in order here.
         stmt = select(owner, *columns, table.position).where(table.deleted_at.is_(None))
-        unsorted: list[list[Any]] = []
         for part in self._parts(stmt, owner, ids):
-            last: Any = None
-            items: list[Any] = []
-            for row in part if convert is None else convert(part):
-                if row[0] == last:
-                    items.append(row)
-                    if len(items) == 2:
-                        unsorted.append(items)
-                    continue
-                last = row[0]
-                entry = found.get(last)
-                if entry is None:
-                    entry = found[last] = [None, None, None, None, None]
-                if entry[slot] is None:
-                    items = entry[slot] = [row]
-                else:  # more of a contact met before
-                    items = entry[slot]
-                    items.append(row)
-                    if len(items) == 2:
-                        unsorted.append(items)
-        for items in unsorted:
-            items.sort(key=_POSITION)
+            found.add(part if keep is None else keep(part))
 
     def _parts(self, stmt: Any, owner: Any, ids: list[str] | None) -> Iterator[list[Any]]:
         if ids is None:
             yield self._fetch(stmt)
         else:
-            for start in range(0, len(ids), PAGE):
-                yield self._fetch(stmt.where(owner.in_(ids[start : start + PAGE])))
+            for start in range(0, len(ids), IDS):
+                yield self._fetch(stmt.where(owner.in_(ids[start : start + IDS])))
 
     def _fetch(self, stmt: Any) -> list[Any]:
         """The driver's own rows of a query (only for columns read as the driver gives

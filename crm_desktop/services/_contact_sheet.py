@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 from crm_desktop.domain.records import AddressEntry, EmailEntry, PhoneEntry
 from crm_desktop.domain.text import display_name
 from crm_desktop.exchange import vcard
-from crm_desktop.persistence.contact_export import ContactPage
+from crm_desktop.persistence.contact_export import ByContact, ContactPage
 from crm_desktop.services.import_rows import YEARLESS
 
 # A sheet has at most 16,384 columns (Excel): e-mails and phones past this many columns
 # go, joined by "; ", into one "More e-mails" / "More phones" column.
 MAX_REPEATED_COLUMNS = 50
 
-_NO_LISTS = (None, None, None, None, None)
-_NO_ROLE = ("", "", "", 0)  # (contact id, company name, title, position)
+_NO_ENTRY = ("", "", "", 0)  # (contact id, e-mail or number, label, position)
+_NO_ROLE = ("", "", "", 0)  # (contact id, company id, title, position)
 _NO_ADDRESS = ("", "", "", "", "", "", "", 0)
 _NO_EXTRAS = ("", "", "", "", "", "", "", "", "", None, "")  # (id, *EXTRAS)
 
@@ -76,16 +76,16 @@ class _Repeated:
             self.headers.append(more)
         self.empty = [""] * len(self.headers)
 
-    def columns(
-        self, lists: Sequence[Sequence[Sequence[Any]] | None], blank: Column
-    ) -> list[Column]:
+    def columns(self, ids: Sequence[str], entries: ByContact, blank: Column) -> list[Column]:
         """The columns of these contacts' entries (rows of (contact id, value, ...))."""
-        if not any(lists):
-            return [blank] * len(self.headers)
         if len(self.headers) == 1:  # one column: each contact has one at most
-            return [[found[0][1] if found else "" for found in lists]]
-        empty, cells = self.empty, self.cells
-        return list(zip(*[cells(found) if found else empty for found in lists], strict=True))
+            first = entries.first
+            if first.keys().isdisjoint(ids):
+                return [blank]
+            _, values, _, _ = zip(*map(first.get, ids, repeat(_NO_ENTRY)), strict=True)
+            return [values]
+        empty, cells, of = self.empty, self.cells, entries.of
+        return list(zip(*[cells(rows) if (rows := of(i)) else empty for i in ids], strict=True))
 
     def cells(self, entries: Sequence[Sequence[Any]]) -> list[str]:
         values = [entry[1] for entry in entries]
@@ -127,8 +127,9 @@ class ContactSheet:
             *page.rows, strict=True
         )
         blank: Column = ("",) * len(ids)
-        lists = [page.lists.get(i) or _NO_LISTS for i in ids]
-        emails, phones, addresses, roles, tags = zip(*lists, strict=True)
+        lists = page.lists
+        first_address, first_role = lists.addresses.first, lists.roles.first
+        tags = list(map(lists.tags.get, ids))
         prefix, middle, suffix, nickname, formatted, job_title, department, role = (blank,) * 8
         anniversaries: Column = blank
         websites: Column = blank
@@ -140,17 +141,19 @@ class ContactSheet:
             websites = [text.replace("\n", " ::: ") for text in more[10]]
         company: Column = blank
         title: Column = job_title
-        if any(roles):
-            _, company, title, _ = zip(*[r[0] if r else _NO_ROLE for r in roles], strict=True)
+        if not first_role.keys().isdisjoint(ids):
+            _, company_id, title, _ = zip(*map(first_role.get, ids, repeat(_NO_ROLE)), strict=True)
+            company = list(map(lists.companies.get, company_id, repeat("")))
             if job_title is not blank:
                 title = [t or job for t, job in zip(title, job_title, strict=True)]
         street = postcode = city = region = country = blank
-        if any(addresses):
-            first = [a[0] if a else _NO_ADDRESS for a in addresses]
+        if not first_address.keys().isdisjoint(ids):
+            first = map(first_address.get, ids, repeat(_NO_ADDRESS))
             _, street, city, region, postcode, country, _, _ = zip(*first, strict=True)
         return [
             ids, prefix, firsts, middle, lasts, suffix, nickname, formatted,
-            *self._emails.columns(emails, blank), *self._phones.columns(phones, blank),
+            *self._emails.columns(ids, lists.emails, blank),
+            *self._phones.columns(ids, lists.phones, blank),
             company, title, department, role, street, postcode, city, region, country,
             self._texts_of(birthdays), anniversaries, websites, leads, owners,
             self._tag_texts(tags), notes, self._texts_of(created), self._texts_of(updated),
@@ -164,7 +167,7 @@ class ContactSheet:
             texts[value] = when(value) if is_time else day(value)  # type: ignore[arg-type]
         return list(map(texts.__getitem__, values))
 
-    def _tag_texts(self, tags: Sequence[list[str] | None]) -> Column:
+    def _tag_texts(self, tags: Sequence[tuple[str, ...] | None]) -> Column:
         if not any(tags):
             return ("",) * len(tags)
         known = self._tags
@@ -173,10 +176,9 @@ class ContactSheet:
             if not names:
                 column.append("")
                 continue
-            key = tuple(names)
-            text = known.get(key)
+            text = known.get(names)
             if text is None:
-                text = known[key] = ", ".join(names)
+                text = known[names] = ", ".join(names)
             column.append(text)
         return column
 
@@ -188,8 +190,13 @@ def page_cards(page: ContactPage) -> Iterator[vcard.VCard]:
         more = extras.get(cid) or _NO_EXTRAS
         prefix, middle, suffix, nickname, formatted, job_title, department = more[1:8]
         role_name, anniversary, websites = more[8:11]
-        emails, phones, addresses, roles, tags = lists.get(cid) or _NO_LISTS
-        _, company, title, _ = roles[0] if roles else _NO_ROLE
+        emails, phones, addresses, roles = (
+            lists.emails.of(cid), lists.phones.of(cid), lists.addresses.of(cid),
+            lists.roles.of(cid),
+        )  # fmt: skip
+        tags = lists.tags.get(cid)
+        _, company_id, title, _ = roles[0] if roles else _NO_ROLE
+        company = lists.companies.get(company_id, "")
         built = " ".join(p for p in (prefix, first, middle, last, suffix) if p)
         yield vcard.VCard(
             uid=cid,
@@ -201,7 +208,7 @@ def page_cards(page: ContactPage) -> Iterator[vcard.VCard]:
             suffix=suffix,
             nickname=nickname,
             organization=company,
-            other_organizations=tuple(other[1] for other in roles[1:]) if roles else (),
+            other_organizations=tuple(lists.companies[r[1]] for r in roles[1:]) if roles else (),
             department=department,
             title=title or job_title,
             role=role_name,
