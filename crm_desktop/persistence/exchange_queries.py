@@ -1,9 +1,10 @@
 """Bulk reads behind import and export: plain rows for many records at once.
 
-An export of 100,000 contacts or the duplicate check of an import of as many rows must
-not ask the database once per record: each list (e-mails, phones, roles, tags) is read in
-one query per chunk of ids and grouped here. Also the small local store of import batches
-(in `local_meta`, never synced: undoing an import is this device's business).
+The duplicate check of an import of 100,000 rows, or the records it updates, must not
+ask the database once per record: each list (e-mails, phones, roles, tags) is read in one
+query per chunk of ids and grouped here. A contacts export reads its pages through
+`contact_export.py`. Also the small local store of import batches (in `local_meta`, never
+synced: undoing an import is this device's business).
 """
 
 from __future__ import annotations
