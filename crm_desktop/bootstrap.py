@@ -16,7 +16,6 @@ from crm_desktop.config import DATABASE_URL_ENV, AppPaths, Preferences, check_lo
 
 if TYPE_CHECKING:
     from crm_desktop.domain.phones import PhoneService
-    from crm_desktop.domain.records import SearchHit
     from crm_desktop.persistence.database import Database
     from crm_desktop.persistence.uow import UnitOfWorkFactory
     from crm_desktop.services.activities import ActivityService
@@ -190,7 +189,8 @@ _OPEN_APP_MODULES = (
 def open_app(data_dir: str | Path | None = None, database_url: str | None = None) -> AppContext:
     """Open (creating and migrating as needed) the data of this device and wire services."""
     # Imported here, not above: a command that only searches starts without them
-    # (`search_without_opening`), and SQLAlchemy with the ORM is most of a start.
+    # (`services.search.search_without_opening`), and SQLAlchemy with the ORM is most
+    # of a start.
     from crm_desktop.domain.phones import PhoneService
     from crm_desktop.persistence.database import open_database
     from crm_desktop.persistence.engine import sqlite_url
@@ -280,24 +280,3 @@ def open_app(data_dir: str | Path | None = None, database_url: str | None = None
         sync=SyncService(uow, paths.preferences, paths.data_dir),
         server_watch=ServerWatch(uow) if database.path is None else None,
     )
-
-
-def search_without_opening(
-    data_dir: str | Path | None, database_url: str | None, query: str, limit: int
-) -> list[SearchHit] | None:
-    """`SearchService.search` on this device's SQLite file when its schema is current,
-    without opening the app's database layer (the fast start of `crm-desktop search`).
-    None when it cannot answer so (a server database, no file yet, a migration due): then
-    `open_app` does, and migrates as it always does."""
-    from crm_desktop.services.search import search_file
-
-    paths = AppPaths.resolve(data_dir)
-    if database_url or os.environ.get(DATABASE_URL_ENV):
-        return None
-    preferences = Preferences.load(paths.preferences)
-    if preferences.database_url:
-        return None
-    check_local_folder(paths.data_dir)
-    if not (os.access(paths.database, os.W_OK) and os.access(paths.data_dir, os.W_OK)):
-        return None  # read-only: the usual path searches and says so
-    return search_file(paths.database, query, limit)

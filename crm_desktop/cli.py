@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import importlib
 import logging
 import os
 import sys
@@ -17,8 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_desktop import __version__, cli_campaigns, cli_consent, cli_segments, cli_server, cli_sync
-from crm_desktop.cli_edits import EDIT_COMMANDS, add_parsers, emit
+from crm_desktop import __version__
+from crm_desktop.cli_edits import emit
 from crm_desktop.config import (
     DATABASE_URL_ENV,
     AppPaths,
@@ -36,15 +37,13 @@ from crm_desktop.domain.errors import (
     ReadOnlyError,
     ValidationError,
 )
-from crm_desktop.domain.formatting import pluralise
-from crm_desktop.domain.money import cents_to_decimal
-from crm_desktop.domain.reportdoc import Cell, ColumnKind, format_cell
-from crm_desktop.domain.reports import REPORTS, ReportFilter, default_month
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
     from crm_desktop.domain.maintenance import Check, RestoreResult
-    from crm_desktop.domain.records import SearchHit
+    from crm_desktop.domain.reportdoc import Cell, ColumnKind
+    from crm_desktop.domain.reports import ReportFilter
+    from crm_desktop.domain.search import SearchHit
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 # Expected failures a script may want to tell apart (README, "Exit codes").
@@ -60,12 +59,24 @@ log = logging.getLogger("crm_desktop.cli")
 DUPLICATE_REASONS_SHOWN = 10  # per group; --json has them all
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="crm-desktop",
-        description="A local-first desktop CRM. Without a command, opens the window.",
-    )
-    parser.add_argument("--version", action="version", version=f"crm-desktop {__version__}")
+# The commands of the other cli_* modules (their `add_parsers` and `COMMANDS`): a command
+# imports its own module only, not those of the others (tests/integration/test_cli.py
+# checks this table against the modules).
+_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "crm_desktop.cli_edits": ("companies", "contacts", "deals", "follow-up", "log-call", "note"),
+    "crm_desktop.cli_sync": ("conflicts", "sync"),
+    "crm_desktop.cli_server": ("move-to", "server"),
+    "crm_desktop.cli_segments": ("segment", "segments"),
+    "crm_desktop.cli_consent": ("anonymise", "consent"),
+    "crm_desktop.cli_campaigns": (
+        "automation", "campaign", "campaigns", "imap-settings", "log-email", "mail-read",
+        "mail-settings",
+    ),
+}  # fmt: skip
+_MODULE_OF = {command: module for module, names in _COMMAND_MODULES.items() for command in names}
+
+
+def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         help="folder of this device's data (default: the "
@@ -82,8 +93,42 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check that this installation works (in a temporary folder) and exit",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command the arguments name (read as the parser reads them), or None when they
+    name none or a command nobody knows (then every command's parser is built)."""
+    first = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    _global_options(first)
+    first.add_argument("command", nargs="?")
+    first.add_argument("rest", nargs=argparse.REMAINDER)
+    try:
+        found, _unknown = first.parse_known_args(argv)
+    except argparse.ArgumentError:  # the full parser says what is wrong
+        return None
+    command = found.command
+    return command if command in _COMMANDS or command in _MODULE_OF else None
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the global options and `command` only (the
+    other commands' modules are not imported)."""
+    parser = argparse.ArgumentParser(
+        prog="crm-desktop",
+        description="A local-first desktop CRM. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"crm-desktop {__version__}")
+    _global_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    if command is None or command in _COMMANDS:
+        _core_parsers(sub)
+    for module, names in _COMMAND_MODULES.items():
+        if command is None or command in names:
+            importlib.import_module(module).add_parsers(sub)
+    return parser
+
+
+def _core_parsers(sub: Any) -> None:
     demo = sub.add_parser("demo", help="fill the database with realistic demo data")
     demo.add_argument("--contacts", type=_positive, default=500)
     demo.add_argument("--seed", type=int, default=1)
@@ -143,13 +188,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     shots = sub.add_parser("screenshot", help="render each main view to PNG and exit")
     shots.add_argument("outdir", type=Path)
-    add_parsers(sub)
-    cli_sync.add_parsers(sub)
-    cli_server.add_parsers(sub)
-    cli_segments.add_parsers(sub)
-    cli_consent.add_parsers(sub)
-    cli_campaigns.add_parsers(sub)
-    return parser
 
 
 def _import_options(parser: argparse.ArgumentParser, noun: str) -> None:
@@ -210,6 +248,7 @@ class _ReportNames(Sequence[str]):
     the report definitions are not imported by every command."""
 
     def _names(self) -> tuple[str, ...]:
+        from crm_desktop.domain.reports import REPORTS
 
         return ("monthly", *REPORTS)
 
@@ -224,7 +263,8 @@ class _ReportNames(Sequence[str]):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(command_of(argv)).parse_args(argv)
     if args.command is not None and not args.self_test:
         problem = missing_database(args)
         if problem is not None:  # before the log is set up: nothing is made in the folder
@@ -243,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from crm_desktop.gui.app import run_window
 
         return run_window(args.data_dir, args.database_url, log_file)
-    handler: Callable[[AppContext, argparse.Namespace], int] = _COMMANDS[args.command]
+    handler = _handler(args.command)
     try:
         if args.command in _RECOVERY_COMMANDS:
             code = _run_recovery(args)
@@ -270,6 +310,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"; details in {log_file}" if log_file else ""
         print(f"crm-desktop: unexpected error: {exc}{where}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _handler(command: str) -> Callable[[AppContext, argparse.Namespace], int]:
+    found = _COMMANDS.get(command)
+    if found is not None:
+        return found
+    commands: dict[str, Callable[[AppContext, argparse.Namespace], int]]
+    commands = importlib.import_module(_MODULE_OF[command]).COMMANDS
+    return commands[command]
 
 
 def _run(handler: Callable[[AppContext, argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -335,7 +384,7 @@ def _search(context: AppContext, args: argparse.Namespace) -> int:
 
 def _quick_search(args: argparse.Namespace) -> int | None:
     """The search read straight from a current database file (None: open the app)."""
-    from crm_desktop.bootstrap import search_without_opening
+    from crm_desktop.services.search import search_without_opening
 
     hits = search_without_opening(args.data_dir, args.database_url, args.text, args.limit)
     if hits is None:
@@ -407,6 +456,8 @@ def _import(context: AppContext, args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.what in ("contacts", "companies"):
         return _import_records(context, args)
+    from crm_desktop.domain.formatting import pluralise
+
     summary = context.calendar.import_ics(args.file)
     payload = {
         "created": summary.created,
@@ -516,6 +567,8 @@ def _export(context: AppContext, args: argparse.Namespace) -> int:
 
 
 def _report(context: AppContext, args: argparse.Namespace) -> int:
+    from crm_desktop.domain.reportdoc import format_cell
+    from crm_desktop.domain.reports import default_month
 
     month = args.month or default_month()
     owner = _pick(args.owner, [(u.id, u.name) for u in context.users.list()], "owner")
@@ -591,6 +644,8 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
 def json_cell(value: Cell, kind: ColumnKind, currency: str) -> Any:
     """A report cell for --json: money as a decimal amount (text, exact) with its
     currency, dates as ISO text, the rest as they are."""
+    from crm_desktop.domain.money import cents_to_decimal
+
     if kind == "money" and isinstance(value, int):
         return {"amount": str(cents_to_decimal(value)), "currency": currency}
     if isinstance(value, dt.date):
@@ -671,12 +726,6 @@ _COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "export": _export,
     "report": _report,
     "duplicates": _duplicates,
-    **EDIT_COMMANDS,
-    **cli_sync.SYNC_COMMANDS,
-    **cli_server.SERVER_COMMANDS,
-    **cli_segments.COMMANDS,
-    **cli_consent.COMMANDS,
-    **cli_campaigns.COMMANDS,
 }
 # Commands that can answer without opening the app's database layer (a fast start); they
 # return None when they cannot, and the command runs the usual way.

@@ -19,15 +19,14 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from crm_desktop.domain.bulk import BulkResult
 from crm_desktop.domain.errors import NotFoundError, ValidationError
-from crm_desktop.domain.records import ListQuery, Saved, Trash
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
+    from crm_desktop.domain.bulk import BulkResult
+    from crm_desktop.domain.records import Saved
 
 EXIT_OK = 0
 NOBODY = "none"
@@ -113,6 +112,8 @@ def _local_time(text: str) -> dt.datetime:
 
 
 def amount_cents(text: str) -> int:
+    from decimal import Decimal, InvalidOperation
+
     try:
         amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
@@ -143,6 +144,8 @@ def _selected(context: AppContext, args: argparse.Namespace, entity: str) -> lis
         if ids == ["-"]:
             ids = [line.strip() for line in sys.stdin if line.strip()]
         return list(dict.fromkeys(ids))
+    from crm_desktop.domain.records import ListQuery, Trash
+
     trash = Trash.ONLY if args.verb == "restore" else Trash.EXCLUDE
     segment = context.segments.find(args.segment).filter if getattr(args, "segment", None) else None
     query = ListQuery(
@@ -170,6 +173,8 @@ def _owner(context: AppContext, wanted: str) -> str | None:
 
 def contact_id(context: AppContext, wanted: str) -> str:
     """A contact by id, by e-mail, or by a search that finds exactly one."""
+    from crm_desktop.domain.records import ListQuery
+
     try:
         return context.contacts.get(wanted).id
     except NotFoundError:
@@ -308,7 +313,7 @@ def _follow_up(context: AppContext, args: argparse.Namespace) -> int:
     return _saved(args, "follow-up", saved, "Follow-up planned")
 
 
-EDIT_COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
+COMMANDS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "contacts": _records,
     "companies": _records,
     "deals": _deals,

@@ -83,4 +83,4 @@ def _server(context: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-SERVER_COMMANDS = {"move-to": _move_to, "server": _server}
+COMMANDS = {"move-to": _move_to, "server": _server}

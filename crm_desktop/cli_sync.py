@@ -123,7 +123,7 @@ def _conflicts(context: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-SYNC_COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
+COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "sync": _sync,
     "conflicts": _conflicts,
 }

@@ -17,8 +17,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import BinaryIO
 
-import platformdirs
-
 from crm_desktop.domain.errors import UnsafeLocationError
 
 APP_NAME = "crm-desktop"
@@ -93,6 +91,8 @@ class AppPaths:
         chosen = data_dir or os.environ.get(DATA_DIR_ENV)
         if chosen:
             return cls(Path(chosen).expanduser().resolve())
+        import platformdirs  # only for the default folders
+
         return cls(
             Path(platformdirs.user_data_dir(APP_NAME)).resolve(),
             Path(platformdirs.user_log_dir(APP_NAME)).resolve(),

@@ -290,14 +290,6 @@ class Page(Generic[T]):
     offset: int
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    entity: str  # "contact" | "company" | "deal"
-    id: str
-    title: str
-    subtitle: str
-
-
 class TimelineKind(StrEnum):
     ACTIVITY = "activity"
     DEAL = "deal"

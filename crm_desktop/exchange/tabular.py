@@ -21,6 +21,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import sys
 import warnings
@@ -35,7 +36,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # "+1-555-0100": a plus, then at least six digits with spaces, brackets, dots, slashes or
 # dashes, and no second plus). Anything else after a sign is arithmetic to a spreadsheet:
 # "-2+3" is a formula.
-_HARMLESS_SIGNED = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?|\+(?=(?:[^0-9]*[0-9]){6})[0-9 ()./-]*")
+_FIGURE = r"[0-9]+(?:[.,][0-9]+)?"  # after its sign
+_PHONE_DIGITS = r"[ ()./-]*(?:[0-9][ ()./-]*){6,}"  # after its plus
+_HARMLESS_SIGNED = re.compile(rf"[+-]?{_FIGURE}|\+{_PHONE_DIGITS}")
 _NEUTRALISED = re.compile("'+[=+\\-@\t\r]")
 _STRAY = re.compile("[\udc80-\udcff]")
 _SNIFF_CHARS = 65_536
@@ -290,16 +293,107 @@ def write_csv(
 ) -> int:
     """CSV as Excel opens it: UTF-8 with a byte order mark, CRLF, formulas neutralised.
     Returns the number of rows written."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in headers])
-    count = 0
-    for row in rows:
-        writer.writerow([neutralise(cell_text(v)) for v in row])
-        count += 1
-    text.flush()
-    text.detach()
-    return count
+    with _CsvOut(stream, headers, delimiter) as out:
+        remaining = iter(rows)
+        while batch := list(itertools.islice(remaining, _BATCH)):
+            out.rows(batch)
+    return out.count
+
+
+def write_csv_columns(
+    stream: IO[bytes],
+    headers: Sequence[str],
+    batches: Iterable[Sequence[Sequence[Any]]],
+    delimiter: str = ",",
+) -> int:
+    """CSV as `write_csv` writes it, given as batches of rows a column at a time (each
+    batch a list of columns of one length): for a maker of many rows that works a column
+    at a time, which saves turning its rows into columns to check them for formulas."""
+    with _CsvOut(stream, headers, delimiter) as out:
+        for columns in batches:
+            out.columns(columns)
+    return out.count
+
+
+class _CsvOut:
+    def __init__(self, stream: IO[bytes], headers: Sequence[str], delimiter: str) -> None:
+        self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\r\n")
+        self._writer.writerow([neutralise(h) for h in headers])
+        self.count = 0
+
+    def __enter__(self) -> _CsvOut:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._text.flush()
+        self._text.detach()
+
+    def rows(self, batch: list[Sequence[Any]]) -> None:
+        if len(set(map(len, batch))) > 1:  # rows of their own lengths
+            self._writer.writerows([neutralise(cell_text(v)) for v in row] for row in batch)
+        else:
+            columns = list(zip(*batch, strict=True))
+            written = _neutralised(columns)
+            self._writer.writerows(batch if written is columns else zip(*written, strict=True))
+        self.count += len(batch)
+
+    def columns(self, columns: Sequence[Sequence[Any]]) -> None:
+        self._writer.writerows(zip(*_neutralised(columns), strict=True))
+        self.count += len(columns[0]) if columns else 0
+
+
+# Rows are made safe a batch at a time, a column at a time: a column's cells joined into
+# one string, each led by the separator, are searched for a cell that starts with a
+# character `neutralise` looks at (C speed), and only a column with such a cell (a column
+# of phone numbers) is looked at again, with patterns that know which ones are harmless;
+# a column with a cell that needs its apostrophe is done cell by cell.
+_BATCH = 4096
+_SEPARATOR = "\x1f"
+_RISKY_START = re.compile(f"{_SEPARATOR}[=+\\-@\t\r']")
+_END = f"(?:{_SEPARATOR}|\\Z)"
+# Every cell empty, harmless from its first character, or a plus and phone characters...
+_SAFE_OR_PLUS = re.compile(
+    f"(?:{_SEPARATOR}(?:[^=+\\-@\t\r'{_SEPARATOR}][^{_SEPARATOR}]*+|\\+[0-9 ()./-]*+)?)*+"
+)
+# ... of which one with fewer than six digits (which may need its apostrophe).
+_FEW_DIGITS = re.compile(f"{_SEPARATOR}\\+[ ()./-]*+(?:[0-9][ ()./-]*+){{0,5}}+{_END}")
+# A cell that `neutralise` changes (the general case: slower).
+_NEEDS_APOSTROPHE = re.compile(
+    f"{_SEPARATOR}[=+\\-@\t\r'](?:(?<=[=@\t\r'])|(?<=-)(?!{_FIGURE}{_END})"
+    f"|(?<=\\+)(?!{_FIGURE}{_END})(?!{_PHONE_DIGITS}{_END}))"
+)
+
+
+def _neutralised(columns: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+    """The columns as written (`neutralise(cell_text(value))` of each value): the same
+    sequence when every cell stays as it is."""
+    written = None
+    for index, column in enumerate(columns):
+        cells = _column(column)
+        if cells is not column:
+            written = list(columns) if written is None else written
+            written[index] = cells
+    return columns if written is None else written
+
+
+def _column(cells: Sequence[Any]) -> Sequence[Any]:
+    """The cells as written: the same sequence when every one stays as it is."""
+    if cells.count("") == len(cells):  # blanks
+        return cells
+    try:
+        joined = _SEPARATOR + _SEPARATOR.join(cells)
+    except TypeError:  # a value that is not text
+        return [neutralise(cell_text(v)) for v in cells]
+    if _RISKY_START.search(joined) is None:
+        return cells
+    # Exact only when no cell holds the separator (it would look like a cell start).
+    if joined.count(_SEPARATOR) == len(cells):
+        if _SAFE_OR_PLUS.fullmatch(joined) and _FEW_DIGITS.search(joined) is None:
+            return cells  # text and phone numbers
+        if _NEEDS_APOSTROPHE.search(joined) is None:
+            return cells
+    return [neutralise(v) for v in cells]
 
 
 def cell_text(value: Any) -> str:
@@ -392,9 +486,11 @@ def write_xlsx(
         header_cells.append(cell)
     sheet.append(header_cells)
     count = 0
-    for row in rows:
-        sheet.append([_xlsx_text(cell_text(v)) for v in row])
-        count += 1
+    remaining = iter(rows)
+    while batch := list(itertools.islice(remaining, _BATCH)):
+        for row in _xlsx_rows(batch):
+            sheet.append(row)
+        count += len(batch)
     if headers:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     book.save(stream)
@@ -427,6 +523,23 @@ def write_workbook(
             count += 1
     book.save(stream)
     return count
+
+
+def _xlsx_rows(batch: list[Sequence[Any]]) -> Iterable[Sequence[Any]]:
+    """The rows as a sheet gets them (`_xlsx_text(cell_text(value))` of each value),
+    checked a column at a time as for CSV: a column of text without characters a
+    workbook cannot hold, none too long, and none to neutralise, is given as it is."""
+    if len(set(map(len, batch))) > 1:  # rows of their own lengths
+        return [[_xlsx_text(cell_text(v)) for v in row] for row in batch]
+    columns: list[Sequence[Any]] = list(zip(*batch, strict=True))
+    changed = False
+    for index, cells in enumerate(columns):
+        if _column(cells) is cells:  # text, nothing to neutralise
+            text = "".join(cells)
+            if _XLSX_ILLEGAL.search(text) is None and max(map(len, cells)) <= _MAX_XLSX_TEXT:
+                continue
+        columns[index], changed = [_xlsx_text(cell_text(v)) for v in cells], True
+    return zip(*columns, strict=True) if changed else batch
 
 
 def _xlsx_text(text: str) -> str:

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from crm_desktop.domain.records import AddressEntry, EmailEntry, PhoneEntry
 from crm_desktop.exchange.tabular import decode
@@ -328,11 +329,12 @@ def _date_text(day: dt.date) -> str:
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
-def _type(label: str, known: dict[str, str] | None = None) -> str:
+@lru_cache(maxsize=512)  # a few labels, on every card
+def _type(label: str, phone: bool = False) -> str:
     """The TYPE parameter of a label ("" when there is none to write)."""
     text = label.strip().lower()
-    if known is not None and text in known:
-        return f";TYPE={known[text]}"
+    if phone and text in _LABEL_TYPES:
+        return f";TYPE={_LABEL_TYPES[text]}"
     if re.fullmatch(r"[a-z][a-z0-9-]*", text):
         return f";TYPE={text}"
     return ""
@@ -368,7 +370,7 @@ def card_lines(card: VCard) -> list[str]:
         lines.append(f"EMAIL{_type(entry.label)}{pref}:{escape(entry.email)}")
     for index, phone in enumerate(card.phones):
         pref = ";PREF=1" if index == 0 else ""
-        kind = _type(phone.label, _LABEL_TYPES)
+        kind = _type(phone.label, phone=True)
         lines.append(f"TEL{kind}{pref};VALUE=text:{escape(phone.number)}")
     for address in card.addresses:
         parts = ("", "", address.street, address.city, address.region, address.postcode,
@@ -391,4 +393,4 @@ def card_lines(card: VCard) -> list[str]:
 def write_cards(cards: Iterable[VCard]) -> Iterator[bytes]:
     """vCard 4.0 bytes, one card at a time (UTF-8, CRLF, folded at 75 octets)."""
     for card in cards:
-        yield "".join(fold(line) + "\r\n" for line in card_lines(card)).encode("utf-8")
+        yield ("\r\n".join(map(fold, card_lines(card))) + "\r\n").encode("utf-8")

@@ -176,6 +176,8 @@ def escape(value: str) -> str:
 def fold(line: str) -> str:
     """A content line cut into lines of at most 75 octets (never inside a character);
     each continuation starts with a space."""
+    if len(line) <= _FOLD_OCTETS and line.isascii():  # most lines: nothing to measure
+        return line
     encoded = line.encode("utf-8")
     if len(encoded) <= _FOLD_OCTETS:
         return line

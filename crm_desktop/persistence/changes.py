@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
 from crm_desktop.persistence.change_keys import CompactKeys
-from crm_desktop.persistence.dialect import copy_rows, lock_change_seqs
+from crm_desktop.persistence.dialect import copy_rows, lock_change_seqs, marks
 from crm_desktop.persistence.models import Change, Entity, column_default
 from crm_desktop.persistence.wire import (
     INSERT_FIELD,
@@ -347,14 +347,22 @@ def field_clocks_many(
     names = sorted({f for fields in wanted.values() for f in fields} | {INSERT_FIELD})
     found: dict[str, dict[str, str]] = {}
     ids = list(wanted)
+    connection = session.connection()
+    dialect = connection.dialect.name
+    # Raw driver SQL: SQLAlchemy's expansion of IN lists costs more than the query when
+    # an import of 20,000 records is undone.
+    sql = (
+        "SELECT row_id, field, max(hlc) FROM change WHERE row_id IN ({ids}) "
+        f"AND field IN ({marks(dialect, len(names))}) GROUP BY row_id, field"
+    )
     for start in range(0, len(ids), chunk):
-        stmt = (
-            select(Change.row_id, Change.field, func.max(Change.hlc))
-            .where(Change.row_id.in_(ids[start : start + chunk]), Change.field.in_(names))
-            .group_by(Change.row_id, Change.field)
+        part = ids[start : start + chunk]
+        result = connection.exec_driver_sql(
+            sql.format(ids=marks(dialect, len(part))), (*part, *names)
         )
-        for row_id, field, hlc in session.execute(stmt):
+        for row_id, field, hlc in result.cursor.fetchall():
             found.setdefault(row_id, {})[field] = hlc
+        result.close()
     clocks: dict[str, dict[str, str]] = {}
     for row_id, fields in wanted.items():
         known = found.get(row_id, {})

@@ -1,20 +1,21 @@
 """Bulk reads behind import and export: plain rows for many records at once.
 
-An export of 100,000 contacts or the duplicate check of an import of as many rows must
-not ask the database once per record: each list (e-mails, phones, roles, tags) is read in
-one query per chunk of ids and grouped here. Also the small local store of import batches
-(in `local_meta`, never synced: undoing an import is this device's business).
+The duplicate check of an import of 100,000 rows, or the records it updates, must not
+ask the database once per record: each list (e-mails, phones, roles, tags) is read in one
+query per chunk of ids and grouped here. A contacts export reads its pages through
+`contact_export.py`. Also the small local store of import batches (in `local_meta`, never
+synced: undoing an import is this device's business).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm_desktop.persistence.contact_export import ContactExportReader, ContactPage
 from crm_desktop.persistence.models import (
     Company,
     Contact,
@@ -44,29 +45,6 @@ _CONTACT_KEYS = (
     "formatted_name", "job_title", "department", "role", "anniversary", "websites",
     "owner_name",
 )  # fmt: skip
-
-
-_PAGE = 5_000  # contacts per page of an export: a few MB of rows at a time
-
-
-@dataclass
-class ContactPage:
-    """One page of an export's contacts, read with a few set-based queries.
-
-    `rows` are (id, first name, last name, birthday, lead source, owner name, notes,
-    created, updated, sort name) in list order, as the driver gives them: SQLite's dates
-    and times as the ISO text it stores (UTC), other databases' as date and datetime
-    values. The lists are by contact id,
-    in their order: "emails" [(email, label)], "phones" [(number, label)], "addresses"
-    [(street, city, region, postcode, country, label)], "roles" [(company id, title,
-    company name)], "tags" [name]."""
-
-    rows: Sequence[Sequence[Any]]
-    emails: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    phones: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    addresses: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    roles: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    tags: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
@@ -117,15 +95,6 @@ class ExchangeQueries:
         return [(i, n) for i, n in self.session.execute(stmt)]
 
     # ---- records in bulk -------------------------------------------------------------------
-
-    def contact_ids(self) -> list[str]:
-        """Every live contact's id in list order (name, then id)."""
-        stmt = (
-            select(Contact.id)
-            .where(Contact.deleted_at.is_(None))
-            .order_by(Contact.sort_name, Contact.id)
-        )
-        return list(self.session.scalars(stmt))
 
     def company_ids(self) -> list[str]:
         stmt = (
@@ -243,138 +212,17 @@ class ExchangeQueries:
 
     # ---- an export, page by page ----------------------------------------------------------
 
-    def contact_list_widths(self, ids: Sequence[str] | None = None) -> tuple[int, int]:
-        """The most live e-mails and the most live phones one contact has, among all live
-        contacts or among these (one aggregate query each)."""
-        widths = []
-        for model in (ContactEmail, ContactPhone):
-            counted = select(func.count().label("n")).where(model.deleted_at.is_(None))
-            if ids is None:
-                live = select(Contact.id).where(Contact.deleted_at.is_(None))
-                parts = [counted.where(model.contact_id.in_(live))]
-            else:
-                parts = [counted.where(model.contact_id.in_(c)) for c in _chunks(ids)]
-            most = 0
-            for part in parts:
-                sub = part.group_by(model.contact_id).subquery()
-                most = max(most, self.session.scalar(select(func.max(sub.c.n))) or 0)
-            widths.append(most)
-        return widths[0], widths[1]
-
     def contact_export(
-        self, ids: Sequence[str] | None = None, size: int = _PAGE
+        self, ids: Sequence[str] | None = None
     ) -> tuple[tuple[int, int], Iterator[ContactPage]]:
         """An export's contacts: the most e-mails and the most phones one of them has, and
-        the contacts page by page: all live ones in list order (pages by (sort name, id)),
-        or these ids in this order (deleted ones too, in pages of ids).
-
-        For all contacts, each list (e-mails, phones, addresses, roles, tags) is read once,
-        by one query in the order of its index: that is several times cheaper than looking
-        each page's rows up contact by contact, which was most of an export's time."""
+        the contacts page by page: all live ones in list order, or these ids in this order
+        (in the Trash too). See contact_export.py."""
+        reader = ContactExportReader(self.session)
         if ids is not None:
-            return self.contact_list_widths(ids), self._pages_of(ids)
-        lists = self._lists(ContactPage([]), None)
-        live = self.live_contact_ids()
-        widths = tuple(
-            max((len(v) for k, v in found.items() if k in live), default=0)
-            for found in (lists.emails, lists.phones)
-        )
-        return (widths[0], widths[1]), self._live_pages(lists, size)
-
-    def _columns(self) -> Any:
-        columns = (
-            Contact.id, Contact.first_name, Contact.last_name, Contact.birthday,
-            Contact.lead_source, func.coalesce(User.name, ""), Contact.notes,
-            Contact.created_at, Contact.updated_at, Contact.sort_name,
-        )  # fmt: skip
-        return select(*columns).outerjoin(User, User.id == Contact.owner_id)
-
-    def _pages_of(self, ids: Sequence[str]) -> Iterator[ContactPage]:
-        for chunk in _chunks(ids):
-            stmt = self._columns().where(Contact.id.in_(chunk))
-            found = {r[0]: r for r in self._fetch(stmt)}
-            yield self._lists(ContactPage([found[i] for i in chunk if i in found]), chunk)
-
-    def _live_pages(self, lists: ContactPage, size: int) -> Iterator[ContactPage]:
-        key = tuple_(Contact.sort_name, Contact.id)
-        live = self._columns().where(Contact.deleted_at.is_(None))
-        after: tuple[str, str] | None = None
-        while True:
-            stmt = live if after is None else live.where(key > tuple_(*after))
-            stmt = stmt.order_by(Contact.sort_name, Contact.id).limit(size)
-            rows = self._fetch(stmt)
-            if not rows:
-                return
-            after = (rows[-1][-1], rows[-1][0])
-            yield ContactPage(
-                rows, lists.emails, lists.phones, lists.addresses, lists.roles, lists.tags
-            )
-
-    def _lists(self, page: ContactPage, ids: list[str] | None) -> ContactPage:
-        """The page with the lists of these contacts (None: of every contact)."""
-        emails, phones, addresses = (
-            ContactEmail.__table__.c, ContactPhone.__table__.c, ContactAddress.__table__.c
-        )  # fmt: skip
-        roles, companies = ContactRole.__table__.c, Company.__table__.c
-        taggings, tags = Tagging.__table__.c, Tag.__table__.c
-        page.emails = self._list(emails.contact_id, emails, ids, emails.email, emails.label)
-        page.phones = self._list(phones.contact_id, phones, ids, phones.number, phones.label)
-        page.addresses = self._list(
-            addresses.contact_id, addresses, ids, addresses.street, addresses.city,
-            addresses.region, addresses.postcode, addresses.country, addresses.label,
-        )  # fmt: skip
-        page.roles = self._list(
-            roles.contact_id, roles, ids, roles.company_id, roles.title, companies.name,
-            join=(Company.__table__, companies.id == roles.company_id),
-        )  # fmt: skip
-        tagged = self._list(
-            taggings.target_id, taggings, ids, tags.name, order=func.lower(tags.name),
-            join=(Tag.__table__, tags.id == taggings.tag_id),
-        )  # fmt: skip
-        page.tags = {target: [t[0] for t in found] for target, found in tagged.items()}
-        return page
-
-    def _list(
-        self,
-        owner: Any,
-        table: Any,
-        ids: list[str] | None,
-        *columns: Any,
-        order: Any = None,
-        join: tuple[Any, Any] | None = None,
-    ) -> dict[str, list[tuple[Any, ...]]]:
-        """Owner id -> its live rows' `columns`, in `order` (default: position)."""
-        stmt = select(owner, *columns)
-        if join is not None:
-            stmt = stmt.join(join[0], join[1])
-        stmt = stmt.where(table.deleted_at.is_(None))
-        stmt = stmt.order_by(owner, table.position if order is None else order)
-        parts = [stmt] if ids is None else [stmt.where(owner.in_(c)) for c in _chunks(ids)]
-        found: dict[str, list[tuple[Any, ...]]] = {}
-        for part in parts:
-            last: Any = None
-            items: list[tuple[Any, ...]] = []
-            for row in self._fetch(part):  # in owner order
-                if row[0] != last:
-                    last = row[0]
-                    items = found[last] = []
-                items.append(row[1:])
-        return found
-
-    def _fetch(self, stmt: Any) -> list[tuple[Any, ...]]:
-        """The driver's own rows of a query, as they come: an export reads a few hundred
-        thousand of them, and a `Row` per row (and per slice) was a third of its time.
-        Only for columns read as the driver gives them (text, numbers)."""
-        result = self.session.connection().execute(stmt)
-        try:
-            return list(result.cursor.fetchall())
-        finally:
-            result.close()
-
-    def live_contact_ids(self) -> set[str]:
-        """The ids of every live contact."""
-        stmt = select(Contact.id).where(Contact.deleted_at.is_(None))
-        return {row[0] for row in self._fetch(stmt)}
+            return reader.widths_of(ids), reader.pages_of(ids)
+        lists = reader.lists(None)
+        return reader.widths(lists), reader.live_pages(lists)
 
     # ---- import batches (local to this device) ----------------------------------------------
 

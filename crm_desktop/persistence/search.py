@@ -12,6 +12,8 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
@@ -268,6 +270,25 @@ def _like_terms(terms: Sequence[str]) -> list[str]:
     return [f"%{t}%" for t in escaped]
 
 
+# search_fts is fts5(entity, row_id, title, live, body): its content table holds them as
+# c0 .. c4 (tests/integration/test_bulk_path.py checks the flags against a rebuild).
+_LIVE = "c3"
+_writable: dict[str, bool] = {}
+
+
+def _content_writable(conn: Connection) -> bool:
+    """Whether this SQLite lets the app write FTS5's content table (not in defensive
+    mode); asked once per database file."""
+    key = str(conn.engine.url)
+    if key not in _writable:
+        try:
+            conn.exec_driver_sql(f"UPDATE search_fts_content SET {_LIVE} = {_LIVE} WHERE 0")
+            _writable[key] = True
+        except DBAPIError:  # "table search_fts_content may not be modified"
+            _writable[key] = False
+    return _writable[key]
+
+
 class SearchIndex:
     """Keeps `search_fts` in step with contacts, companies and deals (SQLite: an FTS5
     table with the trigram tokenizer)."""
@@ -313,18 +334,27 @@ class SearchIndex:
         submit: Callable[[str, list[Any]], None] | None = None,
     ) -> None:
         """Flag records' documents live or in the Trash as their rows are now, their text
-        as it is (a bulk move to the Trash, an undone import): no document is rebuilt."""
+        as it is (a bulk move to the Trash, an undone import): no document is rebuilt.
+
+        The flag is an UNINDEXED column: FTS5 keeps it only in its content table, and an
+        UPDATE through FTS5 would take every document out of the index and put it back
+        (a trigram per character, 40 µs a document). It is set in the content table
+        itself, unless this SQLite refuses writes to FTS5's own tables (its defensive
+        mode); then through FTS5."""
         table = {"contacts": "contacts", "companies": "companies", "deals": "deals"}[entity]
         rows = [(row_id, row_id) for row_id in sorted(set(ids))]
         if not rows:
             return
         conn = self._session.connection()
-        write: Callable[[str, list[Any]], Any] = submit or conn.exec_driver_sql
-        write(
-            f"UPDATE search_fts SET live = (SELECT deleted_at IS NULL FROM {table} WHERE id = ?) "
-            "WHERE rowid = (SELECT docid FROM search_doc WHERE row_id = ?)",
-            rows,
-        )
+        live = f"(SELECT deleted_at IS NULL FROM {table} WHERE id = ?)"
+        docid = "(SELECT docid FROM search_doc WHERE row_id = ?)"
+        if _content_writable(conn):
+            sql = f"UPDATE search_fts_content SET {_LIVE} = {live} WHERE id = {docid}"
+            write: Callable[[str, list[Any]], Any] = submit or conn.exec_driver_sql
+        else:
+            sql = f"UPDATE search_fts SET live = {live} WHERE rowid = {docid}"
+            write = submit or conn.exec_driver_sql
+        write(sql, rows)
 
     def _rows(self, sql: str, ids: Sequence[str]) -> Any:
         return self._session.execute(text(sql.format(ids=_placeholders(len(ids)))), _params(ids))

@@ -5,12 +5,14 @@ only searches: it starts without the database layer (SQLAlchemy, the ORM, migrat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crm_desktop.domain.records import SearchHit
+from crm_desktop.config import DATABASE_URL_ENV, AppPaths, Preferences, check_local_folder
+from crm_desktop.domain.search import SearchHit
 from crm_desktop.domain.text import fold
 from crm_desktop.persistence.search_file import SearchFile
 
@@ -43,6 +45,26 @@ class SearchService:
                 index.search(query, _CANDIDATES),
                 uow.describe,
             )
+
+
+def search_without_opening(
+    data_dir: str | Path | None, database_url: str | None, query: str, limit: int
+) -> list[SearchHit] | None:
+    """`SearchService.search` on this device's SQLite file when its schema is current,
+    without opening the app's database layer (the fast start of `crm-desktop search`: not
+    even the composition root is imported). None when it cannot answer so (a server
+    database, no file yet, a migration due): then `open_app` does, and migrates as it
+    always does."""
+    paths = AppPaths.resolve(data_dir)
+    if database_url or os.environ.get(DATABASE_URL_ENV):
+        return None
+    preferences = Preferences.load(paths.preferences)
+    if preferences.database_url:
+        return None
+    check_local_folder(paths.data_dir)
+    if not (os.access(paths.database, os.W_OK) and os.access(paths.data_dir, os.W_OK)):
+        return None  # read-only: the usual path searches and says so
+    return search_file(paths.database, query, limit)
 
 
 def search_file(path: Path, query: str, limit: int = 50) -> list[SearchHit] | None:

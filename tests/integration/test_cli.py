@@ -289,3 +289,28 @@ def test_import_export_bad_input_is_one_line(
     code, out, err = run(capsys, "--data-dir", str(tmp_path / "d"), *args)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_each_command_is_in_the_module_the_command_line_imports_for_it() -> None:
+    import argparse
+    import importlib
+
+    from crm_desktop import cli
+
+    everyone = set(cli._parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    assert everyone == set(cli._COMMANDS) | set(cli._MODULE_OF)
+    assert not set(cli._COMMANDS) & set(cli._MODULE_OF)
+    for module, names in cli._COMMAND_MODULES.items():
+        parser = argparse.ArgumentParser()
+        found = parser.add_subparsers()
+        importlib.import_module(module).add_parsers(found)
+        assert set(found.choices) == set(names), module
+        assert set(importlib.import_module(module).COMMANDS) == set(names), module
+    for name in everyone:
+        own = cli._parser(name)._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+        assert name in own
+    # The command is found where the parser finds it, whatever the global options.
+    assert cli.command_of(["--data-dir", "search", "search", "x"]) == "search"
+    assert cli.command_of(["--json", "--data-dir=d", "contacts", "tag", "x"]) == "contacts"
+    assert cli.command_of(["--data-dir"]) is None
+    assert cli.command_of(["nonsense"]) is None and cli.command_of([]) is None

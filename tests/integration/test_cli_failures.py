@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from crm_desktop import bootstrap
 from crm_desktop.cli import (
     EXIT_ALREADY,
     EXIT_BUSY,
@@ -22,6 +21,7 @@ from crm_desktop.cli import (
 )
 from crm_desktop.persistence import database, engine
 from crm_desktop.persistence.uow import UnitOfWork
+from crm_desktop.services import search
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -83,6 +83,7 @@ def test_a_full_disk_while_exporting(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(tabular, "write_csv", full)
+    monkeypatch.setattr(tabular, "write_csv_columns", full)
     target = tmp_path / "out.csv"
     code, _, err = run(capsys, "--data-dir", data, "export", "contacts", str(target))
     assert code == EXIT_DISK_FULL and "disk is full" in one_line(err)
@@ -95,7 +96,7 @@ def test_a_read_only_data_folder_still_searches_and_exports(
     # As root every file is writable; the folder is taken for read-only as the app sees it
     # (and the quick search, which a read-only folder skips by its file modes, is skipped).
     monkeypatch.setattr(database, "sqlite_writable", lambda _path: False)
-    monkeypatch.setattr(bootstrap, "search_without_opening", lambda *_args: None)
+    monkeypatch.setattr(search, "search_without_opening", lambda *_args: None)
     code, out, err = run(capsys, "--data-dir", data, "search", "a")
     assert code == 0 and out.strip()
     assert "is read-only; search and export work" in one_line(err)

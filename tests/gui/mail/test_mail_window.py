@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from tests.integration.services.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
-from tests.integration.services.test_imap import DOVECOT, deliver, dovecot  # noqa: F401
 
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.mail import ImapSettings
@@ -24,6 +22,8 @@ from crm_desktop.gui.main_window import MainWindow
 from crm_desktop.gui.tasks import SyncRunner
 from crm_desktop.gui.views.settings_mail import MailAccountBox
 from crm_desktop.services.imap import KEYRING_SERVICE
+from tests.integration.services.test_campaigns import MemoryKeyring, memory_keyring  # noqa: F401
+from tests.integration.services.test_imap import DOVECOT, deliver, dovecot  # noqa: F401
 
 needs_dovecot = pytest.mark.skipif(
     DOVECOT is None, reason="dovecot (dovecot-imapd) is not installed"

@@ -62,6 +62,38 @@ def test_bulk_documents_equal_the_documents_read_back(app: AppContext) -> None:
     assert rebuilt_docs(app) == bulk
 
 
+def fts_check(path: Path) -> None:
+    """FTS5's own check that its index and content agree (raises if not)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO search_fts(search_fts) VALUES('integrity-check')")
+
+
+@pytest.mark.parametrize("content_writable", [True, False])
+def test_the_trash_flags_documents_as_a_rebuild_would(
+    app: AppContext, content_writable: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The flag is set in FTS5's content table, or (an SQLite in defensive mode) by FTS5.
+    from crm_desktop.persistence import search
+
+    monkeypatch.setattr(search, "_content_writable", lambda _conn: content_writable)
+    app.demo.generate(contacts=200, seed=4, today=TODAY)
+    ids = app.contacts.ids(ListQuery())
+    name = app.contacts.get(ids[0]).last_name
+    hits = {h.id for h in app.search.search(name)}
+    assert ids[0] in hits
+    app.bulk.delete("contacts", ids[:150])
+    docs = search_docs(app.paths.database)
+    assert sum(1 for d in docs.values() if d[0] == "contacts" and d[2] == 0) == 150
+    assert rebuilt_docs(app) == docs
+    fts_check(app.paths.database)
+    assert ids[0] not in {h.id for h in app.search.search(name)}
+    app.bulk.restore("contacts", ids[:100])
+    docs = search_docs(app.paths.database)
+    assert rebuilt_docs(app) == docs
+    fts_check(app.paths.database)
+    assert ids[0] in {h.id for h in app.search.search(name)}
+
+
 def test_a_record_changed_after_its_bulk_insert_is_read_back(app: AppContext) -> None:
     with app.uow() as uow:
         company_id = "0190e1c2-0000-7000-8000-000000000001"

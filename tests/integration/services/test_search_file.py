@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crm_desktop.bootstrap import AppContext, search_without_opening
+from crm_desktop.bootstrap import AppContext
 from crm_desktop.cli import main
 from crm_desktop.persistence import database
-from crm_desktop.services.search import search_file
+from crm_desktop.services.search import search_file, search_without_opening
 
 # The quick search reads the SQLite file itself: not run against PostgreSQL.
 pytestmark = pytest.mark.sqlite_only
@@ -46,14 +46,29 @@ def test_search_on_a_folder_without_data_says_so_and_makes_nothing(
     assert not (tmp_path / "new").exists()  # a mistyped --data-dir makes no empty database
 
 
-def test_a_search_command_imports_neither_sqlalchemy_nor_alembic(demo_app: AppContext) -> None:
+def test_a_search_command_imports_only_what_it_needs(demo_app: AppContext) -> None:
+    # Not the database layer (SQLAlchemy, Alembic), not the composition root, not the
+    # other commands' modules or the records they use, not the default folders' lookup.
+    unwanted = [
+        "sqlalchemy",
+        "alembic",
+        "crm_desktop.bootstrap",
+        "crm_desktop.cli_campaigns",
+        "crm_desktop.cli_segments",
+        "crm_desktop.cli_consent",
+        "crm_desktop.cli_sync",
+        "crm_desktop.cli_server",
+        "crm_desktop.domain.records",
+        "crm_desktop.domain.reports",
+        "platformdirs",
+    ]
     probe = (
         "import sys; from crm_desktop.cli import main; "
         f"code = main(['--data-dir', {str(demo_app.paths.data_dir)!r}, 'search', 'müller']); "
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}); "
-        "print('HEAVY', heavy, code)"
+        f"loaded = sorted(m for m in {unwanted!r} if m in sys.modules); "
+        "print('LOADED', loaded, code)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip().endswith("HEAVY [] 0")
+    assert out.strip().endswith("LOADED [] 0")
