@@ -8,7 +8,7 @@ from __future__ import annotations
 from crm_desktop.bootstrap import AppContext
 from crm_desktop.domain.records import ContactDraft, EmailEntry, RoleEntry
 from crm_desktop.persistence.models import Company, ContactEmail
-from crm_desktop.services.contacts import ContactService
+from crm_desktop.persistence.records_map import insert_contacts
 
 COMPANY = "0190e1c2-0000-7000-8000-0000000000c1"
 LATER = "0190e1c2-0000-7000-8000-0000000000c2"
@@ -33,8 +33,8 @@ def _found(app: AppContext, query: str) -> set[str]:
 def test_contacts_of_every_batch_are_found_once(app: AppContext) -> None:
     with app.uow() as uow:
         uow.insert_rows(Company, [{"id": COMPANY, "name": "Fjordlicht AS"}])
-        first = ContactService.insert_drafts(uow, _batch(0, 30))
-        second = ContactService.insert_drafts(uow, _batch(30, 30))
+        first = insert_contacts(uow, _batch(0, 30))
+        second = insert_contacts(uow, _batch(30, 30))
         # After the second batch began: a new e-mail for a contact of the first, and a
         # company rename through the ORM.
         uow.insert_rows(
@@ -53,7 +53,7 @@ def test_contacts_of_every_batch_are_found_once(app: AppContext) -> None:
         assert company is not None
         company.name = "Polarstern AS"
         uow.insert_rows(Company, [{"id": LATER, "name": "Nordkapp Handel"}])
-        third = ContactService.insert_drafts(uow, _batch(60, 30, LATER))
+        third = insert_contacts(uow, _batch(60, 30, LATER))
         uow.commit()
     everyone = set(first + second + third)
     assert _found(app, "batch.example") == everyone
