@@ -413,11 +413,9 @@ class UnitOfWork:
         trigram index is most of what the server does for an import; this way it does
         so while the next batches are prepared instead of all after the last.
         A contact changed again later is indexed again at the commit, from the tables."""
-        ids = self._reindex.pop("contacts", None)
-        if not ids or self.search is None:
-            if ids:
-                self._reindex["contacts"] = ids
+        if self.search is None or not self._reindex.get("contacts"):
             return
+        ids = self._reindex.pop("contacts")
         self.search.reindex("contacts", ids, self._fresh)
         if self._fresh is not None:
             self._fresh.indexed(ids)
