@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.benchmarks.run import demo_database
+
 BAR_SECONDS = 5.0
 
 
@@ -94,15 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        data_dir = args.data_dir
-        if data_dir is None:
-            from crm_desktop.bootstrap import open_app
-
-            data_dir = root / "demo"
-            app = open_app(data_dir)
-            print(f"making a demo database of {args.contacts:,} contacts...", flush=True)
-            app.demo.generate(contacts=args.contacts, seed=1)
-            app.close()
+        data_dir = demo_database(args.data_dir, root, args.contacts)
         table = bench(data_dir, args.month, args.runs, root)
     width = max(len(r[0]) for r in table)
     print(f"\n{'benchmark':<{width}}  {'figure':>16}  {'detail':>14}")

@@ -204,6 +204,18 @@ def bench_insert(root: Path, count: int) -> list[tuple[str, str, str]]:
     ]
 
 
+def demo_database(data_dir: Path | None, folder: Path, contacts: int) -> Path:
+    """`data_dir` when one was given, else a demo database of `contacts` made in `folder`."""
+    if data_dir is not None:
+        return data_dir
+    made = folder / "demo"
+    app = open_app(made)
+    print(f"making a demo database of {contacts:,} contacts...", flush=True)
+    app.demo.generate(contacts=contacts, seed=1)
+    app.close()
+    return made
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]

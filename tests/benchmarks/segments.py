@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.benchmarks.run import demo_database
+
 BAR_MS = 200.0
 SEGMENTS: list[tuple[str, dict[str, Any]]] = [
     ("city is Berlin", {"field": "city", "op": "is", "value": "Berlin"}),
@@ -114,15 +116,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = args.data_dir
-        if data_dir is None:
-            from crm_desktop.bootstrap import open_app
-
-            data_dir = Path(tmp) / "demo"
-            app = open_app(data_dir)
-            print(f"making a demo database of {args.contacts:,} contacts...", flush=True)
-            app.demo.generate(contacts=args.contacts, seed=1)
-            app.close()
+        data_dir = demo_database(args.data_dir, Path(tmp), args.contacts)
         table = bench(data_dir, args.runs)
     width = max(len(r[0]) for r in table)
     print(f"\n{'segment':<{width}}  {'count time':>10}  {'contacts':>10}  {'/ floor':>8}")
