@@ -5,7 +5,7 @@ package (gui/contacts, gui/deals, gui/data; calendar, reports and settings are v
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSettings, QSize, QTimer, Slot
 from PySide6.QtGui import (
@@ -53,16 +53,16 @@ from crm_desktop.gui.sharing.controller import SharingController
 from crm_desktop.gui.status import DataStatus, TaskStatus
 from crm_desktop.gui.tasks import TaskRunner
 from crm_desktop.gui.tray import TrayKeeper
-from crm_desktop.gui.views.calendar import CalendarView
 from crm_desktop.gui.views.lists import ListView
 from crm_desktop.gui.views.pipeline import PipelineView
-from crm_desktop.gui.views.reports import ReportsView
-from crm_desktop.gui.views.settings import SettingsView
 from crm_desktop.gui.widgets.command_palette import CommandPaletteDialog, palette_actions
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the three views built when first shown are imported then
     from crm_desktop.bootstrap import AppContext
     from crm_desktop.domain.calendar import Reminder
+    from crm_desktop.gui.views.calendar import CalendarView
+    from crm_desktop.gui.views.reports import ReportsView
+    from crm_desktop.gui.views.settings import SettingsView
 
 
 AFTER_FIRST_PAINT_MS = 200  # then the window has been shown and painted
@@ -183,29 +183,29 @@ class MainWindow(QMainWindow):
 
     @property
     def calendar_view(self) -> CalendarView:
-        view = self.sections.view(CALENDAR)
-        assert isinstance(view, CalendarView)
-        return view
+        return cast("CalendarView", self.sections.view(CALENDAR))
 
     @property
     def reports_view(self) -> ReportsView:
-        view = self.sections.view(REPORTS)
-        assert isinstance(view, ReportsView)
-        return view
+        return cast("ReportsView", self.sections.view(REPORTS))
 
     @property
     def settings_view(self) -> SettingsView:
-        view = self.sections.view(SETTINGS)
-        assert isinstance(view, SettingsView)
-        return view
+        return cast("SettingsView", self.sections.view(SETTINGS))
 
     def _build_calendar(self) -> QWidget:
+        from crm_desktop.gui.views.calendar import CalendarView
+
         return CalendarView(self.context, self, hub=self.hub, undo_stack=self.undo_stack)
 
     def _build_reports(self) -> QWidget:
+        from crm_desktop.gui.views.reports import ReportsView
+
         return ReportsView(self.context, self, self.runner)
 
     def _build_settings(self) -> QWidget:
+        from crm_desktop.gui.views.settings import SettingsView
+
         view = SettingsView(self.context, self)
         view.changed.connect(self.hub.changed)
         view.sharing_requested.connect(self.sharing.open_dialog)

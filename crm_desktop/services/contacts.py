@@ -125,6 +125,12 @@ class ContactService(Revertible):
         with self._uow.read() as uow:
             return uow.contacts.ids(query)
 
+    def first_ids(self, query: ListQuery, limit: int) -> tuple[list[str], int]:
+        """The first `limit` ids in list order and how many match in all: the window shows
+        the first page of 100,000 contacts without reading every id first."""
+        with self._uow.read() as uow:
+            return uow.contacts.page_ids(query, 0, limit), uow.contacts.count(query)
+
     def count(self, query: ListQuery) -> int:
         with self._uow.read() as uow:
             return uow.contacts.count(query)

@@ -13,10 +13,10 @@ from PySide6.QtCore import QObject, QTimer, Slot
 
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.formatting import pluralise
-from crm_desktop.gui.automation.rules_dialog import RulesDialog
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rules editor is imported when first opened, not with the window
     from crm_desktop.domain.automation import Outcome
+    from crm_desktop.gui.automation.rules_dialog import RulesDialog
     from crm_desktop.gui.host import Host
 
 # The changes a rule may act on; the rules' own writes (activities) are not among them.
@@ -55,6 +55,8 @@ class AutomationController(QObject):
     # ---- the rules editor -----------------------------------------------------------------
 
     def open_rules(self) -> RulesDialog:
+        from crm_desktop.gui.automation.rules_dialog import RulesDialog
+
         dialog = RulesDialog(self.host.context, self.host.window)
         self.dialog = dialog
         dialog.saved.connect(self._rules_saved)

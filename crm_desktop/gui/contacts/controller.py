@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtWidgets import QDialog, QInputDialog
@@ -22,16 +22,15 @@ from crm_desktop.gui.contacts.details import (
     contact_subtitle,
     people_count,
 )
-from crm_desktop.gui.contacts.quick import QuickActivityDialog
-from crm_desktop.gui.dialogs.company_editor import CompanyEditorDialog
-from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
-from crm_desktop.gui.dialogs.duplicates import DuplicatesDialog, MergeDialog
 from crm_desktop.gui.host import COMPANIES, CONTACTS, Host
 from crm_desktop.gui.models.record_lists import CompanyTableModel, ContactTableModel
 from crm_desktop.gui.series import plan_series
 from crm_desktop.gui.shown import RefreshWhenShown
 from crm_desktop.gui.views.detail import DetailPanel
 from crm_desktop.gui.views.lists import ListView
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened, not with the window
+    from crm_desktop.gui.dialogs.duplicates import DuplicatesDialog
 
 CONTACT_ACTIONS = [
     ("edit", "Edit", "edit"),
@@ -204,6 +203,8 @@ class ContactsController(QObject):
         owner = context.users.default_owner_id()
         if before is None and draft is None and owner:
             draft = ContactDraft(owner_id=owner)
+        from crm_desktop.gui.dialogs.contact_editor import ContactEditorDialog
+
         dialog = ContactEditorDialog(context, before or draft, contact_id, self.host.window)
         dialog.open_requested.connect(self.open_contact)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -221,6 +222,8 @@ class ContactsController(QObject):
     def edit_company(self, company_id: str | None) -> None:
         context = self.host.context
         before = context.companies.get(company_id).to_draft() if company_id else None
+        from crm_desktop.gui.dialogs.company_editor import CompanyEditorDialog
+
         dialog = CompanyEditorDialog(context, before, company_id, self.host.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -251,6 +254,8 @@ class ContactsController(QObject):
 
     def quick_activity(self, kind: str, contact_id: str) -> None:
         """Log a call, add a note or schedule a follow-up (one undo step each)."""
+        from crm_desktop.gui.contacts.quick import QuickActivityDialog
+
         context = self.host.context
         name = context.contacts.get(contact_id).display_name
         dialog = QuickActivityDialog(kind, name, self.host.window)
@@ -487,6 +492,8 @@ class ContactsController(QObject):
     # ---- duplicates and merge ---------------------------------------------------------
 
     def find_duplicates(self) -> DuplicatesDialog:
+        from crm_desktop.gui.dialogs.duplicates import DuplicatesDialog
+
         dialog = DuplicatesDialog(
             self.host.context, self.host.runner, self.merge_records, self.host.window
         )
@@ -509,6 +516,8 @@ class ContactsController(QObject):
 
     def merge_records(self, kind: str, ids: list[str]) -> bool:
         """The side-by-side merge of records; the merge is one undo step."""
+        from crm_desktop.gui.dialogs.duplicates import MergeDialog
+
         context = self.host.context
         try:
             dialog = MergeDialog(context, kind, ids, self.host.window)

@@ -5,7 +5,7 @@ itself."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QDialog, QInputDialog
@@ -15,10 +15,12 @@ from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.formatting import pluralise
 from crm_desktop.domain.pipeline import DealDraft
 from crm_desktop.gui.commands import BulkCommand, SaveRecordCommand, ServiceCommand
-from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
 from crm_desktop.gui.host import PIPELINE, Host
 from crm_desktop.gui.series import plan_series
 from crm_desktop.gui.views.pipeline import PipelineView
+
+if TYPE_CHECKING:  # the deal page is imported when first opened, not with the window
+    from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
 
 BOARD_TABLES = ("deals", "stages", "pipelines", "contacts", "companies", "reasons", "users")
 
@@ -57,6 +59,8 @@ class DealsController(QObject):
 
     def _editor(self, draft: DealDraft, deal_id: str | None) -> DealEditorDialog:
         """The deal page; its Won/Lost and notes go on the window's undo stack."""
+        from crm_desktop.gui.dialogs.deal_editor import DealEditorDialog
+
         host = self.host
         return DealEditorDialog(
             host.context, draft, deal_id, host.window, hub=host.hub, undo_stack=host.undo_stack

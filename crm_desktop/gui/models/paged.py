@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from crm_desktop.domain.records import ListQuery
 
@@ -23,6 +23,8 @@ _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _USER = Qt.ItemDataRole.UserRole
 
 Index = QModelIndex | QPersistentModelIndex
+# The first `limit` ids of a query and how many it has in all.
+FetchFirst = Callable[[ListQuery, int], tuple[list[str], int]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class PagedTableModel(QAbstractTableModel):
         fetch_ids: Callable[[ListQuery], list[str]],
         fetch_rows: Callable[[Sequence[str]], list[Any]],
         parent: Any = None,
+        fetch_first: FetchFirst | None = None,
     ) -> None:
         super().__init__(parent)
         self._columns = list(columns)
@@ -48,9 +51,11 @@ class PagedTableModel(QAbstractTableModel):
         self._current_page = -1
         self._fetch_ids = fetch_ids
         self._fetch_rows = fetch_rows
+        self._fetch_first = fetch_first
         self._query = ListQuery()
         self._loaded = False
         self._ids: list[str] = []
+        self._unread = 0  # rows counted whose ids are not read yet (see _first_ids)
         # Recent queries' ids: clearing the search box shows the full list at once.
         self._recent: OrderedDict[ListQuery, list[str]] = OrderedDict()
         self._pages: OrderedDict[int, dict[str, Any]] = OrderedDict()
@@ -71,16 +76,48 @@ class PagedTableModel(QAbstractTableModel):
         self._query = query
         self._loaded = True
         ids = self._recent.pop(query, None)
-        self._ids = ids if ids is not None else self._fetch_ids(query)
+        self._unread = 0
+        self._ids = ids if ids is not None else self._first_ids(query)
         self._current_page = -1
-        self._recent[query] = self._ids
-        while len(self._recent) > MAX_RECENT:
-            self._recent.popitem(last=False)
+        self._remember()
         pages = self._pages.values() if self._pages_current else ()
         self._previous = {i: r for page in pages for i, r in page.items()}
         self._pages_current = True
         self._pages.clear()
         self.endResetModel()
+
+    def _first_ids(self, query: ListQuery) -> list[str]:
+        """The ids of `query`; for a list without a search (all 100,000 contacts, say, as
+        the window opens) only the first page's and the count, when the model can: the
+        rest is read when a row past them is first wanted (`_ids_to`)."""
+        if self._fetch_first is None or query.search.strip():
+            return self._fetch_ids(query)
+        ids, total = self._fetch_first(query, PAGE_SIZE)
+        self._unread = total - len(ids)
+        return ids
+
+    def _ids_to(self, row: int) -> list[str]:
+        """The ids, with those past the first page read if `row` is among them."""
+        if row >= len(self._ids) and self._unread:
+            ids = self._fetch_ids(self._query)
+            if len(ids) != len(self._ids) + self._unread:
+                # The data changed in between: the views learn the new count at once.
+                QTimer.singleShot(0, self, self._announce_rows)
+            self._ids, self._unread = ids, 0
+            self._remember()
+        return self._ids
+
+    def _announce_rows(self) -> None:
+        self.beginResetModel()
+        self.endResetModel()
+
+    def _remember(self) -> None:
+        """Keep the query's ids among the recent ones once they are all read."""
+        if self._unread:
+            return
+        self._recent[self._query] = self._ids
+        while len(self._recent) > MAX_RECENT:
+            self._recent.popitem(last=False)
 
     def set_search(self, text: str) -> None:
         self.set_query(replace(self._query, search=text))
@@ -105,9 +142,11 @@ class PagedTableModel(QAbstractTableModel):
         self._previous = {}
         self._pages_current = False
         ids = self._fetch_ids(self._query)
-        if ids != self._ids:
+        if ids[: len(self._ids)] != self._ids or len(ids) != len(self._ids) + self._unread:
             self.set_query(self._query)
             return
+        self._ids, self._unread = ids, 0
+        self._remember()
         wanted = set(changed)
         rows = [row for row, record_id in enumerate(self._ids) if record_id in wanted]
         if not rows:
@@ -125,19 +164,19 @@ class PagedTableModel(QAbstractTableModel):
         if not self._loaded:
             return None
         everyone = replace(self._query, sort=ListQuery.sort, descending=ListQuery.descending)
-        return len(self._ids) if everyone == ListQuery() else None
+        return len(self._ids) + self._unread if everyone == ListQuery() else None
 
     def id_at(self, row: int) -> str:
-        return self._ids[row]
+        return self._ids_to(row)[row]
 
     def all_ids(self) -> list[str]:
         """Every id the list holds now (its search, filters and order), loaded or not."""
-        return list(self._ids)
+        return list(self._ids_to(len(self._ids)))
 
     # ---- Qt model interface ---------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else len(self._ids) + self._unread
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
@@ -162,14 +201,15 @@ class PagedTableModel(QAbstractTableModel):
         if role not in self._roles or not index.isValid():
             return None
         row = index.row()
-        if not 0 <= row < len(self._ids):
+        ids = self._ids if row < len(self._ids) else self._ids_to(row)
+        if not 0 <= row < len(ids):
             return None
         if role == _DISPLAY:
             record = self._record(row)
             return self._columns[index.column()].value(record) if record is not None else ""
         if role == _ALIGN:
             return self._aligns[index.column()]
-        return self._ids[row]
+        return ids[row]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(self._columns):
@@ -192,7 +232,8 @@ class PagedTableModel(QAbstractTableModel):
             return page.get(self._ids[row])
         self._current_page = page_no
         if page is None:
-            ids = self._ids[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
+            ids = self._ids_to(page_no * PAGE_SIZE + PAGE_SIZE - 1)
+            ids = ids[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
             previous = self._previous
             page = {i: previous[i] for i in ids if i in previous}
             missing = [i for i in ids if i not in page]

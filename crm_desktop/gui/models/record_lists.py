@@ -79,7 +79,9 @@ class DealTableModel(PagedTableModel):
 
 class ContactTableModel(PagedTableModel):
     def __init__(self, service: ContactService, parent: Any = None) -> None:
-        super().__init__(CONTACT_COLUMNS, service.ids, service.rows, parent)
+        super().__init__(
+            CONTACT_COLUMNS, service.ids, service.rows, parent, fetch_first=service.first_ids
+        )
 
 
 class CompanyTableModel(PagedTableModel):

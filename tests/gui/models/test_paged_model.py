@@ -1,5 +1,6 @@
 """The paged list model: a search typed on reuses the rows the previous query fetched,
-never rows kept from before a change; the count of everyone comes from its own ids."""
+never rows kept from before a change; the count of everyone comes from its own ids; a
+list without a search reads its first page's ids and its count, the rest when wanted."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from crm_desktop.domain.records import ListQuery, Trash
-from crm_desktop.gui.models.paged import Column, PagedTableModel
+from crm_desktop.gui.models.paged import PAGE_SIZE, Column, PagedTableModel
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,15 @@ class People:
     def __init__(self) -> None:
         self.names = {f"{i:04}": f"Name {i}" for i in range(1, 51)}  # one page
         self.fetched: list[str] = []
+        self.firsts = 0
 
     def ids(self, query: ListQuery) -> list[str]:
         return sorted(i for i, name in self.names.items() if query.search in name)
+
+    def first(self, query: ListQuery, limit: int) -> tuple[list[str], int]:
+        self.firsts += 1
+        ids = self.ids(query)
+        return ids[:limit], len(ids)
 
     def rows(self, ids: Sequence[str]) -> list[Row]:
         self.fetched += ids
@@ -73,3 +80,63 @@ def test_the_count_of_everyone_comes_from_the_list_when_it_shows_everyone() -> N
     assert shown.count_if_unfiltered() is None
     shown.set_query(replace(ListQuery(), trash=Trash.ONLY))
     assert shown.count_if_unfiltered() is None
+
+
+class Counted(People):
+    """People whose every full read of the ids is counted."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.names = {f"{i:04}": f"Name {i}" for i in range(1, count + 1)}
+        self.full_reads = 0
+
+    def ids(self, query: ListQuery) -> list[str]:
+        self.full_reads += 1
+        return super().ids(query)
+
+    def first(self, query: ListQuery, limit: int) -> tuple[list[str], int]:
+        self.full_reads -= 1  # its own read of the ids stands for the two SQL queries
+        return super().first(query, limit)
+
+
+def first_page_model(people: Counted) -> PagedTableModel:
+    found = PagedTableModel(
+        [Column("name", "Name", lambda r: r.name)], people.ids, people.rows, None, people.first
+    )
+    found.set_query(ListQuery())
+    return found
+
+
+def test_everyone_shows_the_first_page_without_reading_every_id() -> None:
+    people = Counted(3 * PAGE_SIZE)
+    shown = first_page_model(people)
+    assert shown.rowCount() == 3 * PAGE_SIZE and shown.count_if_unfiltered() == 3 * PAGE_SIZE
+    assert names(shown, 2) == ["Name 1", "Name 2"] and shown.id_at(PAGE_SIZE - 1) == "0100"
+    assert people.full_reads == 0
+    assert shown.data(shown.index(PAGE_SIZE, 0)) == f"Name {PAGE_SIZE + 1}"  # read now
+    assert people.full_reads == 1
+    assert shown.all_ids() == sorted(people.names) and people.full_reads == 1
+
+
+def test_a_search_reads_all_its_ids_and_clearing_it_reads_the_first_page_again() -> None:
+    people = Counted(3 * PAGE_SIZE)
+    shown = first_page_model(people)
+    shown.set_search("Name 2")
+    assert (people.firsts, people.full_reads) == (1, 1)
+    assert shown.rowCount() == len(people.ids(ListQuery(search="Name 2")))
+    shown.set_search("")
+    assert people.firsts == 2 and shown.rowCount() == 3 * PAGE_SIZE
+
+
+def test_a_change_to_a_list_read_in_part_keeps_it_unless_its_ids_changed() -> None:
+    people = Counted(2 * PAGE_SIZE)
+    shown = first_page_model(people)
+    names(shown, 2)
+    people.names["0002"] = "Name 2 (renamed)"
+    people.fetched.clear()
+    shown.reload_changed(["0002"])  # the same ids in the same order: all read now
+    assert people.firsts == 1 and shown.id_at(2 * PAGE_SIZE - 1) == f"{2 * PAGE_SIZE:04}"
+    assert names(shown, 2) == ["Name 1", "Name 2 (renamed)"] and "0002" in people.fetched
+    del people.names["0001"]
+    shown.reload_changed(["0001"])  # an id went: the list is queried again
+    assert people.firsts == 2 and shown.rowCount() == 2 * PAGE_SIZE - 1
