@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from crm_desktop.domain.records import ListQuery
 from crm_desktop.domain.segments import Group
 from crm_desktop.domain.text import fold
-from crm_desktop.persistence.dialect import month_day, name_of
+from crm_desktop.persistence.dialect import among, among_ids, month_day, name_of
 from crm_desktop.persistence.models import (
     Activity,
     Company,
@@ -34,6 +35,35 @@ from crm_desktop.persistence.repositories.base import (
 )
 from crm_desktop.persistence.search import search_index
 from crm_desktop.persistence.segment_sql import RfmCache, SegmentCompiler
+
+# The company and owner joined to a list row: made once, as each new alias makes
+# SQLAlchemy copy the table's columns and key the statement anew.
+_ROW_COMPANY, _ROW_OWNER = aliased(Company), aliased(User)
+
+
+@lru_cache(maxsize=2)
+def _rows_statement(dialect: str) -> Select[Any]:
+    """The list rows of the contacts among the `ids` parameter: one statement for every
+    page, built once (a list screen reads a page on each keystroke of a search)."""
+    company, owner = _ROW_COMPANY, _ROW_OWNER
+    return (
+        select(
+            Contact.id,
+            Contact.first_name,
+            Contact.last_name,
+            Contact.email,
+            Contact.phone,
+            func.coalesce(company.name, ""),
+            Contact.title,
+            Contact.city,
+            func.coalesce(owner.name, ""),
+            tags_column(Contact.id, dialect),
+            Contact.updated_at,
+        )
+        .outerjoin(company, company.id == Contact.company_id)
+        .outerjoin(owner, owner.id == Contact.owner_id)
+        .where(among(dialect, Contact.id))
+    )
 
 
 class ContactRepository(Repository[Contact]):
@@ -140,26 +170,8 @@ class ContactRepository(Repository[Contact]):
         """Flat list rows for these ids (any order; the caller orders them)."""
         if not ids:
             return []
-        company, owner = aliased(Company), aliased(User)
-        stmt = (
-            select(
-                Contact.id,
-                Contact.first_name,
-                Contact.last_name,
-                Contact.email,
-                Contact.phone,
-                func.coalesce(company.name, ""),
-                Contact.title,
-                Contact.city,
-                func.coalesce(owner.name, ""),
-                tags_column(Contact.id, name_of(self.session)),
-                Contact.updated_at,
-            )
-            .outerjoin(company, company.id == Contact.company_id)
-            .outerjoin(owner, owner.id == Contact.owner_id)
-            .where(Contact.id.in_(list(ids)))
-        )
-        return list(self.session.execute(stmt))
+        dialect = name_of(self.session)
+        return list(self.session.execute(_rows_statement(dialect), among_ids(dialect, ids)))
 
     def by_email(self, email: str) -> list[Contact]:
         folded = email.strip().lower()

@@ -161,6 +161,7 @@ def test_paging_sorting_and_filters_run_in_sql(app: AppContext) -> None:
     rows = app.contacts.rows([ids["Bauer"], ids["Adler"]])
     assert [r.display_name for r in rows] == ["X Bauer", "X Adler"]
     assert rows[0].tags == "VIP"
+    assert app.contacts.first_ids(ListQuery(sort="name"), 2) == ([ids["Adler"], ids["Bauer"]], 5)
 
 
 def test_bulk_actions_tag_and_owner(app: AppContext) -> None:
