@@ -21,13 +21,20 @@ from crm_desktop.domain.money import (
     parse_amount,
     parse_rate,
 )
-from crm_desktop.domain.reports import parse_month
 from crm_desktop.domain.vocabulary import DEFAULT_CURRENCY
 from crm_desktop.persistence.models import Setting
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, assign, now
 
 DEFAULTS: dict[str, Any] = {"business_name": "", "currency": DEFAULT_CURRENCY}
+
+
+def _parse_month(text: str) -> tuple[int, int]:
+    """`domain.reports.parse_month`, imported when a monthly target is read or set: the
+    window reads settings as it opens, and the reports' records are not needed for that."""
+    from crm_desktop.domain.reports import parse_month
+
+    return parse_month(text)
 
 
 def read_setting(uow: UnitOfWork, key: str, default: Any = None) -> Any:
@@ -144,7 +151,7 @@ class SettingsService:
             code = check_currency(currency)
             if code == base:
                 raise ValidationError(f"{code} is the business currency: it needs no rate")
-            year, number = parse_month(month)
+            year, number = _parse_month(month)
             key = f"{year:04d}-{number:02d}"
             if key in table.get(code, {}):
                 raise ValidationError(f"two rates for {code} in {key}")
@@ -154,7 +161,7 @@ class SettingsService:
     def set_exchange_rate(self, currency: str, month: str, rate: str | Decimal | None) -> None:
         """Set (or, with None, remove) one rate, keeping the others."""
         code = check_currency(currency)
-        year, number = parse_month(month)
+        year, number = _parse_month(month)
         key = f"{year:04d}-{number:02d}"
         kept = [
             (r.currency, r.month, r.rate)
@@ -186,7 +193,7 @@ class SettingsService:
                 raise ValidationError(f"no salesperson with id {who!r}")
             key = EVERY_MONTH
             if month:
-                year, number = parse_month(month)
+                year, number = _parse_month(month)
                 key = f"{year:04d}-{number:02d}"
             cents = amount if isinstance(amount, int) else parse_amount(amount)
             if key in table.get(who, {}):

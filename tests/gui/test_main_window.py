@@ -286,18 +286,19 @@ def test_a_saved_order_is_the_order_of_the_first_query(
     first.contacts_view.table.sortByColumn(7, Qt.SortOrder.DescendingOrder)
     first.save_layout()
     asked: list[tuple[str, bool]] = []
-    ids = demo_app.contacts.ids
+    first_ids = demo_app.contacts.first_ids
 
-    def counted(query: ListQuery) -> list[str]:
+    def counted(query: ListQuery, limit: int) -> tuple[list[str], int]:
         asked.append((query.sort, query.descending))
-        return ids(query)
+        return first_ids(query, limit)
 
-    monkeypatch.setattr(demo_app.contacts, "ids", counted)
+    monkeypatch.setattr(demo_app.contacts, "first_ids", counted)
+    monkeypatch.setattr(demo_app.contacts, "ids", lambda _query: pytest.fail("every id read"))
     second = MainWindow(demo_app, SyncRunner())
     qtbot.addWidget(second)
-    assert asked == [("updated", True)]  # one query at start, in the saved order
+    assert asked == [("updated", True)]  # one query at start (its first page), in the saved order
     model = second.contacts.contacts_model
-    newest = demo_app.contacts.ids(ListQuery(sort="updated", descending=True))[0]
+    newest = first_ids(ListQuery(sort="updated", descending=True), 1)[0][0]
     assert model.id_at(0) == newest
 
 

@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QFileDialog
 from crm_desktop.domain.changes import ChangeSet
 from crm_desktop.domain.errors import CrmError
 from crm_desktop.domain.formatting import pluralise
-from crm_desktop.gui.campaigns.mail_settings import MailSettingsDialog
 from crm_desktop.gui.campaigns.view import CampaignDialog, CampaignsView
 from crm_desktop.gui.shown import RefreshWhenShown
 
 if TYPE_CHECKING:
     from crm_desktop.domain.campaigns import SendResult
+    from crm_desktop.gui.campaigns.mail_settings import MailSettingsDialog
     from crm_desktop.gui.host import Host
     from crm_desktop.services.campaigns import Transport
 
@@ -199,6 +199,9 @@ class CampaignsController(QObject):
         )
 
     def mail_settings(self) -> MailSettingsDialog:
+        # Imported when first opened: it brings the mail service (smtplib, e-mail).
+        from crm_desktop.gui.campaigns.mail_settings import MailSettingsDialog
+
         dialog = MailSettingsDialog(self.host.context.mail, self.host.window)
         dialog.accepted.connect(lambda: self.host.hub.status.emit("Mail server saved"))
         dialog.open()
