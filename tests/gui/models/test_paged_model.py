@@ -140,3 +140,12 @@ def test_a_change_to_a_list_read_in_part_keeps_it_unless_its_ids_changed() -> No
     del people.names["0001"]
     shown.reload_changed(["0001"])  # an id went: the list is queried again
     assert people.firsts == 2 and shown.rowCount() == 2 * PAGE_SIZE - 1
+
+
+def test_ids_read_after_a_change_are_announced_as_a_new_list(qtbot: Any) -> None:
+    people = Counted(2 * PAGE_SIZE)
+    shown = first_page_model(people)
+    people.names["0000"] = "Name 0"  # someone new, before the rest is read
+    with qtbot.waitSignal(shown.modelReset):
+        assert shown.id_at(PAGE_SIZE + 1) == f"{PAGE_SIZE + 1:04}"  # the list as it is now
+    assert shown.rowCount() == 2 * PAGE_SIZE + 1
