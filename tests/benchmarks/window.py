@@ -27,6 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 
 PROBE = r"""
 import os, sys, time, json
@@ -133,35 +134,34 @@ def main() -> None:
     def median(results: list[dict], key: str) -> float:
         return statistics.median(r[key] for r in results)
 
-    before = "; former code: {}" if former else ""
+    def was(figure: Callable[[list[dict]], str]) -> str:
+        """The former code's figure, when it ran (`--former`)."""
+        return f"; former code: {figure(former)}" if former else ""
+
     rows = [
         (
             "cold start to window, median",
             f"{median(ours, 'open'):.2f} s",
             f"empty Qt window: {median(base, 'open'):.2f} s; bar 0.8 s"
-            + before.format(f"{median(former, 'open'):.2f} s"),
+            + was(lambda r: f"{median(r, 'open'):.2f} s"),
         ),
         (
             "processor time to window, median",
             f"{median(ours, 'cpu'):.2f} s",
             f"empty Qt window: {median(base, 'cpu'):.2f} s"
-            + before.format(f"{median(former, 'cpu'):.2f} s"),
+            + was(lambda r: f"{median(r, 'cpu'):.2f} s"),
         ),
         (
             "idle memory (RSS)",
             f"{median(ours, 'rss_mb'):.0f} MB",
             f"empty Qt window: {median(base, 'rss_mb'):.0f} MB; bar 150"
-            + before.format(f"{median(former, 'rss_mb'):.0f} MB"),
+            + was(lambda r: f"{median(r, 'rss_mb'):.0f} MB"),
         ),
-        (
-            "search keystroke, median / p95",
-            keys_p95(ours),
-            "bar p95 30 ms" + before.format(keys_p95(former) if former else ""),
-        ),
+        ("search keystroke, median / p95", keys_p95(ours), "bar p95 30 ms" + was(keys_p95)),
         (
             "its processor time (GUI thread)",
             keys_p95(ours, "keys_cpu"),
-            before.format(keys_p95(former, "keys_cpu") if former else "").lstrip("; "),
+            was(lambda r: keys_p95(r, "keys_cpu")).lstrip("; "),
         ),
     ]
     for name, figure, detail in rows:
