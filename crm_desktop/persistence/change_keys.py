@@ -1,7 +1,8 @@
-"""The keys of SQLite's compact change log (migration 0011): the devices' small keys, the
-entity codes and the packed clock stamps, for the app's own writes into `change_log` (its
-own rows and the rows it applies). The `change` view decodes them; its INSTEAD OF triggers
-do the same for other writes."""
+"""The keys of SQLite's compact change log (migrations 0011 and 0012): the devices' small
+keys, the entity codes, the packed clock stamps, the row ids as 16 bytes and the values
+with their usual keys shortened, for the app's own writes into `change_log` (its own rows
+and the rows it applies). The `change` view decodes them; its INSTEAD OF triggers do the
+same for other writes (keeping row ids and values as given: the view reads both forms)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,58 @@ INSERT_SQL = (
     "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, base_hlc) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+# The value's usual pieces, each stored as one control character (1 for the first): the
+# view puts them back (migration 0012 writes the same list into its SQL, so it never
+# changes; a new list needs a new migration, and 20 is as deep as SQLite parses the nested
+# `replace` calls of a view). JSON text holds no raw control character (its strings escape
+# them), so the shortened form is read back exactly; a value holding one anyway is stored
+# as given.
+VALUE_PIECES = (
+    '"created_at":"20',
+    '"contact_id":"',
+    '"company_id":"',
+    '"position":',
+    '"label":"',
+    '"first_name":"',
+    '"last_name":"',
+    '"cadence_days":',
+    '"email":"',
+    '"number":"',
+    '"tag_id":"',
+    '"target_id":"',
+    '"target_kind":"',
+    '"name":"',
+    '"notes":"',
+    '"title":"',
+    '"owner_id":"',
+    '"deal_id":"',
+    '"stage_id":"',
+    '"status":"',
+)
+_SHORT = tuple((piece, chr(code)) for code, piece in enumerate(VALUE_PIECES, start=1))
+
+
+def compact_row_id(row_id: str) -> bytes | str:
+    """A row id in the usual form (a lower-case UUID) as its 16 bytes; another as given."""
+    if len(row_id) == 36 and _UUID.fullmatch(row_id):
+        return bytes.fromhex(row_id.replace("-", ""))
+    return row_id
+
+
+def compact_value(value: str | None) -> bytes | str | None:
+    """An object's JSON with its usual pieces shortened, as bytes (the view tells the
+    shortened form by its type); any other value as given."""
+    if not value or value[0] != "{" or _CONTROL.search(value):
+        return value
+    for piece, code in _SHORT:
+        if piece in value:
+            value = value.replace(piece, code)
+    return value.encode()
 
 
 class CompactKeys:
@@ -72,7 +125,7 @@ class CompactKeys:
         devices = {d: self.device(connection, d) for d in {r.device_id for r in rows}}
         packed = [
             (devices[r.device_id], r.seq, self.packer(r.device_id)(r.hlc), codes[r.entity],
-             r.row_id, r.field, r.value, r.base_hlc)
+             compact_row_id(r.row_id), r.field, compact_value(r.value), r.base_hlc)
             for r in rows
         ]  # fmt: skip
         connection.exec_driver_sql(INSERT_SQL, packed)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
-from crm_desktop.persistence.change_keys import CompactKeys
+from crm_desktop.persistence.change_keys import CompactKeys, compact_row_id, compact_value
 from crm_desktop.persistence.dialect import copy_rows, lock_change_seqs, marks
 from crm_desktop.persistence.models import Change, Entity, column_default
 from crm_desktop.persistence.wire import (
@@ -277,7 +277,10 @@ class ChangeBuffer:
             keys = self._keys
             codes = keys.codes(connection, {row[2] for row in rows})
             pack = keys.packer(device_id)
-            packed = [(n, pack(h), codes[e], r, f, v, b) for n, h, e, r, f, v, b in rows]
+            packed = [
+                (n, pack(h), codes[e], compact_row_id(r), f, compact_value(v), b)
+                for n, h, e, r, f, v, b in rows
+            ]
             sql = (
                 "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, "
                 f"base_hlc) VALUES ({keys.device(connection, device_id)}, ? + {int(last)}, "
