@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Connection
 
@@ -19,13 +19,13 @@ from crm_desktop.domain.changes import ChangeRow
 _PACKABLE = re.compile(r"00[0-9a-f]{11}-[0-9a-f]{4}-")
 _FIRST_FREE_CODE = 1000  # codes below are fixed by the migration
 INSERT_SQL = (
-    "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, base_hlc) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, ref1, ref2, "
+    "base_hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_CONTROL = re.compile(r"[\x00-\x1f]")
+_UUID_MIDDLE = re.compile(r"-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-")
 
 # The value's usual pieces, each stored as one control character (1 for the first): the
 # view puts them back (migration 0012 writes the same list into its SQL, so it never
@@ -56,6 +56,55 @@ VALUE_PIECES = (
     '"status":"',
 )
 _SHORT = tuple((piece, chr(code)) for code, piece in enumerate(VALUE_PIECES, start=1))
+# The first two ids in the usual form in an object's JSON are stored apart, as 16 bytes
+# each (`ref1`, `ref2`), and stand in the text as these two control characters.
+REF_MARKS = (chr(len(VALUE_PIECES) + 1), chr(len(VALUE_PIECES) + 2))
+
+
+# The pieces each entity's objects are shortened with (numbers in VALUE_PIECES, from 1):
+# those of its fields when migration 0012 was written, which writes the same table into
+# the view's SQL, one branch of its decoding per entity, so that a row is put back with
+# a few `replace` calls and not all of them (a third of the time). Fixed like the list:
+# a field added later whose key is a piece stays written out. An entity not listed
+# (another app's) is shortened with every piece, and the view's other branch reads it.
+ENTITY_PIECES: dict[str, tuple[int, ...]] = {
+    "users": (1, 9, 14),
+    "companies": (1, 9, 14, 15, 17),
+    "contacts": (1, 3, 6, 7, 8, 9, 15, 16, 17),
+    "contact_emails": (1, 2, 4, 5, 9),
+    "contact_phones": (1, 2, 4, 5, 10),
+    "contact_addresses": (1, 2, 4, 5),
+    "contact_roles": (1, 2, 3, 4, 16),
+    "tags": (1, 14),
+    "taggings": (1, 11, 12, 13),
+    "custom_fields": (1, 4, 13, 14),
+    "custom_values": (1, 12),
+    "pipelines": (1, 4, 14),
+    "stages": (1, 4, 14),
+    "reasons": (1, 4, 5),
+    "products": (1, 14),
+    "campaigns": (1, 14, 20),
+    "deals": (1, 2, 3, 4, 16, 17, 19, 20),
+    "deal_items": (1, 4, 18),
+    "deal_stage_history": (1, 18),
+    "activities": (1, 2, 3, 15, 17, 18),
+    "orders": (1, 2, 3, 10, 18),
+    "consents": (1, 2, 20),
+    "segments": (1, 14),
+    "campaign_members": (1, 2, 20),
+    "forecast_snapshots": (1,),
+    "forecast_snapshot_lines": (1, 17, 18, 19),
+    "settings": (1,),
+}
+
+
+@cache
+def pieces_of(entity: str) -> tuple[tuple[str, str], ...]:
+    """The pieces (and their characters) that an object of this entity is shortened with."""
+    numbers = ENTITY_PIECES.get(entity)
+    if numbers is None:
+        return _SHORT
+    return tuple(_SHORT[n - 1] for n in numbers)
 
 
 def compact_row_id(row_id: str) -> bytes | str:
@@ -65,15 +114,49 @@ def compact_row_id(row_id: str) -> bytes | str:
     return row_id
 
 
-def compact_value(value: str | None) -> bytes | str | None:
-    """An object's JSON with its usual pieces shortened, as bytes (the view tells the
-    shortened form by its type); any other value as given."""
-    if not value or value[0] != "{" or _CONTROL.search(value):
-        return value
-    for piece, code in _SHORT:
+def _ids(value: str) -> list[int]:
+    """Where the first two ids in the usual form start in the text, as `finditer` of
+    `_UUID` would find them, but faster: by the middle of an id, which starts with "-"."""
+    found: list[int] = []
+    floor = at = 0
+    while len(found) < 2:
+        middle = _UUID_MIDDLE.search(value, at)
+        if middle is None:
+            break
+        start = middle.start() - 8
+        if start >= floor and _UUID.fullmatch(value, start, start + 36):
+            found.append(start)
+            floor = at = start + 36
+        else:
+            at = middle.start() + 1
+    return found
+
+
+def compact_value(
+    value: str | None, pieces: tuple[tuple[str, str], ...] = _SHORT
+) -> tuple[bytes | str | None, bytes | None, bytes | None]:
+    """An object's JSON with its usual pieces shortened and its first two ids in the
+    usual form taken out, as bytes (the view tells the shortened form by its type), and
+    those ids as 16 bytes each (None where there are fewer); any other value as given
+    (also an object holding a character that is not printable: a control character
+    there would be read back as a piece)."""
+    if not value or value[0] != "{" or not value.isprintable():
+        return value, None, None
+    for piece, code in pieces:
         if piece in value:
             value = value.replace(piece, code)
-    return value.encode()
+    starts = _ids(value)
+    if not starts:
+        return value.encode(), None, None
+    refs: list[bytes | None] = [None, None]
+    parts = []
+    done = 0
+    for n, start in enumerate(starts):
+        refs[n] = bytes.fromhex(value[start : start + 36].replace("-", ""))
+        parts += [value[done:start], REF_MARKS[n]]
+        done = start + 36
+    parts.append(value[done:])
+    return "".join(parts).encode(), refs[0], refs[1]
 
 
 class CompactKeys:
@@ -125,7 +208,8 @@ class CompactKeys:
         devices = {d: self.device(connection, d) for d in {r.device_id for r in rows}}
         packed = [
             (devices[r.device_id], r.seq, self.packer(r.device_id)(r.hlc), codes[r.entity],
-             compact_row_id(r.row_id), r.field, compact_value(r.value), r.base_hlc)
+             compact_row_id(r.row_id), r.field, *compact_value(r.value, pieces_of(r.entity)),
+             r.base_hlc)
             for r in rows
         ]  # fmt: skip
         connection.exec_driver_sql(INSERT_SQL, packed)

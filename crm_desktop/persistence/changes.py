@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
-from crm_desktop.persistence.change_keys import CompactKeys, compact_row_id, compact_value
+from crm_desktop.persistence.change_keys import (
+    CompactKeys,
+    compact_row_id,
+    compact_value,
+    pieces_of,
+)
 from crm_desktop.persistence.dialect import copy_rows, lock_change_seqs, marks
 from crm_desktop.persistence.models import Change, Entity, column_default
 from crm_desktop.persistence.wire import (
@@ -278,13 +283,13 @@ class ChangeBuffer:
             codes = keys.codes(connection, {row[2] for row in rows})
             pack = keys.packer(device_id)
             packed = [
-                (n, pack(h), codes[e], compact_row_id(r), f, compact_value(v), b)
+                (n, pack(h), codes[e], compact_row_id(r), f, *compact_value(v, pieces_of(e)), b)
                 for n, h, e, r, f, v, b in rows
             ]
             sql = (
                 "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, "
-                f"base_hlc) VALUES ({keys.device(connection, device_id)}, ? + {int(last)}, "
-                "?, ?, ?, ?, ?, ?)"
+                f"ref1, ref2, base_hlc) VALUES ({keys.device(connection, device_id)}, "
+                f"? + {int(last)}, ?, ?, ?, ?, ?, ?, ?, ?)"
             )
             if submit is not None:
                 submit(sql, packed)

@@ -15,7 +15,12 @@ from alembic import command
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.persistence import database
-from crm_desktop.persistence.change_keys import VALUE_PIECES, compact_row_id, compact_value
+from crm_desktop.persistence.change_keys import (
+    ENTITY_PIECES,
+    VALUE_PIECES,
+    compact_row_id,
+    compact_value,
+)
 
 pytestmark = pytest.mark.sqlite_only  # the compact forms are SQLite's
 
@@ -79,12 +84,22 @@ def test_row_ids_and_values_are_stored_compactly_and_read_back(app: AppContext) 
 
 @pytest.mark.parametrize(
     "value",
-    [None, "", '"text"', "{}", '{"name":"A","created_at":"2026-01-01T00:00:00Z"}', "{\x01}"],
+    [
+        None,
+        "",
+        '"text"',
+        "{}",
+        "{\x01}",
+        '{"name":"A","created_at":"2026-01-01T00:00:00Z"}',
+        '{"contact_id":"01a24b73-2762-7fe0-a097-1c9cc86098d3","number":"+1"}',
+        '{"a":"01a24b73-2762-7fe0-a097-1c9cc86098d3","b":"01A24B73-2762-7fe0-a097-1c9cc86098d3",'
+        '"c":"01a24b73-2762-7fe0-a097-1c9cc86098d4","d":"01a24b73-2762-7fe0-a097-1c9cc86098d5"}',
+    ],
 )
 def test_a_value_reads_back_as_written(value: str | None) -> None:
     conn = sqlite3.connect(":memory:")
-    expression = _migration().value_text("?1")
-    assert conn.execute(f"SELECT {expression}", (compact_value(value),)).fetchone()[0] == value
+    expression = _migration().value_text("?1", "?2", "?3")
+    assert conn.execute(f"SELECT {expression}", compact_value(value)).fetchone()[0] == value
 
 
 @pytest.mark.parametrize("row_id", ["01a24b73-2762-7fe0-a097-1c9cc86098d3", "business_name", "R1"])
@@ -96,6 +111,7 @@ def test_a_row_id_reads_back_as_written(row_id: str) -> None:
 
 def test_the_app_shortens_values_as_the_migration_reads_them() -> None:
     assert _migration().VALUE_PIECES == VALUE_PIECES
+    assert _migration().ENTITY_PIECES == ENTITY_PIECES
 
 
 def _migration():  # type: ignore[no-untyped-def]

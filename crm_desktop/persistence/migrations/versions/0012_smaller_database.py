@@ -18,8 +18,10 @@ The change log (`change_log`, behind the `change` view of migration 0011):
   one copy of it kept on purpose, for the look-ups by record of the timeline, the field
   clocks and an apply;
 - an object's JSON (the value of a new row, every field at once) is stored with its usual
-  pieces, such as `"created_at":"20`, as one control character each, as a BLOB (which is
-  how the view tells it from a value stored as given); JSON text never holds a raw
+  pieces, such as `"created_at":"20`, as one control character each, and its first two
+  ids in the usual form (such as a phone's `contact_id`) as 16 bytes each in `ref1` and
+  `ref2`, a control character standing for each in the text, which is stored as a BLOB
+  (how the view tells it from a value stored as given); JSON text never holds a raw
   control character, so the view's `replace` gives back exactly the text written.
 
 What stays stored twice, and why: each record's fields are in its table and in its first
@@ -41,6 +43,9 @@ substring of the stored body, so the same records are found as before.
 from __future__ import annotations
 
 import importlib.util
+import re
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
@@ -76,27 +81,88 @@ VALUE_PIECES = (
     '"status":"',
 )
 
+# `change_keys.ENTITY_PIECES`, written out here for the same reason.
+ENTITY_PIECES: dict[str, tuple[int, ...]] = {
+    "users": (1, 9, 14),
+    "companies": (1, 9, 14, 15, 17),
+    "contacts": (1, 3, 6, 7, 8, 9, 15, 16, 17),
+    "contact_emails": (1, 2, 4, 5, 9),
+    "contact_phones": (1, 2, 4, 5, 10),
+    "contact_addresses": (1, 2, 4, 5),
+    "contact_roles": (1, 2, 3, 4, 16),
+    "tags": (1, 14),
+    "taggings": (1, 11, 12, 13),
+    "custom_fields": (1, 4, 13, 14),
+    "custom_values": (1, 12),
+    "pipelines": (1, 4, 14),
+    "stages": (1, 4, 14),
+    "reasons": (1, 4, 5),
+    "products": (1, 14),
+    "campaigns": (1, 14, 20),
+    "deals": (1, 2, 3, 4, 16, 17, 19, 20),
+    "deal_items": (1, 4, 18),
+    "deal_stage_history": (1, 18),
+    "activities": (1, 2, 3, 15, 17, 18),
+    "orders": (1, 2, 3, 10, 18),
+    "consents": (1, 2, 20),
+    "segments": (1, 14),
+    "campaign_members": (1, 2, 20),
+    "forecast_snapshots": (1,),
+    "forecast_snapshot_lines": (1, 17, 18, 19),
+    "settings": (1,),
+}
+
 _FTS_COLUMNS = "entity UNINDEXED, row_id UNINDEXED, title UNINDEXED, live UNINDEXED, body"
 _FTS_BEFORE = f"fts5({_FTS_COLUMNS}, tokenize='trigram')"
 _FTS_NOW = f"fts5({_FTS_COLUMNS}, tokenize='trigram', detail=none, columnsize=0)"
 
 
 def row_id_text(column: str) -> str:
-    """SQL: the row id as text from its stored form (16 bytes, or text as given)."""
-    h = f"hex({column})"
+    """SQL: the row id as text from its stored form (16 bytes, or text as given). (Each
+    part's bytes in hex, not the parts of the whole in hex: a fifth less time a row.)"""
+    parts = ", ".join(
+        f"hex(substr({column}, {start}, {length}))"
+        for start, length in ((1, 4), (5, 2), (7, 2), (9, 2), (11, 6))
+    )
     return (
-        f"CASE WHEN typeof({column}) = 'blob' THEN lower(substr({h}, 1, 8) || '-' || "
-        f"substr({h}, 9, 4) || '-' || substr({h}, 13, 4) || '-' || substr({h}, 17, 4) || "
-        f"'-' || substr({h}, 21)) ELSE {column} END"
+        f"CASE WHEN typeof({column}) = 'blob' THEN lower(printf('%s-%s-%s-%s-%s', {parts})) "
+        f"ELSE {column} END"
     )
 
 
-def value_text(column: str) -> str:
-    """SQL: the value as text from its stored form (shortened JSON as a BLOB, or as given).
-    The pieces are put back in the reverse order of their shortening."""
-    decoded = f"CAST({column} AS TEXT)"
-    for code, piece in reversed(list(enumerate(VALUE_PIECES, start=1))):
-        decoded = f"replace({decoded}, char({code}), '{piece}')"
+def _pieces_back(text: str, numbers: Iterable[int]) -> str:
+    for code in numbers:
+        text = f"replace({text}, char({code}), '{VALUE_PIECES[code - 1]}')"
+    return text
+
+
+def value_text(
+    column: str, ref1: str = "NULL", ref2: str = "NULL", entity: str | None = None
+) -> str:
+    """SQL: the value as text from its stored form (shortened JSON as a BLOB with the ids
+    taken out of it, or as given). Each piece and id stands for itself alone, so the
+    order in which they are put back does not matter, and putting back a piece that is
+    not there changes nothing. Given the entity's code column, only the pieces of the
+    entity are put back (`ENTITY_PIECES`; an entity not listed gets all of them): 20
+    pieces and 2 ids are about as deep as SQLite parses nested calls in a view (24 and 2
+    overflow its parser's stack)."""
+    text = f"CAST({column} AS TEXT)"
+    every = range(1, len(VALUE_PIECES) + 1)
+    if entity is None:
+        decoded = _pieces_back(text, every)
+    else:
+        codes = {name: code for code, name in enumerate(_migration_0011().ENTITY_CODES, 1)}
+        branches: dict[tuple[int, ...], list[int]] = {}
+        for name, numbers in ENTITY_PIECES.items():
+            branches.setdefault(numbers, []).append(codes[name])
+        decoded = "CASE" + "".join(
+            f" WHEN {entity} IN ({', '.join(map(str, entities))}) "
+            f"THEN {_pieces_back(text, numbers)}"
+            for numbers, entities in branches.items()
+        )
+        decoded += f" ELSE {_pieces_back(text, every)} END"
+    for code, ref in enumerate((ref1, ref2), start=len(VALUE_PIECES) + 1):
+        decoded = f"replace({decoded}, char({code}), coalesce({row_id_text(ref)}, ''))"
     return f"CASE WHEN typeof({column}) = 'blob' THEN {decoded} ELSE {column} END"
 
 
@@ -111,8 +177,9 @@ def _migration_0011() -> ModuleType:
 
 def _view() -> str:
     select: str = _migration_0011()._SELECT
+    value = value_text("c.value", "c.ref1", "c.ref2", "c.entity")
     select = select.replace("c.row_id AS row_id", f"{row_id_text('c.row_id')} AS row_id")
-    select = select.replace("c.value AS value", f"{value_text('c.value')} AS value")
+    select = select.replace("c.value AS value", f"{value} AS value")
     return "CREATE VIEW change AS" + select
 
 
@@ -120,11 +187,12 @@ def _triggers() -> list[str]:
     """0011's triggers; an update keeps the stored form of a row id or value it leaves as
     it was (the view gives the decoded text as NEW's)."""
     triggers: list[str] = _migration_0011()._triggers()
+    same = "NEW.value IS OLD.value"
     keep = {
         "row_id = NEW.row_id": "row_id = CASE WHEN NEW.row_id IS OLD.row_id THEN row_id "
         "ELSE NEW.row_id END",
-        "value = NEW.value": "value = CASE WHEN NEW.value IS OLD.value THEN value "
-        "ELSE NEW.value END",
+        "value = NEW.value": f"value = CASE WHEN {same} THEN value ELSE NEW.value END, "
+        f"ref1 = CASE WHEN {same} THEN ref1 END, ref2 = CASE WHEN {same} THEN ref2 END",
     }
     for before, after in keep.items():
         assert sum(before in t for t in triggers) == 1
@@ -151,30 +219,37 @@ def _remake_search(fts: str) -> None:
     op.execute("DROP TABLE search_fts_kept")
 
 
+_COLUMNS = (
+    "device INTEGER NOT NULL, seq INTEGER NOT NULL, hlc NOT NULL, entity INTEGER NOT NULL, "
+    "row_id TEXT NOT NULL, field TEXT NOT NULL, value TEXT, base_hlc TEXT"
+)
+
+
+def _rewrite_log(columns: str, select: str, source: str = "change_log") -> None:
+    """change_log written anew in order with these columns from this SELECT of it (not
+    updated in place, which would leave its pages partly empty): the old pages go free,
+    and `database._reclaim` gives them back after the migration."""
+    op.execute(f"CREATE TABLE change_log_new ({columns}, PRIMARY KEY (device, seq))")
+    op.execute(f"INSERT INTO change_log_new {select} FROM {source} ORDER BY device, seq")
+    op.execute("DROP TABLE change_log")
+    op.execute("ALTER TABLE change_log_new RENAME TO change_log")
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    from crm_desktop.persistence.change_keys import compact_row_id
-
     raw = op.get_bind().connection.driver_connection
     assert raw is not None
-    raw.create_function("crm_compact_row_id", 1, compact_row_id, deterministic=True)
-    raw.create_function("crm_compact_value", 1, _compact_value, deterministic=True)
+    raw.create_function("crm_compact_row_id", 1, _compact_row_id, deterministic=True)
+    raw.create_function("crm_compact_value", 3, _compact_value_part, deterministic=True)
     _drop_view()
-    # Written anew in order (not updated in place, which would leave every page of the
-    # log a third empty): the old pages go free, and `database._reclaim` gives them back.
-    op.execute(
-        "CREATE TABLE change_log_new (device INTEGER NOT NULL, seq INTEGER NOT NULL, "
-        "hlc NOT NULL, entity INTEGER NOT NULL, row_id TEXT NOT NULL, field TEXT NOT NULL, "
-        "value TEXT, base_hlc TEXT, PRIMARY KEY (device, seq))"
-    )
-    op.execute(
-        "INSERT INTO change_log_new (device, seq, hlc, entity, row_id, field, value, base_hlc) "
+    _rewrite_log(
+        f"{_COLUMNS}, ref1 BLOB, ref2 BLOB",
         "SELECT device, seq, hlc, entity, crm_compact_row_id(row_id), field, "
-        "crm_compact_value(value), base_hlc FROM change_log ORDER BY device, seq"
+        "crm_compact_value(e.name, value, 0), base_hlc, crm_compact_value(e.name, value, 1), "
+        "crm_compact_value(e.name, value, 2)",
+        "change_log AS c JOIN change_entities AS e ON e.code = c.entity",
     )
-    op.execute("DROP TABLE change_log")
-    op.execute("ALTER TABLE change_log_new RENAME TO change_log")
     op.execute(f"CREATE INDEX ix_change_log_row ON change_log ({row_id_text('row_id')})")
     op.execute(_view())
     for trigger in _triggers():
@@ -182,13 +257,38 @@ def upgrade() -> None:
     _remake_search(_FTS_NOW)
 
 
-def _compact_value(value: str | None) -> bytes | str | None:
-    """`change_keys.compact_value` with this migration's own list of pieces."""
-    if not value or value[0] != "{" or any(ord(c) < 32 for c in value):
-        return value
-    for code, piece in enumerate(VALUE_PIECES, start=1):
-        value = value.replace(piece, chr(code))
-    return value.encode()
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _compact_row_id(row_id: str) -> bytes | str:
+    """`change_keys.compact_row_id`, as this migration stores it."""
+    if len(row_id) == 36 and _UUID.fullmatch(row_id):
+        return bytes.fromhex(row_id.replace("-", ""))
+    return row_id
+
+
+@lru_cache(maxsize=1)
+def _compact_value(
+    entity: str, value: str | None
+) -> tuple[bytes | str | None, bytes | None, bytes | None]:
+    """`change_keys.compact_value` with this migration's own pieces (cached: the SQL asks
+    for each of its three parts in turn)."""
+    if not value or value[0] != "{" or not value.isprintable():
+        return value, None, None
+    for code in ENTITY_PIECES.get(entity, range(1, len(VALUE_PIECES) + 1)):
+        value = value.replace(VALUE_PIECES[code - 1], chr(code))
+    refs: list[bytes | None] = [None, None]
+    for n in range(2):
+        found = _UUID.search(value)
+        if found is None:
+            break
+        refs[n] = bytes.fromhex(found.group().replace("-", ""))
+        value = value[: found.start()] + chr(len(VALUE_PIECES) + 1 + n) + value[found.end() :]
+    return value.encode(), refs[0], refs[1]
+
+
+def _compact_value_part(entity: str, value: str | None, part: int) -> bytes | str | None:
+    return _compact_value(entity, value)[part]
 
 
 def downgrade() -> None:
@@ -196,9 +296,10 @@ def downgrade() -> None:
         return
     before = _migration_0011()
     _drop_view()
-    op.execute("DROP INDEX ix_change_log_row")
-    op.execute(
-        f"UPDATE change_log SET row_id = {row_id_text('row_id')}, value = {value_text('value')}"
+    _rewrite_log(
+        _COLUMNS,
+        f"SELECT device, seq, hlc, entity, {row_id_text('row_id')}, field, "
+        f"{value_text('value', 'ref1', 'ref2')}, base_hlc",  # every piece: none is missed
     )
     op.execute("CREATE INDEX ix_change_log_row ON change_log (row_id)")
     op.execute(before._VIEW)
