@@ -130,3 +130,42 @@ def test_a_word_is_found_whole_not_as_scattered_trigrams(app: AppContext) -> Non
     assert [h.id for h in app.search.search("abcd", 10)] == [whole.id]
     assert {h.id for h in app.search.search("bcd", 10)} == {scattered.id, whole.id}
     assert app.search.search("ab%d", 10) == []  # % taken literally
+
+
+_SAMPLES = [
+    "01a24b73-2762-7fe0-a097-1c9cc86098d3",
+    "01A24B73-2762-7FE0-A097-1C9CC86098D3",
+    "2026-12-06T13:02:48.260882Z",
+    'say "hi"\n\x01\\',
+    "Müller ✓ \u2028",
+    "",
+    0,
+    7,
+    -3,
+    2.5,
+    True,
+    False,
+    None,
+    ["a", 1],
+    {"name": "x"},
+]
+
+
+@pytest.mark.parametrize("entity", ["contacts", "contact_phones", "taggings", "gadgets"])
+def test_an_object_made_compact_reads_back_as_its_json(entity: str) -> None:
+    import random
+
+    from crm_desktop.persistence.change_keys import compact_object
+    from crm_desktop.persistence.changes import encode_value
+
+    migration = _migration()
+    codes = {n: c for c, n in enumerate(migration._migration_0011().ENTITY_CODES, start=1)}
+    conn = sqlite3.connect(":memory:")
+    expression = migration.value_text("?1", "?2", "?3", "?4")
+    keys = [p[1 : p.index('"', 1)] for p in VALUE_PIECES] + ["other", "id2"]
+    chance = random.Random(7)
+    for _ in range(400):
+        values = {chance.choice(keys): chance.choice(_SAMPLES) for _ in range(chance.randint(0, 6))}
+        stored = compact_object(values, entity, encode_value)
+        params = (*stored, codes.get(entity, 1000))
+        assert conn.execute(f"SELECT {expression}", params).fetchone()[0] == encode_value(values)
