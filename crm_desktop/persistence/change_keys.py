@@ -6,6 +6,7 @@ same for other writes (keeping row ids and values as given: the view reads both 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache, lru_cache
@@ -108,20 +109,23 @@ def pieces_of(entity: str) -> tuple[tuple[str, str], ...]:
     return tuple(_SHORT[n - 1] for n in numbers)
 
 
+# How JSON writes a string (the C version where there is one): what the app's encoder
+# does with every string (`changes.encode_value`).
+_escape: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or (
+    json.encoder.py_encode_basestring
+)
+
+
 @cache
-def _key_forms(entity: str) -> dict[str, tuple[str, str, str]]:
-    """Per key of the entity's pieces: the key's JSON with its colon, the start of the
-    value's JSON the piece takes too (nothing, `"` or `"20`), and the piece's character."""
-    forms: dict[str, tuple[str, str, str]] = {}
+def _key_forms(entity: str) -> dict[str, tuple[str, str | None, str]]:
+    """Per key: how it is written (its piece's character, or its JSON and a colon), the
+    start of the value's JSON its piece takes too (`"`, `"20`, nothing; None: no piece),
+    and the key's JSON with a colon. Filled in with other keys as they come."""
+    forms: dict[str, tuple[str, str | None, str]] = {}
     for piece, code in pieces_of(entity):
         key = piece[1 : piece.index('"', 1)]
-        forms[key] = (piece[: len(key) + 3], piece[len(key) + 3 :], code)
+        forms[key] = (code, piece[len(key) + 3 :], piece[: len(key) + 3])
     return forms
-
-
-@lru_cache(maxsize=1024)
-def _key_text(key: str, encode: Callable[[Any], str]) -> str:
-    return encode(key) + ":"
 
 
 def compact_object(
@@ -137,23 +141,28 @@ def compact_object(
     parts: list[str] = []
     refs: list[bytes | None] = []
     for key, value in values.items():
-        if type(key) is not str:  # an object of another shape: the usual way
-            return compact_value(encode(values), pieces_of(entity))
-        text = encode(value)
         form = forms.get(key)
-        if form is not None and text.startswith(form[1]):
-            head, text = form[2], text[len(form[1]) :]
+        if form is None:
+            if type(key) is not str:  # an object of another shape: the usual way
+                return compact_value(encode(values), pieces_of(entity))
+            head = _escape(key) + ":"
+            form = forms[key] = (head, None, head)
+        kind = type(value)
+        if kind is str:
+            if len(value) == 36 and len(refs) < 2 and _UUID.fullmatch(value):
+                text = '"' + REF_MARKS[len(refs)] + '"'  # an id needs no escaping
+                refs.append(bytes.fromhex(value.replace("-", "")))
+            else:
+                text = _escape(value)
+        elif kind is int:
+            text = repr(value)
         else:
-            head = _key_text(key, encode)
-        if (
-            len(refs) < 2
-            and type(value) is str
-            and len(value) == 36
-            and _UUID.fullmatch(value) is not None
-        ):
-            text = text.replace(value, REF_MARKS[len(refs)])  # an id needs no escaping
-            refs.append(bytes.fromhex(value.replace("-", "")))
-        parts.append(head + text)
+            text = encode(value)
+        start = form[1]
+        if start is not None and text.startswith(start):
+            parts.append(form[0] + text[len(start) :])
+        else:
+            parts.append(form[2] + text)
     refs += [None] * (2 - len(refs))
     return ("{" + ",".join(parts) + "}").encode(), refs[0], refs[1]
 
