@@ -248,7 +248,7 @@ def upgrade() -> None:
         "SELECT device, seq, hlc, entity, crm_compact_row_id(row_id), field, "
         "crm_compact_value(e.name, value, 0), base_hlc, crm_compact_value(e.name, value, 1), "
         "crm_compact_value(e.name, value, 2)",
-        "change_log AS c JOIN change_entities AS e ON e.code = c.entity",
+        "change_log AS c LEFT JOIN change_entities AS e ON e.code = c.entity",
     )
     op.execute(f"CREATE INDEX ix_change_log_row ON change_log ({row_id_text('row_id')})")
     op.execute(_view())
