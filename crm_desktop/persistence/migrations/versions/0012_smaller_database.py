@@ -6,8 +6,9 @@ Create Date: 2026-12-06
 
 SQLite only (a file on each person's disk, where size counts); PostgreSQL is unchanged.
 For 20,000 imported contacts (tests/benchmarks/size.py) the file went from 71.1 MB (3.47
-KiB a contact, the change log 35% of it) to 56.5 MB (2.76 KiB, the log 32%): row ids
--1.8 MB, values -5.1 MB, the search index -6.3 MB, the free pages the import left -1.6 MB.
+KiB a contact, the change log 35% of it) to 54.9 MB (2.68 KiB, the log 30%): row ids
+-1.8 MB, values' pieces -5.1 MB, values' ids -1.7 MB, the search index -6.3 MB, the free
+pages the import left -1.6 MB.
 
 The change log (`change_log`, behind the `change` view of migration 0011):
 
