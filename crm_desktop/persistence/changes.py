@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock
-from crm_desktop.persistence.change_keys import CompactKeys
+from crm_desktop.persistence.change_keys import (
+    CompactKeys,
+    compact_object,
+    compact_row_id,
+    compact_value,
+    pieces_of,
+)
 from crm_desktop.persistence.dialect import copy_rows, lock_change_seqs, marks
 from crm_desktop.persistence.models import Change, Entity, column_default
 from crm_desktop.persistence.wire import (
@@ -91,7 +97,8 @@ class ChangeBuffer:
         self._clock = clock
         # (number, hlc, entity, row_id, field, value, base_hlc): `number` counts from 1 in
         # this unit of work; the seq is that number after the device's last seq.
-        self._rows: list[tuple[int, str, str, str, str, str, str | None]] = []
+        # The value of a new row's change is its object (a dict), encoded by `write`.
+        self._rows: list[tuple[int, str, str, str, str, Any, str | None]] = []
         self._written = 0  # rows written already (the bulk path writes as it goes)
         self._last: int | None = None  # the device's last seq before this unit of work
         self._keys: CompactKeys | None = None  # SQLite: the compact log's keys and codes
@@ -129,7 +136,6 @@ class ChangeBuffer:
         """`add_insert` for many rows at one stamp (the bulk path)."""
         skip = untracked(entity)
         times = tuple(k for k in stored_times if k not in skip)
-        encode = encode_value
         buffered = self._rows
         append = buffered.append
         number = len(self)
@@ -142,7 +148,8 @@ class ChangeBuffer:
                     values[key] = stored_time_to_wire(text)
             number += 1
             row_id = row["id"]
-            append((number, hlc, entity, row_id, INSERT_FIELD, encode(values), None))
+            # The object itself: `write` encodes it as the database stores it.
+            append((number, hlc, entity, row_id, INSERT_FIELD, values, None))
             ids.add(row_id)
 
     def add_update(
@@ -277,11 +284,16 @@ class ChangeBuffer:
             keys = self._keys
             codes = keys.codes(connection, {row[2] for row in rows})
             pack = keys.packer(device_id)
-            packed = [(n, pack(h), codes[e], r, f, v, b) for n, h, e, r, f, v, b in rows]
+            packed = [
+                (n, pack(h), codes[e], compact_row_id(r), f,
+                 *(compact_object(v, e, encode_value) if type(v) is dict
+                   else compact_value(v, pieces_of(e))), b)
+                for n, h, e, r, f, v, b in rows
+            ]  # fmt: skip
             sql = (
                 "INSERT INTO change_log (device, seq, hlc, entity, row_id, field, value, "
-                f"base_hlc) VALUES ({keys.device(connection, device_id)}, ? + {int(last)}, "
-                "?, ?, ?, ?, ?, ?)"
+                f"ref1, ref2, base_hlc) VALUES ({keys.device(connection, device_id)}, "
+                f"? + {int(last)}, ?, ?, ?, ?, ?, ?, ?, ?)"
             )
             if submit is not None:
                 submit(sql, packed)
@@ -293,7 +305,10 @@ class ChangeBuffer:
                 connection,
                 "change",
                 columns,
-                ((device_id, last + row[0], *row[1:]) for row in rows),
+                (
+                    (device_id, last + n, h, e, r, f, encode_value(v) if type(v) is dict else v, b)
+                    for n, h, e, r, f, v, b in rows
+                ),
             )
 
 

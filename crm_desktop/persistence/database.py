@@ -257,12 +257,13 @@ def migrate(engine: Engine, backups: Path | None = None, keep: int = 10) -> bool
 
 
 def _reclaim(raw: sqlite3.Connection) -> None:
-    """Give back the pages a migration freed when they are a quarter of the file or more
-    (migration 0011 rewrites the change log into a table half its size): a one-off VACUUM
+    """Give back the pages a migration freed when they are a tenth of the file or more
+    (migration 0011 rewrites the change log into a table half its size; 0012 the search
+    index into one half its size and the log's rows into smaller ones): a one-off VACUUM
     after the migration, not a file that keeps its old size for good."""
     pages = raw.execute("PRAGMA page_count").fetchone()[0]
     free = raw.execute("PRAGMA freelist_count").fetchone()[0]
-    if free * 4 >= pages:
+    if free * 10 >= pages:
         raw.execute("VACUUM")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from crm_desktop.domain.text import display_name, query_terms, search_text
 from crm_desktop.persistence.dialect import SQLITE, copy_rows, marks, name_of, text_agg_sql
-from crm_desktop.persistence.search_sql import DESCRIBE, MATCH_LIVE, match_expression
+from crm_desktop.persistence.search_sql import DESCRIBE, MATCH_LIVE, match_conditions
 
 # The tables themselves are made by the first migration.
 _CHUNK = 500  # ids per read
@@ -430,31 +430,26 @@ class SearchIndex:
         """A subquery of the ids of `entity` whose text matches, or None when the query
         has no word of 3+ characters (the caller then filters by name prefix). It may
         hold ids of other entities too: the caller's `id IN (...)` leaves them out."""
-        expression, short_terms = match_expression(query)
-        if expression is None:
+        conditions = match_conditions(query)
+        if conditions is None:
             return None
+        where, params = conditions
         # The matching documents' records from the narrow index of `search_doc`
         # (migration 0013) rather than from each document's content row: a common
         # trigram matches thousands. The ids of other entities among them match no row
         # of the caller's table (ids are unique across tables), so `entity` needs no test.
-        sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH :q"
-        params: dict[str, Any] = {"q": expression}
-        for i, term in enumerate(short_terms):
-            sql += f" AND body LIKE :s{i}"
-            params[f"s{i}"] = f"%{term}%"
+        sql = f"SELECT rowid FROM search_fts WHERE {where}"
         return text(f"SELECT row_id FROM search_doc WHERE docid IN ({sql})").bindparams(**params)
 
     def search(self, query: str, limit: int) -> list[tuple[str, str, str]]:
         """(entity, id, title) of live records whose text matches every word, at most
         `limit` of them."""
-        expression, short_terms = match_expression(query)
-        if expression is None:
+        conditions = match_conditions(query)
+        if conditions is None:
             return []
-        sql = MATCH_LIVE
-        params: dict[str, Any] = {"q": expression, "n": limit}
-        for i, term in enumerate(short_terms):
-            sql += f" AND body LIKE :s{i}"
-            params[f"s{i}"] = f"%{term}%"
+        where, params = conditions
+        sql = MATCH_LIVE + where
+        params = {**params, "n": limit}
         return [(e, r, t) for e, r, t in self._session.execute(text(sql + " LIMIT :n"), params)]
 
     def _clear(self) -> None:

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from crm_desktop.persistence.revision import HEAD_REVISION
-from crm_desktop.persistence.search_sql import DESCRIBE, MATCH_LIVE, match_expression
+from crm_desktop.persistence.search_sql import DESCRIBE, MATCH_LIVE, match_conditions
 
 _BUSY_TIMEOUT_S = 10.0
 
@@ -48,14 +48,12 @@ class SearchFile:
 
     def search(self, query: str, limit: int) -> list[tuple[str, str, str]]:
         """(entity, id, title) of live records whose text matches every word."""
-        expression, short_terms = match_expression(query)
-        if expression is None:
+        conditions = match_conditions(query)
+        if conditions is None:
             return []
-        sql = MATCH_LIVE
-        params: dict[str, object] = {"q": expression, "n": limit}
-        for i, term in enumerate(short_terms):
-            sql += f" AND body LIKE :s{i}"
-            params[f"s{i}"] = f"%{term}%"
+        where, params = conditions
+        sql = MATCH_LIVE + where
+        params = {**params, "n": limit}
         rows = self._conn.execute(sql + " LIMIT :n", params).fetchall()
         return [(e, r, t) for e, r, t in rows]
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from crm_desktop.domain.text import query_terms
 
-# The live records whose document matches; short words are added as LIKE conditions.
-MATCH_LIVE = "SELECT entity, row_id, title FROM search_fts WHERE search_fts MATCH :q AND live = 1"
+# The live records whose document matches.
+# (Followed by `match_conditions`.)
+MATCH_LIVE = "SELECT entity, row_id, title FROM search_fts WHERE live = 1 AND "
 
 # (id, title, detail, extra) of live records, for showing search hits.
 DESCRIBE = {
@@ -23,12 +24,39 @@ DESCRIBE = {
 }
 
 
-def match_expression(query: str) -> tuple[str | None, list[str]]:
-    """An FTS5 MATCH string for the words of 3+ characters, and the shorter words left over
-    (trigrams need 3 characters; short words are checked with LIKE)."""
+def _trigrams(term: str) -> list[str]:
+    """The distinct trigrams of a term of 3+ characters, in order."""
+    return list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
+
+
+def _quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def match_conditions(query: str) -> tuple[str, dict[str, object]] | None:
+    """The conditions on `search_fts` (after a WHERE) of the records matching every word
+    of the query, and their parameters; None when no word has 3+ characters (trigrams
+    need 3: the caller then does without the index).
+
+    The index keeps no positions (migration 0012: `detail=none`, a fifth of the size), so
+    it answers which documents hold every trigram of the words, not whether the trigrams
+    of a word stand together: a word longer than 3 characters is checked again as a
+    substring of the body (LIKE, its %, _ and \\ taken literally), and so is a word
+    shorter than 3, which the index cannot answer at all (as before, LIKE as typed). The
+    body and the words are folded alike by the app, so this finds exactly the documents
+    that a phrase query of each word found."""
     terms = query_terms(query)
     long_terms = [t for t in terms if len(t) >= 3]
-    short_terms = [t for t in terms if len(t) < 3]
     if not long_terms:
-        return None, short_terms
-    return " ".join('"' + t.replace('"', '""') + '"' for t in long_terms), short_terms
+        return None
+    trigrams = dict.fromkeys(g for t in long_terms for g in _trigrams(t))
+    sql = "search_fts MATCH :q"
+    params: dict[str, object] = {"q": " ".join(_quoted(g) for g in trigrams)}
+    for i, term in enumerate(t for t in long_terms if len(t) > 3):
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        sql += f" AND body LIKE :w{i} ESCAPE '\\'"
+        params[f"w{i}"] = f"%{escaped}%"
+    for i, term in enumerate(t for t in terms if len(t) < 3):
+        sql += f" AND body LIKE :s{i}"
+        params[f"s{i}"] = f"%{term}%"
+    return sql, params

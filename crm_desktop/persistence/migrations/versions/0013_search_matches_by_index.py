@@ -1,7 +1,7 @@
 """a search keystroke's matches read from indexes
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06
 
 Typing in the contacts search lists every match in name order. For a common trigram
@@ -21,7 +21,7 @@ query by name that it served, and each index costs every import its upkeep.
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
