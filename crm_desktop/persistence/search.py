@@ -19,7 +19,12 @@ from sqlalchemy.sql.elements import TextClause
 
 from crm_desktop.domain.text import display_name, query_terms, search_text
 from crm_desktop.persistence.dialect import SQLITE, copy_rows, marks, name_of, text_agg_sql
-from crm_desktop.persistence.search_sql import DESCRIBE, MATCH_LIVE, match_conditions
+from crm_desktop.persistence.search_sql import (
+    DESCRIBE,
+    like_pattern,
+    live_matches,
+    match_conditions,
+)
 
 # The tables themselves are made by the first migration.
 _CHUNK = 500  # ids per read
@@ -264,12 +269,6 @@ def search_index(session: Session) -> SearchIndex:
     return TrigramSearchIndex(session)
 
 
-def _like_terms(terms: Sequence[str]) -> list[str]:
-    """LIKE patterns matching each folded term anywhere (its %, _ and \\ taken literally)."""
-    escaped = (t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for t in terms)
-    return [f"%{t}%" for t in escaped]
-
-
 # search_fts is fts5(entity, row_id, title, live, body): its content table holds them as
 # c0 .. c4 (tests/integration/test_bulk_path.py checks the flags against a rebuild).
 _LIVE = "c3"
@@ -444,13 +443,11 @@ class SearchIndex:
     def search(self, query: str, limit: int) -> list[tuple[str, str, str]]:
         """(entity, id, title) of live records whose text matches every word, at most
         `limit` of them."""
-        conditions = match_conditions(query)
-        if conditions is None:
+        found = live_matches(query, limit)
+        if found is None:
             return []
-        where, params = conditions
-        sql = MATCH_LIVE + where
-        params = {**params, "n": limit}
-        return [(e, r, t) for e, r, t in self._session.execute(text(sql + " LIMIT :n"), params)]
+        sql, params = found
+        return [(e, r, t) for e, r, t in self._session.execute(text(sql), params)]
 
     def _clear(self) -> None:
         """Every document gone (and the docid counter with them)."""
@@ -533,7 +530,7 @@ class TrigramSearchIndex(SearchIndex):
             return None
         params: dict[str, Any] = {}
         clauses = []
-        for i, pattern in enumerate(_like_terms(terms)):
+        for i, pattern in enumerate(map(like_pattern, terms)):
             clauses.append(f"body LIKE :s{i}")
             params[f"s{i}"] = pattern
         return " AND ".join(clauses), params

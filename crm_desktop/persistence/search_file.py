@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from crm_desktop.persistence.revision import HEAD_REVISION
-from crm_desktop.persistence.search_sql import DESCRIBE, MATCH_LIVE, match_conditions
+from crm_desktop.persistence.search_sql import DESCRIBE, live_matches
 
 _BUSY_TIMEOUT_S = 10.0
 
@@ -48,13 +48,11 @@ class SearchFile:
 
     def search(self, query: str, limit: int) -> list[tuple[str, str, str]]:
         """(entity, id, title) of live records whose text matches every word."""
-        conditions = match_conditions(query)
-        if conditions is None:
+        found = live_matches(query, limit)
+        if found is None:
             return []
-        where, params = conditions
-        sql = MATCH_LIVE + where
-        params = {**params, "n": limit}
-        rows = self._conn.execute(sql + " LIMIT :n", params).fetchall()
+        sql, params = found
+        rows = self._conn.execute(sql, params).fetchall()
         return [(e, r, t) for e, r, t in rows]
 
     def describe(self, entity: str, ids: list[str]) -> list[tuple[str, ...]]:

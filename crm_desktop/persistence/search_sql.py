@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from crm_desktop.domain.text import query_terms
 
-# The live records whose document matches.
-# (Followed by `match_conditions`.)
-MATCH_LIVE = "SELECT entity, row_id, title FROM search_fts WHERE live = 1 AND "
+# The live records whose document matches (followed by `match_conditions`).
+_MATCH_LIVE = "SELECT entity, row_id, title FROM search_fts WHERE live = 1 AND "
 
 # (id, title, detail, extra) of live records, for showing search hits.
 DESCRIBE = {
@@ -33,6 +32,12 @@ def _quoted(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching `term` anywhere, its %, _ and \\ taken literally (with
+    backslash as the escape: PostgreSQL's default, `ESCAPE '\\'` on SQLite)."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def match_conditions(query: str) -> tuple[str, dict[str, object]] | None:
     """The conditions on `search_fts` (after a WHERE) of the records matching every word
     of the query, and their parameters; None when no word has 3+ characters (trigrams
@@ -53,10 +58,19 @@ def match_conditions(query: str) -> tuple[str, dict[str, object]] | None:
     sql = "search_fts MATCH :q"
     params: dict[str, object] = {"q": " ".join(_quoted(g) for g in trigrams)}
     for i, term in enumerate(t for t in long_terms if len(t) > 3):
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         sql += f" AND body LIKE :w{i} ESCAPE '\\'"
-        params[f"w{i}"] = f"%{escaped}%"
+        params[f"w{i}"] = like_pattern(term)
     for i, term in enumerate(t for t in terms if len(t) < 3):
         sql += f" AND body LIKE :s{i}"
         params[f"s{i}"] = f"%{term}%"
     return sql, params
+
+
+def live_matches(query: str, limit: int) -> tuple[str, dict[str, object]] | None:
+    """The query of the live records (entity, id, title) whose document matches every
+    word, at most `limit` of them, and its parameters; None as `match_conditions`."""
+    conditions = match_conditions(query)
+    if conditions is None:
+        return None
+    where, params = conditions
+    return _MATCH_LIVE + where + " LIMIT :n", {**params, "n": limit}
