@@ -550,6 +550,17 @@ def _state(app: AppContext) -> tuple[int, int, int]:
     return live_contacts(app), len(app.companies.names()), count
 
 
+def _three_hundred_people(folder: Path) -> Path:
+    """A sheet of 300 people at 7 companies: enough rows for several bulk writes."""
+    sheet = folder / "many.csv"
+    sheet.write_text(
+        "First Name,Last Name,E-mail 1 - Value,Organization Name\n"
+        + "".join(f"P{n},N{n},p{n}@example.de,F{n % 7}\n" for n in range(300)),
+        encoding="utf-8",
+    )
+    return sheet
+
+
 def test_dry_run_writes_nothing(app: AppContext) -> None:
     before = _state(app)
     dry = app.imports.run(DATA / "google_contacts.csv", dry_run=True)
@@ -681,12 +692,7 @@ def test_a_write_failing_in_the_background_leaves_nothing(
         run(self, sql, rows)
 
     monkeypatch.setattr(bulk.StatementPipe, "_execute", fail_later)
-    sheet = tmp_path / "many.csv"
-    sheet.write_text(
-        "First Name,Last Name,E-mail 1 - Value,Organization Name\n"
-        + "".join(f"P{n},N{n},p{n}@example.de,F{n % 7}\n" for n in range(300)),
-        encoding="utf-8",
-    )
+    sheet = _three_hundred_people(tmp_path)
     before = _state(app)
     with pytest.raises(sqlalchemy.exc.OperationalError):
         app.imports.run(sheet)
@@ -716,12 +722,7 @@ def test_a_copy_failing_in_the_background_on_postgresql_leaves_nothing(
         copy(raw, table, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(dialect, "_copy", fail_later)
-    sheet = tmp_path / "many.csv"
-    sheet.write_text(
-        "First Name,Last Name,E-mail 1 - Value,Organization Name\n"
-        + "".join(f"P{n},N{n},p{n}@example.de,F{n % 7}\n" for n in range(300)),
-        encoding="utf-8",
-    )
+    sheet = _three_hundred_people(tmp_path)
     before = _state(app)
     with pytest.raises(RuntimeError, match="went away"):
         app.imports.run(sheet)
