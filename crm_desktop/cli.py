@@ -60,7 +60,7 @@ DUPLICATE_REASONS_SHOWN = 10  # per group; --json has them all
 # checks this table against the modules).
 _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "crm_desktop.cli_edits": ("companies", "contacts", "deals", "follow-up", "log-call", "note"),
-    "crm_desktop.cli_sync": ("conflicts", "sync"),
+    "crm_desktop.cli_sync": ("compact", "conflicts", "sync"),
     "crm_desktop.cli_server": ("move-to", "server"),
     "crm_desktop.cli_segments": ("segment", "segments"),
     "crm_desktop.cli_reports": ("report",),

@@ -5,6 +5,7 @@
     crm-desktop sync --snapshot                      # ... and a snapshot now
     crm-desktop conflicts [--json]                   # open conflicts
     crm-desktop conflicts resolve ID --keep mine|theirs
+    crm-desktop compact [--keep-days 30] [--json]     # old history every device has
 
 A round that found a device with a wrong clock exits 3 (partial); a copied data folder
 or a file of a newer crm-desktop exits 1 with one line saying what to do (cli.main).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +45,29 @@ def add_parsers(sub: Any) -> None:
     resolve.add_argument("id", help="the conflict's id (its first characters will do)")
     resolve.add_argument("--keep", choices=("mine", "theirs"), required=True)
     _json(resolve)
+    compact = sub.add_parser(
+        "compact",
+        help="remove old change rows every device has and no timeline, undo or report "
+        "reads (a sync round does it daily)",
+    )
+    compact.add_argument(
+        "--keep-days",
+        type=_days,
+        default=30,
+        metavar="N",
+        help="keep the whole history of the last N days (default 30)",
+    )
+    _json(compact)
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = -1
+    if not 0 <= days <= 36_500:
+        raise argparse.ArgumentTypeError(f"not a number of days from 0 to 36500: {text!r}")
+    return days
 
 
 def _json(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +103,8 @@ def _sync(context: AppContext, args: argparse.Namespace) -> int:
         lines.append(f"  snapshot  {report.snapshot}")
     if report.cleaned_files:
         lines.append(f"  archived  {report.cleaned_files} own files every device has")
+    if report.compacted_changes:
+        lines.append(f"  compacted {report.compacted_changes:,} old change rows every device has")
     if report.waiting_files:
         lines.append(f"  waiting   {report.waiting_files} files not arrived whole yet")
     emit(args, payload, "\n".join(lines))
@@ -123,7 +150,19 @@ def _conflicts(context: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compact(context: AppContext, args: argparse.Namespace) -> int:
+    removed = context.sync.compact(dt.timedelta(days=args.keep_days))
+    emit(
+        args,
+        {"removed": removed, "keep_days": args.keep_days},
+        f"History compacted: {removed:,} old change rows removed (every device has them; "
+        f"timelines and the last {args.keep_days} days kept whole)",
+    )
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
     "sync": _sync,
     "conflicts": _conflicts,
+    "compact": _compact,
 }

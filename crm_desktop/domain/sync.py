@@ -82,5 +82,6 @@ class SyncReport:
     snapshot: str | None = None  # the snapshot this round took
     started_from: str | None = None  # the snapshot this device started from (device/name)
     cleaned_files: int = 0  # own files archived
+    compacted_changes: int = 0  # change rows every device has that history compaction removed
     devices: tuple[str, ...] = ()  # the other devices seen
     changes: ChangeSet = field(default_factory=ChangeSet)  # what the applied files changed

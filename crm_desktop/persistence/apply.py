@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.hlc import HybridLogicalClock, stamp_time
 from crm_desktop.persistence.change_keys import CompactKeys
+from crm_desktop.persistence.compaction import compacted
 from crm_desktop.persistence.derive import contact_of
 from crm_desktop.persistence.models import Base, Change, LocalMeta, column_default
 from crm_desktop.persistence.wire import (
@@ -82,9 +83,13 @@ def _new_rows(session: Session, rows: Sequence[ChangeRow]) -> tuple[list[ChangeR
     unique: dict[tuple[str, int], ChangeRow] = {}
     for row in rows:
         unique.setdefault((row.device_id, row.seq), row)
+    horizon = compacted(session).through  # held, even where compaction removed a row
     by_device: dict[str, list[int]] = defaultdict(list)
-    for device, seq in unique:
-        by_device[device].append(seq)
+    for device, seq in list(unique):
+        if seq <= horizon.get(device, 0):
+            del unique[(device, seq)]
+        else:
+            by_device[device].append(seq)
     for device, seqs in by_device.items():
         for chunk in _chunks(sorted(seqs)):
             stored = session.execute(

@@ -290,21 +290,7 @@ def doctor(engine: Engine, device_id: str) -> list[Check]:
                 )
             current, head = current_revision(engine), HEAD_REVISION
             checks.append(Check("schema", current == head, f"revision {current} (app {head})"))
-            gaps = conn.execute(
-                select(Change.device_id, text("count(*)"), text("max(seq)")).group_by(
-                    Change.device_id
-                )
-            ).all()
-            bad = [d for d, n, top in gaps if n != top]
-            checks.append(
-                Check(
-                    "change log",
-                    not bad,
-                    f"{sum(n for _, n, _ in gaps)} changes from {len(gaps)} devices, no gaps"
-                    if not bad
-                    else f"gaps for devices {bad}",
-                )
-            )
+            checks.append(_change_log_check(conn))
             # SQLite keeps a docid per record in search_doc; PostgreSQL a row in search_fts.
             index_table = "search_doc" if is_sqlite(engine) else "search_fts"
             indexed = conn.exec_driver_sql(f"SELECT count(*) FROM {index_table}").scalar_one()
@@ -324,6 +310,21 @@ def doctor(engine: Engine, device_id: str) -> list[Check]:
     except SQLAlchemyError as exc:
         checks.append(Check("open", False, str(exc).splitlines()[0]))
     return checks
+
+
+def _change_log_check(conn: Connection) -> Check:
+    from crm_desktop.persistence.compaction import compacted, log_health  # doctor only
+
+    with Session(bind=conn) as session:
+        facts = compacted(session)
+    totals = conn.execute(
+        select(Change.device_id, text("count(*)"), text("max(seq)")).group_by(Change.device_id)
+    ).all()
+    above = text("SELECT count(*) FROM change WHERE device_id = :d AND seq > :s")
+    bad, words = log_health(
+        totals, facts, lambda d, s: conn.execute(above, {"d": d, "s": s}).scalar_one()
+    )
+    return Check("change log", not bad, f"gaps for devices {bad}" if bad else words)
 
 
 def _space_check(conn: Connection) -> Check:

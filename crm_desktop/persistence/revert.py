@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.changes import UndoConflictError
+from crm_desktop.persistence.compaction import compacted
 from crm_desktop.persistence.models import Change
 from crm_desktop.persistence.wire import INSERT_FIELD, codec
 
@@ -66,12 +67,28 @@ def _label(entity: str, field: str) -> str:
     return f"the {field.replace('_', ' ')} of this {noun}"
 
 
+def _check_not_compacted(
+    session: Session, device_id: str, seqs: Sequence[int], mine: Sequence[Change]
+) -> None:
+    """An edit from before the period history compaction keeps whole can't be undone:
+    its rows, or the value a field had before it, may be gone."""
+    facts = compacted(session)
+    found = {c.seq for c in mine}
+    horizon = facts.through.get(device_id, 0)
+    removed = any(s <= horizon and s not in found for s in seqs)
+    if removed or (facts.before and any(c.hlc < facts.before for c in mine)):
+        raise UndoConflictError(
+            "Can't undo: this edit is older than the history kept for undo. Edit it instead."
+        )
+
+
 def plan_revert(
     session: Session, device_id: str, seqs: Sequence[int]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """The values that undo these change rows of this device: (entity, row id) ->
     {attribute: value}. Raises `UndoConflictError` if a field was changed since."""
     mine = _own_rows(session, device_id, seqs)
+    _check_not_compacted(session, device_id, seqs, mine)
     groups: dict[tuple[str, str], list[Change]] = defaultdict(list)
     for change in mine:
         groups[(change.entity, change.row_id)].append(change)

@@ -15,11 +15,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.persistence.apply import RECEIVED_KEY
 from crm_desktop.persistence.backups import backup_to
+from crm_desktop.persistence.compaction import COMPACTED_KEY, compacted, merged, parse
 from crm_desktop.persistence.models import Change, LocalMeta
 
 
@@ -77,7 +78,27 @@ def through_seqs(session: Session) -> dict[str, int]:
     ends = {str(device): int(seq) for device, seq in session.execute(stmt)}
     firsts = select(Change.device_id).where(Change.seq == 1)
     starting = set(session.execute(firsts).scalars())
-    return {device: end if device in starting else 0 for device, end in ends.items()}
+    through = {device: end if device in starting else 0 for device, end in ends.items()}
+    for device, horizon in compacted(session).through.items():
+        if through.get(device, 0) < horizon:  # gaps compaction left count as held
+            through[device] = _end_after(session, device, horizon)
+    return through
+
+
+def _end_after(session: Session, device: str, horizon: int) -> int:
+    """The last seq of the run held without a gap from just after `horizon` (the horizon
+    itself when the seq after it is not held)."""
+    if (
+        session.execute(
+            select(Change.seq).where(Change.device_id == device, Change.seq == horizon + 1)
+        ).first()
+        is None
+    ):
+        return horizon
+    later = aliased(Change)
+    gap = ~select(later.seq).where(later.device_id == device, later.seq == Change.seq + 1).exists()
+    stmt = select(func.min(Change.seq)).where(Change.device_id == device, Change.seq > horizon, gap)
+    return int(session.execute(stmt).scalar_one())
 
 
 def is_fresh(session: Session, me: str) -> bool:
@@ -90,6 +111,23 @@ def is_fresh(session: Session, me: str) -> bool:
         if connection.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first():
             return False
     return True
+
+
+def snapshot_horizons(path: Path) -> dict[str, int]:
+    """Per device, the seq up to which a local snapshot file holds every change although
+    compaction removed some of them (none: an empty mapping)."""
+    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            row = conn.execute(
+                f"SELECT value FROM {LocalMeta.__tablename__} WHERE key = ?", (COMPACTED_KEY,)
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise SnapshotFileError(str(exc)) from exc
+    return parse(row[0] if row else None).through
 
 
 def _revision(conn: sqlite3.Connection) -> str | None:
@@ -154,6 +192,9 @@ def adopt_snapshot(
                     if k != "device_id" and not k.startswith("sync.")
                 }
                 facts.update(local)
+                joined = merged(local.get(COMPACTED_KEY), theirs.get(COMPACTED_KEY))
+                if joined is not None:  # both hold every change up to either's horizons
+                    facts[COMPACTED_KEY] = joined
                 newest = live.execute("SELECT max(hlc) FROM change").fetchone()[0]
                 if newest and str(facts.get(RECEIVED_KEY, "")) < newest:
                     facts[RECEIVED_KEY] = newest

@@ -471,6 +471,22 @@ def doctor_file(
     return checks
 
 
+def _change_log_check(conn: sqlite3.Connection, advice: str) -> Check:
+    from crm_desktop.persistence.compaction import COMPACTED_KEY, log_health, parse
+
+    totals = conn.execute("SELECT device_id, count(*), max(seq) FROM change GROUP BY device_id")
+    key = conn.execute("SELECT value FROM local_meta WHERE key = ?", (COMPACTED_KEY,)).fetchone()
+    above = "SELECT count(*) FROM change WHERE device_id = ? AND seq > ?"
+    bad, words = log_health(
+        totals.fetchall(),
+        parse(key[0] if key else None),
+        lambda d, s: int(conn.execute(above, (d, s)).fetchone()[0]),
+    )
+    if bad:
+        words = f"changes missing from the history of {len(bad)} devices"
+    return Check("change log", not bad, words, advice if bad else "")
+
+
 def _app_checks(
     conn: sqlite3.Connection,
     revision_words: Callable[[str | None], tuple[bool, str]],
@@ -495,20 +511,7 @@ def _app_checks(
     row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     ok, words = revision_words(row[0] if row else None)
     checks.append(Check("schema", ok, words, "" if ok else "update crm-desktop to open it"))
-    gaps = conn.execute(
-        "SELECT device_id, count(*), max(seq) FROM change GROUP BY device_id"
-    ).fetchall()
-    bad = [d for d, n, top in gaps if n != top]
-    checks.append(
-        Check(
-            "change log",
-            not bad,
-            f"{sum(n for _, n, _ in gaps)} changes from {len(gaps)} devices, no gaps"
-            if not bad
-            else f"changes missing from the history of {len(bad)} devices",
-            "" if not bad else advice,
-        )
-    )
+    checks.append(_change_log_check(conn, advice))
     if "search_doc" in tables:
         indexed = conn.execute("SELECT count(*) FROM search_doc").fetchone()[0]
         records = conn.execute(

@@ -19,6 +19,7 @@ from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.domain.errors import NotFoundError
 from crm_desktop.domain.sync import ConflictRecord
 from crm_desktop.persistence.changes import last_seqs
+from crm_desktop.persistence.compaction import compacted
 from crm_desktop.persistence.models import Base, Change, LocalMeta
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.persistence.wire import codec
@@ -122,8 +123,10 @@ class SyncStore:
         return {(entity, row_id) for entity, row_id in self.session.execute(stmt)}
 
     def held_seqs(self, device_id: str, seqs: Sequence[int]) -> set[int]:
-        """Which of these seqs of a device are held."""
-        found: set[int] = set()
+        """Which of these seqs of a device are held (at or below the device's compaction
+        horizon: every one, even where compaction removed the row)."""
+        horizon = compacted(self.session).through.get(device_id, 0)
+        found: set[int] = {s for s in seqs if s <= horizon}
         for chunk in _chunks(sorted(seqs)):
             stmt = select(Change.seq).where(Change.device_id == device_id, Change.seq.in_(chunk))
             found.update(self.session.execute(stmt).scalars())

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crm_desktop.domain.errors import DatabaseError
+from crm_desktop.persistence.compaction import COMPACTED_KEY
 from crm_desktop.persistence.models import Base, LocalMeta
 from crm_desktop.persistence.search import search_index
 
@@ -79,12 +80,13 @@ def copy_database(
             counts[table.name] = _copy_table(reader, writer, table)
             if progress is not None:
                 progress(table.name, counts[table.name])
-        device = reader.execute(
-            select(LocalMeta.value).where(LocalMeta.key == _DEVICE_KEY)
-        ).scalar_one_or_none()
-        if device is not None:
-            writer.execute(delete(LocalMeta).where(LocalMeta.key == _DEVICE_KEY))
-            writer.execute(insert(LocalMeta).values(key=_DEVICE_KEY, value=device))
+        for key in (_DEVICE_KEY, COMPACTED_KEY):  # the log's numbering and its gaps go along
+            value = reader.execute(
+                select(LocalMeta.value).where(LocalMeta.key == key)
+            ).scalar_one_or_none()
+            if value is not None:
+                writer.execute(delete(LocalMeta).where(LocalMeta.key == key))
+                writer.execute(insert(LocalMeta).values(key=key, value=value))
         for table in tables:
             copied = writer.execute(select(func.count()).select_from(table)).scalar_one()
             if copied != counts[table.name]:

@@ -12,7 +12,7 @@ removed here (a device replaces only its own older ones, after writing a newer o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from crm_desktop.sync.merge import journal_files
@@ -30,11 +30,11 @@ def _state(transport: Transport, device: str) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-def applied_by_all(transport: Transport, me: str, now_ms: int) -> int | None:
-    """The seq of `me` that every active other device has applied (None: no other active
-    device). A device without a readable state.json has not started and is not waited
-    for: it starts from a snapshot."""
-    lowest: int | None = None
+def _active_applied(transport: Transport, me: str, now_ms: int) -> dict[str, dict[str, int]]:
+    """Per active other device, what its state.json says it applied of each device. A
+    device without a readable state.json has not started and is not waited for: it
+    starts from a snapshot."""
+    found: dict[str, dict[str, int]] = {}
     for device in transport.devices():
         if device == me:
             continue
@@ -45,10 +45,34 @@ def applied_by_all(transport: Transport, me: str, now_ms: int) -> int | None:
         if isinstance(seen, int) and now_ms - seen > INACTIVE_MS:
             continue
         applied = state.get("applied")
-        seq = applied.get(me, 0) if isinstance(applied, dict) else 0
-        seq = seq if isinstance(seq, int) else 0
-        lowest = seq if lowest is None else min(lowest, seq)
-    return lowest
+        found[device] = {
+            str(d): s
+            for d, s in (applied.items() if isinstance(applied, dict) else ())
+            if isinstance(s, int)
+        }
+    return found
+
+
+def applied_by_all(transport: Transport, me: str, now_ms: int) -> int | None:
+    """The seq of `me` that every active other device has applied (None: no other active
+    device)."""
+    applied = _active_applied(transport, me, now_ms)
+    return min((seqs.get(me, 0) for seqs in applied.values()), default=None)
+
+
+def team_horizon(
+    transport: Transport, me: str, held: Mapping[str, int], now_ms: int
+) -> dict[str, int]:
+    """Per device, the seq up to which every known active device has its changes: this
+    one holds them up to `held`, each other one says in its state.json what it applied
+    (a device has all of its own). History compaction removes nothing above it."""
+    applied = _active_applied(transport, me, now_ms)
+    return {
+        device: min(
+            [seq, *(seqs.get(device, 0) for other, seqs in applied.items() if other != device)]
+        )
+        for device, seq in held.items()
+    }
 
 
 def clean(transport: Transport, me: str, wall_ms: Callable[[], int]) -> int:

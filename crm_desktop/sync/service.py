@@ -27,6 +27,8 @@ from crm_desktop.domain.sync import (
     SyncReport,
     TeamFolderOfflineError,
 )
+from crm_desktop.persistence.compaction import KEEP, compact, compacted, stamp_at
+from crm_desktop.persistence.snapshot_file import through_seqs
 from crm_desktop.persistence.sync_store import SyncStore, write_field
 from crm_desktop.persistence.uow import UnitOfWorkFactory
 from crm_desktop.sync import cleanup, journal, snapshots
@@ -139,6 +141,7 @@ class SyncService:
         self._write_state(transport, me)
         taken = snapshots.take(self._uow, transport, me, self._wall_ms, snapshot)
         cleaned = cleanup.clean(transport, me, self._wall_ms)
+        compacted = self._compact_if_due(transport, me)
         return SyncReport(
             folder=str(team),
             device_id=me,
@@ -155,7 +158,46 @@ class SyncService:
             snapshot=taken,
             started_from=started,
             cleaned_files=cleaned,
+            compacted_changes=compacted,
         )
+
+    # ---- history compaction ---------------------------------------------------------------
+
+    def compact(self, keep: dt.timedelta = KEEP) -> int:
+        """Remove the change rows every known device has and nobody will read again, older
+        than `keep` (persistence/compaction.py); returns how many. With a team folder the
+        devices are those of the folder (it must be reachable); without one, this device
+        is the only one that knows the rows (also on a server, where every install reads
+        the same log)."""
+        team = self.folder()
+        transport = None if team is None else self._transport(self._check_folder(team, False))
+        return self._compact(transport, self.device_id, keep)
+
+    def compact_alone(self) -> int:
+        """`compact` for a database no team folder shares (with one, rounds compact); the
+        window calls it with its daily backup."""
+        return 0 if self.folder() is not None else self._compact(None, self.device_id, KEEP)
+
+    def _compact_if_due(self, transport: Transport, me: str) -> int:
+        """A round compacts at most once a day."""
+        with self._uow.read() as unit:
+            last = compacted(unit.session).at
+        now = dt.datetime.fromtimestamp(self._wall_ms() / 1000, dt.UTC)
+        if last and now - dt.datetime.fromisoformat(last) < dt.timedelta(days=1):
+            return 0
+        return self._compact(transport, me, KEEP)
+
+    def _compact(self, transport: Transport | None, me: str, keep: dt.timedelta) -> int:
+        now_ms = self._wall_ms()
+        now = dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC)
+        with self._uow.read() as unit:
+            held = through_seqs(unit.session)
+        if transport is not None:
+            held = cleanup.team_horizon(transport, me, held, now_ms)
+        with self._uow() as unit:
+            removed = compact(unit.session, held, stamp_at(now - keep), now)
+            unit.commit()
+        return removed
 
     def _check_identity(self, transport: Transport, me: str) -> None:
         """Refuse to go on when another install writes this device's place (a copied data

@@ -29,6 +29,7 @@ from typing import Any
 
 from crm_desktop import __version__
 from crm_desktop.domain.hlc import ClockDriftError, Timestamp
+from crm_desktop.persistence.compaction import take_horizons
 from crm_desktop.persistence.snapshot_file import (
     SnapshotFileError,
     adopt_snapshot,
@@ -36,6 +37,7 @@ from crm_desktop.persistence.snapshot_file import (
     make_snapshot,
     newest_stamp,
     shared_keys,
+    snapshot_horizons,
     snapshot_rows,
     through_seqs,
 )
@@ -196,10 +198,20 @@ def start_from(uow: UnitOfWorkFactory, transport: Transport, me: str, merger: Me
                     fresh_rows = [r for r in rows if r.seq > have.get(r.device_id, 0)]
                     if fresh_rows:
                         merger.apply(fresh_rows)
+                _take_horizons(uow, snapshot_horizons(local))
             except (SnapshotFileError, ClockDriftError):
                 continue
         return f"{snapshot.device_id}/{snapshot.name}"
     return None
+
+
+def _take_horizons(uow: UnitOfWorkFactory, horizons: dict[str, int]) -> None:
+    """After a snapshot's changes were applied: what its compaction removed was superseded
+    by changes it holds, which are here now, so its horizons hold here too."""
+    if horizons:
+        with uow() as unit:
+            take_horizons(unit.session, horizons)
+            unit.commit()
 
 
 def _adopt(uow: UnitOfWorkFactory, local: Path, me: str, merger: Merger) -> bool:

@@ -205,6 +205,9 @@ def test_the_window_takes_the_daily_backup_on_start(demo_app: AppContext, qtbot:
     assert demo_app.maintenance.backup_list() == []
     window.data.daily_backup()
     assert [b.reason for b in demo_app.maintenance.backup_list()] == ["daily"]
+    # ...and with it the history compaction of a database no team folder shares.
+    log = next(c for c in demo_app.maintenance.doctor() if c.name == "change log")
+    assert "history compacted" in log.detail
     window.data.daily_backup()
     assert len(demo_app.maintenance.backup_list()) == 1
 

@@ -273,11 +273,20 @@ class DataController(QObject):
         )
 
     def daily_backup(self) -> None:
-        """On start, in the background: a backup when the newest is older than a day."""
-        maintenance, hub = self.host.context.maintenance, self.host.hub
+        """On start, in the background: a backup when the newest is older than a day, and
+        with it the history compaction of a database no team folder shares (a team's
+        rounds compact by themselves)."""
+        context, hub = self.host.context, self.host.hub
+
+        def backup_and_compact(_progress: object) -> Path | None:
+            path = context.maintenance.backup_if_due()
+            if path is not None:
+                context.sync.compact_alone()
+            return path
+
         self.host.runner.submit(
             "Daily backup",
-            lambda _p: maintenance.backup_if_due(),
+            backup_and_compact,
             self._daily_backup_done,
             lambda error: hub.status.emit(f"Daily backup failed: {error}"),
         )

@@ -1,0 +1,116 @@
+"""History compaction (persistence/compaction.py) on one database, SQLite and PostgreSQL:
+superseded edits nobody reads are removed, the history people see is kept, a duplicate
+delivery of a removed row is still skipped, `doctor` still finds no gap, and an undo of
+an edit from before the kept period is refused instead of restoring a wrong value.
+
+"Old" is a kept period that ends tomorrow (`keep` of minus a day): every row counts as
+old without waiting or moving clocks."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+
+import pytest
+from sqlalchemy import text
+
+from crm_desktop.bootstrap import AppContext
+from crm_desktop.domain.changes import UndoConflictError
+from crm_desktop.domain.pipeline import DealDraft
+from crm_desktop.domain.records import ContactDraft
+
+EVERYTHING_OLD = -dt.timedelta(days=1)
+
+
+def _fields(app: AppContext, entity: str, row_id: str) -> Counter[str]:
+    """How many change rows each field of a row has."""
+    with app.database.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT field FROM change WHERE entity = :e AND row_id = :r"),
+            {"e": entity, "r": row_id},
+        )
+        return Counter(field for (field,) in rows)
+
+
+def _history(app: AppContext) -> dict[str, str]:
+    """A contact renamed three times, a stage renamed three times, a deal moved around its
+    column three times, a setting changed three times."""
+    anna = app.contacts.create(ContactDraft(first_name="Anna", last_name="Arndt")).id
+    for name in ("Brandt", "Claasen", "Dorn"):
+        draft = app.contacts.get(anna).to_draft()
+        app.contacts.update(anna, dataclasses.replace(draft, last_name=name))
+    app.pipeline.ensure_default()
+    pipeline = app.pipeline.pipelines()[0]
+    stage = pipeline.stages[0]
+    for name in ("Lead in", "New lead", "Inbox"):
+        app.pipeline.update_stage(stage.id, name, stage.probability, stage.rotting_days)
+    deals = [
+        app.deals.create(
+            DealDraft(title=f"Deal {n}", pipeline_id=pipeline.id, stage_id=stage.id)
+        ).id
+        for n in range(3)
+    ]
+    for index in (2, 0, 1):
+        app.pipeline.move(deals[0], stage.id, index)
+    for name in ("Lindenhof", "Lindenhof GmbH", "Lindenhof Hotels"):
+        app.settings.set("business_name", name)
+    return {"contact": anna, "stage": stage.id, "deal": deals[0]}
+
+
+def test_superseded_edits_nobody_reads_go_and_the_history_people_see_stays(
+    app: AppContext,
+) -> None:
+    made = _history(app)
+    timeline = app.timeline.timeline("contacts", made["contact"])
+    seqs = app.changelog.last_seqs()
+    stage_name = _fields(app, "stages", made["stage"])["name"]
+    positions = _fields(app, "deals", made["deal"])["position"]
+    assert stage_name == 3 and positions >= 2
+
+    removed = app.sync.compact(EVERYTHING_OLD)
+
+    assert removed >= stage_name - 1 + positions - 1
+    assert _fields(app, "stages", made["stage"])["name"] == 1  # the last edit stays
+    assert _fields(app, "deals", made["deal"])["position"] == 1
+    assert _fields(app, "contacts", made["contact"])["last_name"] == 3  # on the timeline
+    assert app.timeline.timeline("contacts", made["contact"]) == timeline
+    assert app.pipeline.pipelines()[0].stages[0].name == "Inbox"
+    assert app.settings.get("business_name") == "Lindenhof Hotels"
+    assert app.changelog.last_seqs() == seqs  # the seq goes on from where it was
+    log = next(c for c in app.maintenance.doctor() if c.name == "change log")
+    assert log.ok and f"({removed:,} old rows removed)" in log.detail
+    assert app.sync.compact(EVERYTHING_OLD) == 0  # nothing left to remove
+
+
+def test_a_removed_row_delivered_again_is_a_duplicate(app: AppContext) -> None:
+    made = _history(app)
+    everything = app.changelog.rows()
+    before = app.pipeline.pipelines()[0].stages[0].name
+    assert app.sync.compact(EVERYTHING_OLD) > 0
+    result = app.changelog.apply(everything)  # as a late copy of a journal file would
+    assert (result.stored, result.duplicates) == (0, len(everything))
+    assert app.pipeline.pipelines()[0].stages[0].name == before
+    assert _fields(app, "stages", made["stage"])["name"] == 1
+
+
+def test_undo_of_an_edit_older_than_the_kept_history_is_refused(app: AppContext) -> None:
+    app.pipeline.ensure_default()
+    pipeline = app.pipeline.pipelines()[0]
+    stage = pipeline.stages[0]
+    first = app.pipeline.update_stage(stage.id, "Lead in", stage.probability, stage.rotting_days)
+    app.pipeline.update_stage(stage.id, "Inbox", stage.probability, stage.rotting_days)
+    app.sync.compact(EVERYTHING_OLD)
+    with pytest.raises(UndoConflictError, match="older than the history kept for undo"):
+        app.changelog.revert(first)
+    assert app.pipeline.pipelines()[0].stages[0].name == "Inbox"
+
+
+def test_the_kept_period_protects_recent_edits(app: AppContext) -> None:
+    made = _history(app)
+    stage = app.pipeline.pipelines()[0].stages[0]
+    last = app.pipeline.update_stage(stage.id, "Leads", stage.probability, stage.rotting_days)
+    assert app.sync.compact(dt.timedelta(days=30)) == 0  # all made just now
+    assert _fields(app, "stages", made["stage"])["name"] == 4
+    app.changelog.revert(last)  # undone as always
+    assert app.pipeline.pipelines()[0].stages[0].name == "Inbox"

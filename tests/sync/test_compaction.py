@@ -1,0 +1,99 @@
+"""History compaction in a team (persistence/compaction.py, sync/cleanup.py): a device
+removes old rows only once every active device of the folder has applied them; the
+devices end with the same data, clocks and log; a device that joins afterwards starts
+from a compacted snapshot and ends identical too. "Old" is a kept period that ends
+tomorrow (`keep` of minus a day), so no clock is moved and nothing waits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crm_desktop.domain.records import ContactDraft
+from tests.sync.team import Member, Team, snapshot
+from tests.sync.test_snapshots import deliver, forced, rounds
+
+EVERYTHING_OLD = -dt.timedelta(days=1)
+
+
+@pytest.fixture
+def four(team_template: Path) -> Iterator[Team]:
+    with tempfile.TemporaryDirectory() as root:
+        team = Team(team_template, Path(root), 4)
+        yield team
+        team.close()
+
+
+def _rename_stage(member: Member, *names: str) -> str:
+    stage = member.context.pipeline.pipelines()[0].stages[0]
+    for name in names:
+        member.context.pipeline.update_stage(stage.id, name, stage.probability, stage.rotting_days)
+    return stage.id
+
+
+def _log_size(member: Member) -> int:
+    return len(snapshot(member.context)["log"])
+
+
+def test_rows_go_only_once_every_active_device_applied_them(four: Team) -> None:
+    a, b, c, late = four.members
+    a.context.pipeline.ensure_default()
+    a.context.contacts.create(ContactDraft(first_name="Anna"))
+    rounds(four, [a, b, c])  # each has a state.json; `late` has none and is not waited for
+    _rename_stage(a, "Lead in", "New lead", "Inbox")
+    a.sync()
+    assert a.context.sync.compact(EVERYTHING_OLD) == 0  # b and c lack the renames
+    deliver(four, [b])
+    b.sync()
+    deliver(four, [a])
+    assert a.context.sync.compact(EVERYTHING_OLD) == 0  # c still lacks them
+    deliver(four, [c])
+    c.sync()
+    deliver(four, [a, b])
+    assert a.context.sync.compact(EVERYTHING_OLD) == 2  # the two renames superseded
+    assert b.context.sync.compact(EVERYTHING_OLD) == 2
+    assert c.context.sync.compact(EVERYTHING_OLD) == 2
+    rounds(four, [a, b, c])
+    assert snapshot(a.context) == snapshot(b.context) == snapshot(c.context)
+    assert a.context.pipeline.pipelines()[0].stages[0].name == "Inbox"
+
+    # A device that joins now starts from a compacted snapshot and ends identical.
+    taken = forced(a).snapshot
+    assert taken is not None
+    described = a.place(a.device_id, "snapshots") / taken.replace(".sqlite", ".json")
+    # It covers everything although compaction left gaps in the seqs it holds.
+    assert json.loads(described.read_text())["covers"] == a.context.changelog.last_seqs()
+    deliver(four, [late])
+    assert late.sync().started_from is not None
+    rounds(four, four.members)
+    assert snapshot(late.context) == snapshot(a.context)
+    late.context.contacts.create(ContactDraft(first_name="From the late one"))
+    rounds(four, four.members)
+    assert snapshot(late.context) == snapshot(a.context) == snapshot(c.context)
+
+
+def test_a_copy_of_an_old_file_after_compaction_changes_nothing(four: Team) -> None:
+    a, b, _, _ = four.members
+    a.context.pipeline.ensure_default()
+    for member in (a, b):
+        member.sync()
+    four.flush()
+    stage = _rename_stage(a, "Lead in", "New lead")
+    rounds(four, [a, b])
+    (sent,) = sorted(a.place(a.device_id).glob("*.jsonl.gz"))[-1:]
+    old_copy = sent.read_bytes()
+    assert b.context.sync.compact(EVERYTHING_OLD) > 0
+    size = _log_size(b)
+    # The sync client brings the old file back (a restored folder, a late copy).
+    there = b.place(a.device_id) / sent.name
+    there.write_bytes(old_copy)
+    report = b.sync()
+    assert report.applied_changes == 0
+    assert _log_size(b) == size
+    names = {s.id: s.name for s in b.context.pipeline.pipelines()[0].stages}
+    assert names[stage] == "New lead"
