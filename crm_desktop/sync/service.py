@@ -183,7 +183,11 @@ class SyncService:
         with self._uow.read() as unit:
             last = compacted(unit.session).at
         now = dt.datetime.fromtimestamp(self._wall_ms() / 1000, dt.UTC)
-        if last and now - dt.datetime.fromisoformat(last) < dt.timedelta(days=1):
+        try:
+            recent = bool(last) and now - dt.datetime.fromisoformat(last) < dt.timedelta(days=1)
+        except (ValueError, TypeError):  # a damaged time: compact, and write a good one
+            recent = False
+        if recent:
             return 0
         return self._compact(transport, me, KEEP)
 

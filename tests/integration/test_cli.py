@@ -55,6 +55,22 @@ def test_doctor_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture
     assert code == 0 and Path(json.loads(out)["safety_backup"]).exists()
 
 
+def test_compact_removes_old_superseded_history_and_doctor_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "d")
+    run(capsys, "--data-dir", data, "demo", "--contacts", "20")
+    code, out, _ = run(capsys, "--data-dir", data, "--json", "compact", "--keep-days", "0")
+    assert code == 0 and json.loads(out) == {"removed": 0, "keep_days": 0}
+    code, out, _ = run(capsys, "--data-dir", data, "doctor")
+    assert code == 0 and "history compacted" in out and "FAIL" not in out
+    for bad in ("-1", "many", "99999"):
+        with pytest.raises(SystemExit) as exc:
+            main(["--data-dir", data, "compact", "--keep-days", bad])
+        assert exc.value.code == 2
+        assert "not a number of days from 0 to 36500" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
