@@ -417,6 +417,22 @@ def last_seqs(session: Session) -> dict[str, int]:
     return {device: int(seq) for device, seq in session.execute(stmt)}
 
 
+def count_above(session: Session, device_id: str, seq: int) -> int:
+    """How many rows of a device with a seq above `seq` this database holds (on SQLite
+    counted in the compact log's primary key, not through the view)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return int(
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM change_log WHERE seq > ? AND device = "
+                "(SELECT key FROM change_devices WHERE id = ?)",
+                (seq, device_id),
+            ).scalar_one()
+        )
+    stmt = select(func.count()).where(Change.device_id == device_id, Change.seq > seq)
+    return int(session.execute(stmt).scalar_one())
+
+
 class ChangeLogRepository:
     """Reads of the change log as the wire carries it."""
 

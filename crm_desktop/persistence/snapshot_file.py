@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.persistence.apply import RECEIVED_KEY
 from crm_desktop.persistence.backups import backup_to
+from crm_desktop.persistence.changes import count_above, last_seqs
 from crm_desktop.persistence.compaction import COMPACTED_KEY, compacted, merged, parse
 from crm_desktop.persistence.models import Change, LocalMeta
 
@@ -65,29 +66,24 @@ def snapshot_rows(path: Path, skip: str, batch: int = 5_000) -> Iterator[list[Ch
 
 
 def through_seqs(session: Session) -> dict[str, int]:
-    """Per device, the seq up to which every change is held (no gap below it)."""
-    held = select(Change.device_id, Change.seq).subquery()
-    nxt = select(Change.seq).where(
-        Change.device_id == held.c.device_id, Change.seq == held.c.seq + 1
-    )
-    stmt = (
-        select(held.c.device_id, func.min(held.c.seq))
-        .where(~nxt.exists())
-        .group_by(held.c.device_id)
-    )
-    ends = {str(device): int(seq) for device, seq in session.execute(stmt)}
-    firsts = select(Change.device_id).where(Change.seq == 1)
-    starting = set(session.execute(firsts).scalars())
-    through = {device: end if device in starting else 0 for device, end in ends.items()}
-    for device, horizon in compacted(session).through.items():
-        if through.get(device, 0) < horizon:  # gaps compaction left count as held
+    """Per device, the seq up to which every change is held (no gap below it; at or below
+    the device's compaction horizon every seq counts as held). One count per device when
+    there is no gap, the usual case; the run's end is looked for only after a gap."""
+    horizons = compacted(session).through
+    through: dict[str, int] = {}
+    for device, top in last_seqs(session).items():
+        horizon = min(horizons.get(device, 0), top)
+        if count_above(session, device, horizon) == top - horizon:
+            through[device] = top
+        else:
             through[device] = _end_after(session, device, horizon)
     return through
 
 
 def _end_after(session: Session, device: str, horizon: int) -> int:
     """The last seq of the run held without a gap from just after `horizon` (the horizon
-    itself when the seq after it is not held)."""
+    itself when the seq after it is not held: 0 for a device whose first change is not
+    here)."""
     if (
         session.execute(
             select(Change.seq).where(Change.device_id == device, Change.seq == horizon + 1)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from crm_desktop.bootstrap import AppContext
+from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.changes import UndoConflictError
 from crm_desktop.domain.pipeline import DealDraft
 from crm_desktop.domain.records import ContactDraft
+from crm_desktop.persistence.snapshot_file import through_seqs
 
 EVERYTHING_OLD = -dt.timedelta(days=1)
 
@@ -114,3 +116,28 @@ def test_the_kept_period_protects_recent_edits(app: AppContext) -> None:
     assert _fields(app, "stages", made["stage"])["name"] == 4
     app.changelog.revert(last)  # undone as always
     assert app.pipeline.pipelines()[0].stages[0].name == "Inbox"
+
+
+def test_held_through_is_the_end_of_the_first_run_without_a_gap(
+    app: AppContext, tmp_path: Path
+) -> None:
+    other = open_app(tmp_path / "other")
+    try:
+        for number in range(6):
+            other.contacts.create(ContactDraft(first_name=f"Person {number}"))
+        rows = sorted(other.changelog.rows(), key=lambda r: r.seq)
+        device = other.database.device_id
+    finally:
+        other.close()
+    assert [r.seq for r in rows] == [1, 2, 3, 4, 5, 6]  # one row per contact
+
+    def through() -> int:
+        with app.uow.read() as unit:
+            return through_seqs(unit.session).get(device, 0)
+
+    app.changelog.apply(rows[1:3])  # 2, 3: the first is missing
+    assert through() == 0
+    app.changelog.apply(rows[:1] + rows[4:])  # 1, 2, 3, 5, 6: 4 is missing
+    assert through() == 3
+    app.changelog.apply(rows[3:4])
+    assert through() == 6
