@@ -110,10 +110,15 @@ def merged(ours: str | None, theirs: str | None) -> str | None:
     if not ours and not theirs:
         return None
     a, b = parse(ours), parse(theirs)
-    through = dict(a.through)
-    for device, seq in b.through.items():
-        through[device] = max(seq, through.get(device, 0))
-    return _dump(Compacted(through, max(a.before, b.before), a.removed, a.at))
+    return _dump(Compacted(_raised(a.through, b.through), max(a.before, b.before), a.removed, a.at))
+
+
+def _raised(ours: Mapping[str, int], theirs: Mapping[str, int]) -> dict[str, int]:
+    """Per device, the higher of two horizons (horizons only grow)."""
+    raised = dict(ours)
+    for device, seq in theirs.items():
+        raised[device] = max(seq, raised.get(device, 0))
+    return raised
 
 
 def _dump(facts: Compacted) -> str:
@@ -139,12 +144,9 @@ def _store(session: Session, facts: Compacted) -> None:
 def take_horizons(session: Session, through: Mapping[str, int]) -> None:
     """Hold these horizons too (a snapshot's, after its changes were applied here)."""
     facts = compacted(session)
-    if all(facts.through.get(d, 0) >= s for d, s in through.items()):
-        return
-    mine = dict(facts.through)
-    for device, seq in through.items():
-        mine[device] = max(seq, mine.get(device, 0))
-    _store(session, Compacted(mine, facts.before, facts.removed, facts.at))
+    raised = _raised(facts.through, through)
+    if raised != facts.through:
+        _store(session, Compacted(raised, facts.before, facts.removed, facts.at))
 
 
 def stamp_at(moment: dt.datetime) -> str:
@@ -159,9 +161,7 @@ def compact(session: Session, horizon: Mapping[str, int], before: str, now: dt.d
     among those stamped before `before`; returns how many. Horizons only grow: a device
     whose files were archived keeps the horizon it reached."""
     facts = compacted(session)
-    reach = dict(facts.through)
-    for device, seq in horizon.items():
-        reach[device] = max(seq, reach.get(device, 0))
+    reach = _raised(facts.through, horizon)
     doomed = _superseded(session, reach, before)
     _remove(session, doomed)
     _store(
