@@ -26,7 +26,9 @@ What was compacted is kept in `local_meta` (`change.compacted`): per device the 
 (its rows at or below it count as held even where one was removed, so a duplicate
 delivery is still skipped and sync does not ask for them again) and the start of the kept
 period (an undo of an older edit is refused: the value before it may be gone). A snapshot
-carries the key; a device that starts from one takes its horizons.
+carries the key; a device that starts from one takes its horizons (a new install that
+takes a snapshot as its database takes its own horizon again only once its own rows are
+back in it, or they would be skipped as held).
 """
 
 from __future__ import annotations
@@ -102,15 +104,6 @@ def parse(text: str | None) -> Compacted:
         removed=int(data.get("removed") or 0),
         at=str(data.get("at") or ""),
     )
-
-
-def merged(ours: str | None, theirs: str | None) -> str | None:
-    """The key's text after taking a snapshot's: the higher horizon of each device (both
-    hold every change up to it), the later start of the kept period."""
-    if not ours and not theirs:
-        return None
-    a, b = parse(ours), parse(theirs)
-    return _dump(Compacted(_raised(a.through, b.through), max(a.before, b.before), a.removed, a.at))
 
 
 def _raised(ours: Mapping[str, int], theirs: Mapping[str, int]) -> dict[str, int]:

@@ -21,7 +21,7 @@ from crm_desktop.domain.changes import ChangeRow
 from crm_desktop.persistence.apply import RECEIVED_KEY
 from crm_desktop.persistence.backups import backup_to
 from crm_desktop.persistence.changes import count_above, last_seqs
-from crm_desktop.persistence.compaction import COMPACTED_KEY, compacted, merged, parse
+from crm_desktop.persistence.compaction import COMPACTED_KEY, compacted, parse
 from crm_desktop.persistence.models import Change, LocalMeta
 
 
@@ -188,9 +188,11 @@ def adopt_snapshot(
                     if k != "device_id" and not k.startswith("sync.")
                 }
                 facts.update(local)
-                joined = merged(local.get(COMPACTED_KEY), theirs.get(COMPACTED_KEY))
-                if joined is not None:  # both hold every change up to either's horizons
-                    facts[COMPACTED_KEY] = joined
+                # The snapshot's compaction horizons say what it holds; this install's
+                # would make its own rows, applied again next, count as held already.
+                facts.pop(COMPACTED_KEY, None)
+                if COMPACTED_KEY in theirs:
+                    facts[COMPACTED_KEY] = theirs[COMPACTED_KEY]
                 newest = live.execute("SELECT max(hlc) FROM change").fetchone()[0]
                 if newest and str(facts.get(RECEIVED_KEY, "")) < newest:
                     facts[RECEIVED_KEY] = newest

@@ -29,7 +29,7 @@ from typing import Any
 
 from crm_desktop import __version__
 from crm_desktop.domain.hlc import ClockDriftError, Timestamp
-from crm_desktop.persistence.compaction import take_horizons
+from crm_desktop.persistence.compaction import compacted, take_horizons
 from crm_desktop.persistence.snapshot_file import (
     SnapshotFileError,
     adopt_snapshot,
@@ -222,6 +222,8 @@ def _adopt(uow: UnitOfWorkFactory, local: Path, me: str, merger: Merger) -> bool
     newest_held = newest_stamp(local)
     if newest_held and merger.too_far_ahead(newest_held):
         return False  # applied row by row instead, so a wrong clock is quarantined
+    with uow.read() as unit:
+        own_horizon = compacted(unit.session).through.get(me, 0)
     adopted = adopt_snapshot(uow.engine, local, me, HEAD_REVISION)
     if adopted is None:
         return False
@@ -230,6 +232,9 @@ def _adopt(uow: UnitOfWorkFactory, local: Path, me: str, merger: Merger) -> bool
         uow.clock.receive(newest)
     if own:
         merger.apply(own)
+    # Its own rows are back: those compaction removed here were superseded, so its own
+    # horizon holds again (other devices' horizons are the snapshot's).
+    _take_horizons(uow, {me: own_horizon} if own_horizon else {})
     with uow() as unit:
         refresh_conflicts(SyncStore(unit.session), shared_keys(unit.session))
         unit.commit()

@@ -97,3 +97,42 @@ def test_a_copy_of_an_old_file_after_compaction_changes_nothing(four: Team) -> N
     assert _log_size(b) == size
     names = {s.id: s.name for s in b.context.pipeline.pipelines()[0].stages}
     assert names[stage] == "New lead"
+
+
+def test_a_device_with_data_of_its_own_takes_a_compacted_snapshots_horizons(
+    four: Team,
+) -> None:
+    a, b, c, _ = four.members
+    c.context.contacts.create(ContactDraft(first_name="Made on c before joining"))
+    a.context.pipeline.ensure_default()
+    rounds(four, [a, b])  # c sees none of this until it joins
+    _rename_stage(a, "Lead in", "New lead", "Inbox")
+    rounds(four, [a, b])
+    assert a.context.sync.compact(EVERYTHING_OLD) == 2
+    assert forced(a).snapshot is not None
+    rounds(four, [a, b])
+    assert not sorted(a.place(a.device_id).glob("*.jsonl.gz"))  # archived: only the snapshot
+    deliver(four, [c])
+    assert c.sync().started_from is not None  # applied the snapshot's changes
+    rounds(four, four.members)
+    assert c.sync().started_from is None  # it holds everything now, gaps and all
+    assert snapshot(c.context) == snapshot(a.context)
+    assert c.context.pipeline.pipelines()[0].stages[0].name == "Inbox"
+
+
+def test_a_new_install_that_compacted_keeps_its_own_edits_when_it_takes_a_snapshot(
+    four: Team,
+) -> None:
+    a, b, _, _ = four.members
+    a.context.contacts.create(ContactDraft(first_name="Anna"))
+    assert forced(a).snapshot is not None
+    # b, alone until now: its own edit, and the daily compaction of the window, which
+    # removes nothing but writes its horizon.
+    b.context.settings.set("business_name", "Lindenhof")
+    b.context.sync.compact_alone()
+    deliver(four, [b])
+    assert b.sync().started_from is not None  # took a's snapshot as its database
+    assert b.context.settings.get("business_name") == "Lindenhof"
+    rounds(four, [a, b])
+    assert a.context.settings.get("business_name") == "Lindenhof"
+    assert snapshot(a.context) == snapshot(b.context)
