@@ -7,8 +7,10 @@ book as of a past day), and undo (the value a field had before an edit). Compact
 removes a row only when none of them needs it:
 
 - every known device has it: its seq is at or below the device's *horizon*, the seq up to
-  which every device of the team has applied that device's changes (alone, or on a
-  server every install writes to directly: the seq up to which this database holds all);
+  which every device of the team has applied that device's changes (on a server every
+  install writes to directly: the seq up to which it holds all). The caller caps a
+  device's own horizon where its rows must still go out (sync/service.py: a SQLite file's
+  own rows once they are in the team folder's files);
 - it is older than the kept period (`KEEP`, 30 days by default) and superseded: a later
   change of the same field of the same row, also older than the kept period, exists.
   The last change of each field before the kept period stays, so every edit inside the

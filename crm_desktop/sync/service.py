@@ -196,6 +196,12 @@ class SyncService:
         now = dt.datetime.fromtimestamp(now_ms / 1000, dt.UTC)
         with self._uow.read() as unit:
             held = through_seqs(unit.session)
+            if self._uow.engine.dialect.name == "sqlite":
+                # Its own rows go out in the team folder's files, whose seqs follow each
+                # other without a gap: none goes before it is in one (a database shared
+                # with nobody yet may be shared later).
+                sealed = int(SyncStore(unit.session).get("sealed") or 0)
+                held[me] = min(held.get(me, 0), sealed)
         if transport is not None:
             held = cleanup.team_horizon(transport, me, held, now_ms)
         with self._uow() as unit:

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from crm_desktop.domain.records import ContactDraft
+from crm_desktop.persistence.changes import last_seqs
+from crm_desktop.persistence.compaction import take_horizons
 from tests.sync.team import Member, Team, snapshot
 from tests.sync.test_snapshots import deliver, forced, rounds
 
@@ -126,13 +128,29 @@ def test_a_new_install_that_compacted_keeps_its_own_edits_when_it_takes_a_snapsh
     a, b, _, _ = four.members
     a.context.contacts.create(ContactDraft(first_name="Anna"))
     assert forced(a).snapshot is not None
-    # b, alone until now: its own edit, and the daily compaction of the window, which
-    # removes nothing but writes its horizon.
+    # b, fresh (no records): its own edit, and a compaction horizon over its own rows, as
+    # a compaction leaves once they went out in the folder's files.
     b.context.settings.set("business_name", "Lindenhof")
-    b.context.sync.compact_alone()
+    with b.context.uow() as unit:
+        take_horizons(unit.session, last_seqs(unit.session))
+        unit.commit()
     deliver(four, [b])
     assert b.sync().started_from is not None  # took a's snapshot as its database
     assert b.context.settings.get("business_name") == "Lindenhof"
     rounds(four, [a, b])
     assert a.context.settings.get("business_name") == "Lindenhof"
     assert snapshot(a.context) == snapshot(b.context)
+
+
+def test_a_database_compacted_alone_can_start_sharing(four: Team) -> None:
+    """Its own rows go out in the folder's files, whose seqs follow each other: a
+    compaction before it ever shared removes none of them."""
+    a, b, _, _ = four.members
+    a.context.pipeline.ensure_default()
+    stage = _rename_stage(a, "Lead in", "New lead", "Inbox")
+    assert a.context.sync.compact(EVERYTHING_OLD) == 0  # alone: its rows never went out
+    rounds(four, [a, b])  # sharing starts: its first files hold every seq
+    names = {s.id: s.name for s in b.context.pipeline.pipelines()[0].stages}
+    assert names[stage] == "Inbox"
+    assert snapshot(a.context) == snapshot(b.context)
+    assert a.context.sync.compact(EVERYTHING_OLD) == 2  # now that b has them

@@ -3,8 +3,9 @@ superseded edits nobody reads are removed, the history people see is kept, a dup
 delivery of a removed row is still skipped, `doctor` still finds no gap, and an undo of
 an edit from before the kept period is refused instead of restoring a wrong value.
 
-"Old" is a kept period that ends tomorrow (`keep` of minus a day): every row counts as
-old without waiting or moving clocks."""
+"Old" is a kept period that ends tomorrow: every row counts as old without waiting or
+moving clocks. Most tests call the persistence function with this database as the only
+device; the service's own rule for a file shared with nobody yet is tested last."""
 
 from __future__ import annotations
 
@@ -20,9 +21,18 @@ from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.changes import UndoConflictError
 from crm_desktop.domain.pipeline import DealDraft
 from crm_desktop.domain.records import ContactDraft
+from crm_desktop.persistence.compaction import compact, stamp_at
 from crm_desktop.persistence.snapshot_file import through_seqs
 
-EVERYTHING_OLD = -dt.timedelta(days=1)
+
+def _compact(app: AppContext) -> int:
+    """Compact as if this database were every device there is, every row counting as old."""
+    now = dt.datetime.now(dt.UTC)
+    with app.uow() as unit:
+        horizon = through_seqs(unit.session)
+        removed = compact(unit.session, horizon, stamp_at(now + dt.timedelta(days=1)), now)
+        unit.commit()
+    return removed
 
 
 def _fields(app: AppContext, entity: str, row_id: str) -> Counter[str]:
@@ -70,7 +80,7 @@ def test_superseded_edits_nobody_reads_go_and_the_history_people_see_stays(
     positions = _fields(app, "deals", made["deal"])["position"]
     assert stage_name == 3 and positions >= 2
 
-    removed = app.sync.compact(EVERYTHING_OLD)
+    removed = _compact(app)
 
     assert removed >= stage_name - 1 + positions - 1
     assert _fields(app, "stages", made["stage"])["name"] == 1  # the last edit stays
@@ -82,14 +92,14 @@ def test_superseded_edits_nobody_reads_go_and_the_history_people_see_stays(
     assert app.changelog.last_seqs() == seqs  # the seq goes on from where it was
     log = next(c for c in app.maintenance.doctor() if c.name == "change log")
     assert log.ok and f"({removed:,} old rows removed)" in log.detail
-    assert app.sync.compact(EVERYTHING_OLD) == 0  # nothing left to remove
+    assert _compact(app) == 0  # nothing left to remove
 
 
 def test_a_removed_row_delivered_again_is_a_duplicate(app: AppContext) -> None:
     made = _history(app)
     everything = app.changelog.rows()
     before = app.pipeline.pipelines()[0].stages[0].name
-    assert app.sync.compact(EVERYTHING_OLD) > 0
+    assert _compact(app) > 0
     result = app.changelog.apply(everything)  # as a late copy of a journal file would
     assert (result.stored, result.duplicates) == (0, len(everything))
     assert app.pipeline.pipelines()[0].stages[0].name == before
@@ -102,7 +112,7 @@ def test_undo_of_an_edit_older_than_the_kept_history_is_refused(app: AppContext)
     stage = pipeline.stages[0]
     first = app.pipeline.update_stage(stage.id, "Lead in", stage.probability, stage.rotting_days)
     app.pipeline.update_stage(stage.id, "Inbox", stage.probability, stage.rotting_days)
-    app.sync.compact(EVERYTHING_OLD)
+    _compact(app)
     with pytest.raises(UndoConflictError, match="older than the history kept for undo"):
         app.changelog.revert(first)
     assert app.pipeline.pipelines()[0].stages[0].name == "Inbox"
@@ -141,3 +151,16 @@ def test_held_through_is_the_end_of_the_first_run_without_a_gap(
     assert through() == 3
     app.changelog.apply(rows[3:4])
     assert through() == 6
+
+
+def test_a_file_shared_with_nobody_yet_keeps_its_own_rows_a_server_does_not(
+    app: AppContext,
+) -> None:
+    """Its own rows go out in the team folder's files, whose seqs follow each other: none
+    goes before it is in one, as the file may be shared later. A server database has no
+    such files: every install reads the same log."""
+    made = _history(app)
+    removed = app.sync.compact(-dt.timedelta(days=1))
+    on_server = app.database.path is None
+    assert (removed > 0) is on_server
+    assert _fields(app, "stages", made["stage"])["name"] == (1 if on_server else 3)
