@@ -134,6 +134,7 @@ class FreshRows:
         self._lists: dict[str, dict[str, list[str]]] = {e: {} for e in _CONTACT_LISTS}
         self._stale: set[str] = set()
         self._names: dict[str, str] = {}  # company names of the contacts' roles, found so far
+        self._unnamed: set[str] = set()  # companies of roles added since the last lookup
 
     def add(self, entity: str, rows: Iterable[Mapping[str, Any]]) -> None:
         records = self._records.get(entity)
@@ -154,6 +155,8 @@ class FreshRows:
                 stale.add(contact_id)  # read back instead
             elif value is not None and row["deleted_at"] is None:
                 lists.setdefault(contact_id, []).append(value)
+                if entity == "contact_roles":
+                    self._unnamed.add(value)
 
     def mark_stale(self, row_id: str) -> None:
         self._stale.add(row_id)
@@ -205,9 +208,12 @@ class FreshRows:
     def _role_names(self, session: Session) -> dict[str, str]:
         """The names of the companies the new contacts' roles name, each found once:
         those inserted in this transaction and untouched since from their rows, the
-        others read (a read waits for the bulk writes running in the background)."""
+        others read (a read waits for the bulk writes running in the background). Only
+        the companies of roles added since the last call are looked at: on PostgreSQL
+        each batch of an import is documented on its own, and going through the roles of
+        every contact so far each time took longer than making the documents."""
         names = self._names
-        wanted = {c for ids in self._lists["contact_roles"].values() for c in ids} - names.keys()
+        wanted = self._unnamed - names.keys()
         if wanted:
             companies = self._records["companies"]
             stale = self._stale
@@ -218,6 +224,7 @@ class FreshRows:
             missing = wanted - names.keys()
             if missing:
                 names.update(_company_names(session, missing))
+        self._unnamed = wanted - names.keys()  # not found: looked for again next time
         return names
 
     def _contact_docs(self, session: Session, rows: list[Mapping[str, Any]]) -> dict[str, Doc]:

@@ -356,15 +356,15 @@ class UnitOfWork:
         sqlite = is_sqlite(self._engine)
         plan = plan_for(model, self._engine.dialect)
         entity = entity_name(model)
-        # On SQLite, times become their stored text once, for the row and its change.
-        complete = plan.complete_many(rows, utcnow(), sqlite)
+        # Times become their stored text once, for the row and its change (`complete_many`).
+        complete = plan.complete_many(rows, utcnow())
         if not complete:
             return 0
         self.lock()  # before the stamp (see `lock`)
         if entity == "contacts" and not sqlite:
             self._index_earlier_contacts()
         # One stamp for the batch: rows differ, so no field ties.
-        self._buffer.add_inserts(entity, complete, self._clock.now(), plan.times if sqlite else ())
+        self._buffer.add_inserts(entity, complete, self._clock.now(), plan.times)
         if entity == "contacts":
             # The bulk path gives a new contact's derived columns itself (from the same
             # function, `domain.derived.contact_copies`), with the lists that follow it.
@@ -397,10 +397,9 @@ class UnitOfWork:
             self.session.flush()  # rows added through the ORM go first (foreign keys)
             pipe = self._pipe or self._open_pipe()
             columns = [c.name for c in plan.table.columns]
-            times = [i for i, c in enumerate(plan.table.columns) if c.key in plan.times]
             values = plan.parameters(complete)
             # Queued for the writer thread when there is one (`copy_rows`).
-            copy_rows(self.session.connection(), plan.table.name, columns, values, times)
+            copy_rows(self.session.connection(), plan.table.name, columns, values)
             if pipe is not None:
                 # The change rows go now too, so the server loads them while the next
                 # rows are prepared.
