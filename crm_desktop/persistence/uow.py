@@ -361,8 +361,6 @@ class UnitOfWork:
         if not complete:
             return 0
         self.lock()  # before the stamp (see `lock`)
-        if entity == "contacts" and not sqlite:
-            self._index_earlier_contacts()
         # One stamp for the batch: rows differ, so no field ties.
         self._buffer.add_inserts(entity, complete, self._clock.now(), plan.times)
         if entity == "contacts":
@@ -406,13 +404,15 @@ class UnitOfWork:
                 self._buffer.write(self.session, self._device_id)
         return len(complete)
 
-    def _index_earlier_contacts(self) -> None:
-        """PostgreSQL: a new batch of contacts begins, so the batches before it have
-        their lists: their documents go to the search index now. Keeping up with the
+    def index_new_contacts(self) -> None:
+        """The contacts inserted in bulk so far have all their lists (`insert_rows`): on
+        PostgreSQL their documents go to the search index now. Keeping up with the
         trigram index is most of what the server does for an import; this way it does
-        so while the next batches are prepared instead of all after the last.
-        A contact changed again later is indexed again at the commit, from the tables."""
-        if self.search is None or not self._reindex.get("contacts"):
+        so while the next batches are prepared instead of all after the last, and the
+        last batch's documents are on their way before anything waits for the server.
+        (SQLite indexes them at the commit, through the writer thread.) A contact
+        changed again later is indexed again at the commit, from the tables."""
+        if is_sqlite(self._engine) or self.search is None or not self._reindex.get("contacts"):
             return
         ids = self._reindex.pop("contacts")
         self.search.reindex("contacts", ids, self._fresh)
