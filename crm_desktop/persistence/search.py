@@ -213,7 +213,8 @@ class FreshRows:
         each batch of an import is documented on its own, and going through the roles of
         every contact so far each time took longer than making the documents."""
         names = self._names
-        wanted = self._unnamed - names.keys()
+        # (A set minus `names.keys()` would go through every name found so far.)
+        wanted = {c for c in self._unnamed if c not in names}
         if wanted:
             companies = self._records["companies"]
             stale = self._stale
@@ -221,10 +222,10 @@ class FreshRows:
                 row = companies.get(company_id)
                 if row is not None and company_id not in stale and isinstance(row["name"], str):
                     names[company_id] = row["name"]
-            missing = wanted - names.keys()
+            missing = {c for c in wanted if c not in names}
             if missing:
                 names.update(_company_names(session, missing))
-        self._unnamed = wanted - names.keys()  # not found: looked for again next time
+        self._unnamed = {c for c in wanted if c not in names}  # looked for again next time
         return names
 
     def _contact_docs(self, session: Session, rows: list[Mapping[str, Any]]) -> dict[str, Doc]:
