@@ -256,7 +256,7 @@ class TablePlan:
         """`complete` for many rows, in one pass. Times become their stored text once
         (a batch shares a few): what SQLite stores, and what PostgreSQL's COPY reads for
         a naive UTC timestamp, where the driver would format every time of every row
-        again (three times the cost of a row of text)."""
+        again (costing more than the rest of the row)."""
         base, calls = self.base, self.calls
         times = tuple(k for k in self.times if k != "updated_at")
         fallback = _utc_text(now)

@@ -407,11 +407,11 @@ class UnitOfWork:
     def index_new_contacts(self) -> None:
         """The contacts inserted in bulk so far have all their lists (`insert_rows`): on
         PostgreSQL their documents go to the search index now. Keeping up with the
-        trigram index is most of what the server does for an import; this way it does
-        so while the next batches are prepared instead of all after the last, and the
-        last batch's documents are on their way before anything waits for the server.
-        (SQLite indexes them at the commit, through the writer thread.) A contact
-        changed again later is indexed again at the commit, from the tables."""
+        trigram index is a large part of what the server does for an import; this way
+        it does so while the next batches are prepared instead of all after the last,
+        and the last batch's documents are on their way before anything waits for the
+        server. (SQLite indexes them at the commit, through the writer thread.) A
+        contact changed again later is indexed again at the commit, from the tables."""
         if is_sqlite(self._engine) or self.search is None or not self._reindex.get("contacts"):
             return
         ids = self._reindex.pop("contacts")
