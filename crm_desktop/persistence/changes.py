@@ -51,7 +51,7 @@ def iso_utc(value: dt.datetime) -> str:
 
 @lru_cache(maxsize=4096)
 def stored_time_to_wire(text: str) -> str:
-    """The wire form of a UTC time stored as SQLite text by the bulk path (parsed as a
+    """The wire form of a UTC time given as stored text by the bulk path (parsed as a
     time, not cut up; a batch shares few distinct times, hence the cache)."""
     return iso_utc(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC))
 

@@ -8,11 +8,9 @@ here by the connection's dialect.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import zlib
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ARRAY, String, any_, bindparam, cast, func, select, text
@@ -125,47 +123,23 @@ def copy_rows(
     table: str,
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
-    times: Sequence[int] = (),
 ) -> None:
     """Bulk-load rows into a PostgreSQL table with COPY, in the connection's transaction
     (a round trip per statement would make an import of 100,000 contacts take minutes).
-    The values at the positions `times` are aware datetimes, written as naive UTC as the
-    model stores them; the others go as they are. When the unit of work runs its bulk
-    writes in a thread, the COPY is queued there (after the writes before it) and this
-    returns at once: `rows` must not change afterwards."""
+    Times come as the text of naive UTC (`bulk.TablePlan.complete_many`). When the unit
+    of work runs its bulk writes in a thread, the COPY is queued there (after the writes
+    before it) and this returns at once: `rows` must not change afterwards."""
     raw: Any = connection.connection.driver_connection
     queue_write = connection.info.get(BULK_WRITER)
     if queue_write is None:
-        _copy(raw, table, columns, rows, times)
+        _copy(raw, table, columns, rows)
     else:
-        queue_write(lambda: _copy(raw, table, columns, rows, times))
+        queue_write(lambda: _copy(raw, table, columns, rows))
 
 
-def _copy(
-    raw: Any,
-    table: str,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    times: Sequence[int],
-) -> None:
+def _copy(raw: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     names = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
     with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         write = copy.write_row
-        if not times:
-            for row in rows:
-                write(row)
-            return
-        naive = _naive_utc
         for row in rows:
-            values = list(row)
-            for index in times:
-                value = values[index]
-                if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                    values[index] = naive(value)
-            write(values)
-
-
-@lru_cache(maxsize=4096)
-def _naive_utc(value: dt.datetime) -> dt.datetime:
-    """An aware time as the naive UTC the model stores (a bulk batch shares a few)."""
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
+            write(row)

@@ -287,6 +287,7 @@ class _ContactRows:
         for model, rows in self.children.items():
             self.uow.insert_rows(model, rows)
         self.uow.insert_rows(Tagging, self.taggings)
+        self.uow.index_new_contacts()
         return [c["id"] for c in self.contacts]
 
 

@@ -6,4 +6,4 @@ this constant. A test checks it against the migration scripts, so a new migratio
 be forgotten here.
 """
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0015"

@@ -134,6 +134,7 @@ class FreshRows:
         self._lists: dict[str, dict[str, list[str]]] = {e: {} for e in _CONTACT_LISTS}
         self._stale: set[str] = set()
         self._names: dict[str, str] = {}  # company names of the contacts' roles, found so far
+        self._unnamed: set[str] = set()  # companies of roles added since the last lookup
 
     def add(self, entity: str, rows: Iterable[Mapping[str, Any]]) -> None:
         records = self._records.get(entity)
@@ -154,6 +155,8 @@ class FreshRows:
                 stale.add(contact_id)  # read back instead
             elif value is not None and row["deleted_at"] is None:
                 lists.setdefault(contact_id, []).append(value)
+                if entity == "contact_roles":
+                    self._unnamed.add(value)
 
     def mark_stale(self, row_id: str) -> None:
         self._stale.add(row_id)
@@ -205,9 +208,13 @@ class FreshRows:
     def _role_names(self, session: Session) -> dict[str, str]:
         """The names of the companies the new contacts' roles name, each found once:
         those inserted in this transaction and untouched since from their rows, the
-        others read (a read waits for the bulk writes running in the background)."""
+        others read (a read waits for the bulk writes running in the background). Only
+        the companies of roles added since the last call are looked at: on PostgreSQL
+        each batch of an import is documented on its own, and going through the roles of
+        every contact so far each time took longer than making the documents."""
         names = self._names
-        wanted = {c for ids in self._lists["contact_roles"].values() for c in ids} - names.keys()
+        # (A set minus `names.keys()` would go through every name found so far.)
+        wanted = {c for c in self._unnamed if c not in names}
         if wanted:
             companies = self._records["companies"]
             stale = self._stale
@@ -215,9 +222,10 @@ class FreshRows:
                 row = companies.get(company_id)
                 if row is not None and company_id not in stale and isinstance(row["name"], str):
                     names[company_id] = row["name"]
-            missing = wanted - names.keys()
+            missing = {c for c in wanted if c not in names}
             if missing:
                 names.update(_company_names(session, missing))
+        self._unnamed = {c for c in wanted if c not in names}  # looked for again next time
         return names
 
     def _contact_docs(self, session: Session, rows: list[Mapping[str, Any]]) -> dict[str, Doc]:

@@ -356,15 +356,13 @@ class UnitOfWork:
         sqlite = is_sqlite(self._engine)
         plan = plan_for(model, self._engine.dialect)
         entity = entity_name(model)
-        # On SQLite, times become their stored text once, for the row and its change.
-        complete = plan.complete_many(rows, utcnow(), sqlite)
+        # Times become their stored text once, for the row and its change (`complete_many`).
+        complete = plan.complete_many(rows, utcnow())
         if not complete:
             return 0
         self.lock()  # before the stamp (see `lock`)
-        if entity == "contacts" and not sqlite:
-            self._index_earlier_contacts()
         # One stamp for the batch: rows differ, so no field ties.
-        self._buffer.add_inserts(entity, complete, self._clock.now(), plan.times if sqlite else ())
+        self._buffer.add_inserts(entity, complete, self._clock.now(), plan.times)
         if entity == "contacts":
             # The bulk path gives a new contact's derived columns itself (from the same
             # function, `domain.derived.contact_copies`), with the lists that follow it.
@@ -397,23 +395,24 @@ class UnitOfWork:
             self.session.flush()  # rows added through the ORM go first (foreign keys)
             pipe = self._pipe or self._open_pipe()
             columns = [c.name for c in plan.table.columns]
-            times = [i for i, c in enumerate(plan.table.columns) if c.key in plan.times]
             values = plan.parameters(complete)
             # Queued for the writer thread when there is one (`copy_rows`).
-            copy_rows(self.session.connection(), plan.table.name, columns, values, times)
+            copy_rows(self.session.connection(), plan.table.name, columns, values)
             if pipe is not None:
                 # The change rows go now too, so the server loads them while the next
                 # rows are prepared.
                 self._buffer.write(self.session, self._device_id)
         return len(complete)
 
-    def _index_earlier_contacts(self) -> None:
-        """PostgreSQL: a new batch of contacts begins, so the batches before it have
-        their lists: their documents go to the search index now. Keeping up with the
-        trigram index is most of what the server does for an import; this way it does
-        so while the next batches are prepared instead of all after the last.
-        A contact changed again later is indexed again at the commit, from the tables."""
-        if self.search is None or not self._reindex.get("contacts"):
+    def index_new_contacts(self) -> None:
+        """The contacts inserted in bulk so far have all their lists (`insert_rows`): on
+        PostgreSQL their documents go to the search index now. Keeping up with the
+        trigram index is a large part of what the server does for an import; this way
+        it does so while the next batches are prepared instead of all after the last,
+        and the last batch's documents are on their way before anything waits for the
+        server. (SQLite indexes them at the commit, through the writer thread.) A
+        contact changed again later is indexed again at the commit, from the tables."""
+        if is_sqlite(self._engine) or self.search is None or not self._reindex.get("contacts"):
             return
         ids = self._reindex.pop("contacts")
         self.search.reindex("contacts", ids, self._fresh)

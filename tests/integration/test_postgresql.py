@@ -1,7 +1,8 @@
 """What only a PostgreSQL server has: moving up to it, a backup down from it, many writers
-numbering the change log, accounts enforced by the server, passwords in the keyring, and
-change notifications. Skipped unless CRM_DESKTOP_TEST_DATABASE_URL names a server; the
-rest of the integration suite runs on both databases through the `app` fixture."""
+numbering the change log, accounts enforced by the server, passwords in the keyring,
+change notifications, and ids compared byte by byte (migration 0015). Skipped unless
+CRM_DESKTOP_TEST_DATABASE_URL names a server; the rest of the integration suite runs on
+both databases through the `app` fixture."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from alembic import command
 from keyring.backend import KeyringBackend
 
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.cli import main
 from crm_desktop.domain.errors import DatabaseError, PermissionDenied
-from crm_desktop.domain.records import ContactDraft, ListQuery
-from crm_desktop.persistence import accounts
+from crm_desktop.domain.records import CompanyDraft, ContactDraft, EmailEntry, ListQuery, RoleEntry
+from crm_desktop.persistence import accounts, database
 from crm_desktop.persistence.engine import create_db_engine, remember_password
 from tests import databases
 from tests.conftest import TODAY
@@ -258,3 +261,82 @@ def test_command_line_moves_up_and_adds_a_person(
     admin_role, member_role = accounts.group_roles(server_db.rsplit("/", 1)[1])
     for role in (login, admin_role, member_role):
         _drop_role(role)
+
+
+# ---- ids in byte order (migration 0015) -----------------------------------------------
+
+_ID_COLUMNS = """
+SELECT a.attrelid::regclass::text || '.' || a.attname, coalesce(c.collname, 'default')
+FROM pg_attribute AS a
+JOIN pg_class AS t ON t.oid = a.attrelid AND t.relkind = 'r'
+JOIN pg_namespace AS n ON n.oid = t.relnamespace AND n.nspname = 'public'
+LEFT JOIN pg_collation AS c ON c.oid = a.attcollation
+WHERE a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'varchar'::regtype
+  AND a.atttypmod = 40
+"""
+_FOREIGN_KEYS = "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated"
+
+
+def _collations(app: AppContext) -> dict[str, str]:
+    with databases.connect(app) as conn:
+        return dict(conn.execute(_ID_COLUMNS).fetchall())
+
+
+def _seen(app: AppContext) -> tuple[object, ...]:
+    return (
+        sorted(h.id for h in app.search.search("fjord", 50)),
+        app.contacts.ids(ListQuery(search="kowalczyk")),
+        app.contacts.ids(ListQuery()),
+    )
+
+
+def test_ids_compare_byte_by_byte_and_an_older_database_upgrades(
+    tmp_path: Path, server_db: str
+) -> None:
+    app = open_app(tmp_path / "a", database_url=server_db)
+    company = app.companies.create(CompanyDraft(name="Fjordlicht AS")).id
+    app.contacts.create_many(
+        [
+            ContactDraft(
+                first_name=f"Ola{n}",
+                last_name="Kowalczyk",
+                emails=(EmailEntry(f"ola{n}@fjord.example"),),
+                roles=(RoleEntry(company, "Buyer"),),
+            )
+            for n in range(12)
+        ]
+    )
+    columns = _collations(app)
+    assert {"contacts.id", "contact_roles.company_id", "change.row_id"} <= columns.keys()
+    assert set(columns.values()) == {"C"}
+    with databases.connect(app) as conn:
+        ids = [i for (i,) in conn.execute("SELECT id FROM contacts ORDER BY id").fetchall()]
+        keys = conn.execute(_FOREIGN_KEYS).fetchone()
+    assert ids == sorted(ids)  # byte order, as SQLite's
+    seen = _seen(app)
+    with app.database.engine.connect() as connection, connection.begin():
+        config = database._alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+    assert set(_collations(app).values()) == {"default"}
+    with databases.connect(app) as conn:  # a report of the business's own
+        conn.execute("CREATE VIEW buyers AS SELECT c.id, c.first_name FROM contacts AS c")
+    app.close()
+    again = open_app(tmp_path / "b", database_url=server_db)
+    try:
+        assert database.current_revision(again.database.engine) == database.HEAD_REVISION
+        after = _collations(again)
+        assert after.pop("contacts.id") == "default"  # the view's: left as it was
+        assert set(after.values()) == {"C"}
+        with databases.connect(again) as conn:
+            assert conn.execute(_FOREIGN_KEYS).fetchone() == keys
+        with pytest.raises(psycopg.errors.ForeignKeyViolation), databases.connect(again) as conn:
+            conn.execute(
+                "INSERT INTO contact_emails (id, contact_id, email, label, position, "
+                "created_at, updated_at) VALUES (?, ?, 'x@y.example', '', 0, now(), now())",
+                (str(uuid.uuid4()), str(uuid.uuid4())),
+            )
+        assert _seen(again) == seen
+        assert len(seen[0]) == 13 and len(seen[1]) == 12
+    finally:
+        again.close()
