@@ -21,8 +21,7 @@ from pathlib import Path
 
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.persistence.backups import backup_to
-from crm_desktop.persistence.compaction import compact, stamp_at
-from crm_desktop.persistence.snapshot_file import through_seqs
+from tests.integration.persistence.test_compaction import compact_everything_old
 
 
 def _size(app: AppContext, folder: Path, name: str) -> int:
@@ -69,17 +68,6 @@ def _work(app: AppContext, rounds: int) -> int:
     return calls
 
 
-def _compact_all(app: AppContext) -> int:
-    """Compaction as a round does it once every other device has applied every row (a
-    file shared with nobody keeps its own rows: they may have to go out later)."""
-    now = dt.datetime.now(dt.UTC)
-    with app.uow() as unit:
-        horizon = through_seqs(unit.session)
-        removed = compact(unit.session, horizon, stamp_at(now + dt.timedelta(days=1)), now)
-        unit.commit()
-    return removed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--contacts", type=int, default=2000)
@@ -97,7 +85,7 @@ def main() -> None:
             conn.execute("SELECT * FROM change").fetchall()
         floor = time.perf_counter() - started
         started = time.perf_counter()
-        removed = _compact_all(app)
+        removed = compact_everything_old(app)  # as a round, once every device has them
         took = time.perf_counter() - started
         after_rows, after = _rows(app), _size(app, folder, "after.sqlite")
         app.close()

@@ -25,8 +25,9 @@ from crm_desktop.persistence.compaction import compact, stamp_at
 from crm_desktop.persistence.snapshot_file import through_seqs
 
 
-def _compact(app: AppContext) -> int:
-    """Compact as if this database were every device there is, every row counting as old."""
+def compact_everything_old(app: AppContext) -> int:
+    """Compact as if this database were every device there is, every row counting as old
+    (also used by `tests.benchmarks.compaction`)."""
     now = dt.datetime.now(dt.UTC)
     with app.uow() as unit:
         horizon = through_seqs(unit.session)
@@ -80,7 +81,7 @@ def test_superseded_edits_nobody_reads_go_and_the_history_people_see_stays(
     positions = _fields(app, "deals", made["deal"])["position"]
     assert stage_name == 3 and positions >= 2
 
-    removed = _compact(app)
+    removed = compact_everything_old(app)
 
     assert removed >= stage_name - 1 + positions - 1
     assert _fields(app, "stages", made["stage"])["name"] == 1  # the last edit stays
@@ -92,14 +93,14 @@ def test_superseded_edits_nobody_reads_go_and_the_history_people_see_stays(
     assert app.changelog.last_seqs() == seqs  # the seq goes on from where it was
     log = next(c for c in app.maintenance.doctor() if c.name == "change log")
     assert log.ok and f"({removed:,} old rows removed)" in log.detail
-    assert _compact(app) == 0  # nothing left to remove
+    assert compact_everything_old(app) == 0  # nothing left to remove
 
 
 def test_a_removed_row_delivered_again_is_a_duplicate(app: AppContext) -> None:
     made = _history(app)
     everything = app.changelog.rows()
     before = app.pipeline.pipelines()[0].stages[0].name
-    assert _compact(app) > 0
+    assert compact_everything_old(app) > 0
     result = app.changelog.apply(everything)  # as a late copy of a journal file would
     assert (result.stored, result.duplicates) == (0, len(everything))
     assert app.pipeline.pipelines()[0].stages[0].name == before
@@ -112,7 +113,7 @@ def test_undo_of_an_edit_older_than_the_kept_history_is_refused(app: AppContext)
     stage = pipeline.stages[0]
     first = app.pipeline.update_stage(stage.id, "Lead in", stage.probability, stage.rotting_days)
     app.pipeline.update_stage(stage.id, "Inbox", stage.probability, stage.rotting_days)
-    _compact(app)
+    compact_everything_old(app)
     with pytest.raises(UndoConflictError, match="older than the history kept for undo"):
         app.changelog.revert(first)
     assert app.pipeline.pipelines()[0].stages[0].name == "Inbox"
