@@ -92,3 +92,9 @@ class HybridLogicalClock:
 def stamp_time(stamp: str) -> dt.datetime:
     """The wall-clock time (UTC) a stamp was taken at, to the millisecond."""
     return dt.datetime.fromtimestamp(Timestamp.parse(stamp).millis / 1000, tz=dt.UTC)
+
+
+def stamp_floor(moment: dt.datetime) -> str:
+    """The smallest stamp of a moment: every stamp taken before it sorts below it (the
+    inverse of `stamp_time`, for comparing stored stamps with a time)."""
+    return f"{int(moment.timestamp() * 1000):013x}"

@@ -144,12 +144,6 @@ def take_horizons(session: Session, through: Mapping[str, int]) -> None:
         _store(session, Compacted(raised, facts.before, facts.removed, facts.at))
 
 
-def stamp_at(moment: dt.datetime) -> str:
-    """The smallest clock stamp of a moment: every stamp made before it sorts below it."""
-    millis = int(moment.timestamp() * 1000)
-    return f"{millis:013x}"
-
-
 def compact(session: Session, horizon: Mapping[str, int], before: str, now: dt.datetime) -> int:
     """Remove the change rows every known device has (`horizon`: per device, the seq up
     to which every device has its rows) that nobody will read again (module docstring),

@@ -313,17 +313,14 @@ def doctor(engine: Engine, device_id: str) -> list[Check]:
 
 
 def _change_log_check(conn: Connection) -> Check:
-    from crm_desktop.persistence.compaction import compacted, log_health  # doctor only
+    from crm_desktop.persistence.changes import count_above  # doctor only
+    from crm_desktop.persistence.compaction import compacted, log_health
 
-    with Session(bind=conn) as session:
-        facts = compacted(session)
     totals = conn.execute(
         select(Change.device_id, text("count(*)"), text("max(seq)")).group_by(Change.device_id)
     ).all()
-    above = text("SELECT count(*) FROM change WHERE device_id = :d AND seq > :s")
-    bad, words = log_health(
-        totals, facts, lambda d, s: conn.execute(above, {"d": d, "s": s}).scalar_one()
-    )
+    with Session(bind=conn) as session:
+        bad, words = log_health(totals, compacted(session), lambda d, s: count_above(session, d, s))
     return Check("change log", not bad, f"gaps for devices {bad}" if bad else words)
 
 

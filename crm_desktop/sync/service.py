@@ -19,6 +19,7 @@ from typing import Any, Literal
 from crm_desktop import __version__
 from crm_desktop.config import Preferences
 from crm_desktop.domain.changes import ChangeSet
+from crm_desktop.domain.hlc import stamp_floor
 from crm_desktop.domain.sync import (
     ConflictRecord,
     CopiedDataFolderError,
@@ -27,7 +28,7 @@ from crm_desktop.domain.sync import (
     SyncReport,
     TeamFolderOfflineError,
 )
-from crm_desktop.persistence.compaction import KEEP, compact, compacted, stamp_at
+from crm_desktop.persistence.compaction import KEEP, compact, compacted
 from crm_desktop.persistence.snapshot_file import through_seqs
 from crm_desktop.persistence.sync_store import SyncStore, write_field
 from crm_desktop.persistence.uow import UnitOfWorkFactory
@@ -205,7 +206,7 @@ class SyncService:
         if transport is not None:
             held = cleanup.team_horizon(transport, me, held, now_ms)
         with self._uow() as unit:
-            removed = compact(unit.session, held, stamp_at(now - keep), now)
+            removed = compact(unit.session, held, stamp_floor(now - keep), now)
             unit.commit()
         return removed
 

@@ -19,9 +19,10 @@ from sqlalchemy import text
 
 from crm_desktop.bootstrap import AppContext, open_app
 from crm_desktop.domain.changes import UndoConflictError
+from crm_desktop.domain.hlc import stamp_floor
 from crm_desktop.domain.pipeline import DealDraft
 from crm_desktop.domain.records import ContactDraft
-from crm_desktop.persistence.compaction import compact, stamp_at
+from crm_desktop.persistence.compaction import compact
 from crm_desktop.persistence.snapshot_file import through_seqs
 
 
@@ -31,7 +32,7 @@ def compact_everything_old(app: AppContext) -> int:
     now = dt.datetime.now(dt.UTC)
     with app.uow() as unit:
         horizon = through_seqs(unit.session)
-        removed = compact(unit.session, horizon, stamp_at(now + dt.timedelta(days=1)), now)
+        removed = compact(unit.session, horizon, stamp_floor(now + dt.timedelta(days=1)), now)
         unit.commit()
     return removed
 
