@@ -123,14 +123,26 @@ def amount_cents(text: str) -> int:
     return int(amount * 100)
 
 
-def _minutes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"minutes are a whole number, not {text!r}") from None
-    if not 0 < value <= 24 * 60:
-        raise argparse.ArgumentTypeError("a call lasts 1 to 1440 minutes")
-    return value
+def whole_number(low: int, high: int, not_whole: str, outside: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`. `not_whole` and `outside`
+    are the messages for text that is no whole number and for one out of the range
+    (`{text!r}` in them stands for what was given)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(not_whole.format(text=text)) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(outside.format(text=text))
+        return value
+
+    return parse
+
+
+_minutes = whole_number(
+    1, 24 * 60, "minutes are a whole number, not {text!r}", "a call lasts 1 to 1440 minutes"
+)
 
 
 # ---- the selection --------------------------------------------------------------------------

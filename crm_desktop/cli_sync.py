@@ -21,13 +21,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_desktop.cli_edits import emit
+from crm_desktop.cli_edits import emit, whole_number
 from crm_desktop.domain.sync import ConflictRecord
 
 if TYPE_CHECKING:
     from crm_desktop.bootstrap import AppContext
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
+_NOT_DAYS = "not a number of days from 0 to 36500: {text!r}"
 
 
 def add_parsers(sub: Any) -> None:
@@ -52,22 +53,12 @@ def add_parsers(sub: Any) -> None:
     )
     compact.add_argument(
         "--keep-days",
-        type=_days,
+        type=whole_number(0, 36_500, _NOT_DAYS, _NOT_DAYS),
         default=30,
         metavar="N",
         help="keep the whole history of the last N days (default 30)",
     )
     _json(compact)
-
-
-def _days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        days = -1
-    if not 0 <= days <= 36_500:
-        raise argparse.ArgumentTypeError(f"not a number of days from 0 to 36500: {text!r}")
-    return days
 
 
 def _json(parser: argparse.ArgumentParser) -> None:
