@@ -4,7 +4,6 @@ from one migrated template (a migration per hypothesis example would take second
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,12 +92,10 @@ def team_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def pair(team_template: Path) -> Iterator[Any]:
     """Two members of one team, each with a data folder of their own."""
-    from tests.sync.team import Team
+    from tests.sync.team import temporary_team
 
-    with tempfile.TemporaryDirectory() as root:
-        team = Team(team_template, Path(root), 2)
+    with temporary_team(team_template, 2) as team:
         yield team
-        team.close()
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ from __future__ import annotations
 import random
 import shutil
 import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,3 +166,14 @@ class Team:
             self.flush()
         for member in self.members:
             member.sync()
+
+
+@contextmanager
+def temporary_team(template: Path, size: int) -> Iterator[Team]:
+    """A team of `size` devices in a temporary folder, closed and removed afterwards."""
+    with tempfile.TemporaryDirectory() as root:
+        team = Team(template, Path(root), size)
+        try:
+            yield team
+        finally:
+            team.close()

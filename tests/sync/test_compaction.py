@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.persistence.changes import last_seqs
 from crm_desktop.persistence.compaction import take_horizons
-from tests.sync.team import Member, Team, snapshot
+from tests.sync.team import Member, Team, snapshot, temporary_team
 from tests.sync.test_snapshots import deliver, forced, rounds
 
 EVERYTHING_OLD = -dt.timedelta(days=1)
@@ -25,10 +24,8 @@ EVERYTHING_OLD = -dt.timedelta(days=1)
 
 @pytest.fixture
 def four(team_template: Path) -> Iterator[Team]:
-    with tempfile.TemporaryDirectory() as root:
-        team = Team(team_template, Path(root), 4)
+    with temporary_team(team_template, 4) as team:
         yield team
-        team.close()
 
 
 def _rename_stage(member: Member, *names: str) -> str:

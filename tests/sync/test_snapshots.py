@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,17 +16,15 @@ import pytest
 
 from crm_desktop.domain.records import ContactDraft
 from crm_desktop.domain.sync import SyncReport
-from tests.sync.team import Member, Team, device_id, snapshot
+from tests.sync.team import Member, Team, device_id, snapshot, temporary_team
 
 Pick = Callable[[Member, Member, str], bool]  # (from, to, name): deliver this one?
 
 
 @pytest.fixture
 def trio(team_template: Path) -> Iterator[Team]:
-    with tempfile.TemporaryDirectory() as root:
-        team = Team(team_template, Path(root), 3)
+    with temporary_team(team_template, 3) as team:
         yield team
-        team.close()
 
 
 def deliver(team: Team, to: list[Member], pick: Pick | None = None) -> None:
