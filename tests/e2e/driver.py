@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QTimer
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
@@ -50,6 +51,7 @@ class WindowDriver:
 
     def __init__(self) -> None:
         self.seen = Seen()
+        self._window: QWidget | None = None
         self.file_answers: list[str] = []
         self.on_dialog: Callable[[QDialog], bool] | None = None  # True: handled
         self._poll = QTimer()
@@ -88,10 +90,17 @@ class WindowDriver:
 
     # ---- the window -------------------------------------------------------------------
 
-    @staticmethod
-    def window() -> QWidget | None:
+    def window(self) -> QWidget | None:
+        """The main window, looked for among the top-level widgets until it shows and
+        kept from then on (until the app replaces it). Every top-level widget listed
+        is wrapped anew, menus and pop-ups Qt made and deletes itself among them, so the
+        driver lists them as seldom as it can."""
+        if self._window is not None and shiboken6.isValid(self._window):
+            return self._window if self._window.isVisible() else None
+        self._window = None
         for widget in QApplication.topLevelWidgets():
             if type(widget).__name__ == "MainWindow" and widget.isVisible():
+                self._window = widget
                 return widget
         return None
 
@@ -136,10 +145,14 @@ class WindowDriver:
         for _ in range(5):
             QCoreApplication.processEvents()
 
-    def top_level(self, class_name: str) -> list[QWidget]:
+    def open_dialogs(self, class_name: str) -> list[QWidget]:
+        """The window's open dialogs of one class (its own windows have it as parent)."""
+        window = self.window()
+        if window is None:
+            return []
         return [
             w
-            for w in QApplication.topLevelWidgets()
+            for w in window.findChildren(QDialog, options=Qt.FindChildOption.FindDirectChildrenOnly)
             if type(w).__name__ == class_name and w.isVisible()
         ]
 

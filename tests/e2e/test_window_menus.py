@@ -51,7 +51,7 @@ def _event_loop_runs() -> bool:
 
 
 def _open_wizards(driver: WindowDriver) -> list[str]:
-    return [w.windowTitle() for w in driver.top_level("ImportWizard")]
+    return [w.windowTitle() for w in driver.open_dialogs("ImportWizard")]
 
 
 def test_every_import_and_export_action_of_the_file_menu(
@@ -70,7 +70,7 @@ def test_every_import_and_export_action_of_the_file_menu(
         driver.menu_action("File", "Import contacts or companies…").trigger()
         driver.settle()
         result["wizards"] = _open_wizards(driver)
-        for wizard in driver.top_level("ImportWizard"):
+        for wizard in driver.open_dialogs("ImportWizard"):
             wizard.close()
         # Export this list, once per format, from the contacts list.
         for name in ("contacts.csv", "contacts.xlsx", "contacts.vcf"):
@@ -120,7 +120,7 @@ def test_import_wizard_from_the_menu_imports_a_chosen_file(
     def script(driver: WindowDriver) -> None:
         driver.menu_action("File", "Import contacts or companies…").trigger()
         driver.settle()
-        (wizard,) = driver.top_level("ImportWizard")
+        (wizard,) = driver.open_dialogs("ImportWizard")
         driver.file_answers.append(str(sheet))
         wizard.file_page.choose()  # type: ignore[attr-defined]  # its "Choose…" button
         while wizard.currentId() != -1 and wizard.isVisible():  # type: ignore[attr-defined]
@@ -156,7 +156,7 @@ def test_shortcuts_reach_their_actions(demo_dir: Path, tmp_path: Path, qapp: obj
         QTest.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
         driver.settle()
         seen["wizards"] = _open_wizards(driver)
-        for wizard in driver.top_level("ImportWizard"):
+        for wizard in driver.open_dialogs("ImportWizard"):
             wizard.close()
         window.activateWindow()
         driver.wait_until(window.isActiveWindow, "the window to be active again")
@@ -205,7 +205,7 @@ def test_every_menu_action_does_something_and_none_shows_an_error(
                     seen["triggered"].append(f"{section}:{top.text()} › {text}")
                     action.trigger()
                     driver.settle()
-                    for widget in driver.top_level("ImportWizard"):
+                    for widget in driver.open_dialogs("ImportWizard"):
                         widget.close()
         assert not backup.exists()
 
