@@ -41,10 +41,11 @@ from crm_desktop.domain.records import (
 from crm_desktop.exchange import tabular, vcard
 from crm_desktop.persistence import bulk_edit, records_map
 from crm_desktop.persistence.bulk import collector_paused
-from crm_desktop.persistence.models import Company, new_id
+from crm_desktop.persistence.models import new_id
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now
 from crm_desktop.services.imports.plan import Planner, Source
+from crm_desktop.services.imports.write import CreatesWriter
 
 FORMATS = ("csv", "xlsx", "vcard")
 ON_DUPLICATE = ("skip", "update", "create")
@@ -56,7 +57,7 @@ _EXTENSIONS = {
     ".xlsx": "xlsx", ".xlsm": "xlsx", ".vcf": "vcard", ".vcard": "vcard",
 }  # fmt: skip
 _STEP = 1_000  # rows between progress reports and cancel checks
-_WRITE_CHUNK = 10_000  # new contacts written between progress reports
+_UNDO_CHUNK = 10_000  # records moved to the Trash per statement by an undo
 
 Progress = Callable[[int, int], None]
 
@@ -293,9 +294,13 @@ class ImportService:
                 # in the WAL already), not by the commit itself while the person waits.
                 uow.checkpoint_in_background()
             plan = Planner(uow, source, on_duplicate, self._country)
+            # New records are written while the rest is planned (see write.py).
+            writer = None if dry_run else CreatesWriter(uow, plan, now())
             for done, (line, item_kind, values) in enumerate(source.items):
                 if done % _STEP == 0:
                     _tick(progress, cancelled, done, steps)
+                    if writer is not None and writer.due():
+                        writer.write_planned()
                 if item_kind == "company":
                     plan.company(line, values)
                 else:
@@ -307,9 +312,9 @@ class ImportService:
             updated = len(plan.updates) + len(plan.company_updates)
             batch_id: str | None = None
             changes = ChangeSet()
-            if not dry_run and (created or updated or plan.linked):
+            if writer is not None and (created or updated or plan.linked):
                 batch_id = new_id()
-                self._write(uow, plan, batch_id, path, source.kind, writing)
+                self._write(uow, writer, batch_id, path, source.kind, writing)
                 writing(1, 1)  # the last chance to cancel: after the commit it is done
                 changes = uow.commit()
             if progress is not None:
@@ -332,29 +337,15 @@ class ImportService:
     def _write(
         self,
         uow: UnitOfWork,
-        plan: Planner,
+        writer: CreatesWriter,
         batch_id: str,
         path: Path,
         kind: str,
         progress: Progress,
     ) -> None:
-        # One creation time for the whole import (the time of its unit of work): it is
-        # also what the rows would get one by one, a few microseconds apart, at a cost.
-        stamp = now()
-        linked = [
-            {"id": cid, "name": name, "created_at": stamp} for cid, name in plan.linked.values()
-        ]
-        uow.insert_rows(Company, linked)
-        records_map.add_companies(uow, plan.company_creates)
+        plan = writer.plan
         work = len(plan.creates) + len(plan.updates)
-        contact_ids: list[str] = []
-        tag_ids: dict[str, str] = {}
-        for start in range(0, len(plan.creates), _WRITE_CHUNK):
-            chunk = plan.creates[start : start + _WRITE_CHUNK]
-            contact_ids += records_map.insert_contacts(
-                uow, chunk, created_at=[stamp] * len(chunk), tag_ids=tag_ids
-            )
-            progress(start + len(chunk), work)
+        writer.finish(lambda done, _of: progress(done, work))
         for done, (contact_id, draft) in enumerate(plan.updates.items(), len(plan.creates)):
             if done % _STEP == 0:
                 progress(done, work)
@@ -369,11 +360,12 @@ class ImportService:
             records_map.update_company(uow, company, company_draft)
         record = {
             "id": batch_id,
-            "at": stamp.isoformat(),
+            "at": writer.stamp.isoformat(),
             "file": str(path),
             "kind": kind,
-            "contacts": contact_ids,
-            "companies": [c["id"] for c in linked] + [cid for cid, _ in plan.company_creates],
+            "contacts": writer.contact_ids,
+            "companies": [cid for cid, _ in plan.linked.values()]
+            + [cid for cid, _ in plan.company_creates],
             "before": {cid: _dump_contact(d) for cid, d in plan.before.items()
                        if cid in plan.updates},
             "company_before": {cid: _dump_company(d) for cid, d in plan.company_before.items()
@@ -425,8 +417,8 @@ class ImportService:
             total = len(data["contacts"]) + len(data["companies"]) + updates
             done = 0
             for entity, ids in (("contacts", data["contacts"]), ("companies", data["companies"])):
-                for start in range(0, len(ids), _WRITE_CHUNK):
-                    chunk = tuple(ids[start : start + _WRITE_CHUNK])
+                for start in range(0, len(ids), _UNDO_CHUNK):
+                    chunk = tuple(ids[start : start + _UNDO_CHUNK])
                     bulk_edit.apply(uow, TrashEdit(entity, chunk, deleted=True), stamp)
                     done += len(chunk)
                     if progress is not None:

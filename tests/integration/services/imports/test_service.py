@@ -29,7 +29,8 @@ from crm_desktop.domain.records import (
     Trash,
 )
 from crm_desktop.exchange import tabular, vcard
-from crm_desktop.services.imports import ImportCancelled
+from crm_desktop.services.imports import ImportCancelled, write
+from crm_desktop.services.imports import service as imports_service
 
 DATA = Path(__file__).parents[2] / "data"
 
@@ -352,6 +353,49 @@ def test_duplicates_by_email_and_by_phone_in_e164(app: AppContext, tmp_path: Pat
 
     created = app.imports.run(sheet, on_duplicate="create")
     assert created.created == 4 and live_contacts(app) == 6
+
+
+@pytest.mark.parametrize("batch", [1, 10_000], ids=["written-as-planned", "written-at-the-end"])
+def test_rows_that_change_records_written_before_them(
+    app: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """New records are written in batches while the rest of the file is planned; a later
+    row that fills in a contact or a company written already leaves the same records as
+    when everything is written at the end (here one row per batch against one batch)."""
+    monkeypatch.setattr(write, "BATCH", batch)
+    monkeypatch.setattr(imports_service, "_STEP", 1)
+    sheet = tmp_path / "people.csv"
+    sheet.write_text(
+        "First name,Last name,E-mail,Phone,Company,Notes\n"
+        "Anna,Alpha,anna@example.com,,Acme,first\n"  # Acme named: made by name
+        "Bert,Beta,bert@example.com,,,\n"
+        ",,,+49 30 777,Acme,its own row\n"  # Acme's own row, after Anna's was written
+        "Anna,,ANNA@example.com,+49 30 111,Beta GmbH,\n"  # fills in Anna, written
+        "Cora,Gamma,cora@example.com,,Beta GmbH,\n",
+        encoding="utf-8",
+    )
+    result = app.imports.run(sheet, on_duplicate="update")
+
+    assert (result.created, result.updated, result.companies_created) == (4, 0, 1)
+    anna = by_email(app, "anna@example.com")
+    assert (anna.first_name, anna.last_name, anna.notes) == ("Anna", "Alpha", "first")
+    assert anna.phones == (PhoneEntry("+49 30 111", "work"),)
+    assert [r.company_name for r in anna.roles] == ["Beta GmbH", "Acme"]
+    assert by_email(app, "cora@example.com").roles[0].company_name == "Beta GmbH"
+    assert live_contacts(app) == 3 and company_names(app) == ["Acme", "Beta GmbH"]
+    acme = next(c for c, name in app.companies.names() if name == "Acme")
+    assert (app.companies.get(acme).phone, app.companies.get(acme).notes) == (
+        "+49 30 777",
+        "its own row",
+    )
+    assert [h.title for h in app.search.search("beta gmbh", 10)] == [
+        "Beta GmbH",
+        "Anna Alpha",
+        "Cora Gamma",
+    ]
+
+    app.imports.undo(result.batch_id or "")
+    assert live_contacts(app) == 0 and company_names(app) == []
 
 
 # ---- export and the round trip -----------------------------------------------------------------
