@@ -683,8 +683,9 @@ def test_the_undo_of_an_import_is_one_step_of_the_change_log(
 
 
 def test_a_cancelled_import_writes_nothing_and_progress_is_reported(
-    app: AppContext, tmp_path: Path
+    app: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(write, "BATCH", 500)  # cancelled after batches were written
     sheet = tmp_path / "many.csv"
     lines = ["First name,E-mail"] + [f"P{n},p{n}@example.com" for n in range(2500)]
     sheet.write_text("\n".join(lines), encoding="utf-8")
