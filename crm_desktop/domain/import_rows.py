@@ -181,6 +181,9 @@ _PHONE_KEYS = (
     ("phone_work", "work"), ("phone_mobile", "mobile"), ("phone_home", "home"),
     ("phone_fax", "fax"), ("phone_other", "other"), ("phone_pager", "pager"),
 )  # fmt: skip
+# The columns a row's e-mails and phones come from (duplicates are looked up by these).
+EMAIL_FIELDS = ("email", "email_home", "email_other")
+PHONE_FIELDS = ("phone", *(key for key, _label in _PHONE_KEYS))
 
 
 def _phones(values: Values) -> list[PhoneEntry]:

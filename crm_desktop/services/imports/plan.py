@@ -57,7 +57,7 @@ class Source:
 # ---- the plan: what each row does --------------------------------------------------------
 
 
-def _only_a_company(values: Values) -> bool:
+def only_a_company(values: Values) -> bool:
     """A row that names an organisation and no person is the organisation's own card
     (Google and Outlook keep companies as contacts): its e-mail, phone and address are
     the company's. A row with one of our contact ids stays a contact."""
@@ -222,7 +222,7 @@ class Planner:
     # -- contacts --
 
     def contact(self, line: int, values: Values) -> None:
-        if _only_a_company(values):
+        if only_a_company(values):
             self.company(line, {**values, "name": [first(values, "company")]})
             return
         try:

@@ -45,7 +45,7 @@ from crm_desktop.persistence.models import new_id
 from crm_desktop.persistence.uow import UnitOfWork
 from crm_desktop.services._common import UowFactory, now
 from crm_desktop.services.imports.plan import Planner, Source
-from crm_desktop.services.imports.write import CreatesWriter
+from crm_desktop.services.imports.write import CreatesWriter, in_plan_order
 
 FORMATS = ("csv", "xlsx", "vcard")
 ON_DUPLICATE = ("skip", "update", "create")
@@ -295,8 +295,8 @@ class ImportService:
                 uow.checkpoint_in_background()
             plan = Planner(uow, source, on_duplicate, self._country)
             # New records are written while the rest is planned (see write.py).
-            writer = None if dry_run else CreatesWriter(uow, plan, now())
-            for done, (line, item_kind, values) in enumerate(source.items):
+            writer = None if dry_run else CreatesWriter(uow, plan, now(), source.items)
+            for done, (line, item_kind, values) in enumerate(in_plan_order(source.items)):
                 if done % _STEP == 0:
                     _tick(progress, cancelled, done, steps)
                     if writer is not None and writer.due():
