@@ -289,7 +289,7 @@ class ImportWizard(QWizard):
         page = self.result_page
         page.done = False
         page.progress.setRange(0, 0)
-        page.cancel.setEnabled(True)
+        page.cancel.setVisible(True)
         page.summary.setText("Importing…")
         path = Path(self.file_page.path.text().strip())
         mapping = self.mapping_page.mapping_now() or None
@@ -332,7 +332,7 @@ class ImportWizard(QWizard):
     def _end(self) -> None:
         page = self.result_page
         page.done = True
-        page.cancel.setEnabled(False)
+        page.cancel.setVisible(False)  # a finished import has nothing left to cancel
         page.progress.setRange(0, 1)
         page.progress.setValue(1)
         page.completeChanged.emit()
