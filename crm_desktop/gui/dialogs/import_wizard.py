@@ -221,6 +221,8 @@ class ResultPage(QWizardPage):
         self.cancel.setAccessibleName("Cancel the import")
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
+        # Under the progress bar, also when there are no error lines to fill the page.
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.summary.setAccessibleName("Import result")
         self.errors = QPlainTextEdit(self)
         self.errors.setReadOnly(True)
