@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from crm_desktop.domain.errors import NotFoundError
 from crm_desktop.domain.import_rows import EMAIL_FIELDS, PHONE_FIELDS, Values, phone_key
-from crm_desktop.domain.records import CompanyDraft, ContactDraft
+from crm_desktop.domain.records import ContactDraft
 from crm_desktop.persistence import records_map
 from crm_desktop.persistence.models import Company
 from crm_desktop.persistence.uow import UnitOfWork
@@ -92,8 +92,9 @@ class CreatesWriter:
         # One creation time for the whole import (the time of its unit of work): also
         # what the rows would get one by one, a few microseconds apart, at a cost.
         self.uow, self.plan, self.stamp = uow, plan, stamp
-        # id -> the draft as written (None: a company named by contacts, written by name)
-        self.companies: dict[str, CompanyDraft | None] = {}
+        # The ids of the companies written. Every company's own row is planned before the
+        # first contact (`in_plan_order`), so a company written never changes afterwards.
+        self.companies: set[str] = set()
         # index in plan.creates -> (the draft as written, its id)
         self.contacts: dict[int, tuple[ContactDraft, str]] = {}
         self.looked_at = 0  # the creates before this index are written or held
@@ -141,12 +142,6 @@ class CreatesWriter:
                 if contact is None:
                     raise NotFoundError("a contact disappeared during the import")
                 records_map.update_contact(uow, contact, plan.creates[index])
-        for company_id, draft in plan.company_creates:
-            if self.companies[company_id] is not draft:
-                company = uow.companies.get(company_id)
-                if company is None:
-                    raise NotFoundError("a company disappeared during the import")
-                records_map.update_company(uow, company, draft)
 
     def _may_change(self, draft: ContactDraft) -> bool:
         shared = self.shared
@@ -162,10 +157,10 @@ class CreatesWriter:
         uow.insert_rows(
             Company, [{"id": cid, "name": name, "created_at": self.stamp} for cid, name in named]
         )
-        self.companies.update((cid, None) for cid, _ in named)
+        self.companies.update(cid for cid, _ in named)
         own = [(cid, draft) for cid, draft in plan.company_creates if cid not in self.companies]
         records_map.add_companies(uow, own)
-        self.companies.update(own)
+        self.companies.update(cid for cid, _ in own)
         if not indexes:
             return
         drafts = [plan.creates[i] for i in indexes]
