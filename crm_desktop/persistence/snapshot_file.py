@@ -112,18 +112,24 @@ def is_fresh(session: Session, me: str) -> bool:
 def snapshot_horizons(path: Path) -> dict[str, int]:
     """Per device, the seq up to which a local snapshot file holds every change although
     compaction removed some of them (none: an empty mapping)."""
+    sql = f"SELECT value FROM {LocalMeta.__tablename__} WHERE key = ?"
+    return parse(_one_value(path, sql, (COMPACTED_KEY,))).through
+
+
+def _one_value(path: Path, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
+    """The first column of the first row a query finds in a local snapshot file, read
+    without changing it (None when there is no row). `SnapshotFileError` if the file is
+    not a readable database."""
     uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True)
         try:
-            row = conn.execute(
-                f"SELECT value FROM {LocalMeta.__tablename__} WHERE key = ?", (COMPACTED_KEY,)
-            ).fetchone()
+            row = conn.execute(sql, parameters).fetchone()
         finally:
             conn.close()
     except sqlite3.Error as exc:
         raise SnapshotFileError(str(exc)) from exc
-    return parse(row[0] if row else None).through
+    return row[0] if row else None
 
 
 def _revision(conn: sqlite3.Connection) -> str | None:
@@ -136,16 +142,8 @@ def _revision(conn: sqlite3.Connection) -> str | None:
 
 def newest_stamp(path: Path) -> str | None:
     """The newest change stamp in a local snapshot file."""
-    uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
-    try:
-        conn = sqlite3.connect(uri, uri=True)
-        try:
-            row = conn.execute("SELECT max(hlc) FROM change").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise SnapshotFileError(str(exc)) from exc
-    return str(row[0]) if row and row[0] else None
+    newest = _one_value(path, f"SELECT max(hlc) FROM {Change.__tablename__}")
+    return str(newest) if newest else None
 
 
 def adopt_snapshot(
