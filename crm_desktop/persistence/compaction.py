@@ -46,6 +46,7 @@ from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from crm_desktop.persistence.changes import last_seqs
+from crm_desktop.persistence.dialect import SQLITE, marks
 from crm_desktop.persistence.models import Change, LocalMeta
 from crm_desktop.persistence.wire import INSERT_FIELD
 
@@ -82,8 +83,8 @@ class Compacted:
 
 def compacted(session: Session) -> Compacted:
     """The compaction facts of this database (empty when it never ran)."""
-    text = session.execute(select(LocalMeta.value).where(LocalMeta.key == COMPACTED_KEY)).scalar()
-    return parse(text)
+    value = session.execute(select(LocalMeta.value).where(LocalMeta.key == COMPACTED_KEY))
+    return parse(value.scalar())
 
 
 def parse(text: str | None) -> Compacted:
@@ -202,11 +203,10 @@ def _remove(session: Session, rows: Iterable[tuple[str, int]]) -> None:
         seqs = sorted(unsorted)
         for start in range(0, len(seqs), _CHUNK):
             chunk = seqs[start : start + _CHUNK]
-            if connection.dialect.name == "sqlite":  # the compact log itself (0011)
-                marks = ", ".join("?" * len(chunk))
+            if connection.dialect.name == SQLITE:  # the compact log itself (0011)
                 connection.exec_driver_sql(
-                    "DELETE FROM change_log WHERE device = "
-                    f"(SELECT key FROM change_devices WHERE id = ?) AND seq IN ({marks})",
+                    "DELETE FROM change_log WHERE device = (SELECT key FROM change_devices "
+                    f"WHERE id = ?) AND seq IN ({marks(SQLITE, len(chunk))})",
                     (device, *chunk),
                 )
             else:

@@ -142,7 +142,7 @@ class SyncService:
         self._write_state(transport, me)
         taken = snapshots.take(self._uow, transport, me, self._wall_ms, snapshot)
         cleaned = cleanup.clean(transport, me, self._wall_ms)
-        compacted = self._compact_if_due(transport, me)
+        compacted_rows = self._compact_if_due(transport, me)
         return SyncReport(
             folder=str(team),
             device_id=me,
@@ -159,7 +159,7 @@ class SyncService:
             snapshot=taken,
             started_from=started,
             cleaned_files=cleaned,
-            compacted_changes=compacted,
+            compacted_changes=compacted_rows,
         )
 
     # ---- history compaction ---------------------------------------------------------------
